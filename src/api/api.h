@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api.h - the HTTP API's route table (one handler file per resource).
+ */
+#ifndef ORDEX_API_H
+#define ORDEX_API_H
+
+#include <stddef.h>
+
+#include "http/request.h"
+
+extern const struct ordex_route ordex_api_routes[];
+extern const size_t ordex_api_routes_count;
+
+void ordex_api_health(struct ordex_req *rq);
+void ordex_api_events_post(struct ordex_req *rq);
+void ordex_api_exceptions_list(struct ordex_req *rq);
+void ordex_api_order_get(struct ordex_req *rq);
+
+#endif

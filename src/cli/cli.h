@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cli.h - the subcommands of the ordex binary and what they share: where
+ * the data lives, which tenant and environment a command acts on.
+ * Messages go to standard error; results (a key, JSON) to standard output.
+ * Each command returns the process exit status.
+ */
+#ifndef ORDEX_CLI_H
+#define ORDEX_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/model.h"
+
+struct ordex_store;
+
+int ordex_cmd_serve(int argc, char **argv);
+int ordex_cmd_init(int argc, char **argv);
+int ordex_cmd_key(int argc, char **argv);
+int ordex_cmd_import(int argc, char **argv);
+int ordex_cmd_exceptions(int argc, char **argv);
+int ordex_cmd_audit(int argc, char **argv);
+
+/* The data directory: --data, else $ORDEX_DATA, else "data". */
+const char *ordex_cli_data_dir(const char *opt);
+/* DIR/ordex.db into out (size n). */
+void ordex_cli_db_path(const char *dir, char *out, size_t n);
+
+/*
+ * Resolves --tenant (name; default: the first tenant) and --env (default
+ * production) against the database. Prints the reason and returns an error
+ * when either does not exist.
+ */
+int ordex_cli_scope(struct ordex_store *st, const char *tenant, const char *env,
+		    struct ordex_scope *sc);
+
+/*
+ * Creates an API key for sc with role, stores its hash and writes the
+ * secret (NUL-terminated, at most 96 bytes) into key.
+ */
+int ordex_cli_key_create(struct ordex_store *st, const struct ordex_scope *sc, const char *role,
+			 char *key, size_t keylen);
+
+#endif

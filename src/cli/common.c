@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * common.c - what the subcommands share: the data directory, the tenant
+ * and environment a command acts on, and API key creation.
+ *
+ * An API key is "ordex_" and 43 characters of URL-safe base64 over 32
+ * random bytes (256 bits). Only its SHA-256 is stored (a key that random
+ * needs no slow hash), with the first 12 characters as a prefix by which a
+ * person can recognise it in a list.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/common.h"
+#include "store/store.h"
+
+const char *ordex_cli_data_dir(const char *opt)
+{
+	if (opt && *opt)
+		return opt;
+	const char *env = getenv("ORDEX_DATA");
+	return env && *env ? env : "data";
+}
+
+void ordex_cli_db_path(const char *dir, char *out, size_t n)
+{
+	snprintf(out, n, "%s/ordex.db", dir);
+}
+
+int ordex_cli_scope(struct ordex_store *st, const char *tenant, const char *env,
+		    struct ordex_scope *sc)
+{
+	char name[64];
+	int rc = tenant ? st->ops->tenant_find(st, tenant, &sc->tenant)
+			: st->ops->tenant_first(st, &sc->tenant, name, sizeof(name));
+	if (rc == ORDEX_E_NOTFOUND) {
+		if (tenant)
+			fprintf(stderr, "ordex: no tenant named \"%s\"\n", tenant);
+		else
+			fprintf(stderr, "ordex: the database has no tenant; run \"ordex init\"\n");
+		return rc;
+	}
+	if (rc)
+		return rc;
+	sc->env = env ? env : "production";
+	rc = st->ops->env_exists(st, sc->tenant, sc->env);
+	if (rc == ORDEX_E_NOTFOUND)
+		fprintf(stderr, "ordex: the tenant has no environment \"%s\"\n", sc->env);
+	return rc;
+}
+
+int ordex_cli_key_create(struct ordex_store *st, const struct ordex_scope *sc, const char *role,
+			 char *key, size_t keylen)
+{
+	unsigned char secret[32], hash[32];
+	char b64[64];
+	randombytes_buf(secret, sizeof(secret));
+	sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(key, keylen, "ordex_%s", b64);
+	sodium_memzero(secret, sizeof(secret));
+	crypto_hash_sha256(hash, (const unsigned char *)key, strlen(key));
+	char prefix[16];
+	snprintf(prefix, sizeof(prefix), "%.12s", key);
+	return st->ops->key_create(st, sc, prefix, hash, role, NULL);
+}

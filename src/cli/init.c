@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * init.c - ordex init (a database, a first tenant with production and
+ * sandbox, an admin key) and ordex key create (another key). The key is
+ * printed once, alone, on the last line of standard output; only its hash
+ * is kept.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "core/common.h"
+#include "store/store.h"
+
+static int mkdirs(const char *dir)
+{
+	char p[1024];
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(p, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static const char *const roles[] = {"viewer",	      "support_agent", "ops_reviewer",
+				    "fraud_reviewer", "finance_approver", "admin",
+				    "auditor",	      "ingest"};
+
+static bool valid_role(const char *r)
+{
+	for (size_t i = 0; i < ORDEX_ARRAY_LEN(roles); i++)
+		if (!strcmp(roles[i], r))
+			return true;
+	return false;
+}
+
+int ordex_cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"tenant", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *data = NULL, *tenant = "default";
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': data = optarg; break;
+		case 't': tenant = optarg; break;
+		default:
+			fprintf(stderr, "usage: ordex init [--data DIR] [--tenant NAME]\n");
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	data = ordex_cli_data_dir(data);
+	if (mkdirs(data) != 0) {
+		fprintf(stderr, "ordex: could not create directory \"%s\": %s\n", data,
+			strerror(errno));
+		return 1;
+	}
+	char db[1024];
+	ordex_cli_db_path(data, db, sizeof(db));
+	struct ordex_store *st;
+	struct ordex_store_options o = {.sync = ORDEX_SYNC_FULL};
+	if (ordex_store_open_sqlite(db, &o, &st) != ORDEX_OK)
+		return 1;
+	int64_t id;
+	char first[64];
+	int rc = st->ops->tenant_first(st, &id, first, sizeof(first));
+	if (rc == ORDEX_OK) {
+		fprintf(stderr,
+			"ordex: \"%s\" is already initialized (tenant \"%s\"); to get another "
+			"key run \"ordex key create --data %s\"\n",
+			db, first, data);
+		st->ops->close(st);
+		return 1;
+	}
+	char key[128];
+	struct ordex_scope sc = {.env = "production"};
+	rc = st->ops->begin(st);
+	if (!rc)
+		rc = st->ops->tenant_create(st, tenant, &sc.tenant);
+	if (!rc)
+		rc = st->ops->env_create(st, sc.tenant, "production");
+	if (!rc)
+		rc = st->ops->env_create(st, sc.tenant, "sandbox");
+	if (!rc)
+		rc = ordex_cli_key_create(st, &sc, "admin", key, sizeof(key));
+	if (!rc)
+		rc = st->ops->commit(st);
+	if (rc) {
+		st->ops->rollback(st);
+		st->ops->close(st);
+		fprintf(stderr, "ordex: could not initialize \"%s\"\n", db);
+		return 1;
+	}
+	st->ops->close(st);
+	fprintf(stderr,
+		"ordex: initialized \"%s\": tenant \"%s\" with environments production and "
+		"sandbox\n"
+		"ordex: the admin key for production follows; it is shown only this once\n",
+		db, tenant);
+	printf("%s\n", key);
+	fflush(stdout);
+	return 0;
+}
+
+int ordex_cmd_key(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"tenant", required_argument, NULL, 't'},
+		{"env", required_argument, NULL, 'e'},
+		{"role", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *data = NULL, *tenant = NULL, *env = NULL, *role = "admin";
+	if (argc < 2 || strcmp(argv[1], "create") != 0) {
+		fprintf(stderr, "usage: ordex key create [--data DIR] [--tenant NAME] "
+				"[--env production|sandbox] [--role ROLE]\n");
+		return 2;
+	}
+	int c;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': data = optarg; break;
+		case 't': tenant = optarg; break;
+		case 'e': env = optarg; break;
+		case 'r': role = optarg; break;
+		default: return c == 'h' ? 0 : 2;
+		}
+	}
+	if (!valid_role(role)) {
+		fprintf(stderr, "ordex: unknown role \"%s\"\n", role);
+		return 2;
+	}
+	char db[1024];
+	ordex_cli_db_path(ordex_cli_data_dir(data), db, sizeof(db));
+	struct ordex_store *st;
+	struct ordex_store_options o = {.sync = ORDEX_SYNC_FULL};
+	if (ordex_store_open_sqlite(db, &o, &st) != ORDEX_OK)
+		return 1;
+	struct ordex_scope sc;
+	char key[128];
+	int rc = ordex_cli_scope(st, tenant, env, &sc);
+	if (!rc)
+		rc = ordex_cli_key_create(st, &sc, role, key, sizeof(key));
+	st->ops->close(st);
+	if (rc)
+		return 1;
+	fprintf(stderr, "ordex: new %s key for environment \"%s\"; it is shown only this once\n",
+		role, sc.env);
+	printf("%s\n", key);
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * detect_int.h - what the detector families share. Each family looks at the
+ * loaded state of one order and adds the conditions that hold now; the
+ * engine (detect.c) reconciles them with the stored exceptions.
+ */
+#ifndef ORDEX_DETECT_INT_H
+#define ORDEX_DETECT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/model.h"
+
+struct ordex_apply;
+
+enum ordex_severity {
+	ORDEX_SEV_LOW = 1,
+	ORDEX_SEV_MEDIUM = 2,
+	ORDEX_SEV_HIGH = 3,
+	ORDEX_SEV_CRITICAL = 4,
+};
+
+/* Everything the detectors may look at for one order. */
+struct ordex_order_state {
+	struct ordex_order_row order;
+	struct ordex_line_row *lines;
+	size_t n_lines;
+	struct ordex_payment_row *payments;
+	size_t n_payments;
+	struct ordex_shipment_row *shipments;
+	size_t n_shipments;
+	int64_t *sku_level; /* per line: stock level of its SKU, -1 unknown */
+};
+
+struct ordex_condition {
+	const char *kind;
+	const char *subject; /* "" for the whole order */
+	enum ordex_severity severity;
+	const char *why;
+	int64_t evidence_seq; /* the event that established the condition */
+};
+
+#define ORDEX_MAX_CONDITIONS 32
+
+struct ordex_conditions {
+	struct ordex_condition c[ORDEX_MAX_CONDITIONS];
+	int n;
+};
+
+void ordex__condition(struct ordex_conditions *cs, const char *kind, const char *subject,
+		      enum ordex_severity sev, const char *why, int64_t evidence_seq);
+
+void ordex__detect_payment(struct ordex_apply *ap, const struct ordex_order_state *os,
+			   struct ordex_conditions *cs);
+void ordex__detect_stock(struct ordex_apply *ap, const struct ordex_order_state *os,
+			 struct ordex_conditions *cs);
+void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_state *os,
+			    struct ordex_conditions *cs);
+
+/* "2018-04-18" for a date-only promise, else the full time, in the order's zone. */
+const char *ordex__fmt_when(struct ordex_apply *ap, int64_t us, int offset_min, int date_only);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * project.h - applying one accepted event to the projections, and
+ * re-evaluating the detectors for every order the event touched.
+ *
+ * Runs on the writer thread inside the batch's transaction, under a
+ * savepoint for the event. ordex_apply_event() returns ORDEX_E_INVAL when
+ * the event contradicts what is stored in a way that must not be taken
+ * (a refund in another currency than its payment, say); field and reason
+ * are then set and the caller rolls the savepoint back.
+ */
+#ifndef ORDEX_PROJECT_H
+#define ORDEX_PROJECT_H
+
+#include <stdint.h>
+
+#include "domain/model.h"
+
+struct ordex_arena;
+struct ordex_audit;
+struct ordex_event;
+struct ordex_store;
+
+struct ordex_tenant_settings {
+	int fraud_threshold; /* a score at or above this opens fraud_review */
+};
+
+#define ORDEX_MAX_TOUCHED 64
+
+struct ordex_apply {
+	struct ordex_store *st;
+	struct ordex_audit *au;
+	struct ordex_arena *a;
+	const struct ordex_scope *sc;
+	const struct ordex_tenant_settings *settings;
+	int64_t now;
+	/* set by ordex_apply_event */
+	int64_t seq; /* the event being applied */
+	const char *touched[ORDEX_MAX_TOUCHED];
+	int n_touched;
+	const char *realloc[ORDEX_MAX_TOUCHED]; /* orders whose allocation changed */
+	int n_realloc;
+	const char *field;
+	const char *reason;
+	int exceptions_opened;
+	int exceptions_resolved;
+};
+
+/*
+ * Applies ev (already stored with log position seq) and runs the detectors.
+ * Returns ORDEX_OK, ORDEX_E_INVAL (field/reason set) or ORDEX_E_STORE.
+ */
+int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq);
+
+/* Detectors (src/detect): re-evaluates the conditions on one order. */
+int ordex_detect_order(struct ordex_apply *ap, const char *order_ref,
+		       const struct ordex_event *ev, int64_t seq);
+
+/* Writes an audit entry whose body is built with printf-like JSON. */
+int ordex__audit(struct ordex_apply *ap, const char *kind, const char *subject,
+		 const char *body);
+
+/* Lower-cased, trimmed copy of an e-mail address in the arena. */
+char *ordex_email_normalize(struct ordex_arena *a, const char *email);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * request.h - what an API handler sees of a request, and the route table
+ * the server dispatches on.
+ *
+ * A handler runs on a request thread with the body complete and the
+ * credential checked (unless the route is public). It fills the response,
+ * or hands a batch to the writer with ordex_req_submit() and builds the
+ * response in its continuation once the batch is durable.
+ */
+#ifndef ORDEX_REQUEST_H
+#define ORDEX_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "domain/model.h"
+#include "http/response.h"
+
+struct ordex_arena;
+struct ordex_batch;
+struct ordex_req;
+struct ordex_store;
+
+typedef void (*ordex_handler_fn)(struct ordex_req *rq);
+
+struct ordex_route {
+	const char *method;
+	const char *prefix; /* path, or prefix when it ends in '/' */
+	bool public;	    /* no credential needed */
+	ordex_handler_fn handler;
+};
+
+/* Limits the server applies, for handlers that parse bodies. */
+struct ordex_req_limits {
+	size_t max_body;
+	int max_depth;
+	size_t max_items;
+};
+
+struct ordex_arena *ordex_req_arena(struct ordex_req *rq);
+struct ordex_response *ordex_req_response(struct ordex_req *rq);
+const char *ordex_req_method(struct ordex_req *rq);
+/* The path, and the part after the route's prefix (percent-decoded). */
+const char *ordex_req_path(struct ordex_req *rq);
+const char *ordex_req_path_rest(struct ordex_req *rq);
+const char *ordex_req_header(struct ordex_req *rq, const char *name);
+/* A query parameter (decoded), or NULL. */
+const char *ordex_req_query(struct ordex_req *rq, const char *name);
+const char *ordex_req_body(struct ordex_req *rq, size_t *len);
+const struct ordex_scope *ordex_req_scope(struct ordex_req *rq);
+const struct ordex_req_limits *ordex_req_limits(struct ordex_req *rq);
+/* This thread's read-only connection, or NULL (then answer 503). */
+struct ordex_store *ordex_req_store(struct ordex_req *rq);
+/*
+ * Hands b to the writer and suspends the request. When b is durable the
+ * request resumes on a request thread and then(rq, b) builds the response.
+ * Returns ORDEX_OK or ORDEX_E_SHUTDOWN (the request is not suspended).
+ */
+int ordex_req_submit(struct ordex_req *rq, struct ordex_batch *b,
+		     void (*then)(struct ordex_req *rq, struct ordex_batch *b));
+
+#endif

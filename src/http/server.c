@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server.c - libmicrohttpd glue: request lifecycle, limits, credentials,
+ * per-thread read connections, suspension while the writer commits, and
+ * a graceful stop.
+ *
+ * Lifecycle of one request (MHD calls the access handler repeatedly):
+ *   1st call      allocate struct ordex_req; refuse a declared body over
+ *                 the limit with 413 at once
+ *   upload calls  append to a bounded buffer; past the limit the rest is
+ *                 discarded and the answer will be 413
+ *   last call     authenticate, route, run the handler; a handler that
+ *                 submits to the writer suspends the connection
+ *   resumed call  the continuation builds the response
+ * The request (and its arena) is freed by the completion callback.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/common.h"
+#include "core/timeutil.h"
+#include "ingest/writer.h"
+
+#if MHD_VERSION < 0x00097002
+typedef int MHD_RESULT_T;
+#else
+typedef enum MHD_Result MHD_RESULT_T;
+#endif
+
+#define KEY_CACHE 64
+#define KEY_TTL_US (5 * 1000000LL)
+
+struct cached_key {
+	unsigned char hash[32];
+	struct ordex_key_info info;
+	int64_t expires;
+	bool used;
+};
+
+struct ordex_server {
+	struct ordex_server_config cfg;
+	struct ordex_req_limits limits;
+	struct MHD_Daemon *d;
+	struct ordex_writer *writer;
+	pthread_key_t reader_key;
+	pthread_mutex_t mu;
+	struct cached_key keys[KEY_CACHE];
+	atomic_int in_flight;
+	int port;
+};
+
+struct ordex_req {
+	struct ordex_server *srv;
+	struct MHD_Connection *conn;
+	struct ordex_arena *a;
+	struct ordex_buf body;
+	bool too_big;
+	bool started; /* the handler ran */
+	bool resumed; /* the writer finished */
+	const char *method;
+	const char *path;
+	const char *rest;
+	struct ordex_scope scope;
+	char env[16];
+	struct ordex_response resp;
+	struct ordex_batch *batch;
+	void (*then)(struct ordex_req *rq, struct ordex_batch *b);
+};
+
+/* ---- the handler API --------------------------------------------------- */
+
+struct ordex_arena *ordex_req_arena(struct ordex_req *rq)
+{
+	return rq->a;
+}
+
+struct ordex_response *ordex_req_response(struct ordex_req *rq)
+{
+	return &rq->resp;
+}
+
+const char *ordex_req_method(struct ordex_req *rq)
+{
+	return rq->method;
+}
+
+const char *ordex_req_path(struct ordex_req *rq)
+{
+	return rq->path;
+}
+
+const char *ordex_req_path_rest(struct ordex_req *rq)
+{
+	return rq->rest;
+}
+
+const char *ordex_req_header(struct ordex_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *ordex_req_query(struct ordex_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *ordex_req_body(struct ordex_req *rq, size_t *len)
+{
+	*len = rq->body.len;
+	return rq->body.data ? rq->body.data : "";
+}
+
+const struct ordex_scope *ordex_req_scope(struct ordex_req *rq)
+{
+	return &rq->scope;
+}
+
+const struct ordex_req_limits *ordex_req_limits(struct ordex_req *rq)
+{
+	return &rq->srv->limits;
+}
+
+static void reader_close(void *p)
+{
+	struct ordex_store *st = p;
+	if (st)
+		st->ops->close(st);
+}
+
+struct ordex_store *ordex_req_store(struct ordex_req *rq)
+{
+	struct ordex_server *s = rq->srv;
+	struct ordex_store *st = pthread_getspecific(s->reader_key);
+	if (st)
+		return st;
+	struct ordex_store_options o = {.sync = ORDEX_SYNC_FULL, .readonly = true};
+	if (ordex_store_open_sqlite(s->cfg.db_path, &o, &st) != ORDEX_OK)
+		return NULL;
+	pthread_setspecific(s->reader_key, st);
+	return st;
+}
+
+static void batch_done(struct ordex_batch *b)
+{
+	struct ordex_req *rq = b->ctx;
+	rq->resumed = true;
+	MHD_resume_connection(rq->conn);
+}
+
+int ordex_req_submit(struct ordex_req *rq, struct ordex_batch *b,
+		     void (*then)(struct ordex_req *rq, struct ordex_batch *b))
+{
+	rq->batch = b;
+	rq->then = then;
+	b->done = batch_done;
+	b->ctx = rq;
+	MHD_suspend_connection(rq->conn);
+	int rc = ordex_writer_submit(rq->srv->writer, b);
+	if (rc != ORDEX_OK) {
+		rq->batch = NULL;
+		MHD_resume_connection(rq->conn);
+	}
+	return rc;
+}
+
+/* ---- credentials ------------------------------------------------------- */
+
+/*
+ * Finds the key behind "Authorization: Bearer <key>". A short cache keeps
+ * the database out of the hot path; revocation takes effect within its
+ * lifetime (KEY_TTL_US).
+ */
+static int authenticate(struct ordex_req *rq)
+{
+	const char *h = ordex_req_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return ORDEX_E_AUTH;
+	const char *key = h + 7;
+	while (*key == ' ')
+		key++;
+	size_t n = strlen(key);
+	if (n < 16 || n > 128)
+		return ORDEX_E_AUTH;
+	unsigned char hash[32];
+	crypto_hash_sha256(hash, (const unsigned char *)key, n);
+	struct ordex_server *s = rq->srv;
+	int64_t now = ordex_time_now();
+	struct ordex_key_info info;
+	bool hit = false;
+	pthread_mutex_lock(&s->mu);
+	unsigned slot = hash[0] % KEY_CACHE;
+	struct cached_key *c = &s->keys[slot];
+	if (c->used && c->expires > now && sodium_memcmp(c->hash, hash, 32) == 0) {
+		info = c->info;
+		hit = true;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (!hit) {
+		struct ordex_store *st = ordex_req_store(rq);
+		if (!st)
+			return ORDEX_E_STORE;
+		int rc = st->ops->key_lookup(st, hash, &info);
+		if (rc)
+			return rc == ORDEX_E_NOTFOUND ? ORDEX_E_AUTH : rc;
+		pthread_mutex_lock(&s->mu);
+		memcpy(c->hash, hash, 32);
+		c->info = info;
+		c->expires = now + KEY_TTL_US;
+		c->used = true;
+		pthread_mutex_unlock(&s->mu);
+	}
+	snprintf(rq->env, sizeof(rq->env), "%s", info.env);
+	rq->scope.tenant = info.tenant;
+	rq->scope.env = rq->env;
+	return ORDEX_OK;
+}
+
+/* ---- routing and responses --------------------------------------------- */
+
+static MHD_RESULT_T send_response(struct ordex_req *rq)
+{
+	struct ordex_response *r = &rq->resp;
+	size_t len;
+	char *body = ordex_buf_steal(&r->body, &len);
+	struct MHD_Response *mr =
+		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!mr) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type : "application/json");
+	MHD_add_response_header(mr, "Cache-Control", "no-store");
+	if (r->allow)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->www_auth)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_auth);
+	MHD_RESULT_T ret = MHD_queue_response(rq->conn, r->status ? r->status : 200, mr);
+	MHD_destroy_response(mr);
+	return ret;
+}
+
+static void route(struct ordex_req *rq)
+{
+	const struct ordex_server_config *cfg = &rq->srv->cfg;
+	const struct ordex_route *match = NULL;
+	bool path_known = false;
+	for (size_t i = 0; i < cfg->n_routes; i++) {
+		const struct ordex_route *r = &cfg->routes[i];
+		size_t pl = strlen(r->prefix);
+		bool is_prefix = r->prefix[pl - 1] == '/';
+		bool ok = is_prefix ? strncmp(rq->path, r->prefix, pl) == 0 && rq->path[pl]
+				    : strcmp(rq->path, r->prefix) == 0;
+		if (!ok)
+			continue;
+		path_known = true;
+		if (strcmp(rq->method, r->method) == 0) {
+			match = r;
+			rq->rest = rq->path + (is_prefix ? pl : strlen(rq->path));
+			break;
+		}
+	}
+	if (!match) {
+		if (path_known) {
+			rq->resp.allow = "GET, POST";
+			ordex_problem(&rq->resp, 405, "method_not_allowed", "Method not allowed",
+				      "this path does not take that method", NULL);
+		} else {
+			ordex_problem(&rq->resp, 404, "not_found", "Not found",
+				      "no such path", NULL);
+		}
+		return;
+	}
+	if (!match->public) {
+		int rc = authenticate(rq);
+		if (rc == ORDEX_E_AUTH) {
+			rq->resp.www_auth = "Bearer realm=\"ordex\"";
+			ordex_problem(&rq->resp, 401, "unauthorized", "Unauthorized",
+				      "send a valid API key as \"Authorization: Bearer <key>\"",
+				      NULL);
+			return;
+		}
+		if (rc) {
+			ordex_problem(&rq->resp, 503, "storage_unavailable",
+				      "Service unavailable", "could not read the database",
+				      NULL);
+			return;
+		}
+	}
+	match->handler(rq);
+}
+
+static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **con_cls)
+{
+	struct ordex_server *s = cls;
+	struct ordex_req *rq = *con_cls;
+	if (!rq) {
+		rq = ordex_xcalloc(1, sizeof(*rq));
+		rq->srv = s;
+		rq->conn = conn;
+		rq->a = ordex_arena_new(16 * 1024);
+		rq->method = ordex_arena_strdup(rq->a, method);
+		rq->path = ordex_arena_strdup(rq->a, url);
+		ordex_buf_init(&rq->body, s->limits.max_body);
+		ordex_buf_init(&rq->resp.body, 0);
+		atomic_fetch_add(&s->in_flight, 1);
+		*con_cls = rq;
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > s->limits.max_body) {
+			rq->too_big = true;
+			char d[96];
+			snprintf(d, sizeof(d), "the body is larger than %zu bytes",
+				 s->limits.max_body);
+			ordex_problem(&rq->resp, 413, "body_too_large", "Body too large", d,
+				      NULL);
+			return send_response(rq);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!rq->too_big && ordex_buf_append(&rq->body, upload_data, *upload_data_size))
+			rq->too_big = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->resumed) {
+		rq->resumed = false;
+		rq->then(rq, rq->batch);
+		return send_response(rq);
+	}
+	if (rq->started)
+		return MHD_YES;
+	rq->started = true;
+	if (rq->too_big) {
+		char d[96];
+		snprintf(d, sizeof(d), "the body is larger than %zu bytes", s->limits.max_body);
+		ordex_problem(&rq->resp, 413, "body_too_large", "Body too large", d, NULL);
+		return send_response(rq);
+	}
+	route(rq);
+	if (rq->batch)
+		return MHD_YES; /* suspended until the writer is done */
+	return send_response(rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct ordex_server *s = cls;
+	struct ordex_req *rq = *con_cls;
+	if (!rq)
+		return;
+	ordex_buf_free(&rq->body);
+	ordex_buf_free(&rq->resp.body);
+	ordex_arena_free(rq->a);
+	free(rq);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || (size_t)(colon - listen) >= sizeof(host))
+		return ORDEX_E_INVAL;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || port < 0 || port > 65535)
+		return ORDEX_E_INVAL;
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (!host[0] || !strcmp(host, "localhost"))
+		strcpy(host, "127.0.0.1");
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return ORDEX_E_INVAL;
+	return ORDEX_OK;
+}
+
+int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_server **out)
+{
+	struct sockaddr_in sa;
+	if (parse_listen(cfg->listen, &sa) != ORDEX_OK) {
+		fprintf(stderr, "ordex: invalid listen address \"%s\": expected HOST:PORT\n",
+			cfg->listen);
+		return ORDEX_E_INVAL;
+	}
+	struct ordex_server *s = ordex_xcalloc(1, sizeof(*s));
+	s->cfg = *cfg;
+	s->limits.max_body = cfg->max_body ? cfg->max_body : 8u << 20;
+	s->limits.max_depth = cfg->max_depth ? cfg->max_depth : 32;
+	s->limits.max_items = cfg->max_items ? cfg->max_items : 10000;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_key_create(&s->reader_key, reader_close);
+
+	struct ordex_store *wst;
+	struct ordex_store_options o = {.sync = cfg->sync};
+	int rc = ordex_store_open_sqlite(cfg->db_path, &o, &wst);
+	if (rc) {
+		free(s);
+		return rc;
+	}
+	struct ordex_writer_config wc = {.settings.fraud_threshold = cfg->fraud_threshold};
+	if ((rc = ordex_writer_start(wst, &wc, &s->writer))) {
+		wst->ops->close(wst);
+		free(s);
+		return rc;
+	}
+	int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+	s->d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+		(unsigned)1, MHD_OPTION_END);
+	if (!s->d) {
+		fprintf(stderr, "ordex: could not listen on \"%s\"\n", cfg->listen);
+		ordex_writer_stop(s->writer);
+		free(s);
+		return ORDEX_E_IO;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : ntohs(sa.sin_port);
+	*out = s;
+	return ORDEX_OK;
+}
+
+int ordex_server_port(const struct ordex_server *s)
+{
+	return s->port;
+}
+
+void ordex_server_stop(struct ordex_server *s)
+{
+	if (!s)
+		return;
+	/* stop accepting; requests already here finish and are answered */
+	MHD_socket fd = MHD_quiesce_daemon(s->d);
+	for (int i = 0; i < 300 && atomic_load(&s->in_flight) > 0; i++) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	MHD_stop_daemon(s->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	ordex_writer_stop(s->writer);
+	pthread_key_delete(s->reader_key);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}

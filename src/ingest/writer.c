@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * writer.c - the writer thread and group commit.
+ *
+ * The queue is a mutex-protected list. The writer sleeps until something is
+ * queued, takes batches up to max_group_events, and applies them in one
+ * transaction:
+ *   for each event: look up (tenant, environment, source, id)
+ *     same bytes      -> duplicate (an audit entry records the receipt)
+ *     different bytes -> conflict, nothing stored
+ *     new             -> SAVEPOINT; store the event; audit; project;
+ *                        detect; RELEASE (or ROLLBACK TO on a rejection)
+ *   COMMIT (one fsync in WAL mode with synchronous=FULL)
+ * then calls every batch's done. While it commits, new batches queue up
+ * and form the next group, so the group grows with the load and the fsync
+ * cost is shared. If the database fails, the transaction is rolled back
+ * and every batch of the group fails whole: nothing half-applied is ever
+ * acknowledged.
+ */
+#include "ingest/writer.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/common.h"
+#include "core/json.h"
+#include "core/timeutil.h"
+#include "ingest/event.h"
+#include "store/store.h"
+
+struct ordex_writer {
+	struct ordex_store *st;
+	struct ordex_writer_config cfg;
+	struct ordex_audit *au;
+	struct ordex_arena *a;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct ordex_batch *head, *tail;
+	bool stopping;
+	struct ordex_writer_stats stats;
+};
+
+static void hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[p[i] >> 4];
+		out[2 * i + 1] = d[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int audit_input(struct ordex_writer *w, const struct ordex_scope *sc,
+		       const struct ordex_event *ev, int64_t seq, const char *what)
+{
+	struct ordex_buf b;
+	struct ordex_jw j;
+	char sha[65];
+	hex(ev->sha256, 32, sha);
+	ordex_buf_init(&b, 0);
+	ordex_jw_init(&j, &b);
+	ordex_jw_obj(&j);
+	ordex_jw_key(&j, "seq");
+	ordex_jw_int(&j, seq);
+	ordex_jw_key(&j, "source");
+	ordex_jw_str(&j, ev->source);
+	ordex_jw_key(&j, "id");
+	ordex_jw_str(&j, ev->id);
+	ordex_jw_key(&j, "type");
+	ordex_jw_str(&j, ev->type_name);
+	if (ev->order) {
+		ordex_jw_key(&j, "order");
+		ordex_jw_str(&j, ev->order);
+	}
+	ordex_jw_key(&j, "sha256");
+	ordex_jw_str(&j, sha);
+	ordex_jw_obj_end(&j);
+	char kind[32];
+	snprintf(kind, sizeof(kind), "input.%s", what);
+	int rc = ordex_audit_append(w->au, w->st, sc, ordex_time_now(), kind, ev->id, b.data);
+	ordex_buf_free(&b);
+	return rc;
+}
+
+static const char *subject_of(const struct ordex_event *ev)
+{
+	if (ev->payment)
+		return ev->payment;
+	if (ev->shipment)
+		return ev->shipment;
+	if (ev->sku)
+		return ev->sku;
+	if (ev->customer && ev->type == ORDEX_EV_CUSTOMER_UPDATED)
+		return ev->customer;
+	if (ev->ticket)
+		return ev->ticket;
+	return NULL;
+}
+
+/* Applies one event. Returns ORDEX_OK or ORDEX_E_STORE (group fails). */
+static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
+		      struct ordex_item *it, int64_t now)
+{
+	struct ordex_store *st = w->st;
+	const struct ordex_event *ev = it->ev;
+	unsigned char sha[32];
+	int64_t seq;
+	int rc = st->ops->event_find(st, sc, ev->source, ev->id, sha, &seq);
+	if (rc == ORDEX_OK) {
+		it->seq = seq;
+		if (memcmp(sha, ev->sha256, 32) == 0) {
+			it->status = ORDEX_ITEM_DUPLICATE;
+			return audit_input(w, sc, ev, seq, "duplicate");
+		}
+		it->status = ORDEX_ITEM_CONFLICT;
+		it->field = "id";
+		it->reason = "was already received from this source with different content";
+		return ORDEX_OK;
+	}
+	if (rc != ORDEX_E_NOTFOUND)
+		return rc;
+
+	if ((rc = st->ops->savepoint(st)))
+		return rc;
+	rc = st->ops->event_insert(st, sc, ev, subject_of(ev), now, &seq);
+	if (rc == ORDEX_OK)
+		rc = audit_input(w, sc, ev, seq, "accepted");
+	struct ordex_apply ap = {
+		.st = st,
+		.au = w->au,
+		.a = w->a,
+		.sc = sc,
+		.settings = &w->cfg.settings,
+		.now = now,
+	};
+	if (rc == ORDEX_OK)
+		rc = ordex_apply_event(&ap, ev, seq);
+	if (rc == ORDEX_E_INVAL) {
+		/* the state refuses the event: undo everything it did */
+		ordex_audit_reset(w->au);
+		if ((rc = st->ops->rollback_to(st)))
+			return rc;
+		it->status = ORDEX_ITEM_REJECTED;
+		it->field = ap.field;
+		snprintf(it->reason_buf, sizeof(it->reason_buf), "%s", ap.reason);
+		it->reason = it->reason_buf;
+		return ORDEX_OK;
+	}
+	if (rc)
+		return rc;
+	if ((rc = st->ops->release(st)))
+		return rc;
+	it->status = ORDEX_ITEM_ACCEPTED;
+	it->seq = seq;
+	return ORDEX_OK;
+}
+
+static void count(struct ordex_writer *w, const struct ordex_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		switch (b->items[i].status) {
+		case ORDEX_ITEM_ACCEPTED: w->stats.accepted++; break;
+		case ORDEX_ITEM_DUPLICATE: w->stats.duplicates++; break;
+		default: w->stats.rejected++; break;
+		}
+	}
+	w->stats.events += b->n;
+}
+
+/* Applies a group of batches in one transaction. */
+static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
+{
+	struct ordex_store *st = w->st;
+	int64_t now = ordex_time_now();
+	ordex_audit_reset(w->au);
+	int rc = st->ops->begin(st);
+	for (struct ordex_batch *b = group; rc == ORDEX_OK && b; b = b->next) {
+		for (size_t i = 0; rc == ORDEX_OK && i < b->n; i++) {
+			struct ordex_item *it = &b->items[i];
+			if (!it->ev || it->status != ORDEX_ITEM_PENDING)
+				continue;
+			rc = apply_item(w, &b->scope, it, now);
+		}
+	}
+	if (rc == ORDEX_OK)
+		rc = st->ops->commit(st);
+	if (rc) {
+		st->ops->rollback(st);
+		ordex_audit_reset(w->au);
+	}
+	ordex_arena_reset(w->a);
+	struct ordex_batch *b = group;
+	while (b) {
+		struct ordex_batch *next = b->next;
+		b->next = NULL;
+		b->rc = rc;
+		if (rc) {
+			for (size_t i = 0; i < b->n; i++) {
+				struct ordex_item *it = &b->items[i];
+				if (it->ev) {
+					it->status = ORDEX_ITEM_FAILED;
+					it->reason = "could not be stored; nothing was applied, "
+						     "send it again";
+				}
+			}
+		}
+		pthread_mutex_lock(&w->mu);
+		count(w, b);
+		pthread_mutex_unlock(&w->mu);
+		b->done(b);
+		b = next;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->stats.commits++;
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *writer_main(void *arg)
+{
+	struct ordex_writer *w = arg;
+	size_t max = w->cfg.max_group_events ? w->cfg.max_group_events : 4096;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->head && !w->stopping)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->head && w->stopping)
+			break;
+		/* take batches up to max events; at least one */
+		struct ordex_batch *group = w->head, *last = w->head;
+		size_t events = last->n;
+		while (last->next && events + last->next->n <= max) {
+			last = last->next;
+			events += last->n;
+		}
+		w->head = last->next;
+		if (!w->head)
+			w->tail = NULL;
+		last->next = NULL;
+		if (events > w->stats.max_group)
+			w->stats.max_group = events;
+		pthread_mutex_unlock(&w->mu);
+		apply_group(w, group);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int ordex_writer_start(struct ordex_store *st, const struct ordex_writer_config *cfg,
+		       struct ordex_writer **out)
+{
+	struct ordex_writer *w = ordex_xcalloc(1, sizeof(*w));
+	w->st = st;
+	if (cfg)
+		w->cfg = *cfg;
+	if (!w->cfg.settings.fraud_threshold)
+		w->cfg.settings.fraud_threshold = 75;
+	w->au = ordex_audit_new();
+	w->a = ordex_arena_new(64 * 1024);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		ordex_audit_free(w->au);
+		ordex_arena_free(w->a);
+		free(w);
+		return ORDEX_E_NOMEM;
+	}
+	*out = w;
+	return ORDEX_OK;
+}
+
+int ordex_writer_submit(struct ordex_writer *w, struct ordex_batch *b)
+{
+	b->next = NULL;
+	b->rc = ORDEX_OK;
+	pthread_mutex_lock(&w->mu);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->mu);
+		return ORDEX_E_SHUTDOWN;
+	}
+	if (w->tail)
+		w->tail->next = b;
+	else
+		w->head = b;
+	w->tail = b;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return ORDEX_OK;
+}
+
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	void *ctx;
+	ordex_batch_done_fn fn;
+};
+
+static void waiter_done(struct ordex_batch *b)
+{
+	struct waiter *wt = b->ctx;
+	pthread_mutex_lock(&wt->mu);
+	wt->done = true;
+	pthread_cond_signal(&wt->cv);
+	pthread_mutex_unlock(&wt->mu);
+}
+
+int ordex_writer_run(struct ordex_writer *w, struct ordex_batch *b)
+{
+	struct waiter wt = {.done = false};
+	pthread_mutex_init(&wt.mu, NULL);
+	pthread_cond_init(&wt.cv, NULL);
+	b->done = waiter_done;
+	b->ctx = &wt;
+	int rc = ordex_writer_submit(w, b);
+	if (rc == ORDEX_OK) {
+		pthread_mutex_lock(&wt.mu);
+		while (!wt.done)
+			pthread_cond_wait(&wt.cv, &wt.mu);
+		pthread_mutex_unlock(&wt.mu);
+		rc = b->rc;
+	}
+	pthread_mutex_destroy(&wt.mu);
+	pthread_cond_destroy(&wt.cv);
+	return rc;
+}
+
+void ordex_writer_stop(struct ordex_writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	w->st->ops->close(w->st);
+	ordex_audit_free(w->au);
+	ordex_arena_free(w->a);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+}
+
+void ordex_writer_get_stats(struct ordex_writer *w, struct ordex_writer_stats *out)
+{
+	pthread_mutex_lock(&w->mu);
+	*out = w->stats;
+	pthread_mutex_unlock(&w->mu);
+}

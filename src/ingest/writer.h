@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * writer.h - the one path through which every change of state goes.
+ *
+ * Producers (HTTP request threads, ordex import) submit batches of
+ * validated events. One writer thread takes everything queued, applies it
+ * in one transaction (each event under its own savepoint, so a rejected
+ * event leaves nothing behind) and commits once: group commit. Only after
+ * the commit is durable does it call each batch's done callback, on the
+ * writer thread. A batch and its items belong to the submitter and must
+ * stay valid until done is called.
+ */
+#ifndef ORDEX_WRITER_H
+#define ORDEX_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/model.h"
+#include "domain/project.h"
+
+struct ordex_event;
+struct ordex_problems;
+struct ordex_store;
+struct ordex_writer;
+
+enum ordex_item_status {
+	ORDEX_ITEM_PENDING = 0,
+	ORDEX_ITEM_ACCEPTED,
+	ORDEX_ITEM_DUPLICATE,
+	ORDEX_ITEM_CONFLICT,
+	ORDEX_ITEM_REJECTED, /* by validation (before the writer) or by state */
+	ORDEX_ITEM_FAILED,   /* the database failed; nothing was stored */
+};
+
+struct ordex_item {
+	const struct ordex_event *ev; /* NULL when validation rejected it */
+	const struct ordex_problems *problems; /* validation's findings, or NULL */
+	long line;     /* 1-based line in the body or file */
+	int json_rc;   /* the JSON parser's failure (ORDEX_E_INVAL, ORDEX_E_DEPTH) or 0 */
+	enum ordex_item_status status;
+	int64_t seq;	    /* log position when accepted, or the original's */
+	const char *field;  /* rejected: the field at fault */
+	const char *reason; /* rejected or conflict: why (static or writer-owned copy) */
+	char reason_buf[256];
+};
+
+struct ordex_batch;
+typedef void (*ordex_batch_done_fn)(struct ordex_batch *b);
+
+struct ordex_batch {
+	struct ordex_scope scope;
+	struct ordex_item *items;
+	size_t n;
+	ordex_batch_done_fn done;
+	void *ctx;
+	int rc; /* ORDEX_OK, or why the whole batch failed */
+	struct ordex_batch *next; /* queue link, writer-owned */
+};
+
+struct ordex_writer_stats {
+	uint64_t commits;
+	uint64_t events;
+	uint64_t accepted;
+	uint64_t duplicates;
+	uint64_t rejected;
+	uint64_t max_group;
+};
+
+struct ordex_writer_config {
+	size_t max_group_events; /* events per transaction; 0: 4096 */
+	struct ordex_tenant_settings settings;
+};
+
+/* Starts the writer thread over st (which it then owns and closes). */
+int ordex_writer_start(struct ordex_store *st, const struct ordex_writer_config *cfg,
+		       struct ordex_writer **out);
+/*
+ * Queues b. Returns ORDEX_OK (done will be called) or ORDEX_E_SHUTDOWN
+ * (done will not be called). Any thread.
+ */
+int ordex_writer_submit(struct ordex_writer *w, struct ordex_batch *b);
+/*
+ * Applies b and waits for it: a convenience for the CLI and tests.
+ * Returns b->rc.
+ */
+int ordex_writer_run(struct ordex_writer *w, struct ordex_batch *b);
+/* Stops taking batches, finishes those queued, joins, frees. */
+void ordex_writer_stop(struct ordex_writer *w);
+void ordex_writer_get_stats(struct ordex_writer *w, struct ordex_writer_stats *out);
+
+#endif

@@ -1,0 +1,1514 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sqlite.c - the embedded SQLite backend of the store interface.
+ *
+ * One struct sqlite_store per connection. WAL mode, foreign keys off (the
+ * writer keeps integrity), synchronous FULL unless configured otherwise, a
+ * busy timeout so a second process (ordex import beside ordex serve) waits
+ * instead of failing. Statements are prepared once per connection and kept
+ * in a table indexed by an enum; each operation resets and rebinds its own.
+ * Savepoints nest inside the writer's transaction, one per input.
+ */
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/arena.h"
+#include "core/common.h"
+#include "core/timeutil.h"
+#include "ingest/event.h"
+#include "store/migrations.h"
+
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+	S_TENANT_CREATE,
+	S_TENANT_FIND,
+	S_TENANT_FIRST,
+	S_ENV_CREATE,
+	S_ENV_EXISTS,
+	S_KEY_CREATE,
+	S_KEY_LOOKUP,
+	S_EVENT_FIND,
+	S_EVENT_INSERT,
+	S_EVENTS_ORDER,
+	S_EVENT_COUNT,
+	S_ORDER_GET,
+	S_ORDER_INSERT,
+	S_ORDER_UPDATE,
+	S_LINES_GET,
+	S_LINES_DELETE,
+	S_LINE_INSERT,
+	S_DEMAND,
+	S_LINE_ALLOC,
+	S_LINES_OPEN,
+	S_PAYMENT_GET,
+	S_PAYMENT_INSERT,
+	S_PAYMENT_UPDATE,
+	S_PAYMENTS_ORDER,
+	S_REFUND_GET,
+	S_REFUND_INSERT,
+	S_REFUND_UPDATE,
+	S_SHIPMENT_GET,
+	S_SHIPMENT_INSERT,
+	S_SHIPMENT_UPDATE,
+	S_SHIPMENTS_ORDER,
+	S_INV_GET,
+	S_INV_PUT,
+	S_INV_SUM,
+	S_CUSTOMER_GET,
+	S_CUSTOMER_EMAIL,
+	S_CUSTOMER_INSERT,
+	S_CUSTOMER_UPDATE,
+	S_EXC_ORDER,
+	S_EXC_INSERT,
+	S_EXC_UPDATE,
+	S_EXC_COUNT,
+	S_AUDIT_HEAD,
+	S_AUDIT_APPEND,
+	S_AUDIT_SCAN,
+	S_AUDIT_TENANTS,
+	S_COUNT
+};
+
+static const char *const sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT item",
+	[S_RELEASE] = "RELEASE item",
+	[S_ROLLBACK_TO] = "ROLLBACK TO item",
+	[S_TENANT_CREATE] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
+	[S_TENANT_FIND] = "SELECT id FROM tenants WHERE name = ?1",
+	[S_TENANT_FIRST] = "SELECT id, name FROM tenants ORDER BY id LIMIT 1",
+	[S_ENV_CREATE] = "INSERT OR IGNORE INTO environments (tenant, environment, created_at) "
+			 "VALUES (?1, ?2, ?3)",
+	[S_ENV_EXISTS] = "SELECT 1 FROM environments WHERE tenant = ?1 AND environment = ?2",
+	[S_KEY_CREATE] = "INSERT INTO api_keys (tenant, environment, prefix, hash, role, "
+			 "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_KEY_LOOKUP] = "SELECT k.id, k.tenant, t.name, k.environment, k.role FROM api_keys k "
+			 "JOIN tenants t ON t.id = k.tenant WHERE k.hash = ?1 AND "
+			 "k.revoked_at IS NULL",
+	[S_EVENT_FIND] = "SELECT id, sha256 FROM events WHERE tenant = ?1 AND environment = ?2 "
+			 "AND source = ?3 AND ext_id = ?4",
+	[S_EVENT_INSERT] = "INSERT INTO events (tenant, environment, source, ext_id, type, "
+			   "order_ref, subject, occurred_at, occurred_offset, received_at, "
+			   "sha256, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+			   "?12)",
+	[S_EVENTS_ORDER] = "SELECT id, source, ext_id, type, order_ref, subject, occurred_at, "
+			   "occurred_offset, received_at, raw, sha256 FROM events WHERE tenant "
+			   "= ?1 AND environment = ?2 AND order_ref = ?3 ORDER BY id",
+	[S_EVENT_COUNT] = "SELECT count(*) FROM events WHERE tenant = ?1 AND environment = ?2",
+#define ORDER_COLS                                                                               \
+	"id, ref, known, status, financial_status, status_seq, cancelled_at, cancelled_seq, "    \
+	"version, version_at, currency, total, customer, email, placed_at, tz_offset, "          \
+	"promised_at, promised_offset, promised_date_only, address_state, address_why, "         \
+	"address_seq, fraud_state, fraud_score, fraud_why, fraud_seq, first_seq, updated_seq"
+	[S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders WHERE tenant = ?1 AND environment = "
+			"?2 AND ref = ?3",
+	[S_ORDER_INSERT] = "INSERT INTO orders (tenant, environment, ref, known, status, "
+			   "financial_status, status_seq, cancelled_at, cancelled_seq, version, "
+			   "version_at, currency, total, customer, email, placed_at, tz_offset, "
+			   "promised_at, promised_offset, promised_date_only, address_state, "
+			   "address_why, address_seq, fraud_state, fraud_score, fraud_why, "
+			   "fraud_seq, first_seq, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+			   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+			   "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+	[S_ORDER_UPDATE] = "UPDATE orders SET known = ?4, status = ?5, financial_status = ?6, "
+			   "status_seq = ?7, cancelled_at = ?8, cancelled_seq = ?9, version = "
+			   "?10, version_at = ?11, currency = ?12, total = ?13, customer = ?14, "
+			   "email = ?15, placed_at = ?16, tz_offset = ?17, promised_at = ?18, "
+			   "promised_offset = ?19, promised_date_only = ?20, address_state = "
+			   "?21, address_why = ?22, address_seq = ?23, fraud_state = ?24, "
+			   "fraud_score = ?25, fraud_why = ?26, fraud_seq = ?27, first_seq = ?28, "
+			   "updated_seq = ?29 WHERE tenant = ?1 AND environment = ?2 AND ref = "
+			   "?3",
+#define LINE_COLS                                                                                \
+	"order_id, line_no, ref, sku, qty, price, allocated, seq, open, (SELECT o.ref FROM orders o " \
+	"WHERE o.id = order_id)"
+	[S_LINES_GET] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND "
+			"environment = ?2 AND order_id = ?3 ORDER BY line_no",
+	[S_LINES_DELETE] = "DELETE FROM order_lines WHERE tenant = ?1 AND environment = ?2 AND "
+			   "order_id = ?3",
+	[S_LINE_INSERT] = "INSERT INTO order_lines (tenant, environment, order_id, line_no, "
+			  "ref, sku, qty, price, allocated, seq, open) VALUES (?1, ?2, ?3, ?4, "
+			  "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[S_DEMAND] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND environment "
+		     "= ?2 AND sku = ?3 AND open = 1 ORDER BY seq, order_id, line_no",
+	[S_LINE_ALLOC] = "UPDATE order_lines SET allocated = ?5 WHERE tenant = ?1 AND "
+			 "environment = ?2 AND order_id = ?3 AND line_no = ?4",
+	[S_LINES_OPEN] = "UPDATE order_lines SET open = ?4, allocated = CASE WHEN ?4 THEN "
+			 "allocated ELSE 0 END WHERE tenant = ?1 AND environment = ?2 AND "
+			 "order_id = ?3",
+#define PAYMENT_COLS                                                                             \
+	"id, ref, order_ref, status, rank, status_at, status_seq, currency, amount, captured, "  \
+	"refunded, reason, updated_seq"
+	[S_PAYMENT_GET] = "SELECT " PAYMENT_COLS " FROM payments WHERE tenant = ?1 AND "
+			  "environment = ?2 AND ref = ?3",
+	[S_PAYMENT_INSERT] = "INSERT INTO payments (tenant, environment, ref, order_ref, "
+			     "status, rank, status_at, status_seq, currency, amount, captured, "
+			     "refunded, reason, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+			     "?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[S_PAYMENT_UPDATE] = "UPDATE payments SET order_ref = ?4, status = ?5, rank = ?6, "
+			     "status_at = ?7, status_seq = ?8, currency = ?9, amount = ?10, "
+			     "captured = ?11, refunded = ?12, reason = ?13, updated_seq = ?14 "
+			     "WHERE tenant = ?1 AND environment = ?2 AND ref = ?3",
+	[S_PAYMENTS_ORDER] = "SELECT " PAYMENT_COLS " FROM payments WHERE tenant = ?1 AND "
+			     "environment = ?2 AND order_ref = ?3 ORDER BY id",
+	[S_REFUND_GET] = "SELECT amount FROM refunds WHERE tenant = ?1 AND environment = ?2 AND "
+			 "ref = ?3",
+	[S_REFUND_INSERT] = "INSERT INTO refunds (tenant, environment, payment_id, ref, amount, "
+			    "currency, at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_REFUND_UPDATE] = "UPDATE refunds SET amount = ?4, at = ?5, seq = ?6 WHERE tenant = "
+			    "?1 AND environment = ?2 AND ref = ?3",
+#define SHIPMENT_COLS                                                                            \
+	"id, ref, order_ref, carrier, tracking, status, status_at, status_seq, eta, eta_seq, "   \
+	"delivered_at, location, reason, updated_seq"
+	[S_SHIPMENT_GET] = "SELECT " SHIPMENT_COLS " FROM shipments WHERE tenant = ?1 AND "
+			   "environment = ?2 AND ref = ?3",
+	[S_SHIPMENT_INSERT] = "INSERT INTO shipments (tenant, environment, ref, order_ref, "
+			      "carrier, tracking, status, status_at, status_seq, eta, eta_seq, "
+			      "delivered_at, location, reason, updated_seq) VALUES (?1, ?2, ?3, "
+			      "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	[S_SHIPMENT_UPDATE] = "UPDATE shipments SET order_ref = ?4, carrier = ?5, tracking = "
+			      "?6, status = ?7, status_at = ?8, status_seq = ?9, eta = ?10, "
+			      "eta_seq = ?11, delivered_at = ?12, location = ?13, reason = ?14, "
+			      "updated_seq = ?15 WHERE tenant = ?1 AND environment = ?2 AND ref = "
+			      "?3",
+	[S_SHIPMENTS_ORDER] = "SELECT " SHIPMENT_COLS " FROM shipments WHERE tenant = ?1 AND "
+			      "environment = ?2 AND order_ref = ?3 ORDER BY id",
+	[S_INV_GET] = "SELECT as_of FROM inventory WHERE tenant = ?1 AND environment = ?2 AND "
+		      "sku = ?3 AND location = ?4",
+	[S_INV_PUT] = "INSERT INTO inventory (tenant, environment, sku, location, available, "
+		      "as_of, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant, "
+		      "environment, sku, location) DO UPDATE SET available = excluded.available, "
+		      "as_of = excluded.as_of, seq = excluded.seq",
+	[S_INV_SUM] = "SELECT count(*), coalesce(sum(available), 0) FROM inventory WHERE tenant "
+		      "= ?1 AND environment = ?2 AND sku = ?3",
+#define CUSTOMER_COLS "id, ref, email, email_norm, name, updated_seq"
+	[S_CUSTOMER_GET] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
+			   "environment = ?2 AND ref = ?3",
+	[S_CUSTOMER_EMAIL] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
+			     "environment = ?2 AND email_norm = ?3 ORDER BY id LIMIT 1",
+	[S_CUSTOMER_INSERT] = "INSERT INTO customers (tenant, environment, ref, email, "
+			      "email_norm, name, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+			      "?7)",
+	[S_CUSTOMER_UPDATE] = "UPDATE customers SET email = ?4, email_norm = ?5, name = ?6, "
+			      "updated_seq = ?7 WHERE tenant = ?1 AND environment = ?2 AND ref = "
+			      "?3",
+#define EXC_COLS                                                                                 \
+	"id, order_ref, kind, subject, status, severity, priority, why, evidence, seen, "        \
+	"opened_at, updated_at, resolved_at, resolution, updated_seq"
+	[S_EXC_ORDER] = "SELECT " EXC_COLS " FROM exceptions WHERE tenant = ?1 AND environment "
+			"= ?2 AND order_ref = ?3 ORDER BY id",
+	[S_EXC_INSERT] = "INSERT INTO exceptions (tenant, environment, order_ref, kind, "
+			 "subject, status, severity, priority, why, evidence, seen, opened_at, "
+			 "updated_at, resolved_at, resolution, updated_seq) VALUES (?1, ?2, ?3, "
+			 "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[S_EXC_UPDATE] = "UPDATE exceptions SET status = ?6, severity = ?7, priority = ?8, why "
+			 "= ?9, evidence = ?10, seen = ?11, opened_at = ?12, updated_at = ?13, "
+			 "resolved_at = ?14, resolution = ?15, updated_seq = ?16 WHERE tenant = "
+			 "?1 AND environment = ?2 AND id = ?17",
+	[S_EXC_COUNT] = "SELECT count(*) FROM exceptions WHERE tenant = ?1 AND environment = ?2 "
+			"AND (?3 IS NULL OR status = ?3)",
+	[S_AUDIT_HEAD] = "SELECT seq, hash FROM audit WHERE tenant = ?1 ORDER BY seq DESC LIMIT "
+			 "1",
+	[S_AUDIT_APPEND] = "INSERT INTO audit (tenant, seq, environment, at, kind, subject, "
+			   "body, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_AUDIT_SCAN] = "SELECT tenant, seq, environment, at, kind, subject, body, prev, hash "
+			 "FROM audit WHERE tenant = ?1 ORDER BY seq",
+	[S_AUDIT_TENANTS] = "SELECT DISTINCT tenant FROM audit ORDER BY tenant",
+};
+
+struct sqlite_store {
+	struct ordex_store base;
+	sqlite3 *db;
+	sqlite3_stmt *stmts[S_COUNT];
+	char path[512];
+};
+
+static struct sqlite_store *S(struct ordex_store *st)
+{
+	return (struct sqlite_store *)st;
+}
+
+static int fail(struct sqlite_store *s, const char *what)
+{
+	fprintf(stderr, "ordex: database error: could not %s: %s\n", what, sqlite3_errmsg(s->db));
+	return ORDEX_E_STORE;
+}
+
+/* The statement id, prepared on first use and reset for binding. */
+static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt_id id)
+{
+	sqlite3_stmt *q = s->stmts[id];
+	if (!q) {
+		if (sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) !=
+		    SQLITE_OK) {
+			fail(s, "prepare a statement");
+			return NULL;
+		}
+		s->stmts[id] = q;
+	} else {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+	}
+	return q;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static void bind_scope(sqlite3_stmt *q, const struct ordex_scope *sc)
+{
+	sqlite3_bind_int64(q, 1, sc->tenant);
+	sqlite3_bind_text(q, 2, sc->env, -1, SQLITE_STATIC);
+}
+
+static const char *col_text(sqlite3_stmt *q, int i, struct ordex_arena *a)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	if (!t)
+		return NULL;
+	return ordex_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(q, i));
+}
+
+static void col_currency(sqlite3_stmt *q, int i, char out[4])
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	memset(out, 0, 4);
+	if (t)
+		strncpy(out, (const char *)t, 3);
+}
+
+/* Runs a statement that returns no rows. */
+static int exec(struct sqlite_store *s, sqlite3_stmt *q, const char *what)
+{
+	if (!q)
+		return ORDEX_E_STORE;
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return fail(s, what);
+	return ORDEX_OK;
+}
+
+static int exec_id(struct sqlite_store *s, enum stmt_id id, const char *what)
+{
+	return exec(s, stmt(s, id), what);
+}
+
+static int exec_sql(struct sqlite_store *s, const char *text)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, text, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, "ordex: database error: %s\n", msg ? msg : "unknown");
+		sqlite3_free(msg);
+		return ORDEX_E_STORE;
+	}
+	return ORDEX_OK;
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+static int s_begin(struct ordex_store *st)
+{
+	return exec_id(S(st), S_BEGIN, "begin a transaction");
+}
+
+static int s_commit(struct ordex_store *st)
+{
+	return exec_id(S(st), S_COMMIT, "commit");
+}
+
+static int s_rollback(struct ordex_store *st)
+{
+	return exec_id(S(st), S_ROLLBACK, "roll back");
+}
+
+static int s_savepoint(struct ordex_store *st)
+{
+	return exec_id(S(st), S_SAVEPOINT, "set a savepoint");
+}
+
+static int s_release(struct ordex_store *st)
+{
+	return exec_id(S(st), S_RELEASE, "release a savepoint");
+}
+
+static int s_rollback_to(struct ordex_store *st)
+{
+	struct sqlite_store *s = S(st);
+	int rc = exec_id(s, S_ROLLBACK_TO, "roll back to a savepoint");
+	return rc ? rc : exec_id(s, S_RELEASE, "release a savepoint");
+}
+
+/* ---- tenants and keys -------------------------------------------------- */
+
+static int s_tenant_create(struct ordex_store *st, const char *name, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_TENANT_CREATE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_text(q, 1, name);
+	sqlite3_bind_int64(q, 2, ordex_time_now());
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_CONSTRAINT)
+		return ORDEX_E_CONFLICT;
+	if (rc != SQLITE_DONE)
+		return fail(s, "create a tenant");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return ORDEX_OK;
+}
+
+static int s_tenant_find(struct ordex_store *st, const char *name, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_TENANT_FIND);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_text(q, 1, name);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "find a tenant");
+}
+
+static int s_tenant_first(struct ordex_store *st, int64_t *id, char *name, size_t namelen)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_TENANT_FIRST);
+	if (!q)
+		return ORDEX_E_STORE;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		snprintf(name, namelen, "%s", (const char *)sqlite3_column_text(q, 1));
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "find a tenant");
+}
+
+static int s_env_create(struct ordex_store *st, int64_t tenant, const char *env)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_ENV_CREATE);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_int64(q, 1, tenant);
+	bind_text(q, 2, env);
+	sqlite3_bind_int64(q, 3, ordex_time_now());
+	return exec(s, q, "create an environment");
+}
+
+static int s_env_exists(struct ordex_store *st, int64_t tenant, const char *env)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_ENV_EXISTS);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_int64(q, 1, tenant);
+	bind_text(q, 2, env);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return ORDEX_OK;
+	return rc == SQLITE_DONE ? ORDEX_E_NOTFOUND : fail(s, "find an environment");
+}
+
+static int s_key_create(struct ordex_store *st, const struct ordex_scope *sc, const char *prefix,
+			const unsigned char hash[32], const char *role, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_KEY_CREATE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, prefix);
+	sqlite3_bind_blob(q, 4, hash, 32, SQLITE_STATIC);
+	bind_text(q, 5, role);
+	sqlite3_bind_int64(q, 6, ordex_time_now());
+	int rc = exec(s, q, "create a key");
+	if (rc == ORDEX_OK && id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32],
+			struct ordex_key_info *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_KEY_LOOKUP);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_blob(q, 1, hash, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		out->key_id = sqlite3_column_int64(q, 0);
+		out->tenant = sqlite3_column_int64(q, 1);
+		snprintf(out->tenant_name, sizeof(out->tenant_name), "%s",
+			 (const char *)sqlite3_column_text(q, 2));
+		snprintf(out->env, sizeof(out->env), "%s",
+			 (const char *)sqlite3_column_text(q, 3));
+		snprintf(out->role, sizeof(out->role), "%s",
+			 (const char *)sqlite3_column_text(q, 4));
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up a key");
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static int s_event_find(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+			const char *id, unsigned char sha256[32], int64_t *seq)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_EVENT_FIND);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(q, 0);
+		if (sqlite3_column_bytes(q, 1) == 32)
+			memcpy(sha256, sqlite3_column_blob(q, 1), 32);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up an event");
+}
+
+static int s_event_insert(struct ordex_store *st, const struct ordex_scope *sc,
+			  const struct ordex_event *ev, const char *subject, int64_t received_at,
+			  int64_t *seq)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_EVENT_INSERT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, ev->source);
+	bind_text(q, 4, ev->id);
+	bind_text(q, 5, ev->type_name);
+	bind_text(q, 6, ev->order);
+	bind_text(q, 7, subject);
+	sqlite3_bind_int64(q, 8, ev->occurred.us);
+	sqlite3_bind_int(q, 9, ev->occurred.offset_min);
+	sqlite3_bind_int64(q, 10, received_at);
+	sqlite3_bind_blob(q, 11, ev->sha256, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 12, ev->raw, (int)ev->raw_len, SQLITE_STATIC);
+	int rc = exec(s, q, "store an event");
+	if (rc == ORDEX_OK)
+		*seq = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int s_events_for_order(struct ordex_store *st, const struct ordex_scope *sc,
+			      const char *order_ref, ordex_event_fn fn, void *ctx)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_EVENTS_ORDER);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, order_ref);
+	int rc, out = ORDEX_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct ordex_event_info e = {0};
+		e.seq = sqlite3_column_int64(q, 0);
+		e.source = (const char *)sqlite3_column_text(q, 1);
+		e.id = (const char *)sqlite3_column_text(q, 2);
+		e.type = (const char *)sqlite3_column_text(q, 3);
+		e.order_ref = (const char *)sqlite3_column_text(q, 4);
+		e.subject = (const char *)sqlite3_column_text(q, 5);
+		e.occurred_at = sqlite3_column_int64(q, 6);
+		e.occurred_offset = sqlite3_column_int(q, 7);
+		e.received_at = sqlite3_column_int64(q, 8);
+		e.raw = sqlite3_column_blob(q, 9);
+		e.raw_len = (size_t)sqlite3_column_bytes(q, 9);
+		if (sqlite3_column_bytes(q, 10) == 32)
+			memcpy(e.sha256, sqlite3_column_blob(q, 10), 32);
+		if ((out = fn(ctx, &e)) != ORDEX_OK)
+			break;
+	}
+	sqlite3_reset(q);
+	if (out == ORDEX_OK && rc != SQLITE_DONE)
+		return fail(s, "read events");
+	return out;
+}
+
+static int count_query(struct sqlite_store *s, sqlite3_stmt *q, int64_t *n)
+{
+	if (!q)
+		return ORDEX_E_STORE;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "count rows");
+}
+
+static int s_event_count(struct ordex_store *st, const struct ordex_scope *sc, int64_t *n)
+{
+	sqlite3_stmt *q = stmt(S(st), S_EVENT_COUNT);
+	if (q)
+		bind_scope(q, sc);
+	return count_query(S(st), q, n);
+}
+
+/* ---- orders ------------------------------------------------------------ */
+
+static void read_order(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_order_row *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(q, 0);
+	o->ref = col_text(q, 1, a);
+	o->known = sqlite3_column_int(q, 2) != 0;
+	o->status = col_text(q, 3, a);
+	o->financial_status = col_text(q, 4, a);
+	o->status_seq = sqlite3_column_int64(q, 5);
+	o->cancelled_at = sqlite3_column_int64(q, 6);
+	o->cancelled_seq = sqlite3_column_int64(q, 7);
+	o->version = sqlite3_column_int64(q, 8);
+	o->version_at = sqlite3_column_int64(q, 9);
+	col_currency(q, 10, o->currency);
+	o->total_set = sqlite3_column_type(q, 11) != SQLITE_NULL;
+	o->total = sqlite3_column_int64(q, 11);
+	o->customer = col_text(q, 12, a);
+	o->email = col_text(q, 13, a);
+	o->placed_at = sqlite3_column_int64(q, 14);
+	o->tz_offset = sqlite3_column_int(q, 15);
+	o->promised_at = sqlite3_column_int64(q, 16);
+	o->promised_offset = sqlite3_column_int(q, 17);
+	o->promised_date_only = sqlite3_column_int(q, 18) != 0;
+	o->address_state = sqlite3_column_int(q, 19);
+	o->address_why = col_text(q, 20, a);
+	o->address_seq = sqlite3_column_int64(q, 21);
+	o->fraud_state = sqlite3_column_int(q, 22);
+	o->fraud_score = sqlite3_column_int(q, 23);
+	o->fraud_why = col_text(q, 24, a);
+	o->fraud_seq = sqlite3_column_int64(q, 25);
+	o->first_seq = sqlite3_column_int64(q, 26);
+	o->updated_seq = sqlite3_column_int64(q, 27);
+}
+
+static int s_order_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+		       struct ordex_arena *a, struct ordex_order_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_ORDER_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, ref);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		read_order(q, a, out);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read an order");
+}
+
+static int s_order_put(struct ordex_store *st, const struct ordex_scope *sc,
+		       struct ordex_order_row *o)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, o->id ? S_ORDER_UPDATE : S_ORDER_INSERT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, o->ref);
+	sqlite3_bind_int(q, 4, o->known);
+	bind_text(q, 5, o->status);
+	bind_text(q, 6, o->financial_status);
+	sqlite3_bind_int64(q, 7, o->status_seq);
+	sqlite3_bind_int64(q, 8, o->cancelled_at);
+	sqlite3_bind_int64(q, 9, o->cancelled_seq);
+	sqlite3_bind_int64(q, 10, o->version);
+	sqlite3_bind_int64(q, 11, o->version_at);
+	bind_text(q, 12, o->currency);
+	if (o->total_set)
+		sqlite3_bind_int64(q, 13, o->total);
+	bind_text(q, 14, o->customer);
+	bind_text(q, 15, o->email);
+	sqlite3_bind_int64(q, 16, o->placed_at);
+	sqlite3_bind_int(q, 17, o->tz_offset);
+	sqlite3_bind_int64(q, 18, o->promised_at);
+	sqlite3_bind_int(q, 19, o->promised_offset);
+	sqlite3_bind_int(q, 20, o->promised_date_only);
+	sqlite3_bind_int(q, 21, o->address_state);
+	bind_text(q, 22, o->address_why);
+	sqlite3_bind_int64(q, 23, o->address_seq);
+	sqlite3_bind_int(q, 24, o->fraud_state);
+	sqlite3_bind_int(q, 25, o->fraud_score);
+	bind_text(q, 26, o->fraud_why);
+	sqlite3_bind_int64(q, 27, o->fraud_seq);
+	sqlite3_bind_int64(q, 28, o->first_seq);
+	sqlite3_bind_int64(q, 29, o->updated_seq);
+	int rc = exec(s, q, "store an order");
+	if (rc == ORDEX_OK && !o->id)
+		o->id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static void read_line(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_line_row *l)
+{
+	l->order_id = sqlite3_column_int64(q, 0);
+	l->line_no = sqlite3_column_int(q, 1);
+	l->ref = col_text(q, 2, a);
+	l->sku = col_text(q, 3, a);
+	l->qty = sqlite3_column_int64(q, 4);
+	l->price = sqlite3_column_int64(q, 5);
+	l->allocated = sqlite3_column_int64(q, 6);
+	l->seq = sqlite3_column_int64(q, 7);
+	l->open = sqlite3_column_int(q, 8) != 0;
+	l->order_ref = col_text(q, 9, a);
+}
+
+/*
+ * Collects the rows of a bound statement into an arena array, growing by
+ * doubling (the old copies stay in the arena until it is freed).
+ */
+#define COLLECT(s, q, a, rows, n, T, reader, what)                                               \
+	do {                                                                                     \
+		size_t cap_ = 8, n_ = 0;                                                         \
+		T *r_ = ordex_arena_alloc((a), cap_ * sizeof(T));                                \
+		int rc_;                                                                         \
+		while ((rc_ = sqlite3_step(q)) == SQLITE_ROW) {                                  \
+			if (n_ == cap_) {                                                        \
+				T *g_ = ordex_arena_alloc((a), 2 * cap_ * sizeof(T));            \
+				memcpy(g_, r_, cap_ * sizeof(T));                                \
+				r_ = g_;                                                         \
+				cap_ *= 2;                                                       \
+			}                                                                        \
+			memset(&r_[n_], 0, sizeof(T));                                           \
+			reader(q, (a), &r_[n_]);                                                 \
+			n_++;                                                                    \
+		}                                                                                \
+		sqlite3_reset(q);                                                                \
+		if (rc_ != SQLITE_DONE)                                                          \
+			return fail((s), (what));                                                \
+		*(rows) = r_;                                                                    \
+		*(n) = n_;                                                                       \
+		return ORDEX_OK;                                                                 \
+	} while (0)
+
+static int s_lines_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t order_id,
+		       struct ordex_arena *a, struct ordex_line_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_LINES_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, order_id);
+	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read order lines");
+}
+
+static int s_lines_replace(struct ordex_store *st, const struct ordex_scope *sc,
+			   int64_t order_id, const struct ordex_line_row *rows, size_t n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_LINES_DELETE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, order_id);
+	int rc = exec(s, q, "replace order lines");
+	for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
+		const struct ordex_line_row *l = &rows[i];
+		if (!(q = stmt(s, S_LINE_INSERT)))
+			return ORDEX_E_STORE;
+		bind_scope(q, sc);
+		sqlite3_bind_int64(q, 3, order_id);
+		sqlite3_bind_int(q, 4, l->line_no);
+		bind_text(q, 5, l->ref);
+		bind_text(q, 6, l->sku);
+		sqlite3_bind_int64(q, 7, l->qty);
+		sqlite3_bind_int64(q, 8, l->price);
+		sqlite3_bind_int64(q, 9, l->allocated);
+		sqlite3_bind_int64(q, 10, l->seq);
+		sqlite3_bind_int(q, 11, l->open);
+		rc = exec(s, q, "store an order line");
+	}
+	return rc;
+}
+
+static int s_demand_for_sku(struct ordex_store *st, const struct ordex_scope *sc,
+			    const char *sku, struct ordex_arena *a, struct ordex_line_row **rows,
+			    size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_DEMAND);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, sku);
+	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read open demand");
+}
+
+static int s_line_set_allocated(struct ordex_store *st, const struct ordex_scope *sc,
+				int64_t order_id, int line_no, int64_t allocated)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_LINE_ALLOC);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, order_id);
+	sqlite3_bind_int(q, 4, line_no);
+	sqlite3_bind_int64(q, 5, allocated);
+	return exec(s, q, "allocate stock");
+}
+
+static int s_lines_set_open(struct ordex_store *st, const struct ordex_scope *sc,
+			    int64_t order_id, bool open)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_LINES_OPEN);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, order_id);
+	sqlite3_bind_int(q, 4, open);
+	return exec(s, q, "close order lines");
+}
+
+/* ---- payments ---------------------------------------------------------- */
+
+static void read_payment(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_payment_row *p)
+{
+	p->id = sqlite3_column_int64(q, 0);
+	p->ref = col_text(q, 1, a);
+	p->order_ref = col_text(q, 2, a);
+	p->status = col_text(q, 3, a);
+	p->rank = sqlite3_column_int(q, 4);
+	p->status_at = sqlite3_column_int64(q, 5);
+	p->status_seq = sqlite3_column_int64(q, 6);
+	col_currency(q, 7, p->currency);
+	p->amount = sqlite3_column_int64(q, 8);
+	p->captured = sqlite3_column_int64(q, 9);
+	p->refunded = sqlite3_column_int64(q, 10);
+	p->reason = col_text(q, 11, a);
+	p->updated_seq = sqlite3_column_int64(q, 12);
+}
+
+static int s_payment_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+			 struct ordex_arena *a, struct ordex_payment_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_PAYMENT_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, ref);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		read_payment(q, a, out);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a payment");
+}
+
+static int s_payment_put(struct ordex_store *st, const struct ordex_scope *sc,
+			 struct ordex_payment_row *p)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, p->id ? S_PAYMENT_UPDATE : S_PAYMENT_INSERT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, p->ref);
+	bind_text(q, 4, p->order_ref);
+	bind_text(q, 5, p->status);
+	sqlite3_bind_int(q, 6, p->rank);
+	sqlite3_bind_int64(q, 7, p->status_at);
+	sqlite3_bind_int64(q, 8, p->status_seq);
+	bind_text(q, 9, p->currency);
+	sqlite3_bind_int64(q, 10, p->amount);
+	sqlite3_bind_int64(q, 11, p->captured);
+	sqlite3_bind_int64(q, 12, p->refunded);
+	bind_text(q, 13, p->reason);
+	sqlite3_bind_int64(q, 14, p->updated_seq);
+	int rc = exec(s, q, "store a payment");
+	if (rc == ORDEX_OK && !p->id)
+		p->id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int s_payments_for_order(struct ordex_store *st, const struct ordex_scope *sc,
+				const char *order_ref, struct ordex_arena *a,
+				struct ordex_payment_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_PAYMENTS_ORDER);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, order_ref);
+	COLLECT(s, q, a, rows, n, struct ordex_payment_row, read_payment, "read payments");
+}
+
+static int s_refund_record(struct ordex_store *st, const struct ordex_scope *sc,
+			   int64_t payment_id, const char *ref, int64_t amount,
+			   const char *currency, int64_t at, int64_t seq, int64_t *added)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_REFUND_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, ref);
+	int rc = sqlite3_step(q);
+	int64_t old = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "read a refund");
+	bool exists = rc == SQLITE_ROW;
+	if (!(q = stmt(s, exists ? S_REFUND_UPDATE : S_REFUND_INSERT)))
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	if (exists) {
+		bind_text(q, 3, ref);
+		sqlite3_bind_int64(q, 4, amount);
+		sqlite3_bind_int64(q, 5, at);
+		sqlite3_bind_int64(q, 6, seq);
+	} else {
+		sqlite3_bind_int64(q, 3, payment_id);
+		bind_text(q, 4, ref);
+		sqlite3_bind_int64(q, 5, amount);
+		bind_text(q, 6, currency);
+		sqlite3_bind_int64(q, 7, at);
+		sqlite3_bind_int64(q, 8, seq);
+	}
+	*added = amount - old;
+	return exec(s, q, "store a refund");
+}
+
+/* ---- shipments --------------------------------------------------------- */
+
+static void read_shipment(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_shipment_row *r)
+{
+	r->id = sqlite3_column_int64(q, 0);
+	r->ref = col_text(q, 1, a);
+	r->order_ref = col_text(q, 2, a);
+	r->carrier = col_text(q, 3, a);
+	r->tracking = col_text(q, 4, a);
+	r->status = sqlite3_column_int(q, 5);
+	r->status_at = sqlite3_column_int64(q, 6);
+	r->status_seq = sqlite3_column_int64(q, 7);
+	r->eta = sqlite3_column_int64(q, 8);
+	r->eta_seq = sqlite3_column_int64(q, 9);
+	r->delivered_at = sqlite3_column_int64(q, 10);
+	r->location = col_text(q, 11, a);
+	r->reason = col_text(q, 12, a);
+	r->updated_seq = sqlite3_column_int64(q, 13);
+}
+
+static int s_shipment_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+			  struct ordex_arena *a, struct ordex_shipment_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SHIPMENT_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, ref);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		read_shipment(q, a, out);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a shipment");
+}
+
+static int s_shipment_put(struct ordex_store *st, const struct ordex_scope *sc,
+			  struct ordex_shipment_row *r)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, r->id ? S_SHIPMENT_UPDATE : S_SHIPMENT_INSERT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, r->ref);
+	bind_text(q, 4, r->order_ref);
+	bind_text(q, 5, r->carrier);
+	bind_text(q, 6, r->tracking);
+	sqlite3_bind_int(q, 7, r->status);
+	sqlite3_bind_int64(q, 8, r->status_at);
+	sqlite3_bind_int64(q, 9, r->status_seq);
+	sqlite3_bind_int64(q, 10, r->eta);
+	sqlite3_bind_int64(q, 11, r->eta_seq);
+	sqlite3_bind_int64(q, 12, r->delivered_at);
+	bind_text(q, 13, r->location);
+	bind_text(q, 14, r->reason);
+	sqlite3_bind_int64(q, 15, r->updated_seq);
+	int rc = exec(s, q, "store a shipment");
+	if (rc == ORDEX_OK && !r->id)
+		r->id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int s_shipments_for_order(struct ordex_store *st, const struct ordex_scope *sc,
+				 const char *order_ref, struct ordex_arena *a,
+				 struct ordex_shipment_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SHIPMENTS_ORDER);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, order_ref);
+	COLLECT(s, q, a, rows, n, struct ordex_shipment_row, read_shipment, "read shipments");
+}
+
+/* ---- inventory --------------------------------------------------------- */
+
+static int s_inventory_put(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+			   const char *location, int64_t available, int64_t as_of, int64_t seq,
+			   bool *applied)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_INV_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, sku);
+	bind_text(q, 4, location);
+	int rc = sqlite3_step(q);
+	int64_t old_as_of = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : INT64_MIN;
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "read inventory");
+	*applied = as_of >= old_as_of;
+	if (!*applied)
+		return ORDEX_OK;
+	if (!(q = stmt(s, S_INV_PUT)))
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, sku);
+	bind_text(q, 4, location);
+	sqlite3_bind_int64(q, 5, available);
+	sqlite3_bind_int64(q, 6, as_of);
+	sqlite3_bind_int64(q, 7, seq);
+	return exec(s, q, "store inventory");
+}
+
+static int s_inventory_level(struct ordex_store *st, const struct ordex_scope *sc,
+			     const char *sku, int64_t *level, bool *known)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_INV_SUM);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, sku);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*known = sqlite3_column_int64(q, 0) > 0;
+		*level = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read inventory");
+}
+
+/* ---- customers --------------------------------------------------------- */
+
+static void read_customer(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_customer_row *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(q, 0);
+	c->ref = col_text(q, 1, a);
+	c->email = col_text(q, 2, a);
+	c->email_norm = col_text(q, 3, a);
+	c->name = col_text(q, 4, a);
+	c->updated_seq = sqlite3_column_int64(q, 5);
+}
+
+static int customer_one(struct sqlite_store *s, sqlite3_stmt *q, struct ordex_arena *a,
+			struct ordex_customer_row *out)
+{
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		read_customer(q, a, out);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a customer");
+}
+
+static int s_customer_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+			  struct ordex_arena *a, struct ordex_customer_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_CUSTOMER_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, ref);
+	return customer_one(s, q, a, out);
+}
+
+static int s_customer_by_email(struct ordex_store *st, const struct ordex_scope *sc,
+			       const char *email_norm, struct ordex_arena *a,
+			       struct ordex_customer_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_CUSTOMER_EMAIL);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, email_norm);
+	return customer_one(s, q, a, out);
+}
+
+static int s_customer_put(struct ordex_store *st, const struct ordex_scope *sc,
+			  struct ordex_customer_row *c)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, c->id ? S_CUSTOMER_UPDATE : S_CUSTOMER_INSERT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, c->ref);
+	bind_text(q, 4, c->email);
+	bind_text(q, 5, c->email_norm);
+	bind_text(q, 6, c->name);
+	sqlite3_bind_int64(q, 7, c->updated_seq);
+	int rc = exec(s, q, "store a customer");
+	if (rc == ORDEX_OK && !c->id)
+		c->id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+/* ---- exceptions -------------------------------------------------------- */
+
+static void read_exception(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_exception_row *e)
+{
+	e->id = sqlite3_column_int64(q, 0);
+	e->order_ref = col_text(q, 1, a);
+	e->kind = col_text(q, 2, a);
+	e->subject = col_text(q, 3, a);
+	e->status = col_text(q, 4, a);
+	e->severity = col_text(q, 5, a);
+	e->priority = sqlite3_column_int(q, 6);
+	e->why = col_text(q, 7, a);
+	e->evidence = col_text(q, 8, a);
+	e->seen = sqlite3_column_int(q, 9);
+	e->opened_at = sqlite3_column_int64(q, 10);
+	e->updated_at = sqlite3_column_int64(q, 11);
+	e->resolved_at = sqlite3_column_int64(q, 12);
+	e->resolution = col_text(q, 13, a);
+	e->updated_seq = sqlite3_column_int64(q, 14);
+}
+
+static int s_exceptions_for_order(struct ordex_store *st, const struct ordex_scope *sc,
+				  const char *order_ref, struct ordex_arena *a,
+				  struct ordex_exception_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_EXC_ORDER);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, order_ref);
+	COLLECT(s, q, a, rows, n, struct ordex_exception_row, read_exception,
+		"read exceptions");
+}
+
+static int s_exception_put(struct ordex_store *st, const struct ordex_scope *sc,
+			   struct ordex_exception_row *e)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q;
+	if (e->id) {
+		if (!(q = stmt(s, S_EXC_UPDATE)))
+			return ORDEX_E_STORE;
+		sqlite3_bind_int64(q, 17, e->id);
+	} else if (!(q = stmt(s, S_EXC_INSERT))) {
+		return ORDEX_E_STORE;
+	}
+	bind_scope(q, sc);
+	int i = 3;
+	if (!e->id) {
+		bind_text(q, i++, e->order_ref);
+		bind_text(q, i++, e->kind);
+		bind_text(q, i++, e->subject);
+	} else {
+		i = 6;
+	}
+	bind_text(q, i++, e->status);
+	bind_text(q, i++, e->severity);
+	sqlite3_bind_int(q, i++, e->priority);
+	bind_text(q, i++, e->why);
+	bind_text(q, i++, e->evidence);
+	sqlite3_bind_int(q, i++, e->seen);
+	sqlite3_bind_int64(q, i++, e->opened_at);
+	sqlite3_bind_int64(q, i++, e->updated_at);
+	sqlite3_bind_int64(q, i++, e->resolved_at);
+	bind_text(q, i++, e->resolution);
+	sqlite3_bind_int64(q, i++, e->updated_seq);
+	int rc = exec(s, q, "store an exception");
+	if (rc == ORDEX_OK && !e->id)
+		e->id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+/*
+ * The exception list is the one query with optional filters; it is built
+ * from fixed fragments (never from input) and prepared per call, which
+ * SQLite does in microseconds.
+ */
+static int s_exception_list(struct ordex_store *st, const struct ordex_scope *sc,
+			    const struct ordex_exception_filter *f, struct ordex_arena *a,
+			    struct ordex_exception_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	char q_sql[1024];
+	snprintf(q_sql, sizeof(q_sql),
+		 "SELECT " EXC_COLS " FROM exceptions WHERE tenant = ?1 AND environment = ?2%s%s%s%s"
+		 " ORDER BY priority DESC, id LIMIT ?7",
+		 f->kind ? " AND kind = ?3" : "", f->status ? " AND status = ?4" : "",
+		 f->order_ref ? " AND order_ref = ?5" : "",
+		 f->after_set ? " AND (priority < ?6 OR (priority = ?6 AND id > ?8))" : "");
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(s->db, q_sql, -1, &q, NULL) != SQLITE_OK)
+		return fail(s, "list exceptions");
+	bind_scope(q, sc);
+	if (f->kind)
+		bind_text(q, 3, f->kind);
+	if (f->status)
+		bind_text(q, 4, f->status);
+	if (f->order_ref)
+		bind_text(q, 5, f->order_ref);
+	if (f->after_set) {
+		sqlite3_bind_int(q, 6, f->after_priority);
+		sqlite3_bind_int64(q, 8, f->after_id);
+	}
+	sqlite3_bind_int(q, 7, f->limit > 0 ? f->limit : 100);
+	size_t cap = 16, cnt = 0;
+	struct ordex_exception_row *r = ordex_arena_alloc(a, cap * sizeof(*r));
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			struct ordex_exception_row *g = ordex_arena_alloc(a, 2 * cap * sizeof(*r));
+			memcpy(g, r, cap * sizeof(*r));
+			r = g;
+			cap *= 2;
+		}
+		memset(&r[cnt], 0, sizeof(*r));
+		read_exception(q, a, &r[cnt++]);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return fail(s, "list exceptions");
+	*rows = r;
+	*n = cnt;
+	return ORDEX_OK;
+}
+
+static int s_exception_count(struct ordex_store *st, const struct ordex_scope *sc,
+			     const char *status, int64_t *n)
+{
+	sqlite3_stmt *q = stmt(S(st), S_EXC_COUNT);
+	if (q) {
+		bind_scope(q, sc);
+		bind_text(q, 3, status);
+	}
+	return count_query(S(st), q, n);
+}
+
+/* ---- audit ------------------------------------------------------------- */
+
+static int s_audit_head(struct ordex_store *st, int64_t tenant, int64_t *seq,
+			unsigned char hash[32])
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_AUDIT_HEAD);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_int64(q, 1, tenant);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(q, 0);
+		memset(hash, 0, 32);
+		if (sqlite3_column_bytes(q, 1) == 32)
+			memcpy(hash, sqlite3_column_blob(q, 1), 32);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read the audit head");
+}
+
+static int s_audit_append(struct ordex_store *st, const struct ordex_audit_row *r)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_AUDIT_APPEND);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_int64(q, 1, r->tenant);
+	sqlite3_bind_int64(q, 2, r->seq);
+	bind_text(q, 3, r->env);
+	sqlite3_bind_int64(q, 4, r->at);
+	bind_text(q, 5, r->kind);
+	bind_text(q, 6, r->subject);
+	bind_text(q, 7, r->body);
+	sqlite3_bind_blob(q, 8, r->prev, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 9, r->hash, 32, SQLITE_STATIC);
+	return exec(s, q, "append to the audit log");
+}
+
+static int s_audit_scan(struct ordex_store *st, int64_t tenant, ordex_audit_fn fn, void *ctx)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_AUDIT_SCAN);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_int64(q, 1, tenant);
+	int rc, out = ORDEX_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct ordex_audit_row r = {0};
+		r.tenant = sqlite3_column_int64(q, 0);
+		r.seq = sqlite3_column_int64(q, 1);
+		r.env = (const char *)sqlite3_column_text(q, 2);
+		r.at = sqlite3_column_int64(q, 3);
+		r.kind = (const char *)sqlite3_column_text(q, 4);
+		r.subject = (const char *)sqlite3_column_text(q, 5);
+		r.body = (const char *)sqlite3_column_text(q, 6);
+		if (sqlite3_column_bytes(q, 7) == 32)
+			memcpy(r.prev, sqlite3_column_blob(q, 7), 32);
+		if (sqlite3_column_bytes(q, 8) == 32)
+			memcpy(r.hash, sqlite3_column_blob(q, 8), 32);
+		if (!r.env || !r.kind || !r.subject || !r.body) {
+			out = ORDEX_E_CORRUPT;
+			break;
+		}
+		if ((out = fn(ctx, &r)) != ORDEX_OK)
+			break;
+	}
+	sqlite3_reset(q);
+	if (out == ORDEX_OK && rc != SQLITE_DONE)
+		return fail(s, "read the audit log");
+	return out;
+}
+
+static int s_audit_tenants(struct ordex_store *st, int64_t **tenants, size_t *n,
+			   struct ordex_arena *a)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_AUDIT_TENANTS);
+	if (!q)
+		return ORDEX_E_STORE;
+	size_t cap = 8, cnt = 0;
+	int64_t *t = ordex_arena_alloc(a, cap * sizeof(*t));
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			int64_t *g = ordex_arena_alloc(a, 2 * cap * sizeof(*t));
+			memcpy(g, t, cap * sizeof(*t));
+			t = g;
+			cap *= 2;
+		}
+		t[cnt++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return fail(s, "list audit tenants");
+	*tenants = t;
+	*n = cnt;
+	return ORDEX_OK;
+}
+
+/* ---- open, migrate, close ---------------------------------------------- */
+
+static void s_close(struct ordex_store *st)
+{
+	struct sqlite_store *s = S(st);
+	if (!s)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static const struct ordex_store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = s_close,
+	.begin = s_begin,
+	.commit = s_commit,
+	.rollback = s_rollback,
+	.savepoint = s_savepoint,
+	.release = s_release,
+	.rollback_to = s_rollback_to,
+	.tenant_create = s_tenant_create,
+	.tenant_find = s_tenant_find,
+	.tenant_first = s_tenant_first,
+	.env_create = s_env_create,
+	.env_exists = s_env_exists,
+	.key_create = s_key_create,
+	.key_lookup = s_key_lookup,
+	.event_find = s_event_find,
+	.event_insert = s_event_insert,
+	.events_for_order = s_events_for_order,
+	.event_count = s_event_count,
+	.order_get = s_order_get,
+	.order_put = s_order_put,
+	.lines_get = s_lines_get,
+	.lines_replace = s_lines_replace,
+	.demand_for_sku = s_demand_for_sku,
+	.line_set_allocated = s_line_set_allocated,
+	.lines_set_open = s_lines_set_open,
+	.payment_get = s_payment_get,
+	.payment_put = s_payment_put,
+	.payments_for_order = s_payments_for_order,
+	.refund_record = s_refund_record,
+	.shipment_get = s_shipment_get,
+	.shipment_put = s_shipment_put,
+	.shipments_for_order = s_shipments_for_order,
+	.inventory_put = s_inventory_put,
+	.inventory_level = s_inventory_level,
+	.customer_get = s_customer_get,
+	.customer_by_email = s_customer_by_email,
+	.customer_put = s_customer_put,
+	.exceptions_for_order = s_exceptions_for_order,
+	.exception_put = s_exception_put,
+	.exception_list = s_exception_list,
+	.exception_count = s_exception_count,
+	.audit_head = s_audit_head,
+	.audit_append = s_audit_append,
+	.audit_scan = s_audit_scan,
+	.audit_tenants = s_audit_tenants,
+};
+
+static int user_version(struct sqlite_store *s)
+{
+	sqlite3_stmt *q;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			v = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+	}
+	return v;
+}
+
+int ordex_store_schema_version(struct ordex_store *st)
+{
+	return user_version(S(st));
+}
+
+/*
+ * Applies each migration newer than PRAGMA user_version in its own
+ * transaction, recording it in schema_migrations and user_version.
+ */
+static int migrate(struct sqlite_store *s)
+{
+	int rc = exec_sql(s, "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER "
+			     "PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+	if (rc)
+		return rc;
+	int have = user_version(s);
+	for (int i = 0; i < ordex_migrations_count; i++) {
+		const struct ordex_migration *m = &ordex_migrations[i];
+		if (m->number <= have)
+			continue;
+		char tail[256];
+		if ((rc = exec_sql(s, "BEGIN IMMEDIATE")))
+			return rc;
+		rc = exec_sql(s, m->sql);
+		if (rc == ORDEX_OK) {
+			snprintf(tail, sizeof(tail),
+				 "INSERT INTO schema_migrations VALUES (%d, '%s', %lld); "
+				 "PRAGMA user_version = %d",
+				 m->number, m->name, (long long)ordex_time_now(), m->number);
+			rc = exec_sql(s, tail);
+		}
+		if (rc) {
+			exec_sql(s, "ROLLBACK");
+			fprintf(stderr, "ordex: could not apply migration \"%s\"\n", m->name);
+			return rc;
+		}
+		if ((rc = exec_sql(s, "COMMIT")))
+			return rc;
+	}
+	return ORDEX_OK;
+}
+
+int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *opts,
+			    struct ordex_store **out)
+{
+	struct sqlite_store *s = ordex_xcalloc(1, sizeof(*s));
+	s->base.ops = &sqlite_ops;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	int flags = SQLITE_OPEN_NOMUTEX |
+		    (opts && opts->readonly ? SQLITE_OPEN_READONLY
+					    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		fprintf(stderr, "ordex: could not open database \"%s\": %s\n", path,
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		sqlite3_close(s->db);
+		free(s);
+		return ORDEX_E_STORE;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	static const char *const sync_pragma[] = {
+		[ORDEX_SYNC_FULL] = "PRAGMA synchronous = FULL",
+		[ORDEX_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+		[ORDEX_SYNC_OFF] = "PRAGMA synchronous = OFF",
+	};
+	int rc = ORDEX_OK;
+	if (!(opts && opts->readonly))
+		rc = exec_sql(s, "PRAGMA journal_mode = WAL");
+	if (rc == ORDEX_OK)
+		rc = exec_sql(s, sync_pragma[opts ? opts->sync : ORDEX_SYNC_FULL]);
+	if (rc == ORDEX_OK)
+		rc = exec_sql(s, "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16000; "
+				 "PRAGMA temp_store = MEMORY");
+	if (rc == ORDEX_OK && !(opts && opts->readonly))
+		rc = migrate(s);
+	if (rc == ORDEX_OK && user_version(s) < ordex_migrations[ordex_migrations_count - 1].number) {
+		fprintf(stderr, "ordex: database \"%s\" is not initialized; run \"ordex init\"\n",
+			path);
+		rc = ORDEX_E_STORE;
+	}
+	if (rc) {
+		s_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return ORDEX_OK;
+}

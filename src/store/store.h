@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store.h - the storage interface. All SQL lives behind it.
+ *
+ * A struct ordex_store is one connection to one database. The writer owns
+ * one and runs every change inside begin/commit; readers each take their
+ * own (SQLite WAL readers never wait for the writer). Backends implement
+ * struct ordex_store_ops; callers go through st->ops. Every operation on
+ * data takes the tenant and environment (struct ordex_scope) and no query
+ * runs without both.
+ *
+ * Return codes: ORDEX_OK, ORDEX_E_NOTFOUND where a lookup finds nothing,
+ * ORDEX_E_STORE when the database fails (the message is logged). Rows
+ * returned by *_get and lists are allocated from the arena passed in.
+ * A connection is used by one thread at a time.
+ */
+#ifndef ORDEX_STORE_H
+#define ORDEX_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/model.h"
+
+struct ordex_arena;
+struct ordex_event;
+struct ordex_store;
+
+enum ordex_sync { ORDEX_SYNC_FULL, ORDEX_SYNC_NORMAL, ORDEX_SYNC_OFF };
+
+struct ordex_store_options {
+	enum ordex_sync sync;
+	bool readonly;
+};
+
+struct ordex_key_info {
+	int64_t key_id;
+	int64_t tenant;
+	char tenant_name[64];
+	char env[16];
+	char role[32];
+};
+
+struct ordex_event_info {
+	int64_t seq;
+	const char *source;
+	const char *id;
+	const char *type;
+	const char *order_ref;
+	const char *subject;
+	int64_t occurred_at;
+	int occurred_offset;
+	int64_t received_at;
+	const char *raw;
+	size_t raw_len;
+	unsigned char sha256[32];
+};
+
+struct ordex_exception_filter {
+	const char *kind;   /* NULL: any */
+	const char *status; /* NULL: any */
+	const char *order_ref;
+	/* keyset: rows strictly after (priority, id) in (priority desc, id asc) */
+	bool after_set;
+	int after_priority;
+	int64_t after_id;
+	int limit;
+};
+
+struct ordex_audit_row {
+	int64_t tenant;
+	int64_t seq;
+	const char *env;
+	int64_t at;
+	const char *kind;
+	const char *subject;
+	const char *body;
+	unsigned char prev[32];
+	unsigned char hash[32];
+};
+
+typedef int (*ordex_audit_fn)(void *ctx, const struct ordex_audit_row *row);
+typedef int (*ordex_event_fn)(void *ctx, const struct ordex_event_info *ev);
+
+struct ordex_store_ops {
+	const char *name;
+	void (*close)(struct ordex_store *st);
+
+	int (*begin)(struct ordex_store *st);
+	int (*commit)(struct ordex_store *st);
+	int (*rollback)(struct ordex_store *st);
+	/* nested undo points inside a transaction, one per input */
+	int (*savepoint)(struct ordex_store *st);
+	int (*release)(struct ordex_store *st);
+	int (*rollback_to)(struct ordex_store *st);
+
+	/* tenants, environments and keys */
+	int (*tenant_create)(struct ordex_store *st, const char *name, int64_t *id);
+	int (*tenant_find)(struct ordex_store *st, const char *name, int64_t *id);
+	int (*tenant_first)(struct ordex_store *st, int64_t *id, char *name, size_t namelen);
+	int (*env_create)(struct ordex_store *st, int64_t tenant, const char *env);
+	int (*env_exists)(struct ordex_store *st, int64_t tenant, const char *env);
+	int (*key_create)(struct ordex_store *st, const struct ordex_scope *sc,
+			  const char *prefix, const unsigned char hash[32], const char *role,
+			  int64_t *id);
+	int (*key_lookup)(struct ordex_store *st, const unsigned char hash[32],
+			  struct ordex_key_info *out);
+
+	/* events, in the writer's log order (seq) */
+	int (*event_find)(struct ordex_store *st, const struct ordex_scope *sc,
+			  const char *source, const char *id, unsigned char sha256[32],
+			  int64_t *seq);
+	int (*event_insert)(struct ordex_store *st, const struct ordex_scope *sc,
+			    const struct ordex_event *ev, const char *subject, int64_t received_at,
+			    int64_t *seq);
+	int (*events_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
+				const char *order_ref, ordex_event_fn fn, void *ctx);
+	int (*event_count)(struct ordex_store *st, const struct ordex_scope *sc, int64_t *n);
+
+	/* orders and lines */
+	int (*order_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+			 struct ordex_arena *a, struct ordex_order_row *out);
+	int (*order_put)(struct ordex_store *st, const struct ordex_scope *sc,
+			 struct ordex_order_row *row);
+	int (*lines_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t order_id,
+			 struct ordex_arena *a, struct ordex_line_row **rows, size_t *n);
+	int (*lines_replace)(struct ordex_store *st, const struct ordex_scope *sc,
+			     int64_t order_id, const struct ordex_line_row *rows, size_t n);
+	/* open demand for a SKU, in allocation order */
+	int (*demand_for_sku)(struct ordex_store *st, const struct ordex_scope *sc,
+			      const char *sku, struct ordex_arena *a, struct ordex_line_row **rows,
+			      size_t *n);
+	int (*line_set_allocated)(struct ordex_store *st, const struct ordex_scope *sc,
+				  int64_t order_id, int line_no, int64_t allocated);
+	int (*lines_set_open)(struct ordex_store *st, const struct ordex_scope *sc,
+			      int64_t order_id, bool open);
+
+	/* payments and refunds */
+	int (*payment_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+			   struct ordex_arena *a, struct ordex_payment_row *out);
+	int (*payment_put)(struct ordex_store *st, const struct ordex_scope *sc,
+			   struct ordex_payment_row *row);
+	int (*payments_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
+				  const char *order_ref, struct ordex_arena *a,
+				  struct ordex_payment_row **rows, size_t *n);
+	/* records a refund once per ref; *added is the amount newly counted */
+	int (*refund_record)(struct ordex_store *st, const struct ordex_scope *sc,
+			     int64_t payment_id, const char *ref, int64_t amount,
+			     const char *currency, int64_t at, int64_t seq, int64_t *added);
+
+	/* shipments */
+	int (*shipment_get)(struct ordex_store *st, const struct ordex_scope *sc,
+			    const char *ref, struct ordex_arena *a, struct ordex_shipment_row *out);
+	int (*shipment_put)(struct ordex_store *st, const struct ordex_scope *sc,
+			    struct ordex_shipment_row *row);
+	int (*shipments_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
+				   const char *order_ref, struct ordex_arena *a,
+				   struct ordex_shipment_row **rows, size_t *n);
+
+	/* inventory: the newest level per SKU and location wins */
+	int (*inventory_put)(struct ordex_store *st, const struct ordex_scope *sc,
+			     const char *sku, const char *location, int64_t available,
+			     int64_t as_of, int64_t seq, bool *applied);
+	/* sum over locations; *known false when no level was ever seen */
+	int (*inventory_level)(struct ordex_store *st, const struct ordex_scope *sc,
+			       const char *sku, int64_t *level, bool *known);
+
+	/* customers */
+	int (*customer_get)(struct ordex_store *st, const struct ordex_scope *sc,
+			    const char *ref, struct ordex_arena *a, struct ordex_customer_row *out);
+	int (*customer_by_email)(struct ordex_store *st, const struct ordex_scope *sc,
+				 const char *email_norm, struct ordex_arena *a,
+				 struct ordex_customer_row *out);
+	int (*customer_put)(struct ordex_store *st, const struct ordex_scope *sc,
+			    struct ordex_customer_row *row);
+
+	/* exceptions */
+	int (*exceptions_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
+				    const char *order_ref, struct ordex_arena *a,
+				    struct ordex_exception_row **rows, size_t *n);
+	int (*exception_put)(struct ordex_store *st, const struct ordex_scope *sc,
+			     struct ordex_exception_row *row);
+	int (*exception_list)(struct ordex_store *st, const struct ordex_scope *sc,
+			      const struct ordex_exception_filter *f, struct ordex_arena *a,
+			      struct ordex_exception_row **rows, size_t *n);
+	int (*exception_count)(struct ordex_store *st, const struct ordex_scope *sc,
+			       const char *status, int64_t *n);
+
+	/* the audit chain, per tenant */
+	int (*audit_head)(struct ordex_store *st, int64_t tenant, int64_t *seq,
+			  unsigned char hash[32]);
+	int (*audit_append)(struct ordex_store *st, const struct ordex_audit_row *row);
+	int (*audit_scan)(struct ordex_store *st, int64_t tenant, ordex_audit_fn fn, void *ctx);
+	int (*audit_tenants)(struct ordex_store *st, int64_t **tenants, size_t *n,
+			     struct ordex_arena *a);
+};
+
+struct ordex_store {
+	const struct ordex_store_ops *ops;
+};
+
+/*
+ * Opens the SQLite database at path (created when missing), applies the
+ * pending migrations unless opts->readonly, and returns the connection in
+ * *out. Returns ORDEX_OK or ORDEX_E_STORE with a message on stderr.
+ */
+int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *opts,
+			    struct ordex_store **out);
+
+/* The schema version the database is at. */
+int ordex_store_schema_version(struct ordex_store *st);
+
+#endif

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * harness.c - starting the real ordex binary and talking to it.
+ *
+ * The server listens on port 0 (the kernel picks a free one) and writes
+ * its "listening on" line to DIR/serve.log, which is polled for the port.
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+static const char *bin(void)
+{
+	const char *b = getenv("ORDEX_BIN");
+	return b && *b ? b : "build/ordex";
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "harness: %s\n", what);
+	exit(2);
+}
+
+static char *read_fd(int fd)
+{
+	size_t cap = 4096, n = 0;
+	char *p = malloc(cap);
+	ssize_t got;
+	while ((got = read(fd, p + n, cap - n - 1)) > 0) {
+		n += (size_t)got;
+		if (cap - n < 2)
+			p = realloc(p, cap *= 2);
+	}
+	p[n] = '\0';
+	return p;
+}
+
+/* Reads a whole file and removes it. */
+static char *slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	char *p = fd >= 0 ? read_fd(fd) : calloc(1, 1);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return p;
+}
+
+int harness_cli(const char *const *args, char **out, char **err)
+{
+	/* files, not pipes: a chatty child never blocks on a full pipe */
+	char po[64], pe[64];
+	snprintf(po, sizeof(po), "/tmp/ordex-cli-out-XXXXXX");
+	snprintf(pe, sizeof(pe), "/tmp/ordex-cli-err-XXXXXX");
+	int fo = mkstemp(po), fe = mkstemp(pe);
+	if (fo < 0 || fe < 0)
+		die("mkstemp failed");
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fo, 1);
+		dup2(fe, 2);
+		const char *argv[64] = {bin()};
+		int i = 0;
+		while (args[i] && i < 62) {
+			argv[i + 1] = args[i];
+			i++;
+		}
+		argv[i + 1] = NULL;
+		execv(bin(), (char *const *)argv);
+		_exit(127);
+	}
+	close(fo);
+	close(fe);
+	int st;
+	waitpid(pid, &st, 0);
+	char *o = slurp(po), *e = slurp(pe);
+	if (out)
+		*out = o;
+	else
+		free(o);
+	if (err)
+		*err = e;
+	else
+		free(e);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void harness_init(struct harness *h)
+{
+	memset(h, 0, sizeof(*h));
+	const char *tmp = getenv("TMPDIR");
+	snprintf(h->dir, sizeof(h->dir), "%s/ordex-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(h->dir))
+		die("mkdtemp failed");
+	char *out = NULL, *err = NULL;
+	const char *args[] = {"init", "--data", h->dir, NULL};
+	int rc = harness_cli(args, &out, &err);
+	if (rc != 0) {
+		fprintf(stderr, "%s", err);
+		die("ordex init failed");
+	}
+	/* the key is the last line of standard output */
+	char *last = out, *nl;
+	while ((nl = strchr(last, '\n')) && nl[1])
+		last = nl + 1;
+	snprintf(h->key, sizeof(h->key), "%.*s", (int)strcspn(last, "\n"), last);
+	free(out);
+	free(err);
+}
+
+void harness_serve(struct harness *h, const char *const *extra)
+{
+	char log[300];
+	snprintf(log, sizeof(log), "%s/serve.log", h->dir);
+	unlink(log);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		dup2(fd, 1);
+		const char *argv[64] = {bin(), "serve", "--data", h->dir, "--listen", "127.0.0.1:0"};
+		int i = 6;
+		for (int j = 0; extra && extra[j] && i < 62; j++)
+			argv[i++] = extra[j];
+		argv[i] = NULL;
+		execv(bin(), (char *const *)argv);
+		_exit(127);
+	}
+	h->pid = pid;
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(log, "r");
+		if (f) {
+			char line[512];
+			while (fgets(line, sizeof(line), f)) {
+				char *p = strstr(line, "listening on http://127.0.0.1:");
+				if (p) {
+					h->port = atoi(p + strlen("listening on http://127.0.0.1:"));
+					snprintf(h->base, sizeof(h->base), "http://127.0.0.1:%d",
+						 h->port);
+					fclose(f);
+					return;
+				}
+			}
+			fclose(f);
+		}
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			h->pid = 0;
+			die("ordex serve exited at start; see serve.log");
+		}
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	die("ordex serve did not start within 5 s");
+}
+
+int harness_stop(struct harness *h)
+{
+	if (!h->pid)
+		return 0;
+	kill(h->pid, SIGTERM);
+	int st;
+	waitpid(h->pid, &st, 0);
+	h->pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void harness_kill9(struct harness *h)
+{
+	if (!h->pid)
+		return;
+	kill(h->pid, SIGKILL);
+	int st;
+	waitpid(h->pid, &st, 0);
+	h->pid = 0;
+}
+
+void harness_cleanup(struct harness *h)
+{
+	harness_stop(h);
+	if (h->dir[0] && !getenv("ORDEX_KEEP_TEST_DATA")) {
+		char cmd[400];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "harness: could not remove %s\n", h->dir);
+	}
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct http_resp *r = ctx;
+	size_t add = size * n;
+	r->body = realloc(r->body, r->len + add + 1);
+	memcpy(r->body + r->len, p, add);
+	r->len += add;
+	r->body[r->len] = '\0';
+	return add;
+}
+
+void http(struct harness *h, const char *method, const char *path, const char *key,
+	  const char *ctype, const char *body, size_t len, struct http_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->body = calloc(1, 1);
+	CURL *c = curl_easy_init();
+	char url[1024];
+	snprintf(url, sizeof(url), "%s%s", h->base, path);
+	struct curl_slist *hd = NULL;
+	char auth[200], ct[200];
+	if (key) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+		hd = curl_slist_append(hd, auth);
+	}
+	if (ctype) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
+		hd = curl_slist_append(hd, ct);
+	}
+	hd = curl_slist_append(hd, "Expect:");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	CURLcode rc = curl_easy_perform(c);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		char *t = NULL;
+		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &t);
+		if (t)
+			snprintf(r->content_type, sizeof(r->content_type), "%s", t);
+	} else {
+		r->status = -1;
+	}
+	curl_slist_free_all(hd);
+	curl_easy_cleanup(c);
+}
+
+void http_free(struct http_resp *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+void post_event(struct harness *h, const char *json, struct http_resp *r)
+{
+	http(h, "POST", "/v1/events", h->key, "application/json", json, strlen(json), r);
+}
+
+void post_ndjson(struct harness *h, const char *body, struct http_resp *r)
+{
+	http(h, "POST", "/v1/events", h->key, "application/x-ndjson", body, strlen(body), r);
+}
+
+void get(struct harness *h, const char *path, struct http_resp *r)
+{
+	http(h, "GET", path, h->key, NULL, NULL, 0, r);
+}
+
+bool has(const struct http_resp *r, const char *s)
+{
+	return r->body && strstr(r->body, s) != NULL;
+}
+
+int count_of(const struct http_resp *r, const char *s)
+{
+	int n = 0;
+	size_t l = strlen(s);
+	for (const char *p = r->body; p && (p = strstr(p, s)); p += l)
+		n++;
+	return n;
+}
