@@ -16,5 +16,6 @@ void ordex_api_health(struct ordex_req *rq);
 void ordex_api_events_post(struct ordex_req *rq);
 void ordex_api_exceptions_list(struct ordex_req *rq);
 void ordex_api_order_get(struct ordex_req *rq);
+void ordex_api_inventory_get(struct ordex_req *rq);
 
 #endif

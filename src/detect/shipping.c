@@ -95,12 +95,14 @@ void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_sta
 							    s->reason ? ": " : "",
 							    s->reason ? s->reason : ""),
 					 s->status_seq);
-		if (o->cancelled_at && s->status >= ORDEX_SHIP_IN_TRANSIT &&
+		if (o->cancelled_at && s->status >= ORDEX_SHIP_LABEL_CREATED &&
 		    s->status != ORDEX_SHIP_RETURNED)
 			ordex__condition(
-				cs, "state_conflict", s->ref, ORDEX_SEV_CRITICAL,
+				cs, "state_conflict", s->ref,
+				s->status == ORDEX_SHIP_LABEL_CREATED ? ORDEX_SEV_HIGH
+								      : ORDEX_SEV_CRITICAL,
 				ordex_arena_printf(ap->a,
-						   "The order was cancelled %s but %s has shipped "
+						   "The order was cancelled %s but %s is on its way "
 						   "(%s); the customer may receive goods they "
 						   "cancelled or were refunded for.",
 						   ordex__fmt_when(ap, o->cancelled_at, o->tz_offset,

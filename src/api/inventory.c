@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * inventory.c - GET /v1/inventory/{sku}: the stock level reported across
+ * locations, what open orders have been allocated, what is still
+ * available, and how much open demand stock cannot cover.
+ */
+#include "api/api.h"
+#include "core/arena.h"
+#include "core/common.h"
+#include "core/json.h"
+#include "store/store.h"
+
+void ordex_api_inventory_get(struct ordex_req *rq)
+{
+	struct ordex_response *r = ordex_req_response(rq);
+	struct ordex_store *st = ordex_req_store(rq);
+	const struct ordex_scope *sc = ordex_req_scope(rq);
+	const char *sku = ordex_req_path_rest(rq);
+	int64_t level = 0;
+	bool known = false;
+	struct ordex_line_row *lines;
+	size_t n;
+	if (!st || st->ops->inventory_level(st, sc, sku, &level, &known) ||
+	    st->ops->demand_for_sku(st, sc, sku, ordex_req_arena(rq), &lines, &n)) {
+		ordex_problem(r, 503, "storage_unavailable", "Service unavailable",
+			      "could not read the database", NULL);
+		return;
+	}
+	if (!known && n == 0) {
+		ordex_problem(r, 404, "not_found", "Not found", "no such SKU", NULL);
+		return;
+	}
+	int64_t allocated = 0, demand = 0;
+	for (size_t i = 0; i < n; i++) {
+		allocated += lines[i].allocated;
+		demand += lines[i].qty;
+	}
+	struct ordex_jw w;
+	r->status = 200;
+	ordex_jw_init(&w, &r->body);
+	ordex_jw_obj(&w);
+	ordex_jw_key(&w, "sku");
+	ordex_jw_str(&w, sku);
+	ordex_jw_key(&w, "known");
+	ordex_jw_bool(&w, known);
+	ordex_jw_key(&w, "level");
+	ordex_jw_int(&w, level);
+	ordex_jw_key(&w, "allocated");
+	ordex_jw_int(&w, allocated);
+	ordex_jw_key(&w, "available");
+	ordex_jw_int(&w, known ? (level - allocated > 0 ? level - allocated : 0) : 0);
+	ordex_jw_key(&w, "open_demand");
+	ordex_jw_int(&w, demand);
+	ordex_jw_key(&w, "short");
+	ordex_jw_int(&w, known ? demand - allocated : 0);
+	ordex_jw_obj_end(&w);
+}
