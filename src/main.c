@@ -14,12 +14,12 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{"serve", ordex_cmd_serve, "run the HTTP service"},
-	{"init", ordex_cmd_init, "create the database, a first tenant and an admin key"},
-	{"key", ordex_cmd_key, "create another API key (key create)"},
-	{"import", ordex_cmd_import, "feed event files or the Olist CSV set through the writer"},
-	{"exceptions", ordex_cmd_exceptions, "list exceptions, highest priority first"},
-	{"audit", ordex_cmd_audit, "verify the audit chain (audit verify)"},
+    {"serve", ordex_cmd_serve, "run the HTTP service"},
+    {"init", ordex_cmd_init, "create the database, a first tenant and an admin key"},
+    {"key", ordex_cmd_key, "create another API key (key create)"},
+    {"import", ordex_cmd_import, "feed event files or the Olist CSV set through the writer"},
+    {"exceptions", ordex_cmd_exceptions, "list exceptions, highest priority first"},
+    {"audit", ordex_cmd_audit, "verify the audit chain (audit verify)"},
 };
 
 static void usage(FILE *f)

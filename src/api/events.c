@@ -37,7 +37,7 @@ static const char *status_name(enum ordex_item_status s)
 
 /* The problems of an item: validation's, or the writer's one field. */
 static const struct ordex_problems *item_problems(struct ordex_arena *a,
-						  const struct ordex_item *it)
+                                                  const struct ordex_item *it)
 {
 	if (it->problems && it->problems->n)
 		return it->problems;
@@ -68,7 +68,7 @@ static void answer_one(struct ordex_req *rq, struct ordex_item *it, int batch_rc
 	struct ordex_arena *a = ordex_req_arena(rq);
 	if (batch_rc) {
 		ordex_problem(r, 503, "storage_failed", "Could not store",
-			      "the event was not stored; send it again", NULL);
+		              "the event was not stored; send it again", NULL);
 		return;
 	}
 	switch (it->status) {
@@ -91,26 +91,26 @@ static void answer_one(struct ordex_req *rq, struct ordex_item *it, int batch_rc
 	}
 	case ORDEX_ITEM_CONFLICT:
 		ordex_problem(r, 409, "conflict", "Conflict",
-			      "an event with this source and id was already received with "
-			      "different content",
-			      item_problems(a, it));
+		              "an event with this source and id was already received with "
+		              "different content",
+		              item_problems(a, it));
 		return;
 	case ORDEX_ITEM_REJECTED:
 		if (it->json_rc == ORDEX_E_DEPTH)
 			ordex_problem(r, 400, "too_deep", "Nested too deeply",
-				      "the document is nested deeper than allowed",
-				      item_problems(a, it));
+			              "the document is nested deeper than allowed",
+			              item_problems(a, it));
 		else if (it->json_rc)
 			ordex_problem(r, 400, "invalid_json", "Invalid JSON",
-				      "the body is not valid JSON", item_problems(a, it));
+			              "the body is not valid JSON", item_problems(a, it));
 		else
 			ordex_problem(r, 422, "validation_failed", "Invalid event",
-				      "the event does not match the canonical format",
-				      item_problems(a, it));
+			              "the event does not match the canonical format",
+			              item_problems(a, it));
 		return;
 	default:
 		ordex_problem(r, 503, "storage_failed", "Could not store",
-			      "the event was not stored; send it again", NULL);
+		              "the event was not stored; send it again", NULL);
 		return;
 	}
 }
@@ -121,7 +121,7 @@ static void answer_many(struct ordex_req *rq, struct ordex_item *items, size_t n
 	struct ordex_arena *a = ordex_req_arena(rq);
 	if (batch_rc) {
 		ordex_problem(r, 503, "storage_failed", "Could not store",
-			      "none of the events were stored; send them again", NULL);
+		              "none of the events were stored; send them again", NULL);
 		return;
 	}
 	size_t count[ORDEX_ITEM_FAILED + 1] = {0};
@@ -191,20 +191,19 @@ void ordex_api_events_post(struct ordex_req *rq)
 	if (!ct || media_is(ct, "application/json"))
 		ndjson = false;
 	else if (media_is(ct, "application/x-ndjson") || media_is(ct, "application/ndjson") ||
-		 media_is(ct, "application/jsonl"))
+	         media_is(ct, "application/jsonl"))
 		ndjson = true;
 	else {
 		ordex_problem(r, 415, "unsupported_media_type", "Unsupported media type",
-			      "send application/json (one event) or application/x-ndjson (one "
-			      "event per line)",
-			      NULL);
+		              "send application/json (one event) or application/x-ndjson (one "
+		              "event per line)",
+		              NULL);
 		return;
 	}
 	size_t len;
 	const char *body = ordex_req_body(rq, &len);
 	const struct ordex_req_limits *lim = ordex_req_limits(rq);
-	struct ordex_ingest_limits il = {.max_depth = lim->max_depth,
-					 .max_items = lim->max_items};
+	struct ordex_ingest_limits il = {.max_depth = lim->max_depth, .max_items = lim->max_items};
 	struct post *p = ordex_arena_zalloc(a, sizeof(*p));
 	p->ndjson = ndjson;
 	if (ordex_ingest_split(a, body, len, ndjson, &il, &p->batch.items, &p->batch.n) ==
@@ -215,8 +214,7 @@ void ordex_api_events_post(struct ordex_req *rq)
 		return;
 	}
 	if (p->batch.n == 0) {
-		ordex_problem(r, 400, "empty_body", "Empty body", "the body holds no event",
-			      NULL);
+		ordex_problem(r, 400, "empty_body", "Empty body", "the body holds no event", NULL);
 		return;
 	}
 	bool any = false;
@@ -229,5 +227,5 @@ void ordex_api_events_post(struct ordex_req *rq)
 	p->batch.scope = *ordex_req_scope(rq);
 	if (ordex_req_submit(rq, &p->batch, then) != ORDEX_OK)
 		ordex_problem(r, 503, "shutting_down", "Shutting down",
-			      "the service is stopping; send the events again", NULL);
+		              "the service is stopping; send the events again", NULL);
 }

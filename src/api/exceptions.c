@@ -18,12 +18,11 @@
 #include "store/store.h"
 
 static const char *const kinds[] = {
-	"payment_failed",     "payment_pending",     "payment_action_required",
-	"fraud_review",	      "chargeback",	     "inventory_shortage",
-	"substitution_needed", "address_invalid",    "fulfillment_late",
-	"shipment_late",      "shipment_stalled",    "delivery_exception",
-	"returned_to_sender", "state_conflict",	     "refund_mismatch",
-	"customer_escalation", "data_quality",
+    "payment_failed",     "payment_pending",    "payment_action_required", "fraud_review",
+    "chargeback",         "inventory_shortage", "substitution_needed",     "address_invalid",
+    "fulfillment_late",   "shipment_late",      "shipment_stalled",        "delivery_exception",
+    "returned_to_sender", "state_conflict",     "refund_mismatch",         "customer_escalation",
+    "data_quality",
 };
 
 static bool known_kind(const char *k)
@@ -70,7 +69,7 @@ void ordex_api_exceptions_list(struct ordex_req *rq)
 		char tail;
 		if (sscanf(cursor, "%d.%lld%c", &prio, &id, &tail) != 2 || id < 0)
 			ordex_problem_add(&probs, a, "cursor",
-					  "is not a cursor returned by this endpoint");
+			                  "is not a cursor returned by this endpoint");
 		else {
 			f.after_set = true;
 			f.after_priority = prio;
@@ -79,7 +78,7 @@ void ordex_api_exceptions_list(struct ordex_req *rq)
 	}
 	if (probs.n) {
 		ordex_problem(r, 400, "invalid_parameter", "Invalid query parameter",
-			      "a query parameter is not valid", &probs);
+		              "a query parameter is not valid", &probs);
 		return;
 	}
 	struct ordex_store *st = ordex_req_store(rq);
@@ -87,7 +86,7 @@ void ordex_api_exceptions_list(struct ordex_req *rq)
 	size_t n;
 	if (!st || st->ops->exception_list(st, ordex_req_scope(rq), &f, a, &rows, &n)) {
 		ordex_problem(r, 503, "storage_unavailable", "Service unavailable",
-			      "could not read the database", NULL);
+		              "could not read the database", NULL);
 		return;
 	}
 	struct ordex_jw w;

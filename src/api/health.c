@@ -14,7 +14,7 @@ void ordex_api_health(struct ordex_req *rq)
 	struct ordex_response *r = ordex_req_response(rq);
 	if (!strcmp(ordex_req_path(rq), "/readyz") && !ordex_req_store(rq)) {
 		ordex_problem(r, 503, "not_ready", "Not ready", "could not open the database",
-			      NULL);
+		              NULL);
 		return;
 	}
 	r->status = 200;

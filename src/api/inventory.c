@@ -23,7 +23,7 @@ void ordex_api_inventory_get(struct ordex_req *rq)
 	if (!st || st->ops->inventory_level(st, sc, sku, &level, &known) ||
 	    st->ops->demand_for_sku(st, sc, sku, ordex_req_arena(rq), &lines, &n)) {
 		ordex_problem(r, 503, "storage_unavailable", "Service unavailable",
-			      "could not read the database", NULL);
+		              "could not read the database", NULL);
 		return;
 	}
 	if (!known && n == 0) {

@@ -17,20 +17,20 @@ void ordex_api_order_get(struct ordex_req *rq)
 	struct ordex_store *st = ordex_req_store(rq);
 	if (!st) {
 		ordex_problem(r, 503, "storage_unavailable", "Service unavailable",
-			      "could not read the database", NULL);
+		              "could not read the database", NULL);
 		return;
 	}
 	struct ordex_jw w;
 	ordex_jw_init(&w, &r->body);
 	int rc = ordex_render_order(&w, st, ordex_req_scope(rq), ordex_req_path_rest(rq),
-				    ordex_req_arena(rq));
+	                            ordex_req_arena(rq));
 	if (rc == ORDEX_E_NOTFOUND) {
 		ordex_problem(r, 404, "not_found", "Not found", "no such order", NULL);
 		return;
 	}
 	if (rc) {
 		ordex_problem(r, 503, "storage_unavailable", "Service unavailable",
-			      "could not read the database", NULL);
+		              "could not read the database", NULL);
 		return;
 	}
 	r->status = 200;

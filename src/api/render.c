@@ -98,7 +98,7 @@ static int timeline_row(void *ctx, const struct ordex_event_info *e)
 }
 
 int ordex_render_order(struct ordex_jw *w, struct ordex_store *st, const struct ordex_scope *sc,
-		       const char *ref, struct ordex_arena *a)
+                       const char *ref, struct ordex_arena *a)
 {
 	struct ordex_order_row o;
 	int rc = st->ops->order_get(st, sc, ref, a, &o);
@@ -137,15 +137,19 @@ int ordex_render_order(struct ordex_jw *w, struct ordex_store *st, const struct 
 		k_int(w, "version", o.version);
 	ordex_jw_key(w, "address");
 	ordex_jw_obj(w);
-	k_str(w, "state", o.address_state > 0 ? "valid" : o.address_state < 0 ? "invalid" : "unknown");
+	k_str(w, "state",
+	      o.address_state > 0   ? "valid"
+	      : o.address_state < 0 ? "invalid"
+	                            : "unknown");
 	if (o.address_why)
 		k_str(w, "why", o.address_why);
 	ordex_jw_obj_end(w);
 	ordex_jw_key(w, "fraud");
 	ordex_jw_obj(w);
-	k_str(w, "state", o.fraud_state == ORDEX_FRAUD_STATE_REVIEW    ? "review"
-			  : o.fraud_state == ORDEX_FRAUD_STATE_CLEARED ? "cleared"
-								       : "none");
+	k_str(w, "state",
+	      o.fraud_state == ORDEX_FRAUD_STATE_REVIEW    ? "review"
+	      : o.fraud_state == ORDEX_FRAUD_STATE_CLEARED ? "cleared"
+	                                                   : "none");
 	if (o.fraud_score)
 		k_int(w, "score", o.fraud_score);
 	ordex_jw_obj_end(w);

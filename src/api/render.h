@@ -20,6 +20,6 @@ void ordex_render_exception(struct ordex_jw *w, const struct ordex_exception_row
  * ORDEX_E_STORE.
  */
 int ordex_render_order(struct ordex_jw *w, struct ordex_store *st, const struct ordex_scope *sc,
-		       const char *ref, struct ordex_arena *a);
+                       const char *ref, struct ordex_arena *a);
 
 #endif

@@ -58,7 +58,7 @@ void ordex_audit_hash(const struct ordex_audit_row *r, unsigned char out[32])
 	crypto_hash_sha256_init(&h);
 	crypto_hash_sha256_update(&h, r->prev, 32);
 	int n = snprintf(num, sizeof(num), "ordex-audit-v1\n%" PRId64 "\n%" PRId64 "\n", r->tenant,
-			 r->seq);
+	                 r->seq);
 	crypto_hash_sha256_update(&h, (const unsigned char *)num, (size_t)n);
 	crypto_hash_sha256_update(&h, (const unsigned char *)r->env, strlen(r->env));
 	n = snprintf(num, sizeof(num), "\n%" PRId64 "\n", r->at);
@@ -72,7 +72,7 @@ void ordex_audit_hash(const struct ordex_audit_row *r, unsigned char out[32])
 }
 
 static struct head *head_for(struct ordex_audit *au, struct ordex_store *st, int64_t tenant,
-			     int *rc)
+                             int *rc)
 {
 	for (int i = 0; i < au->n; i++)
 		if (au->heads[i].tenant == tenant)
@@ -93,22 +93,21 @@ static struct head *head_for(struct ordex_audit *au, struct ordex_store *st, int
 	return h;
 }
 
-int ordex_audit_append(struct ordex_audit *au, struct ordex_store *st,
-		       const struct ordex_scope *sc, int64_t at, const char *kind,
-		       const char *subject, const char *body)
+int ordex_audit_append(struct ordex_audit *au, struct ordex_store *st, const struct ordex_scope *sc,
+                       int64_t at, const char *kind, const char *subject, const char *body)
 {
 	int rc = ORDEX_OK;
 	struct head *h = head_for(au, st, sc->tenant, &rc);
 	if (!h)
 		return rc;
 	struct ordex_audit_row r = {
-		.tenant = sc->tenant,
-		.seq = h->seq + 1,
-		.env = sc->env,
-		.at = at,
-		.kind = kind,
-		.subject = subject ? subject : "",
-		.body = body,
+	    .tenant = sc->tenant,
+	    .seq = h->seq + 1,
+	    .env = sc->env,
+	    .at = at,
+	    .kind = kind,
+	    .subject = subject ? subject : "",
+	    .body = body,
 	};
 	memcpy(r.prev, h->hash, 32);
 	ordex_audit_hash(&r, r.hash);
@@ -132,7 +131,7 @@ static int verify_row(void *ctx, const struct ordex_audit_row *r)
 	const char *why = NULL;
 	if (r->seq != v->expect_seq)
 		why = r->seq > v->expect_seq ? "entries are missing before this one"
-					     : "entry is out of order";
+		                             : "entry is out of order";
 	else if (memcmp(r->prev, v->prev, 32) != 0)
 		why = "previous hash does not match the entry before it";
 	else {

@@ -32,9 +32,8 @@ void ordex_audit_reset(struct ordex_audit *au);
  * Must be called inside a transaction on st. Returns ORDEX_OK or
  * ORDEX_E_STORE. Writer thread only.
  */
-int ordex_audit_append(struct ordex_audit *au, struct ordex_store *st,
-		       const struct ordex_scope *sc, int64_t at, const char *kind,
-		       const char *subject, const char *body);
+int ordex_audit_append(struct ordex_audit *au, struct ordex_store *st, const struct ordex_scope *sc,
+                       int64_t at, const char *kind, const char *subject, const char *body);
 
 /* Hashes an entry as stored: SHA-256(prev || canonical bytes). */
 void ordex_audit_hash(const struct ordex_audit_row *row, unsigned char out[32]);

@@ -16,9 +16,9 @@
 int ordex_cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
 		fprintf(stderr, "usage: ordex audit verify [--data DIR]\n");
@@ -48,8 +48,8 @@ int ordex_cmd_audit(int argc, char **argv)
 		return 0;
 	}
 	if (rc == ORDEX_E_CORRUPT) {
-		printf("audit chain broken: tenant %lld, entry %lld: %s\n", (long long)rep.bad_tenant,
-		       (long long)rep.bad_seq, rep.reason);
+		printf("audit chain broken: tenant %lld, entry %lld: %s\n",
+		       (long long)rep.bad_tenant, (long long)rep.bad_seq, rep.reason);
 		return 1;
 	}
 	fprintf(stderr, "ordex: could not read the audit log\n");

@@ -33,13 +33,13 @@ void ordex_cli_db_path(const char *dir, char *out, size_t n);
  * when either does not exist.
  */
 int ordex_cli_scope(struct ordex_store *st, const char *tenant, const char *env,
-		    struct ordex_scope *sc);
+                    struct ordex_scope *sc);
 
 /*
  * Creates an API key for sc with role, stores its hash and writes the
  * secret (NUL-terminated, at most 96 bytes) into key.
  */
 int ordex_cli_key_create(struct ordex_store *st, const struct ordex_scope *sc, const char *role,
-			 char *key, size_t keylen);
+                         char *key, size_t keylen);
 
 #endif

@@ -33,11 +33,11 @@ void ordex_cli_db_path(const char *dir, char *out, size_t n)
 }
 
 int ordex_cli_scope(struct ordex_store *st, const char *tenant, const char *env,
-		    struct ordex_scope *sc)
+                    struct ordex_scope *sc)
 {
 	char name[64];
 	int rc = tenant ? st->ops->tenant_find(st, tenant, &sc->tenant)
-			: st->ops->tenant_first(st, &sc->tenant, name, sizeof(name));
+	                : st->ops->tenant_first(st, &sc->tenant, name, sizeof(name));
 	if (rc == ORDEX_E_NOTFOUND) {
 		if (tenant)
 			fprintf(stderr, "ordex: no tenant named \"%s\"\n", tenant);
@@ -55,13 +55,13 @@ int ordex_cli_scope(struct ordex_store *st, const char *tenant, const char *env,
 }
 
 int ordex_cli_key_create(struct ordex_store *st, const struct ordex_scope *sc, const char *role,
-			 char *key, size_t keylen)
+                         char *key, size_t keylen)
 {
 	unsigned char secret[32], hash[32];
 	char b64[64];
 	randombytes_buf(secret, sizeof(secret));
 	sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	snprintf(key, keylen, "ordex_%s", b64);
 	sodium_memzero(secret, sizeof(secret));
 	crypto_hash_sha256(hash, (const unsigned char *)key, strlen(key));

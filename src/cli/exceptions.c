@@ -21,16 +21,11 @@
 int ordex_cmd_exceptions(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"tenant", required_argument, NULL, 't'},
-		{"env", required_argument, NULL, 'e'},
-		{"kind", required_argument, NULL, 'k'},
-		{"status", required_argument, NULL, 's'},
-		{"order", required_argument, NULL, 'o'},
-		{"limit", required_argument, NULL, 'l'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},   {"tenant", required_argument, NULL, 't'},
+	    {"env", required_argument, NULL, 'e'},    {"kind", required_argument, NULL, 'k'},
+	    {"status", required_argument, NULL, 's'}, {"order", required_argument, NULL, 'o'},
+	    {"limit", required_argument, NULL, 'l'},  {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	const char *data = NULL, *tenant = NULL, *env = NULL;
 	struct ordex_exception_filter f = {.status = "open"};
@@ -50,9 +45,9 @@ int ordex_cmd_exceptions(int argc, char **argv)
 		case 'j': json = true; break;
 		default:
 			fprintf(stderr, "usage: ordex exceptions [--data DIR] [--tenant NAME] "
-					"[--env ENV] [--kind KIND]\n"
-					"                        [--status open|resolved|all] "
-					"[--order REF] [--limit N] [--json]\n");
+			                "[--env ENV] [--kind KIND]\n"
+			                "                        [--status open|resolved|all] "
+			                "[--order REF] [--limit N] [--json]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -94,7 +89,7 @@ int ordex_cmd_exceptions(int argc, char **argv)
 				ordex_render_exception(&w, &rows[i]);
 			else
 				ordex_buf_printf(&out, "%-4d %-24s %-34s %s\n", rows[i].priority,
-						 rows[i].kind, rows[i].order_ref, rows[i].why);
+				                 rows[i].kind, rows[i].order_ref, rows[i].why);
 		}
 		shown += (long)n;
 		if (n < (size_t)f.limit)

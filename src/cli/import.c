@@ -32,7 +32,7 @@
 #include "ingest/writer.h"
 #include "store/store.h"
 
-#define BATCH 512
+#define BATCH     512
 #define IN_FLIGHT 4
 
 struct import;
@@ -65,12 +65,12 @@ static void print_problems(const char *file, long line, const struct ordex_item 
 		for (int i = 0; i < it->problems->n; i++) {
 			const struct ordex_problem *p = &it->problems->items[i];
 			fprintf(stderr, "%s:%ld: rejected: %s%s%s\n", file, line, p->field,
-				p->field[0] ? ": " : "", p->reason);
+			        p->field[0] ? ": " : "", p->reason);
 		}
 	} else {
 		fprintf(stderr, "%s:%ld: rejected: %s%s%s\n", file, line,
-			it->field ? it->field : "", it->field ? ": " : "",
-			it->reason ? it->reason : "unknown reason");
+		        it->field ? it->field : "", it->field ? ": " : "",
+		        it->reason ? it->reason : "unknown reason");
 	}
 }
 
@@ -97,10 +97,10 @@ static void batch_done(struct ordex_batch *b)
 	if (!im->quiet && now - im->last_progress > 2000000) {
 		im->last_progress = now;
 		fprintf(stderr,
-			"ordex: import: %llu events so far (%llu accepted, %llu duplicate, %llu "
-			"rejected)\n",
-			(unsigned long long)im->total, (unsigned long long)im->accepted,
-			(unsigned long long)im->duplicate, (unsigned long long)im->rejected);
+		        "ordex: import: %llu events so far (%llu accepted, %llu duplicate, %llu "
+		        "rejected)\n",
+		        (unsigned long long)im->total, (unsigned long long)im->accepted,
+		        (unsigned long long)im->duplicate, (unsigned long long)im->rejected);
 	}
 	im->in_flight--;
 	pthread_cond_signal(&im->cv);
@@ -237,14 +237,10 @@ static bool ends_with(const char *s, const char *suffix)
 int ordex_cmd_import(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"tenant", required_argument, NULL, 't'},
-		{"env", required_argument, NULL, 'e'},
-		{"format", required_argument, NULL, 'f'},
-		{"sync", required_argument, NULL, 's'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'}, {"tenant", required_argument, NULL, 't'},
+	    {"env", required_argument, NULL, 'e'},  {"format", required_argument, NULL, 'f'},
+	    {"sync", required_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 	};
 	const char *data = NULL, *tenant = NULL, *env = NULL, *format = "canonical";
 	enum ordex_sync sync = ORDEX_SYNC_FULL;
@@ -258,13 +254,15 @@ int ordex_cmd_import(int argc, char **argv)
 		case 'e': env = optarg; break;
 		case 'f': format = optarg; break;
 		case 'q': quiet = true; break;
-		case 's': sync = !strcmp(optarg, "off") ? ORDEX_SYNC_OFF
-				 : !strcmp(optarg, "normal") ? ORDEX_SYNC_NORMAL
-							     : ORDEX_SYNC_FULL;
+		case 's':
+			sync = !strcmp(optarg, "off")      ? ORDEX_SYNC_OFF
+			       : !strcmp(optarg, "normal") ? ORDEX_SYNC_NORMAL
+			                                   : ORDEX_SYNC_FULL;
 			break;
 		default:
-			fprintf(stderr, "usage: ordex import [--data DIR] [--tenant NAME] [--env ENV]\n"
-					"                    [--format canonical|olist] PATH...\n");
+			fprintf(stderr,
+			        "usage: ordex import [--data DIR] [--tenant NAME] [--env ENV]\n"
+			        "                    [--format canonical|olist] PATH...\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -273,7 +271,8 @@ int ordex_cmd_import(int argc, char **argv)
 		return 2;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "ordex: import needs at least one PATH (\"-\" for standard input)\n");
+		fprintf(stderr,
+		        "ordex: import needs at least one PATH (\"-\" for standard input)\n");
 		return 2;
 	}
 	char db[1024];
@@ -315,8 +314,9 @@ int ordex_cmd_import(int argc, char **argv)
 			rc = ORDEX_E_IO;
 			break;
 		}
-		rc = ends_with(path, ".json") ? import_json(&im, f, path)
-					      : import_lines(&im, f, strcmp(path, "-") ? path : "stdin");
+		rc = ends_with(path, ".json")
+		         ? import_json(&im, f, path)
+		         : import_lines(&im, f, strcmp(path, "-") ? path : "stdin");
 		if (f != stdin)
 			fclose(f);
 	}

@@ -30,9 +30,9 @@ static int mkdirs(const char *dir)
 	return mkdir(p, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-static const char *const roles[] = {"viewer",	      "support_agent", "ops_reviewer",
-				    "fraud_reviewer", "finance_approver", "admin",
-				    "auditor",	      "ingest"};
+static const char *const roles[] = {
+    "viewer",           "support_agent", "ops_reviewer", "fraud_reviewer",
+    "finance_approver", "admin",         "auditor",      "ingest"};
 
 static bool valid_role(const char *r)
 {
@@ -45,10 +45,10 @@ static bool valid_role(const char *r)
 int ordex_cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"tenant", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"tenant", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *data = NULL, *tenant = "default";
 	int c;
@@ -65,7 +65,7 @@ int ordex_cmd_init(int argc, char **argv)
 	data = ordex_cli_data_dir(data);
 	if (mkdirs(data) != 0) {
 		fprintf(stderr, "ordex: could not create directory \"%s\": %s\n", data,
-			strerror(errno));
+		        strerror(errno));
 		return 1;
 	}
 	char db[1024];
@@ -79,9 +79,9 @@ int ordex_cmd_init(int argc, char **argv)
 	int rc = st->ops->tenant_first(st, &id, first, sizeof(first));
 	if (rc == ORDEX_OK) {
 		fprintf(stderr,
-			"ordex: \"%s\" is already initialized (tenant \"%s\"); to get another "
-			"key run \"ordex key create --data %s\"\n",
-			db, first, data);
+		        "ordex: \"%s\" is already initialized (tenant \"%s\"); to get another "
+		        "key run \"ordex key create --data %s\"\n",
+		        db, first, data);
 		st->ops->close(st);
 		return 1;
 	}
@@ -106,10 +106,10 @@ int ordex_cmd_init(int argc, char **argv)
 	}
 	st->ops->close(st);
 	fprintf(stderr,
-		"ordex: initialized \"%s\": tenant \"%s\" with environments production and "
-		"sandbox\n"
-		"ordex: the admin key for production follows; it is shown only this once\n",
-		db, tenant);
+	        "ordex: initialized \"%s\": tenant \"%s\" with environments production and "
+	        "sandbox\n"
+	        "ordex: the admin key for production follows; it is shown only this once\n",
+	        db, tenant);
 	printf("%s\n", key);
 	fflush(stdout);
 	return 0;
@@ -118,17 +118,14 @@ int ordex_cmd_init(int argc, char **argv)
 int ordex_cmd_key(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"tenant", required_argument, NULL, 't'},
-		{"env", required_argument, NULL, 'e'},
-		{"role", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'}, {"tenant", required_argument, NULL, 't'},
+	    {"env", required_argument, NULL, 'e'},  {"role", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 	};
 	const char *data = NULL, *tenant = NULL, *env = NULL, *role = "admin";
 	if (argc < 2 || strcmp(argv[1], "create") != 0) {
 		fprintf(stderr, "usage: ordex key create [--data DIR] [--tenant NAME] "
-				"[--env production|sandbox] [--role ROLE]\n");
+		                "[--env production|sandbox] [--role ROLE]\n");
 		return 2;
 	}
 	int c;
@@ -161,7 +158,7 @@ int ordex_cmd_key(int argc, char **argv)
 	if (rc)
 		return 1;
 	fprintf(stderr, "ordex: new %s key for environment \"%s\"; it is shown only this once\n",
-		role, sc.env);
+	        role, sc.env);
 	printf("%s\n", key);
 	return 0;
 }

@@ -19,11 +19,10 @@
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: ordex serve [--listen HOST:PORT] [--data DIR] [--threads N]\n"
-		"                   [--max-body BYTES] [--max-depth N] [--max-items N]\n"
-		"                   [--sync full|normal|off] [--fraud-threshold SCORE]\n"
-		"environment: ORDEX_LISTEN, ORDEX_DATA\n");
+	fprintf(stderr, "usage: ordex serve [--listen HOST:PORT] [--data DIR] [--threads N]\n"
+	                "                   [--max-body BYTES] [--max-depth N] [--max-items N]\n"
+	                "                   [--sync full|normal|off] [--fraud-threshold SCORE]\n"
+	                "environment: ORDEX_LISTEN, ORDEX_DATA\n");
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -45,16 +44,16 @@ static int parse_size(const char *s, size_t *out)
 int ordex_cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"data", required_argument, NULL, 'd'},
-		{"threads", required_argument, NULL, 't'},
-		{"max-body", required_argument, NULL, 'b'},
-		{"max-depth", required_argument, NULL, 'D'},
-		{"max-items", required_argument, NULL, 'i'},
-		{"sync", required_argument, NULL, 's'},
-		{"fraud-threshold", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"max-body", required_argument, NULL, 'b'},
+	    {"max-depth", required_argument, NULL, 'D'},
+	    {"max-items", required_argument, NULL, 'i'},
+	    {"sync", required_argument, NULL, 's'},
+	    {"fraud-threshold", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct ordex_server_config cfg = {0};
 	const char *data = NULL;
@@ -98,8 +97,9 @@ int ordex_cmd_serve(int argc, char **argv)
 	ordex_cli_db_path(data, db, sizeof(db));
 	struct stat sb;
 	if (stat(db, &sb) != 0) {
-		fprintf(stderr, "ordex: no database at \"%s\"; run \"ordex init --data %s\" first\n",
-			db, data);
+		fprintf(stderr,
+		        "ordex: no database at \"%s\"; run \"ordex init --data %s\" first\n", db,
+		        data);
 		return 1;
 	}
 	cfg.db_path = db;
@@ -118,14 +118,16 @@ int ordex_cmd_serve(int argc, char **argv)
 		return 1;
 	char host[64];
 	snprintf(host, sizeof(host), "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen),
-		 cfg.listen);
+	         cfg.listen);
 	fprintf(stderr, "ordex: listening on http://%s:%d (data \"%s\", sync %s)\n",
-		host[0] ? host : "127.0.0.1", ordex_server_port(srv), data,
-		cfg.sync == ORDEX_SYNC_FULL ? "full" : cfg.sync == ORDEX_SYNC_NORMAL ? "normal" : "off");
+	        host[0] ? host : "127.0.0.1", ordex_server_port(srv), data,
+	        cfg.sync == ORDEX_SYNC_FULL     ? "full"
+	        : cfg.sync == ORDEX_SYNC_NORMAL ? "normal"
+	                                        : "off");
 	int sig = 0;
 	sigwait(&set, &sig);
 	fprintf(stderr, "ordex: %s received; finishing requests in flight\n",
-		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	        sig == SIGINT ? "SIGINT" : "SIGTERM");
 	ordex_server_stop(srv);
 	fprintf(stderr, "ordex: stopped\n");
 	return 0;

@@ -31,7 +31,7 @@ char *ordex_arena_strndup(struct ordex_arena *a, const char *s, size_t n);
 char *ordex_arena_strdup(struct ordex_arena *a, const char *s);
 /* printf into the arena. */
 char *ordex_arena_printf(struct ordex_arena *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Bytes handed out since the last reset (for limits and metrics). */
 size_t ordex_arena_used(const struct ordex_arena *a);
 

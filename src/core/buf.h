@@ -31,7 +31,7 @@ int ordex_buf_append(struct ordex_buf *b, const void *p, size_t n);
 int ordex_buf_puts(struct ordex_buf *b, const char *s);
 int ordex_buf_putc(struct ordex_buf *b, char c);
 int ordex_buf_printf(struct ordex_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int ordex_buf_vprintf(struct ordex_buf *b, const char *fmt, va_list ap);
 /* Hands the storage to the caller (free() it) and empties the buffer. */
 char *ordex_buf_steal(struct ordex_buf *b, size_t *len);

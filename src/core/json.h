@@ -54,10 +54,10 @@ struct ordex_json_limits {
 };
 
 struct ordex_json_error {
-	size_t offset; /* byte offset into the input */
-	int line;      /* 1-based */
-	int col;       /* 1-based, in bytes */
-	char path[160];	 /* "" for the root, else "a.b[3].c" */
+	size_t offset;  /* byte offset into the input */
+	int line;       /* 1-based */
+	int col;        /* 1-based, in bytes */
+	char path[160]; /* "" for the root, else "a.b[3].c" */
 	char msg[160];
 	int code; /* ORDEX_E_INVAL or ORDEX_E_DEPTH */
 };
@@ -68,8 +68,8 @@ struct ordex_json_error {
  * distinct arenas. lim may be NULL.
  */
 int ordex_json_parse(struct ordex_arena *a, const char *p, size_t n,
-		     const struct ordex_json_limits *lim, struct ordex_json **out,
-		     struct ordex_json_error *err);
+                     const struct ordex_json_limits *lim, struct ordex_json **out,
+                     struct ordex_json_error *err);
 
 /* Member of an object by key, or NULL (also when obj is not an object). */
 struct ordex_json *ordex_json_get(const struct ordex_json *obj, const char *key);
@@ -103,9 +103,9 @@ struct ordex_jw {
 };
 
 void ordex_jw_init(struct ordex_jw *w, struct ordex_buf *b);
-void ordex_jw_obj(struct ordex_jw *w);	   /* { */
+void ordex_jw_obj(struct ordex_jw *w);     /* { */
 void ordex_jw_obj_end(struct ordex_jw *w); /* } */
-void ordex_jw_arr(struct ordex_jw *w);	   /* [ */
+void ordex_jw_arr(struct ordex_jw *w);     /* [ */
 void ordex_jw_arr_end(struct ordex_jw *w); /* ] */
 void ordex_jw_key(struct ordex_jw *w, const char *k);
 void ordex_jw_str(struct ordex_jw *w, const char *s); /* NULL writes null */

@@ -30,9 +30,8 @@ int ordex_currency_exponent(const char *code);
  * writes a reason such as "has 3 decimal places; USD allows 2" into why
  * (whylen bytes) when why is not NULL.
  */
-int ordex_money_parse(const char *s, size_t n, const char *currency,
-		      int allow_negative, int64_t *minor, char *why,
-		      size_t whylen);
+int ordex_money_parse(const char *s, size_t n, const char *currency, int allow_negative,
+                      int64_t *minor, char *why, size_t whylen);
 /* Writes minor as a decimal in major units ("50.00"); returns the length. */
 size_t ordex_money_format(int64_t minor, const char *currency, char *out);
 

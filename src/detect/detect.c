@@ -36,7 +36,7 @@
 static const char *const sev_names[] = {"", "low", "medium", "high", "critical"};
 
 void ordex__condition(struct ordex_conditions *cs, const char *kind, const char *subject,
-		      enum ordex_severity sev, const char *why, int64_t evidence_seq)
+                      enum ordex_severity sev, const char *why, int64_t evidence_seq)
 {
 	for (int i = 0; i < cs->n; i++)
 		if (!strcmp(cs->c[i].kind, kind) && !strcmp(cs->c[i].subject, subject))
@@ -63,7 +63,7 @@ const char *ordex__fmt_when(struct ordex_apply *ap, int64_t us, int offset_min, 
 		while (*off && *off != 'Z' && *off != '+' && *off != '-')
 			off++;
 		return ordex_arena_printf(ap->a, "%.10s %.5s %s", t, t + 11,
-					  *off == 'Z' ? "UTC" : off);
+		                          *off == 'Z' ? "UTC" : off);
 	}
 	return ordex_arena_strdup(ap->a, t);
 }
@@ -97,10 +97,10 @@ static int load_state(struct ordex_apply *ap, const char *ref, struct ordex_orde
 		os->sku_level[i] = known ? (level < 0 ? 0 : level) : -1;
 	}
 	if ((rc = st->ops->payments_for_order(st, ap->sc, ref, ap->a, &os->payments,
-					      &os->n_payments)))
+	                                      &os->n_payments)))
 		return rc;
 	return st->ops->shipments_for_order(st, ap->sc, ref, ap->a, &os->shipments,
-					    &os->n_shipments);
+	                                    &os->n_shipments);
 }
 
 /* Does the JSON array of seqs in evidence list seq? */
@@ -128,7 +128,7 @@ static const char *add_evidence(struct ordex_apply *ap, const char *evidence, in
 }
 
 static int audit_exception(struct ordex_apply *ap, const char *what,
-			   const struct ordex_exception_row *e, const struct ordex_event *ev)
+                           const struct ordex_exception_row *e, const struct ordex_event *ev)
 {
 	struct ordex_buf b;
 	struct ordex_jw w;
@@ -165,8 +165,8 @@ static int audit_exception(struct ordex_apply *ap, const char *what,
 	return rc;
 }
 
-int ordex_detect_order(struct ordex_apply *ap, const char *order_ref,
-		       const struct ordex_event *ev, int64_t seq)
+int ordex_detect_order(struct ordex_apply *ap, const char *order_ref, const struct ordex_event *ev,
+                       int64_t seq)
 {
 	struct ordex_order_state os;
 	memset(&os, 0, sizeof(os));
@@ -214,7 +214,7 @@ int ordex_detect_order(struct ordex_apply *ap, const char *order_ref,
 		} else if (c->evidence_seq && !has_evidence(e->evidence, evidence)) {
 			what = "seen";
 		} else if (strcmp(e->why, c->why) != 0 || e->priority != prio ||
-			   strcmp(e->severity, sev) != 0) {
+		           strcmp(e->severity, sev) != 0) {
 			what = "updated";
 		}
 		if (!what)
@@ -243,8 +243,8 @@ int ordex_detect_order(struct ordex_apply *ap, const char *order_ref,
 			continue;
 		bool holds = false;
 		for (int i = 0; i < cs.n && !holds; i++)
-			holds = !strcmp(cs.c[i].kind, e->kind) &&
-				!strcmp(cs.c[i].subject, e->subject);
+			holds =
+			    !strcmp(cs.c[i].kind, e->kind) && !strcmp(cs.c[i].subject, e->subject);
 		if (holds)
 			continue;
 		e->status = "resolved";
@@ -252,9 +252,9 @@ int ordex_detect_order(struct ordex_apply *ap, const char *order_ref,
 		e->updated_at = when;
 		e->updated_seq = seq;
 		e->evidence = add_evidence(ap, e->evidence, seq);
-		e->resolution = ordex_arena_printf(ap->a, "Cleared by %s %s/%s (event %lld).",
-						   ev->type_name, ev->source, ev->id,
-						   (long long)seq);
+		e->resolution =
+		    ordex_arena_printf(ap->a, "Cleared by %s %s/%s (event %lld).", ev->type_name,
+		                       ev->source, ev->id, (long long)seq);
 		if ((rc = ap->st->ops->exception_put(ap->st, ap->sc, e)))
 			return rc;
 		if ((rc = audit_exception(ap, "resolved", e, ev)))

@@ -49,14 +49,14 @@ struct ordex_conditions {
 };
 
 void ordex__condition(struct ordex_conditions *cs, const char *kind, const char *subject,
-		      enum ordex_severity sev, const char *why, int64_t evidence_seq);
+                      enum ordex_severity sev, const char *why, int64_t evidence_seq);
 
 void ordex__detect_payment(struct ordex_apply *ap, const struct ordex_order_state *os,
-			   struct ordex_conditions *cs);
+                           struct ordex_conditions *cs);
 void ordex__detect_stock(struct ordex_apply *ap, const struct ordex_order_state *os,
-			 struct ordex_conditions *cs);
+                         struct ordex_conditions *cs);
 void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_state *os,
-			    struct ordex_conditions *cs);
+                            struct ordex_conditions *cs);
 
 /* "2018-04-18" for a date-only promise, else the full time, in the order's zone. */
 const char *ordex__fmt_when(struct ordex_apply *ap, int64_t us, int offset_min, int date_only);

@@ -16,7 +16,7 @@
 #include "domain/project.h"
 
 void ordex__detect_payment(struct ordex_apply *ap, const struct ordex_order_state *os,
-			   struct ordex_conditions *cs)
+                           struct ordex_conditions *cs)
 {
 	const struct ordex_payment_row *failed = NULL, *ok = NULL;
 	for (size_t i = 0; i < os->n_payments; i++) {
@@ -28,33 +28,33 @@ void ordex__detect_payment(struct ordex_apply *ap, const struct ordex_order_stat
 	}
 	if (failed && !ok)
 		ordex__condition(
-			cs, "payment_failed", "", ORDEX_SEV_HIGH,
-			ordex_arena_printf(ap->a,
-					   "Payment %s failed%s%s%s and no other payment on the "
-					   "order has succeeded, so it cannot be fulfilled until "
-					   "the customer pays.",
-					   failed->ref, failed->reason ? " (" : "",
-					   failed->reason ? failed->reason : "",
-					   failed->reason ? ")" : ""),
-			failed->status_seq);
+		    cs, "payment_failed", "", ORDEX_SEV_HIGH,
+		    ordex_arena_printf(ap->a,
+		                       "Payment %s failed%s%s%s and no other payment on the "
+		                       "order has succeeded, so it cannot be fulfilled until "
+		                       "the customer pays.",
+		                       failed->ref, failed->reason ? " (" : "",
+		                       failed->reason ? failed->reason : "",
+		                       failed->reason ? ")" : ""),
+		    failed->status_seq);
 	for (size_t i = 0; i < os->n_payments && !ok; i++) {
 		const struct ordex_payment_row *p = &os->payments[i];
 		if (strcmp(p->status, "requires_action") != 0)
 			continue;
 		ordex__condition(cs, "payment_action_required", p->ref, ORDEX_SEV_MEDIUM,
-				 ordex_arena_printf(ap->a,
-						    "Payment %s is waiting for the customer to "
-						    "complete an action (such as 3-D Secure) and "
-						    "will not be captured until they do.",
-						    p->ref),
-				 p->status_seq);
+		                 ordex_arena_printf(ap->a,
+		                                    "Payment %s is waiting for the customer to "
+		                                    "complete an action (such as 3-D Secure) and "
+		                                    "will not be captured until they do.",
+		                                    p->ref),
+		                 p->status_seq);
 	}
 	if (os->order.fraud_state == ORDEX_FRAUD_STATE_REVIEW)
-		ordex__condition(cs, "fraud_review", "", ORDEX_SEV_HIGH,
-				 ordex_arena_printf(ap->a,
-						    "Fraud screening flagged the order: %s. Hold "
-						    "fulfilment until a reviewer clears it.",
-						    os->order.fraud_why ? os->order.fraud_why
-									: "a risk signal"),
-				 os->order.fraud_seq);
+		ordex__condition(
+		    cs, "fraud_review", "", ORDEX_SEV_HIGH,
+		    ordex_arena_printf(ap->a,
+		                       "Fraud screening flagged the order: %s. Hold "
+		                       "fulfilment until a reviewer clears it.",
+		                       os->order.fraud_why ? os->order.fraud_why : "a risk signal"),
+		    os->order.fraud_seq);
 }

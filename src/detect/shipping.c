@@ -18,7 +18,7 @@ static const char *parcel(struct ordex_apply *ap, const struct ordex_shipment_ro
 {
 	if (s->carrier && s->tracking)
 		return ordex_arena_printf(ap->a, "Shipment %s (%s %s)", s->ref, s->carrier,
-					  s->tracking);
+		                          s->tracking);
 	if (s->tracking)
 		return ordex_arena_printf(ap->a, "Shipment %s (tracking %s)", s->ref, s->tracking);
 	return ordex_arena_printf(ap->a, "Shipment %s", s->ref);
@@ -30,13 +30,13 @@ static const char *lateness(struct ordex_apply *ap, int64_t late_us)
 	int64_t hours = (late_us + 3599999999LL) / 3600000000LL;
 	if (hours < 48)
 		return ordex_arena_printf(ap->a, "%lld hour%s", (long long)hours,
-					  hours == 1 ? "" : "s");
+		                          hours == 1 ? "" : "s");
 	int64_t days = (hours + 23) / 24;
 	return ordex_arena_printf(ap->a, "%lld days", (long long)days);
 }
 
 void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_state *os,
-			    struct ordex_conditions *cs)
+                            struct ordex_conditions *cs)
 {
 	const struct ordex_order_row *o = &os->order;
 	bool any_delivered = false;
@@ -46,31 +46,30 @@ void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_sta
 			any_delivered = true;
 		if (o->promised_at && s->status == ORDEX_SHIP_DELIVERED && s->delivered_at &&
 		    s->delivered_at > o->promised_at) {
-			ordex__condition(
-				cs, "shipment_late", s->ref, ORDEX_SEV_MEDIUM,
-				ordex_arena_printf(
-					ap->a,
-					"%s was delivered %s, %s after the promised %s; the "
-					"customer waited longer than promised.",
-					parcel(ap, s),
-					ordex__fmt_when(ap, s->delivered_at, o->tz_offset, 0),
-					lateness(ap, s->delivered_at - o->promised_at),
-					ordex__fmt_when(ap, o->promised_at, o->promised_offset,
-							o->promised_date_only)),
-				s->status_seq);
+			ordex__condition(cs, "shipment_late", s->ref, ORDEX_SEV_MEDIUM,
+			                 ordex_arena_printf(
+			                     ap->a,
+			                     "%s was delivered %s, %s after the promised %s; the "
+			                     "customer waited longer than promised.",
+			                     parcel(ap, s),
+			                     ordex__fmt_when(ap, s->delivered_at, o->tz_offset, 0),
+			                     lateness(ap, s->delivered_at - o->promised_at),
+			                     ordex__fmt_when(ap, o->promised_at, o->promised_offset,
+			                                     o->promised_date_only)),
+			                 s->status_seq);
 		} else if (o->promised_at && s->status != ORDEX_SHIP_DELIVERED && s->eta &&
-			   s->eta > o->promised_at && !o->cancelled_at) {
+		           s->eta > o->promised_at && !o->cancelled_at) {
 			ordex__condition(
-				cs, "shipment_late", s->ref, ORDEX_SEV_HIGH,
-				ordex_arena_printf(
-					ap->a,
-					"%s is now expected %s, %s after the promised %s; tell "
-					"the customer before they ask.",
-					parcel(ap, s), ordex__fmt_when(ap, s->eta, o->tz_offset, 0),
-					lateness(ap, s->eta - o->promised_at),
-					ordex__fmt_when(ap, o->promised_at, o->promised_offset,
-							o->promised_date_only)),
-				s->eta_seq);
+			    cs, "shipment_late", s->ref, ORDEX_SEV_HIGH,
+			    ordex_arena_printf(
+			        ap->a,
+			        "%s is now expected %s, %s after the promised %s; tell "
+			        "the customer before they ask.",
+			        parcel(ap, s), ordex__fmt_when(ap, s->eta, o->tz_offset, 0),
+			        lateness(ap, s->eta - o->promised_at),
+			        ordex__fmt_when(ap, o->promised_at, o->promised_offset,
+			                        o->promised_date_only)),
+			    s->eta_seq);
 		}
 		const char *what = NULL;
 		enum ordex_severity sev = ORDEX_SEV_HIGH;
@@ -89,31 +88,30 @@ void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_sta
 		}
 		if (what && !o->cancelled_at)
 			ordex__condition(cs, "delivery_exception", s->ref, sev,
-					 ordex_arena_printf(ap->a, "%s %s%s%s%s%s.", parcel(ap, s),
-							    what, s->location ? " at " : "",
-							    s->location ? s->location : "",
-							    s->reason ? ": " : "",
-							    s->reason ? s->reason : ""),
-					 s->status_seq);
+			                 ordex_arena_printf(ap->a, "%s %s%s%s%s%s.", parcel(ap, s),
+			                                    what, s->location ? " at " : "",
+			                                    s->location ? s->location : "",
+			                                    s->reason ? ": " : "",
+			                                    s->reason ? s->reason : ""),
+			                 s->status_seq);
 		if (o->cancelled_at && s->status >= ORDEX_SHIP_LABEL_CREATED &&
 		    s->status != ORDEX_SHIP_RETURNED)
-			ordex__condition(
-				cs, "state_conflict", s->ref,
-				s->status == ORDEX_SHIP_LABEL_CREATED ? ORDEX_SEV_HIGH
-								      : ORDEX_SEV_CRITICAL,
-				ordex_arena_printf(ap->a,
-						   "The order was cancelled %s but %s is on its way "
-						   "(%s); the customer may receive goods they "
-						   "cancelled or were refunded for.",
-						   ordex__fmt_when(ap, o->cancelled_at, o->tz_offset,
-								   0),
-						   parcel(ap, s), ordex_ship_status_name(s->status)),
-				s->status_seq > o->cancelled_seq ? s->status_seq
-								 : o->cancelled_seq);
+			ordex__condition(cs, "state_conflict", s->ref,
+			                 s->status == ORDEX_SHIP_LABEL_CREATED ? ORDEX_SEV_HIGH
+			                                                       : ORDEX_SEV_CRITICAL,
+			                 ordex_arena_printf(
+			                     ap->a,
+			                     "The order was cancelled %s but %s is on its way "
+			                     "(%s); the customer may receive goods they "
+			                     "cancelled or were refunded for.",
+			                     ordex__fmt_when(ap, o->cancelled_at, o->tz_offset, 0),
+			                     parcel(ap, s), ordex_ship_status_name(s->status)),
+			                 s->status_seq > o->cancelled_seq ? s->status_seq
+			                                                  : o->cancelled_seq);
 	}
 	if (o->status && !strcmp(o->status, "delivered") && !any_delivered)
 		ordex__condition(cs, "data_quality", "delivered_without_time", ORDEX_SEV_LOW,
-				 "The order is marked delivered but no shipment recorded when it "
-				 "was delivered, so lateness cannot be checked.",
-				 o->status_seq);
+		                 "The order is marked delivered but no shipment recorded when it "
+		                 "was delivered, so lateness cannot be checked.",
+		                 o->status_seq);
 }

@@ -21,7 +21,7 @@ static bool reallocated(const struct ordex_apply *ap, const char *ref)
 }
 
 void ordex__detect_stock(struct ordex_apply *ap, const struct ordex_order_state *os,
-			 struct ordex_conditions *cs)
+                         struct ordex_conditions *cs)
 {
 	const struct ordex_order_row *o = &os->order;
 	for (size_t i = 0; i < os->n_lines; i++) {
@@ -41,21 +41,22 @@ void ordex__detect_stock(struct ordex_apply *ap, const struct ordex_order_state 
 			got += os->lines[j].allocated;
 		}
 		ordex__condition(
-			cs, "inventory_shortage", l->sku, ORDEX_SEV_HIGH,
-			ordex_arena_printf(ap->a,
-					   "Short %lld of %s: the order needs %lld and only %lld "
-					   "can be allocated (%lld in stock across locations, the "
-					   "rest promised to earlier orders).",
-					   (long long)(want - got), l->sku, (long long)want,
-					   (long long)got, (long long)os->sku_level[i]),
-			reallocated(ap, o->ref) ? ap->seq : 0);
+		    cs, "inventory_shortage", l->sku, ORDEX_SEV_HIGH,
+		    ordex_arena_printf(ap->a,
+		                       "Short %lld of %s: the order needs %lld and only %lld "
+		                       "can be allocated (%lld in stock across locations, the "
+		                       "rest promised to earlier orders).",
+		                       (long long)(want - got), l->sku, (long long)want,
+		                       (long long)got, (long long)os->sku_level[i]),
+		    reallocated(ap, o->ref) ? ap->seq : 0);
 	}
 	if (o->address_state < 0 && !o->cancelled_at)
-		ordex__condition(cs, "address_invalid", "", ORDEX_SEV_HIGH,
-				 ordex_arena_printf(ap->a,
-						    "The shipping address cannot be used: %s. Ask "
-						    "the customer to correct it before the order "
-						    "ships.",
-						    o->address_why ? o->address_why : "it is invalid"),
-				 o->address_seq);
+		ordex__condition(
+		    cs, "address_invalid", "", ORDEX_SEV_HIGH,
+		    ordex_arena_printf(ap->a,
+		                       "The shipping address cannot be used: %s. Ask "
+		                       "the customer to correct it before the order "
+		                       "ships.",
+		                       o->address_why ? o->address_why : "it is invalid"),
+		    o->address_seq);
 }

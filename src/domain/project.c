@@ -32,8 +32,7 @@
 #include "ingest/event.h"
 #include "store/store.h"
 
-int ordex__audit(struct ordex_apply *ap, const char *kind, const char *subject,
-		 const char *body)
+int ordex__audit(struct ordex_apply *ap, const char *kind, const char *subject, const char *body)
 {
 	return ordex_audit_append(ap->au, ap->st, ap->sc, ap->now, kind, subject, body);
 }
@@ -84,8 +83,7 @@ static void body_begin(struct body *bd, int64_t seq)
 	ordex_jw_int(&bd->w, seq);
 }
 
-static int body_end(struct ordex_apply *ap, struct body *bd, const char *kind,
-		    const char *subject)
+static int body_end(struct ordex_apply *ap, struct body *bd, const char *kind, const char *subject)
 {
 	ordex_jw_obj_end(&bd->w);
 	int rc = ordex__audit(ap, kind, subject, bd->b.data);
@@ -140,7 +138,7 @@ static int reallocate(struct ordex_apply *ap, const char *sku)
 		if (want == l->allocated)
 			continue;
 		if ((rc = ap->st->ops->line_set_allocated(ap->st, ap->sc, l->order_id, l->line_no,
-							  want)))
+		                                          want)))
 			return rc;
 		touch(ap, l->order_ref);
 		if (l->order_ref && ap->n_realloc < ORDEX_MAX_TOUCHED)
@@ -167,7 +165,7 @@ static int reallocate_order(struct ordex_apply *ap, int64_t order_id)
 /* ---- orders ------------------------------------------------------------ */
 
 static int order_load(struct ordex_apply *ap, const char *ref, int64_t seq,
-		      struct ordex_order_row *o)
+                      struct ordex_order_row *o)
 {
 	int rc = ap->st->ops->order_get(ap->st, ap->sc, ref, ap->a, o);
 	if (rc != ORDEX_E_NOTFOUND)
@@ -181,7 +179,7 @@ static int order_load(struct ordex_apply *ap, const char *ref, int64_t seq,
 
 /* Is the snapshot in ev newer than the one the order holds? */
 static bool snapshot_newer(const struct ordex_order_row *o, const struct ordex_event *ev,
-			   int64_t at)
+                           int64_t at)
 {
 	if (!o->known)
 		return true;
@@ -191,7 +189,7 @@ static bool snapshot_newer(const struct ordex_order_row *o, const struct ordex_e
 }
 
 static int order_lines_set(struct ordex_apply *ap, struct ordex_order_row *o,
-			   const struct ordex_event *ev, int64_t seq)
+                           const struct ordex_event *ev, int64_t seq)
 {
 	struct ordex_line_row *old;
 	size_t n_old;
@@ -227,7 +225,7 @@ static int link_customer(struct ordex_apply *ap, struct ordex_order_row *o)
 		return ORDEX_OK;
 	struct ordex_customer_row c;
 	int rc = ap->st->ops->customer_by_email(ap->st, ap->sc,
-						ordex_email_normalize(ap->a, o->email), ap->a, &c);
+	                                        ordex_email_normalize(ap->a, o->email), ap->a, &c);
 	if (rc == ORDEX_OK)
 		o->customer = c.ref;
 	return rc == ORDEX_E_NOTFOUND ? ORDEX_OK : rc;
@@ -247,10 +245,10 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 
 	if (ev->total.set && o.currency[0] && strcmp(o.currency, ev->currency) != 0 && was_known)
 		return reject(ap, "data.currency",
-			      ordex_arena_printf(ap->a,
-						 "differs from the order's currency \"%s\"; "
-						 "convert explicitly before sending",
-						 o.currency));
+		              ordex_arena_printf(ap->a,
+		                                 "differs from the order's currency \"%s\"; "
+		                                 "convert explicitly before sending",
+		                                 o.currency));
 	if (ev->type == ORDEX_EV_ORDER_CREATED && (!o.placed_at || !was_known))
 		o.placed_at = ev->occurred.us;
 	if (!o.placed_at)
@@ -308,8 +306,9 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 		body_begin(&bd, seq);
 		kv_str(&bd, "order", o.ref);
 		kv_str(&bd, "type", ev->type_name);
-		kv_str(&bd, "note", "arrived after a newer snapshot; kept in history, state "
-				    "unchanged");
+		kv_str(&bd, "note",
+		       "arrived after a newer snapshot; kept in history, state "
+		       "unchanged");
 		kv_int(&bd, "snapshot_version", o.version);
 		kv_time(&bd, "snapshot_at", o.version_at, 0);
 		kv_int(&bd, "event_version", ev->version);
@@ -390,7 +389,7 @@ static int apply_cancel(struct ordex_apply *ap, const struct ordex_event *ev, in
 
 /* Makes sure an order named by a payment, shipment or signal exists. */
 static int ensure_order(struct ordex_apply *ap, const char *ref, int64_t seq,
-			struct ordex_order_row *o)
+                        struct ordex_order_row *o)
 {
 	int rc = order_load(ap, ref, seq, o);
 	if (rc == ORDEX_OK && !o->id) {
@@ -403,7 +402,7 @@ static int ensure_order(struct ordex_apply *ap, const char *ref, int64_t seq,
 /* ---- fraud ------------------------------------------------------------- */
 
 static int set_fraud(struct ordex_apply *ap, const char *order_ref, int64_t seq, int state,
-		     int score, const char *why)
+                     int score, const char *why)
 {
 	struct ordex_order_row o;
 	int rc = ensure_order(ap, order_ref, seq, &o);
@@ -429,12 +428,11 @@ static int set_fraud(struct ordex_apply *ap, const char *order_ref, int64_t seq,
 static int apply_fraud(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
 {
 	int threshold = ap->settings->fraud_threshold;
-	bool flagged = (ev->risk_score >= 0 && ev->risk_score >= threshold) ||
-		       ev->fraud_rec == ORDEX_FRAUD_REVIEW ||
-		       ev->fraud_rec == ORDEX_FRAUD_INVESTIGATE ||
-		       ev->fraud_rec == ORDEX_FRAUD_CANCEL ||
-		       (ev->severity &&
-			(!strcmp(ev->severity, "high") || !strcmp(ev->severity, "critical")));
+	bool flagged =
+	    (ev->risk_score >= 0 && ev->risk_score >= threshold) ||
+	    ev->fraud_rec == ORDEX_FRAUD_REVIEW || ev->fraud_rec == ORDEX_FRAUD_INVESTIGATE ||
+	    ev->fraud_rec == ORDEX_FRAUD_CANCEL ||
+	    (ev->severity && (!strcmp(ev->severity, "high") || !strcmp(ev->severity, "critical")));
 	int state = 0;
 	if (ev->fraud_rec == ORDEX_FRAUD_ACCEPT)
 		state = ORDEX_FRAUD_STATE_CLEARED;
@@ -463,9 +461,10 @@ static int apply_fraud(struct ordex_apply *ap, const struct ordex_event *ev, int
 	body_begin(&bd, seq);
 	kv_str(&bd, "order", ev->order);
 	kv_str(&bd, "signal", why);
-	kv_str(&bd, "fraud_state", state == ORDEX_FRAUD_STATE_REVIEW    ? "review"
-				   : state == ORDEX_FRAUD_STATE_CLEARED ? "cleared"
-									: "unchanged");
+	kv_str(&bd, "fraud_state",
+	       state == ORDEX_FRAUD_STATE_REVIEW    ? "review"
+	       : state == ORDEX_FRAUD_STATE_CLEARED ? "cleared"
+	                                            : "unchanged");
 	return body_end(ap, &bd, "order.fraud", ev->order);
 }
 
@@ -508,14 +507,14 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 	}
 	if (ev->order && p.order_ref && strcmp(ev->order, p.order_ref) != 0)
 		return reject(ap, "order",
-			      ordex_arena_printf(ap->a, "payment \"%s\" belongs to order \"%s\"",
-						 p.ref, p.order_ref));
+		              ordex_arena_printf(ap->a, "payment \"%s\" belongs to order \"%s\"",
+		                                 p.ref, p.order_ref));
 	if (ev->currency[0] && p.currency[0] && strcmp(ev->currency, p.currency) != 0)
 		return reject(ap, "data.currency",
-			      ordex_arena_printf(ap->a,
-						 "differs from payment \"%s\" in \"%s\"; amounts "
-						 "are never mixed across currencies",
-						 p.ref, p.currency));
+		              ordex_arena_printf(ap->a,
+		                                 "differs from payment \"%s\" in \"%s\"; amounts "
+		                                 "are never mixed across currencies",
+		                                 p.ref, p.currency));
 	if (!p.order_ref && ev->order)
 		p.order_ref = ev->order;
 	if (!p.currency[0] && ev->currency[0])
@@ -546,8 +545,8 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 		if (!p.id && (rc = ap->st->ops->payment_put(ap->st, ap->sc, &p)))
 			return rc;
 		if ((rc = ap->st->ops->refund_record(ap->st, ap->sc, p.id, ev->refund,
-						     ev->amount.minor, ev->currency,
-						     ev->occurred.us, seq, &added)))
+		                                     ev->amount.minor, ev->currency,
+		                                     ev->occurred.us, seq, &added)))
 			return rc;
 		p.refunded += added;
 		if (!added)
@@ -566,20 +565,19 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 	}
 	if (p.order_ref && (ev->risk_decision || ev->risk_score >= 0)) {
 		bool flagged = (ev->risk_score >= ap->settings->fraud_threshold) ||
-			       (ev->risk_decision && (!strcmp(ev->risk_decision, "review") ||
-						      !strcmp(ev->risk_decision, "reject") ||
-						      !strcmp(ev->risk_decision, "cancel")));
+		               (ev->risk_decision && (!strcmp(ev->risk_decision, "review") ||
+		                                      !strcmp(ev->risk_decision, "reject") ||
+		                                      !strcmp(ev->risk_decision, "cancel")));
 		if (flagged) {
 			char *why = ordex_arena_printf(
-				ap->a, "%s risk check on payment %s returned %s%s", ev->source,
-				p.ref, ev->risk_decision ? ev->risk_decision : "a high score",
-				ev->risk_score >= 0
-					? ordex_arena_printf(ap->a, " (score %d, threshold %d)",
-							     ev->risk_score,
-							     ap->settings->fraud_threshold)
-					: "");
+			    ap->a, "%s risk check on payment %s returned %s%s", ev->source, p.ref,
+			    ev->risk_decision ? ev->risk_decision : "a high score",
+			    ev->risk_score >= 0
+			        ? ordex_arena_printf(ap->a, " (score %d, threshold %d)",
+			                             ev->risk_score, ap->settings->fraud_threshold)
+			        : "");
 			if ((rc = set_fraud(ap, p.order_ref, seq, ORDEX_FRAUD_STATE_REVIEW,
-					    ev->risk_score, why)))
+			                    ev->risk_score, why)))
 				return rc;
 		}
 	}
@@ -626,8 +624,8 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 	}
 	if (ev->order && s.order_ref && strcmp(ev->order, s.order_ref) != 0)
 		return reject(ap, "order",
-			      ordex_arena_printf(ap->a, "shipment \"%s\" belongs to order \"%s\"",
-						 s.ref, s.order_ref));
+		              ordex_arena_printf(ap->a, "shipment \"%s\" belongs to order \"%s\"",
+		                                 s.ref, s.order_ref));
 	if (!s.order_ref && ev->order)
 		s.order_ref = ev->order;
 	if (ev->carrier)
@@ -646,7 +644,7 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 		s.reason = ev->reason;
 		if (ev->ship_status == ORDEX_SHIP_DELIVERED)
 			s.delivered_at =
-				ev->delivered_at.set ? ev->delivered_at.us : ev->occurred.us;
+			    ev->delivered_at.set ? ev->delivered_at.us : ev->occurred.us;
 	} else {
 		note = "arrived after a later scan; kept in history, state unchanged";
 	}
@@ -662,8 +660,8 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 		if ((rc = ensure_order(ap, s.order_ref, seq, &o)))
 			return rc;
 		/* a parcel on its way no longer waits for stock */
-		if (ship_class(s.status) >= 2 && (rc = ap->st->ops->lines_set_open(ap->st, ap->sc,
-										   o.id, false)))
+		if (ship_class(s.status) >= 2 &&
+		    (rc = ap->st->ops->lines_set_open(ap->st, ap->sc, o.id, false)))
 			return rc;
 		if (ship_class(s.status) >= 2 && (rc = reallocate_order(ap, o.id)))
 			return rc;
@@ -685,7 +683,7 @@ static int apply_inventory(struct ordex_apply *ap, const struct ordex_event *ev,
 {
 	bool applied;
 	int rc = ap->st->ops->inventory_put(ap->st, ap->sc, ev->sku, ev->location, ev->available,
-					    ev->occurred.us, seq, &applied);
+	                                    ev->occurred.us, seq, &applied);
 	if (rc)
 		return rc;
 	if (applied && (rc = reallocate(ap, ev->sku)))
@@ -709,8 +707,8 @@ static int apply_address(struct ordex_apply *ap, const struct ordex_event *ev, i
 		return ORDEX_OK;
 	o.address_state = ev->type == ORDEX_EV_ADDRESS_VERIFIED ? 1 : -1;
 	o.address_why = ev->type == ORDEX_EV_ADDRESS_INVALID
-				? (ev->reason ? ev->reason : "the address check rejected it")
-				: NULL;
+	                    ? (ev->reason ? ev->reason : "the address check rejected it")
+	                    : NULL;
 	o.address_seq = seq;
 	o.updated_seq = seq;
 	if ((rc = ap->st->ops->order_put(ap->st, ap->sc, &o)))

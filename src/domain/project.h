@@ -53,12 +53,11 @@ struct ordex_apply {
 int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq);
 
 /* Detectors (src/detect): re-evaluates the conditions on one order. */
-int ordex_detect_order(struct ordex_apply *ap, const char *order_ref,
-		       const struct ordex_event *ev, int64_t seq);
+int ordex_detect_order(struct ordex_apply *ap, const char *order_ref, const struct ordex_event *ev,
+                       int64_t seq);
 
 /* Writes an audit entry whose body is built with printf-like JSON. */
-int ordex__audit(struct ordex_apply *ap, const char *kind, const char *subject,
-		 const char *body);
+int ordex__audit(struct ordex_apply *ap, const char *kind, const char *subject, const char *body);
 
 /* Lower-cased, trimmed copy of an e-mail address in the arena. */
 char *ordex_email_normalize(struct ordex_arena *a, const char *email);

@@ -27,7 +27,7 @@ typedef void (*ordex_handler_fn)(struct ordex_req *rq);
 struct ordex_route {
 	const char *method;
 	const char *prefix; /* path, or prefix when it ends in '/' */
-	bool public;	    /* no credential needed */
+	bool public;        /* no credential needed */
 	ordex_handler_fn handler;
 };
 
@@ -58,6 +58,6 @@ struct ordex_store *ordex_req_store(struct ordex_req *rq);
  * Returns ORDEX_OK or ORDEX_E_SHUTDOWN (the request is not suspended).
  */
 int ordex_req_submit(struct ordex_req *rq, struct ordex_batch *b,
-		     void (*then)(struct ordex_req *rq, struct ordex_batch *b));
+                     void (*then)(struct ordex_req *rq, struct ordex_batch *b));
 
 #endif

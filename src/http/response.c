@@ -10,8 +10,8 @@
 #include "core/json.h"
 #include "ingest/event.h"
 
-void ordex_problem(struct ordex_response *r, unsigned status, const char *code,
-		   const char *title, const char *detail, const struct ordex_problems *probs)
+void ordex_problem(struct ordex_response *r, unsigned status, const char *code, const char *title,
+                   const char *detail, const struct ordex_problems *probs)
 {
 	struct ordex_jw w;
 	ordex_buf_reset(&r->body);

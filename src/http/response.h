@@ -16,7 +16,7 @@ struct ordex_response {
 	unsigned status;
 	const char *content_type;
 	struct ordex_buf body;
-	const char *allow;	 /* Allow header for 405, or NULL */
+	const char *allow;    /* Allow header for 405, or NULL */
 	const char *www_auth; /* WWW-Authenticate for 401, or NULL */
 };
 
@@ -25,7 +25,7 @@ struct ordex_response {
  * machine-readable code ("validation_failed"); detail is for people;
  * probs (may be NULL) lists each field at fault.
  */
-void ordex_problem(struct ordex_response *r, unsigned status, const char *code,
-		   const char *title, const char *detail, const struct ordex_problems *probs);
+void ordex_problem(struct ordex_response *r, unsigned status, const char *code, const char *title,
+                   const char *detail, const struct ordex_problems *probs);
 
 #endif

@@ -41,7 +41,7 @@ typedef int MHD_RESULT_T;
 typedef enum MHD_Result MHD_RESULT_T;
 #endif
 
-#define KEY_CACHE 64
+#define KEY_CACHE  64
 #define KEY_TTL_US (5 * 1000000LL)
 
 struct cached_key {
@@ -162,7 +162,7 @@ static void batch_done(struct ordex_batch *b)
 }
 
 int ordex_req_submit(struct ordex_req *rq, struct ordex_batch *b,
-		     void (*then)(struct ordex_req *rq, struct ordex_batch *b))
+                     void (*then)(struct ordex_req *rq, struct ordex_batch *b))
 {
 	rq->batch = b;
 	rq->then = then;
@@ -236,14 +236,13 @@ static MHD_RESULT_T send_response(struct ordex_req *rq)
 	struct ordex_response *r = &rq->resp;
 	size_t len;
 	char *body = ordex_buf_steal(&r->body, &len);
-	struct MHD_Response *mr =
-		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!mr) {
 		free(body);
 		return MHD_NO;
 	}
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
-				r->content_type ? r->content_type : "application/json");
+	                        r->content_type ? r->content_type : "application/json");
 	MHD_add_response_header(mr, "Cache-Control", "no-store");
 	if (r->allow)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
@@ -264,7 +263,7 @@ static void route(struct ordex_req *rq)
 		size_t pl = strlen(r->prefix);
 		bool is_prefix = r->prefix[pl - 1] == '/';
 		bool ok = is_prefix ? strncmp(rq->path, r->prefix, pl) == 0 && rq->path[pl]
-				    : strcmp(rq->path, r->prefix) == 0;
+		                    : strcmp(rq->path, r->prefix) == 0;
 		if (!ok)
 			continue;
 		path_known = true;
@@ -278,10 +277,10 @@ static void route(struct ordex_req *rq)
 		if (path_known) {
 			rq->resp.allow = "GET, POST";
 			ordex_problem(&rq->resp, 405, "method_not_allowed", "Method not allowed",
-				      "this path does not take that method", NULL);
+			              "this path does not take that method", NULL);
 		} else {
-			ordex_problem(&rq->resp, 404, "not_found", "Not found",
-				      "no such path", NULL);
+			ordex_problem(&rq->resp, 404, "not_found", "Not found", "no such path",
+			              NULL);
 		}
 		return;
 	}
@@ -290,14 +289,13 @@ static void route(struct ordex_req *rq)
 		if (rc == ORDEX_E_AUTH) {
 			rq->resp.www_auth = "Bearer realm=\"ordex\"";
 			ordex_problem(&rq->resp, 401, "unauthorized", "Unauthorized",
-				      "send a valid API key as \"Authorization: Bearer <key>\"",
-				      NULL);
+			              "send a valid API key as \"Authorization: Bearer <key>\"",
+			              NULL);
 			return;
 		}
 		if (rc) {
-			ordex_problem(&rq->resp, 503, "storage_unavailable",
-				      "Service unavailable", "could not read the database",
-				      NULL);
+			ordex_problem(&rq->resp, 503, "storage_unavailable", "Service unavailable",
+			              "could not read the database", NULL);
 			return;
 		}
 	}
@@ -305,8 +303,8 @@ static void route(struct ordex_req *rq)
 }
 
 static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *conn, const char *url,
-			       const char *method, const char *version, const char *upload_data,
-			       size_t *upload_data_size, void **con_cls)
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
 {
 	struct ordex_server *s = cls;
 	struct ordex_req *rq = *con_cls;
@@ -322,14 +320,13 @@ static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *conn, const cha
 		atomic_fetch_add(&s->in_flight, 1);
 		*con_cls = rq;
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > s->limits.max_body) {
 			rq->too_big = true;
 			char d[96];
 			snprintf(d, sizeof(d), "the body is larger than %zu bytes",
-				 s->limits.max_body);
-			ordex_problem(&rq->resp, 413, "body_too_large", "Body too large", d,
-				      NULL);
+			         s->limits.max_body);
+			ordex_problem(&rq->resp, 413, "body_too_large", "Body too large", d, NULL);
 			return send_response(rq);
 		}
 		return MHD_YES;
@@ -361,7 +358,7 @@ static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *conn, const cha
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct ordex_server *s = cls;
 	struct ordex_req *rq = *con_cls;
@@ -402,7 +399,7 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 	struct sockaddr_in sa;
 	if (parse_listen(cfg->listen, &sa) != ORDEX_OK) {
 		fprintf(stderr, "ordex: invalid listen address \"%s\": expected HOST:PORT\n",
-			cfg->listen);
+		        cfg->listen);
 		return ORDEX_E_INVAL;
 	}
 	struct ordex_server *s = ordex_xcalloc(1, sizeof(*s));
@@ -429,14 +426,14 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 	int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
-	s->d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-		(unsigned)1, MHD_OPTION_END);
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	                            MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+	                        0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+	                        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+	                        (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+	                        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
 	if (!s->d) {
 		fprintf(stderr, "ordex: could not listen on \"%s\"\n", cfg->listen);
 		ordex_writer_stop(s->writer);

@@ -21,9 +21,9 @@ struct ordex_server;
 struct ordex_server_config {
 	const char *listen;   /* "127.0.0.1:8080"; port 0 picks a free one */
 	const char *db_path;  /* the SQLite database */
-	int threads;	      /* request threads; 0: number of CPUs */
+	int threads;          /* request threads; 0: number of CPUs */
 	size_t max_body;      /* bytes; 0: 8 MiB */
-	int max_depth;	      /* JSON nesting; 0: 32 */
+	int max_depth;        /* JSON nesting; 0: 32 */
 	size_t max_items;     /* events per request; 0: 10000 */
 	enum ordex_sync sync; /* durability of the writer */
 	int fraud_threshold;  /* 0: 75 */

@@ -19,7 +19,7 @@ int ordex_csv_open(struct ordex_csv *c, const char *path)
 	c->f = fopen(path, "rb");
 	if (!c->f) {
 		snprintf(c->err, sizeof(c->err), "could not open \"%s\": %s", path,
-			 strerror(errno));
+		         strerror(errno));
 		return ORDEX_E_IO;
 	}
 	c->next_line = 1;
@@ -107,7 +107,7 @@ int ordex_csv_next(struct ordex_csv *c)
 		len += got;
 		if (len > ORDEX_CSV_MAX_RECORD) {
 			snprintf(c->err, sizeof(c->err), "record longer than %d bytes",
-				 ORDEX_CSV_MAX_RECORD);
+			         ORDEX_CSV_MAX_RECORD);
 			/* skip to the end of this line */
 			while (len && c->buf[len - 1] != '\n' && fgets(c->buf, (int)c->cap, c->f))
 				len = strlen(c->buf);

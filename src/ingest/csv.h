@@ -18,7 +18,7 @@ struct ordex_csv {
 	FILE *f;
 	char *buf;
 	size_t cap;
-	long line;	    /* line where the current record starts, 1-based */
+	long line; /* line where the current record starts, 1-based */
 	long next_line;
 	char *fields[ORDEX_CSV_MAX_FIELDS];
 	size_t n;

@@ -21,8 +21,8 @@
 #include "core/money.h"
 #include "core/timeutil.h"
 
-#define MAX_REF 256
-#define MAX_TEXT 4096
+#define MAX_REF   256
+#define MAX_TEXT  4096
 #define MAX_LINES 1000
 
 enum {
@@ -38,39 +38,38 @@ static const struct {
 	const char *name;
 	unsigned need;
 } types[ORDEX_EV_COUNT] = {
-	[ORDEX_EV_UNKNOWN] = {"", 0},
-	[ORDEX_EV_ORDER_CREATED] = {"order.created", NEED_ORDER},
-	[ORDEX_EV_ORDER_UPDATED] = {"order.updated", NEED_ORDER},
-	[ORDEX_EV_ORDER_CANCELLED] = {"order.cancelled", NEED_ORDER},
-	[ORDEX_EV_PAYMENT_AUTHORIZED] = {"payment.authorized", NEED_PAYMENT | NEED_AMOUNT},
-	[ORDEX_EV_PAYMENT_CAPTURED] = {"payment.captured", NEED_PAYMENT | NEED_AMOUNT},
-	[ORDEX_EV_PAYMENT_PENDING] = {"payment.pending", NEED_PAYMENT},
-	[ORDEX_EV_PAYMENT_REQUIRES_ACTION] = {"payment.requires_action", NEED_PAYMENT},
-	[ORDEX_EV_PAYMENT_FAILED] = {"payment.failed", NEED_PAYMENT},
-	[ORDEX_EV_PAYMENT_REFUNDED] = {"payment.refunded",
-				       NEED_PAYMENT | NEED_AMOUNT | NEED_REFUND},
-	[ORDEX_EV_PAYMENT_DISPUTED] = {"payment.disputed", NEED_PAYMENT | NEED_AMOUNT},
-	[ORDEX_EV_FRAUD_SIGNAL] = {"fraud.signal", NEED_ORDER},
-	[ORDEX_EV_INVENTORY_LEVEL] = {"inventory.level", 0},
-	[ORDEX_EV_SHIPMENT_CREATED] = {"shipment.created", NEED_SHIPMENT},
-	[ORDEX_EV_SHIPMENT_UPDATED] = {"shipment.updated", NEED_SHIPMENT | NEED_STATUS},
-	[ORDEX_EV_ADDRESS_VERIFIED] = {"address.verified", NEED_ORDER},
-	[ORDEX_EV_ADDRESS_INVALID] = {"address.invalid", NEED_ORDER},
-	[ORDEX_EV_CUSTOMER_UPDATED] = {"customer.updated", 0},
-	[ORDEX_EV_TICKET_CREATED] = {"ticket.created", 0},
-	[ORDEX_EV_TICKET_UPDATED] = {"ticket.updated", 0},
+    [ORDEX_EV_UNKNOWN] = {"", 0},
+    [ORDEX_EV_ORDER_CREATED] = {"order.created", NEED_ORDER},
+    [ORDEX_EV_ORDER_UPDATED] = {"order.updated", NEED_ORDER},
+    [ORDEX_EV_ORDER_CANCELLED] = {"order.cancelled", NEED_ORDER},
+    [ORDEX_EV_PAYMENT_AUTHORIZED] = {"payment.authorized", NEED_PAYMENT | NEED_AMOUNT},
+    [ORDEX_EV_PAYMENT_CAPTURED] = {"payment.captured", NEED_PAYMENT | NEED_AMOUNT},
+    [ORDEX_EV_PAYMENT_PENDING] = {"payment.pending", NEED_PAYMENT},
+    [ORDEX_EV_PAYMENT_REQUIRES_ACTION] = {"payment.requires_action", NEED_PAYMENT},
+    [ORDEX_EV_PAYMENT_FAILED] = {"payment.failed", NEED_PAYMENT},
+    [ORDEX_EV_PAYMENT_REFUNDED] = {"payment.refunded", NEED_PAYMENT | NEED_AMOUNT | NEED_REFUND},
+    [ORDEX_EV_PAYMENT_DISPUTED] = {"payment.disputed", NEED_PAYMENT | NEED_AMOUNT},
+    [ORDEX_EV_FRAUD_SIGNAL] = {"fraud.signal", NEED_ORDER},
+    [ORDEX_EV_INVENTORY_LEVEL] = {"inventory.level", 0},
+    [ORDEX_EV_SHIPMENT_CREATED] = {"shipment.created", NEED_SHIPMENT},
+    [ORDEX_EV_SHIPMENT_UPDATED] = {"shipment.updated", NEED_SHIPMENT | NEED_STATUS},
+    [ORDEX_EV_ADDRESS_VERIFIED] = {"address.verified", NEED_ORDER},
+    [ORDEX_EV_ADDRESS_INVALID] = {"address.invalid", NEED_ORDER},
+    [ORDEX_EV_CUSTOMER_UPDATED] = {"customer.updated", 0},
+    [ORDEX_EV_TICKET_CREATED] = {"ticket.created", 0},
+    [ORDEX_EV_TICKET_UPDATED] = {"ticket.updated", 0},
 };
 
 static const char *ship_names[] = {
-	[ORDEX_SHIP_NONE] = "",
-	[ORDEX_SHIP_LABEL_CREATED] = "label_created",
-	[ORDEX_SHIP_IN_TRANSIT] = "in_transit",
-	[ORDEX_SHIP_OUT_FOR_DELIVERY] = "out_for_delivery",
-	[ORDEX_SHIP_FAILED_ATTEMPT] = "failed_attempt",
-	[ORDEX_SHIP_EXCEPTION] = "exception",
-	[ORDEX_SHIP_DELIVERED] = "delivered",
-	[ORDEX_SHIP_RETURNED] = "returned",
-	[ORDEX_SHIP_LOST] = "lost",
+    [ORDEX_SHIP_NONE] = "",
+    [ORDEX_SHIP_LABEL_CREATED] = "label_created",
+    [ORDEX_SHIP_IN_TRANSIT] = "in_transit",
+    [ORDEX_SHIP_OUT_FOR_DELIVERY] = "out_for_delivery",
+    [ORDEX_SHIP_FAILED_ATTEMPT] = "failed_attempt",
+    [ORDEX_SHIP_EXCEPTION] = "exception",
+    [ORDEX_SHIP_DELIVERED] = "delivered",
+    [ORDEX_SHIP_RETURNED] = "returned",
+    [ORDEX_SHIP_LOST] = "lost",
 };
 
 enum ordex_event_type ordex_event_type_from_name(const char *name)
@@ -92,7 +91,7 @@ const char *ordex_ship_status_name(enum ordex_ship_status s)
 }
 
 void ordex_problem_add(struct ordex_problems *p, struct ordex_arena *a, const char *field,
-		       const char *fmt, ...)
+                       const char *fmt, ...)
 {
 	if (p->n >= ORDEX_MAX_PROBLEMS) {
 		p->dropped++;
@@ -125,7 +124,7 @@ static const char *path(struct v *v, const char *parent, const char *key)
  * problem. required adds "is required" when absent or null.
  */
 static const char *get_str(struct v *v, const struct ordex_json *obj, const char *parent,
-			   const char *key, bool required, size_t max)
+                           const char *key, bool required, size_t max)
 {
 	const struct ordex_json *n = ordex_json_get(obj, key);
 	const char *f = parent ? path(v, parent, key) : key;
@@ -136,7 +135,7 @@ static const char *get_str(struct v *v, const struct ordex_json *obj, const char
 	}
 	if (n->type != ORDEX_JSON_STRING) {
 		ordex_problem_add(v->p, v->a, f, "must be a string, not %s",
-				  ordex_json_type_name(n->type));
+		                  ordex_json_type_name(n->type));
 		return NULL;
 	}
 	if (n->len == 0) {
@@ -150,8 +149,8 @@ static const char *get_str(struct v *v, const struct ordex_json *obj, const char
 	return n->str;
 }
 
-static bool get_int(struct v *v, const struct ordex_json *obj, const char *parent,
-		    const char *key, bool required, int64_t min, int64_t max, int64_t *out)
+static bool get_int(struct v *v, const struct ordex_json *obj, const char *parent, const char *key,
+                    bool required, int64_t min, int64_t max, int64_t *out)
 {
 	const struct ordex_json *n = ordex_json_get(obj, key);
 	const char *f = parent ? path(v, parent, key) : key;
@@ -161,14 +160,13 @@ static bool get_int(struct v *v, const struct ordex_json *obj, const char *paren
 		return false;
 	}
 	int64_t x;
-	if (n->type != ORDEX_JSON_NUMBER ||
-	    ordex_json_int(n, &x) != ORDEX_OK) {
+	if (n->type != ORDEX_JSON_NUMBER || ordex_json_int(n, &x) != ORDEX_OK) {
 		ordex_problem_add(v->p, v->a, f, "must be an integer");
 		return false;
 	}
 	if (x < min || x > max) {
 		ordex_problem_add(v->p, v->a, f, "must be between %lld and %lld", (long long)min,
-				  (long long)max);
+		                  (long long)max);
 		return false;
 	}
 	*out = x;
@@ -176,9 +174,8 @@ static bool get_int(struct v *v, const struct ordex_json *obj, const char *paren
 }
 
 /* A time member: RFC 3339 with an offset, or YYYY-MM-DD when allow_date. */
-static void get_when(struct v *v, const struct ordex_json *obj, const char *parent,
-		     const char *key, bool required, bool allow_date, int tz_offset,
-		     struct ordex_when *out)
+static void get_when(struct v *v, const struct ordex_json *obj, const char *parent, const char *key,
+                     bool required, bool allow_date, int tz_offset, struct ordex_when *out)
 {
 	const char *s = get_str(v, obj, parent, key, required, 64);
 	if (!s)
@@ -195,9 +192,9 @@ static void get_when(struct v *v, const struct ordex_json *obj, const char *pare
 	}
 	if (ordex_time_parse(s, n, &out->us, &out->offset_min) != ORDEX_OK) {
 		ordex_problem_add(v->p, v->a, f,
-				  allow_date ? "must be an RFC 3339 time with an offset or a "
-					       "date YYYY-MM-DD"
-					     : "must be an RFC 3339 time with an offset");
+		                  allow_date ? "must be an RFC 3339 time with an offset or a "
+		                               "date YYYY-MM-DD"
+		                             : "must be an RFC 3339 time with an offset");
 		return;
 	}
 	out->set = true;
@@ -220,8 +217,8 @@ static void get_currency(struct v *v, const struct ordex_json *obj, bool require
  * in currency (which must already be known to be valid).
  */
 static void get_money(struct v *v, const struct ordex_json *obj, const char *parent,
-		      const char *key, bool required, const char *currency,
-		      struct ordex_money_field *out)
+                      const char *key, bool required, const char *currency,
+                      struct ordex_money_field *out)
 {
 	const struct ordex_json *n = ordex_json_get(obj, key);
 	const char *f = path(v, parent, key);
@@ -232,7 +229,7 @@ static void get_money(struct v *v, const struct ordex_json *obj, const char *par
 	}
 	if (n->type != ORDEX_JSON_STRING && n->type != ORDEX_JSON_NUMBER) {
 		ordex_problem_add(v->p, v->a, f, "must be a decimal amount, not %s",
-				  ordex_json_type_name(n->type));
+		                  ordex_json_type_name(n->type));
 		return;
 	}
 	if (!currency[0]) {
@@ -263,7 +260,7 @@ static void validate_lines(struct v *v, struct ordex_event *ev)
 		return;
 	if (arr->type != ORDEX_JSON_ARRAY) {
 		ordex_problem_add(v->p, v->a, "data.lines", "must be an array, not %s",
-				  ordex_json_type_name(arr->type));
+		                  ordex_json_type_name(arr->type));
 		return;
 	}
 	if (arr->count > MAX_LINES) {
@@ -288,7 +285,7 @@ static void validate_lines(struct v *v, struct ordex_event *ev)
 		for (size_t j = 0; j < i; j++)
 			if (l->ref && ev->lines[j].ref && strcmp(l->ref, ev->lines[j].ref) == 0)
 				ordex_problem_add(v->p, v->a, path(v, p, "id"),
-						  "repeats line id \"%s\"", l->ref);
+				                  "repeats line id \"%s\"", l->ref);
 	}
 }
 
@@ -304,23 +301,23 @@ static void validate_address(struct v *v, struct ordex_event *ev)
 	}
 	if (addr->type != ORDEX_JSON_OBJECT) {
 		ordex_problem_add(v->p, v->a, "data.shipping_address",
-				  "must be an object or null, not %s",
-				  ordex_json_type_name(addr->type));
+		                  "must be an object or null, not %s",
+		                  ordex_json_type_name(addr->type));
 		return;
 	}
 	static const char *const need[] = {"line1", "city", "country"};
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(need); i++) {
 		const struct ordex_json *f = ordex_json_get(addr, need[i]);
 		if (f && f->type != ORDEX_JSON_STRING && f->type != ORDEX_JSON_NULL) {
-			ordex_problem_add(v->p, v->a,
-					  path(v, "data.shipping_address", need[i]),
-					  "must be a string, not %s", ordex_json_type_name(f->type));
+			ordex_problem_add(v->p, v->a, path(v, "data.shipping_address", need[i]),
+			                  "must be a string, not %s",
+			                  ordex_json_type_name(f->type));
 			return;
 		}
 		if (!f || f->type == ORDEX_JSON_NULL || f->len == 0) {
 			ev->address_state = -1;
-			ev->address_why = ordex_arena_printf(
-				v->a, "the shipping address has no %s", need[i]);
+			ev->address_why =
+			    ordex_arena_printf(v->a, "the shipping address has no %s", need[i]);
 			return;
 		}
 	}
@@ -336,7 +333,7 @@ static void validate_order(struct v *v, struct ordex_event *ev)
 	if (tz) {
 		if (ordex_offset_parse(tz, strlen(tz), &ev->tz_offset_min) != ORDEX_OK)
 			ordex_problem_add(v->p, v->a, "data.time_zone",
-					  "must be a UTC offset such as \"-03:00\"");
+			                  "must be a UTC offset such as \"-03:00\"");
 		else
 			ev->tz_set = true;
 	}
@@ -387,20 +384,20 @@ static void validate_fraud(struct v *v, struct ordex_event *ev)
 		int i = match(rec, recs, ORDEX_ARRAY_LEN(recs));
 		if (i < 0)
 			ordex_problem_add(v->p, v->a, "data.recommendation",
-					  "must be one of accept, review, investigate, cancel");
+			                  "must be one of accept, review, investigate, cancel");
 		else
 			ev->fraud_rec = (enum ordex_fraud_rec)i;
 	}
 	ev->severity = get_str(v, v->data, "data", "severity", false, 16);
 	if (ev->severity && match(ev->severity, sevs, ORDEX_ARRAY_LEN(sevs)) < 0) {
 		ordex_problem_add(v->p, v->a, "data.severity",
-				  "must be one of low, medium, high, critical");
+		                  "must be one of low, medium, high, critical");
 		ev->severity = NULL;
 	}
 	ev->signal_kind = get_str(v, v->data, "data", "kind", false, 64);
 	if (ev->risk_score < 0 && !rec && !ev->severity && v->p->n == 0)
 		ordex_problem_add(v->p, v->a, "data",
-				  "needs at least one of score, recommendation, severity");
+		                  "needs at least one of score, recommendation, severity");
 }
 
 static void validate_shipment(struct v *v, struct ordex_event *ev, unsigned need)
@@ -411,9 +408,9 @@ static void validate_shipment(struct v *v, struct ordex_event *ev, unsigned need
 		int i = match(st, ship_names, ORDEX_ARRAY_LEN(ship_names));
 		if (i <= 0)
 			ordex_problem_add(v->p, v->a, "data.status",
-					  "must be one of label_created, in_transit, "
-					  "out_for_delivery, failed_attempt, exception, "
-					  "delivered, returned, lost");
+			                  "must be one of label_created, in_transit, "
+			                  "out_for_delivery, failed_attempt, exception, "
+			                  "delivered, returned, lost");
 		else
 			ev->ship_status = (enum ordex_ship_status)i;
 	} else if (!(need & NEED_STATUS)) {
@@ -428,7 +425,7 @@ static void validate_shipment(struct v *v, struct ordex_event *ev, unsigned need
 }
 
 int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, const char *raw,
-			 size_t raw_len, struct ordex_event *ev, struct ordex_problems *probs)
+                         size_t raw_len, struct ordex_event *ev, struct ordex_problems *probs)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->version = -1;
@@ -449,7 +446,7 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' ||
 			      *c == '-' || *c == '.')) {
 				ordex_problem_add(probs, a, "source",
-						  "must use only a-z, 0-9, '_', '-' and '.'");
+				                  "must use only a-z, 0-9, '_', '-' and '.'");
 				ev->source = NULL;
 				break;
 			}
@@ -463,7 +460,7 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 	static const struct ordex_json empty = {.type = ORDEX_JSON_OBJECT};
 	if (data && data->type != ORDEX_JSON_OBJECT) {
 		ordex_problem_add(probs, a, "data", "must be an object, not %s",
-				  ordex_json_type_name(data->type));
+		                  ordex_json_type_name(data->type));
 		data = NULL;
 	}
 	v.data = data ? data : &empty;
@@ -472,7 +469,7 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 		ev->type = ordex_event_type_from_name(ev->type_name);
 		if (ev->type == ORDEX_EV_UNKNOWN)
 			ordex_problem_add(probs, a, "type", "unknown event type \"%s\"",
-					  ev->type_name);
+			                  ev->type_name);
 	}
 	if (ev->type == ORDEX_EV_UNKNOWN)
 		return ORDEX_E_INVAL;
@@ -483,9 +480,7 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 
 	switch (ev->type) {
 	case ORDEX_EV_ORDER_CREATED:
-	case ORDEX_EV_ORDER_UPDATED:
-		validate_order(&v, ev);
-		break;
+	case ORDEX_EV_ORDER_UPDATED: validate_order(&v, ev); break;
 	case ORDEX_EV_ORDER_CANCELLED:
 		ev->reason = get_str(&v, v.data, "data", "reason", false, MAX_TEXT);
 		break;
@@ -495,22 +490,16 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 	case ORDEX_EV_PAYMENT_REQUIRES_ACTION:
 	case ORDEX_EV_PAYMENT_FAILED:
 	case ORDEX_EV_PAYMENT_REFUNDED:
-	case ORDEX_EV_PAYMENT_DISPUTED:
-		validate_payment(&v, ev, need);
-		break;
-	case ORDEX_EV_FRAUD_SIGNAL:
-		validate_fraud(&v, ev);
-		break;
+	case ORDEX_EV_PAYMENT_DISPUTED: validate_payment(&v, ev, need); break;
+	case ORDEX_EV_FRAUD_SIGNAL: validate_fraud(&v, ev); break;
 	case ORDEX_EV_INVENTORY_LEVEL:
 		ev->sku = get_str(&v, v.data, "data", "sku", true, MAX_REF);
 		ev->location = get_str(&v, v.data, "data", "location", true, MAX_REF);
 		get_int(&v, v.data, "data", "available", true, -1000000000, 1000000000,
-			&ev->available);
+		        &ev->available);
 		break;
 	case ORDEX_EV_SHIPMENT_CREATED:
-	case ORDEX_EV_SHIPMENT_UPDATED:
-		validate_shipment(&v, ev, need);
-		break;
+	case ORDEX_EV_SHIPMENT_UPDATED: validate_shipment(&v, ev, need); break;
 	case ORDEX_EV_ADDRESS_VERIFIED:
 	case ORDEX_EV_ADDRESS_INVALID:
 		ev->reason = get_str(&v, v.data, "data", "reason", false, MAX_TEXT);
@@ -527,8 +516,7 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 		ev->status = get_str(&v, v.data, "data", "status", false, 64);
 		ev->email = get_str(&v, v.data, "data", "requester_email", false, MAX_REF);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return probs->n ? ORDEX_E_INVAL : ORDEX_OK;
 }

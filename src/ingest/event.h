@@ -100,8 +100,8 @@ struct ordex_event {
 	/* typed data; which fields are set depends on type */
 	char currency[4];
 	struct ordex_money_field amount; /* payments */
-	struct ordex_money_field total;	 /* orders */
-	int64_t version;		 /* -1: none */
+	struct ordex_money_field total;  /* orders */
+	int64_t version;                 /* -1: none */
 	struct ordex_when updated_at;
 	struct ordex_when promised;
 	int tz_offset_min;
@@ -152,7 +152,7 @@ struct ordex_problems {
 };
 
 void ordex_problem_add(struct ordex_problems *p, struct ordex_arena *a, const char *field,
-		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Validates one parsed document as a canonical event and fills ev (strings
@@ -161,7 +161,7 @@ void ordex_problem_add(struct ordex_problems *p, struct ordex_arena *a, const ch
  * probs. Thread-safe; called on request threads.
  */
 int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, const char *raw,
-			 size_t raw_len, struct ordex_event *ev, struct ordex_problems *probs);
+                         size_t raw_len, struct ordex_event *ev, struct ordex_problems *probs);
 
 enum ordex_event_type ordex_event_type_from_name(const char *name);
 const char *ordex_event_type_name(enum ordex_event_type t);

@@ -13,7 +13,7 @@
 #include "ingest/event.h"
 
 static void parse_one(struct ordex_arena *a, const char *p, size_t n, int depth,
-		      struct ordex_item *it)
+                      struct ordex_item *it)
 {
 	struct ordex_problems *probs = ordex_arena_zalloc(a, sizeof(*probs));
 	struct ordex_json *doc;
@@ -23,8 +23,8 @@ static void parse_one(struct ordex_arena *a, const char *p, size_t n, int depth,
 	int rc = ordex_json_parse(a, p, n, &jl, &doc, &err);
 	if (rc != ORDEX_OK) {
 		it->json_rc = rc;
-		ordex_problem_add(probs, a, err.path, "%s (line %d, column %d)", err.msg,
-				  err.line, err.col);
+		ordex_problem_add(probs, a, err.path, "%s (line %d, column %d)", err.msg, err.line,
+		                  err.col);
 		it->status = ORDEX_ITEM_REJECTED;
 		return;
 	}
@@ -38,8 +38,7 @@ static void parse_one(struct ordex_arena *a, const char *p, size_t n, int depth,
 }
 
 int ordex_ingest_split(struct ordex_arena *a, const char *body, size_t len, bool ndjson,
-		       const struct ordex_ingest_limits *lim, struct ordex_item **items,
-		       size_t *n)
+                       const struct ordex_ingest_limits *lim, struct ordex_item **items, size_t *n)
 {
 	int depth = lim && lim->max_depth ? lim->max_depth : 32;
 	size_t max = lim && lim->max_items ? lim->max_items : 10000;

@@ -16,7 +16,7 @@
 struct ordex_arena;
 
 struct ordex_ingest_limits {
-	int max_depth;	  /* JSON nesting; 0: 32 */
+	int max_depth;    /* JSON nesting; 0: 32 */
 	size_t max_items; /* events per body; 0: 10000 */
 };
 
@@ -28,7 +28,6 @@ struct ordex_ingest_limits {
  * ORDEX_E_TOOBIG when there are more than max_items documents.
  */
 int ordex_ingest_split(struct ordex_arena *a, const char *body, size_t len, bool ndjson,
-		       const struct ordex_ingest_limits *lim, struct ordex_item **items,
-		       size_t *n);
+                       const struct ordex_ingest_limits *lim, struct ordex_item **items, size_t *n);
 
 #endif

@@ -118,8 +118,7 @@ static struct row *keep(struct conv *cv, const struct ordex_csv *c)
 }
 
 /* Column indexes found by name in a header. */
-static int columns(struct ordex_csv *c, const char *file, const char *const *names, int *idx,
-		   int n)
+static int columns(struct ordex_csv *c, const char *file, const char *const *names, int *idx, int n)
 {
 	if (ordex_csv_next(c) != 1) {
 		fprintf(stderr, "ordex: \"%s\" has no header line\n", file);
@@ -139,8 +138,8 @@ static int columns(struct ordex_csv *c, const char *file, const char *const *nam
  * Loads file into m keyed by column key_col; rows with the same key form a
  * list in file order. Returns ORDEX_OK or ORDEX_E_IO.
  */
-static int load(struct conv *cv, const char *file, const char *const *names, int n,
-		struct map *m, int *idx)
+static int load(struct conv *cv, const char *file, const char *const *names, int n, struct map *m,
+                int *idx)
 {
 	struct ordex_csv c;
 	snprintf(cv->path, sizeof(cv->path), "%s/%s", cv->dir, file);
@@ -153,7 +152,7 @@ static int load(struct conv *cv, const char *file, const char *const *names, int
 	while (rc == ORDEX_OK && (r = ordex_csv_next(&c)) != 0) {
 		if (r < 0 || c.n <= (size_t)idx[n - 1]) {
 			cv->sink->reject(cv->sink->ctx, file, c.line,
-					 r < 0 ? c.err : "has too few columns");
+			                 r < 0 ? c.err : "has too few columns");
 			continue;
 		}
 		struct row *row = keep(cv, &c);
@@ -203,7 +202,7 @@ static int emit(struct conv *cv, struct ordex_buf *b, const char *file, long lin
 
 /* Starts an event object; the caller adds data members and closes twice. */
 static void begin(struct ordex_jw *w, struct ordex_buf *b, const char *id, const char *type,
-		  const char *order, const char *at)
+                  const char *order, const char *at)
 {
 	ordex_buf_reset(b);
 	ordex_jw_init(w, b);
@@ -244,19 +243,21 @@ enum { O_ID, O_CUSTOMER, O_STATUS, O_PURCHASE, O_APPROVED, O_CARRIER, O_DELIVERE
 int ordex_olist_convert(const char *dir, const struct ordex_olist_sink *sink)
 {
 	static const char *const cust_cols[] = {"customer_id", "customer_unique_id",
-						"customer_zip_code_prefix", "customer_city",
-						"customer_state"};
-	static const char *const item_cols[] = {"order_id",	"order_item_id",
-						"product_id",	"seller_id",
-						"shipping_limit_date", "price",
-						"freight_value"};
+	                                        "customer_zip_code_prefix", "customer_city",
+	                                        "customer_state"};
+	static const char *const item_cols[] = {"order_id",     "order_item_id",       "product_id",
+	                                        "seller_id",    "shipping_limit_date", "price",
+	                                        "freight_value"};
 	static const char *const pay_cols[] = {"order_id", "payment_sequential", "payment_type",
-					       "payment_installments", "payment_value"};
-	static const char *const order_cols[] = {
-		"order_id",		      "customer_id",
-		"order_status",		      "order_purchase_timestamp",
-		"order_approved_at",	      "order_delivered_carrier_date",
-		"order_delivered_customer_date", "order_estimated_delivery_date"};
+	                                       "payment_installments", "payment_value"};
+	static const char *const order_cols[] = {"order_id",
+	                                         "customer_id",
+	                                         "order_status",
+	                                         "order_purchase_timestamp",
+	                                         "order_approved_at",
+	                                         "order_delivered_carrier_date",
+	                                         "order_delivered_customer_date",
+	                                         "order_estimated_delivery_date"};
 	static const char f_cust[] = "olist_customers_dataset_sample10k.csv";
 	static const char f_items[] = "olist_order_items_dataset_sample10k.csv";
 	static const char f_pays[] = "olist_order_payments_dataset_sample10k.csv";
@@ -286,7 +287,8 @@ int ordex_olist_convert(const char *dir, const struct ordex_olist_sink *sink)
 	struct ordex_jw w;
 	while ((r = ordex_csv_next(&c)) != 0) {
 		if (r < 0 || c.n <= (size_t)oi[O_ESTIMATE]) {
-			sink->reject(sink->ctx, f_orders, c.line, r < 0 ? c.err : "has too few columns");
+			sink->reject(sink->ctx, f_orders, c.line,
+			             r < 0 ? c.err : "has too few columns");
 			continue;
 		}
 		long line = c.line;
@@ -294,7 +296,7 @@ int ordex_olist_convert(const char *dir, const struct ordex_olist_sink *sink)
 		const char *placed = ts(&cv, c.fields[oi[O_PURCHASE]]);
 		if (!placed) {
 			sink->reject(sink->ctx, f_orders, line,
-				     "order_purchase_timestamp: is empty");
+			             "order_purchase_timestamp: is empty");
 			continue;
 		}
 		const char *approved = ts(&cv, c.fields[oi[O_APPROVED]]);
@@ -387,7 +389,10 @@ int ordex_olist_convert(const char *dir, const struct ordex_olist_sink *sink)
 			if ((rc = emit(&cv, &b, f_orders, line)))
 				goto out;
 		}
-		const char *last = delivered ? delivered : carrier ? carrier : approved ? approved : placed;
+		const char *last = delivered  ? delivered
+		                   : carrier  ? carrier
+		                   : approved ? approved
+		                              : placed;
 		begin(&w, &b, ordex_arena_printf(cv.a, "order:%s:status:%s", oid, status),
 		      "order.updated", oid, last);
 		kv(&w, "status", status);

@@ -58,7 +58,7 @@ static void hex(const unsigned char *p, size_t n, char *out)
 }
 
 static int audit_input(struct ordex_writer *w, const struct ordex_scope *sc,
-		       const struct ordex_event *ev, int64_t seq, const char *what)
+                       const struct ordex_event *ev, int64_t seq, const char *what)
 {
 	struct ordex_buf b;
 	struct ordex_jw j;
@@ -105,8 +105,8 @@ static const char *subject_of(const struct ordex_event *ev)
 }
 
 /* Applies one event. Returns ORDEX_OK or ORDEX_E_STORE (group fails). */
-static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
-		      struct ordex_item *it, int64_t now)
+static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc, struct ordex_item *it,
+                      int64_t now)
 {
 	struct ordex_store *st = w->st;
 	const struct ordex_event *ev = it->ev;
@@ -133,12 +133,12 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 	if (rc == ORDEX_OK)
 		rc = audit_input(w, sc, ev, seq, "accepted");
 	struct ordex_apply ap = {
-		.st = st,
-		.au = w->au,
-		.a = w->a,
-		.sc = sc,
-		.settings = &w->cfg.settings,
-		.now = now,
+	    .st = st,
+	    .au = w->au,
+	    .a = w->a,
+	    .sc = sc,
+	    .settings = &w->cfg.settings,
+	    .now = now,
 	};
 	if (rc == ORDEX_OK)
 		rc = ordex_apply_event(&ap, ev, seq);
@@ -207,7 +207,7 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 				if (it->ev) {
 					it->status = ORDEX_ITEM_FAILED;
 					it->reason = "could not be stored; nothing was applied, "
-						     "send it again";
+					             "send it again";
 				}
 			}
 		}
@@ -254,7 +254,7 @@ static void *writer_main(void *arg)
 }
 
 int ordex_writer_start(struct ordex_store *st, const struct ordex_writer_config *cfg,
-		       struct ordex_writer **out)
+                       struct ordex_writer **out)
 {
 	struct ordex_writer *w = ordex_xcalloc(1, sizeof(*w));
 	w->st = st;

@@ -34,12 +34,12 @@ enum ordex_item_status {
 };
 
 struct ordex_item {
-	const struct ordex_event *ev; /* NULL when validation rejected it */
+	const struct ordex_event *ev;          /* NULL when validation rejected it */
 	const struct ordex_problems *problems; /* validation's findings, or NULL */
-	long line;     /* 1-based line in the body or file */
-	int json_rc;   /* the JSON parser's failure (ORDEX_E_INVAL, ORDEX_E_DEPTH) or 0 */
+	long line;                             /* 1-based line in the body or file */
+	int json_rc; /* the JSON parser's failure (ORDEX_E_INVAL, ORDEX_E_DEPTH) or 0 */
 	enum ordex_item_status status;
-	int64_t seq;	    /* log position when accepted, or the original's */
+	int64_t seq;        /* log position when accepted, or the original's */
 	const char *field;  /* rejected: the field at fault */
 	const char *reason; /* rejected or conflict: why (static or writer-owned copy) */
 	char reason_buf[256];
@@ -54,7 +54,7 @@ struct ordex_batch {
 	size_t n;
 	ordex_batch_done_fn done;
 	void *ctx;
-	int rc; /* ORDEX_OK, or why the whole batch failed */
+	int rc;                   /* ORDEX_OK, or why the whole batch failed */
 	struct ordex_batch *next; /* queue link, writer-owned */
 };
 
@@ -74,7 +74,7 @@ struct ordex_writer_config {
 
 /* Starts the writer thread over st (which it then owns and closes). */
 int ordex_writer_start(struct ordex_store *st, const struct ordex_writer_config *cfg,
-		       struct ordex_writer **out);
+                       struct ordex_writer **out);
 /*
  * Queues b. Returns ORDEX_OK (done will be called) or ORDEX_E_SHUTDOWN
  * (done will not be called). Any thread.

@@ -80,152 +80,153 @@ enum stmt_id {
 };
 
 static const char *const sql[S_COUNT] = {
-	[S_BEGIN] = "BEGIN IMMEDIATE",
-	[S_COMMIT] = "COMMIT",
-	[S_ROLLBACK] = "ROLLBACK",
-	[S_SAVEPOINT] = "SAVEPOINT item",
-	[S_RELEASE] = "RELEASE item",
-	[S_ROLLBACK_TO] = "ROLLBACK TO item",
-	[S_TENANT_CREATE] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
-	[S_TENANT_FIND] = "SELECT id FROM tenants WHERE name = ?1",
-	[S_TENANT_FIRST] = "SELECT id, name FROM tenants ORDER BY id LIMIT 1",
-	[S_ENV_CREATE] = "INSERT OR IGNORE INTO environments (tenant, environment, created_at) "
-			 "VALUES (?1, ?2, ?3)",
-	[S_ENV_EXISTS] = "SELECT 1 FROM environments WHERE tenant = ?1 AND environment = ?2",
-	[S_KEY_CREATE] = "INSERT INTO api_keys (tenant, environment, prefix, hash, role, "
-			 "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[S_KEY_LOOKUP] = "SELECT k.id, k.tenant, t.name, k.environment, k.role FROM api_keys k "
-			 "JOIN tenants t ON t.id = k.tenant WHERE k.hash = ?1 AND "
-			 "k.revoked_at IS NULL",
-	[S_EVENT_FIND] = "SELECT id, sha256 FROM events WHERE tenant = ?1 AND environment = ?2 "
-			 "AND source = ?3 AND ext_id = ?4",
-	[S_EVENT_INSERT] = "INSERT INTO events (tenant, environment, source, ext_id, type, "
-			   "order_ref, subject, occurred_at, occurred_offset, received_at, "
-			   "sha256, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-			   "?12)",
-	[S_EVENTS_ORDER] = "SELECT id, source, ext_id, type, order_ref, subject, occurred_at, "
-			   "occurred_offset, received_at, raw, sha256 FROM events WHERE tenant "
-			   "= ?1 AND environment = ?2 AND order_ref = ?3 ORDER BY id",
-	[S_EVENT_COUNT] = "SELECT count(*) FROM events WHERE tenant = ?1 AND environment = ?2",
-#define ORDER_COLS                                                                               \
-	"id, ref, known, status, financial_status, status_seq, cancelled_at, cancelled_seq, "    \
-	"version, version_at, currency, total, customer, email, placed_at, tz_offset, "          \
-	"promised_at, promised_offset, promised_date_only, address_state, address_why, "         \
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT item",
+    [S_RELEASE] = "RELEASE item",
+    [S_ROLLBACK_TO] = "ROLLBACK TO item",
+    [S_TENANT_CREATE] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
+    [S_TENANT_FIND] = "SELECT id FROM tenants WHERE name = ?1",
+    [S_TENANT_FIRST] = "SELECT id, name FROM tenants ORDER BY id LIMIT 1",
+    [S_ENV_CREATE] = "INSERT OR IGNORE INTO environments (tenant, environment, created_at) "
+                     "VALUES (?1, ?2, ?3)",
+    [S_ENV_EXISTS] = "SELECT 1 FROM environments WHERE tenant = ?1 AND environment = ?2",
+    [S_KEY_CREATE] = "INSERT INTO api_keys (tenant, environment, prefix, hash, role, "
+                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_KEY_LOOKUP] = "SELECT k.id, k.tenant, t.name, k.environment, k.role FROM api_keys k "
+                     "JOIN tenants t ON t.id = k.tenant WHERE k.hash = ?1 AND "
+                     "k.revoked_at IS NULL",
+    [S_EVENT_FIND] = "SELECT id, sha256 FROM events WHERE tenant = ?1 AND environment = ?2 "
+                     "AND source = ?3 AND ext_id = ?4",
+    [S_EVENT_INSERT] = "INSERT INTO events (tenant, environment, source, ext_id, type, "
+                       "order_ref, subject, occurred_at, occurred_offset, received_at, "
+                       "sha256, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                       "?12)",
+    [S_EVENTS_ORDER] = "SELECT id, source, ext_id, type, order_ref, subject, occurred_at, "
+                       "occurred_offset, received_at, raw, sha256 FROM events WHERE tenant "
+                       "= ?1 AND environment = ?2 AND order_ref = ?3 ORDER BY id",
+    [S_EVENT_COUNT] = "SELECT count(*) FROM events WHERE tenant = ?1 AND environment = ?2",
+#define ORDER_COLS                                                                                 \
+	"id, ref, known, status, financial_status, status_seq, cancelled_at, cancelled_seq, "      \
+	"version, version_at, currency, total, customer, email, placed_at, tz_offset, "            \
+	"promised_at, promised_offset, promised_date_only, address_state, address_why, "           \
 	"address_seq, fraud_state, fraud_score, fraud_why, fraud_seq, first_seq, updated_seq"
-	[S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders WHERE tenant = ?1 AND environment = "
-			"?2 AND ref = ?3",
-	[S_ORDER_INSERT] = "INSERT INTO orders (tenant, environment, ref, known, status, "
-			   "financial_status, status_seq, cancelled_at, cancelled_seq, version, "
-			   "version_at, currency, total, customer, email, placed_at, tz_offset, "
-			   "promised_at, promised_offset, promised_date_only, address_state, "
-			   "address_why, address_seq, fraud_state, fraud_score, fraud_why, "
-			   "fraud_seq, first_seq, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-			   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-			   "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
-	[S_ORDER_UPDATE] = "UPDATE orders SET known = ?4, status = ?5, financial_status = ?6, "
-			   "status_seq = ?7, cancelled_at = ?8, cancelled_seq = ?9, version = "
-			   "?10, version_at = ?11, currency = ?12, total = ?13, customer = ?14, "
-			   "email = ?15, placed_at = ?16, tz_offset = ?17, promised_at = ?18, "
-			   "promised_offset = ?19, promised_date_only = ?20, address_state = "
-			   "?21, address_why = ?22, address_seq = ?23, fraud_state = ?24, "
-			   "fraud_score = ?25, fraud_why = ?26, fraud_seq = ?27, first_seq = ?28, "
-			   "updated_seq = ?29 WHERE tenant = ?1 AND environment = ?2 AND ref = "
-			   "?3",
-#define LINE_COLS                                                                                \
-	"order_id, line_no, ref, sku, qty, price, allocated, seq, open, (SELECT o.ref FROM orders o " \
+    [S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders WHERE tenant = ?1 AND environment = "
+                    "?2 AND ref = ?3",
+    [S_ORDER_INSERT] = "INSERT INTO orders (tenant, environment, ref, known, status, "
+                       "financial_status, status_seq, cancelled_at, cancelled_seq, version, "
+                       "version_at, currency, total, customer, email, placed_at, tz_offset, "
+                       "promised_at, promised_offset, promised_date_only, address_state, "
+                       "address_why, address_seq, fraud_state, fraud_score, fraud_why, "
+                       "fraud_seq, first_seq, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+                       "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+    [S_ORDER_UPDATE] = "UPDATE orders SET known = ?4, status = ?5, financial_status = ?6, "
+                       "status_seq = ?7, cancelled_at = ?8, cancelled_seq = ?9, version = "
+                       "?10, version_at = ?11, currency = ?12, total = ?13, customer = ?14, "
+                       "email = ?15, placed_at = ?16, tz_offset = ?17, promised_at = ?18, "
+                       "promised_offset = ?19, promised_date_only = ?20, address_state = "
+                       "?21, address_why = ?22, address_seq = ?23, fraud_state = ?24, "
+                       "fraud_score = ?25, fraud_why = ?26, fraud_seq = ?27, first_seq = ?28, "
+                       "updated_seq = ?29 WHERE tenant = ?1 AND environment = ?2 AND ref = "
+                       "?3",
+#define LINE_COLS                                                                                  \
+	"order_id, line_no, ref, sku, qty, price, allocated, seq, open, (SELECT o.ref FROM "       \
+	"orders o "                                                                                \
 	"WHERE o.id = order_id)"
-	[S_LINES_GET] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND "
-			"environment = ?2 AND order_id = ?3 ORDER BY line_no",
-	[S_LINES_DELETE] = "DELETE FROM order_lines WHERE tenant = ?1 AND environment = ?2 AND "
-			   "order_id = ?3",
-	[S_LINE_INSERT] = "INSERT INTO order_lines (tenant, environment, order_id, line_no, "
-			  "ref, sku, qty, price, allocated, seq, open) VALUES (?1, ?2, ?3, ?4, "
-			  "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[S_DEMAND] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND environment "
-		     "= ?2 AND sku = ?3 AND open = 1 ORDER BY seq, order_id, line_no",
-	[S_LINE_ALLOC] = "UPDATE order_lines SET allocated = ?5 WHERE tenant = ?1 AND "
-			 "environment = ?2 AND order_id = ?3 AND line_no = ?4",
-	[S_LINES_OPEN] = "UPDATE order_lines SET open = ?4, allocated = CASE WHEN ?4 THEN "
-			 "allocated ELSE 0 END WHERE tenant = ?1 AND environment = ?2 AND "
-			 "order_id = ?3",
-#define PAYMENT_COLS                                                                             \
-	"id, ref, order_ref, status, rank, status_at, status_seq, currency, amount, captured, "  \
+    [S_LINES_GET] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND "
+                    "environment = ?2 AND order_id = ?3 ORDER BY line_no",
+    [S_LINES_DELETE] = "DELETE FROM order_lines WHERE tenant = ?1 AND environment = ?2 AND "
+                       "order_id = ?3",
+    [S_LINE_INSERT] = "INSERT INTO order_lines (tenant, environment, order_id, line_no, "
+                      "ref, sku, qty, price, allocated, seq, open) VALUES (?1, ?2, ?3, ?4, "
+                      "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [S_DEMAND] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND environment "
+                 "= ?2 AND sku = ?3 AND open = 1 ORDER BY seq, order_id, line_no",
+    [S_LINE_ALLOC] = "UPDATE order_lines SET allocated = ?5 WHERE tenant = ?1 AND "
+                     "environment = ?2 AND order_id = ?3 AND line_no = ?4",
+    [S_LINES_OPEN] = "UPDATE order_lines SET open = ?4, allocated = CASE WHEN ?4 THEN "
+                     "allocated ELSE 0 END WHERE tenant = ?1 AND environment = ?2 AND "
+                     "order_id = ?3",
+#define PAYMENT_COLS                                                                               \
+	"id, ref, order_ref, status, rank, status_at, status_seq, currency, amount, captured, "    \
 	"refunded, reason, updated_seq"
-	[S_PAYMENT_GET] = "SELECT " PAYMENT_COLS " FROM payments WHERE tenant = ?1 AND "
-			  "environment = ?2 AND ref = ?3",
-	[S_PAYMENT_INSERT] = "INSERT INTO payments (tenant, environment, ref, order_ref, "
-			     "status, rank, status_at, status_seq, currency, amount, captured, "
-			     "refunded, reason, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-			     "?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-	[S_PAYMENT_UPDATE] = "UPDATE payments SET order_ref = ?4, status = ?5, rank = ?6, "
-			     "status_at = ?7, status_seq = ?8, currency = ?9, amount = ?10, "
-			     "captured = ?11, refunded = ?12, reason = ?13, updated_seq = ?14 "
-			     "WHERE tenant = ?1 AND environment = ?2 AND ref = ?3",
-	[S_PAYMENTS_ORDER] = "SELECT " PAYMENT_COLS " FROM payments WHERE tenant = ?1 AND "
-			     "environment = ?2 AND order_ref = ?3 ORDER BY id",
-	[S_REFUND_GET] = "SELECT amount FROM refunds WHERE tenant = ?1 AND environment = ?2 AND "
-			 "ref = ?3",
-	[S_REFUND_INSERT] = "INSERT INTO refunds (tenant, environment, payment_id, ref, amount, "
-			    "currency, at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[S_REFUND_UPDATE] = "UPDATE refunds SET amount = ?4, at = ?5, seq = ?6 WHERE tenant = "
-			    "?1 AND environment = ?2 AND ref = ?3",
-#define SHIPMENT_COLS                                                                            \
-	"id, ref, order_ref, carrier, tracking, status, status_at, status_seq, eta, eta_seq, "   \
+    [S_PAYMENT_GET] = "SELECT " PAYMENT_COLS " FROM payments WHERE tenant = ?1 AND "
+                      "environment = ?2 AND ref = ?3",
+    [S_PAYMENT_INSERT] = "INSERT INTO payments (tenant, environment, ref, order_ref, "
+                         "status, rank, status_at, status_seq, currency, amount, captured, "
+                         "refunded, reason, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                         "?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [S_PAYMENT_UPDATE] = "UPDATE payments SET order_ref = ?4, status = ?5, rank = ?6, "
+                         "status_at = ?7, status_seq = ?8, currency = ?9, amount = ?10, "
+                         "captured = ?11, refunded = ?12, reason = ?13, updated_seq = ?14 "
+                         "WHERE tenant = ?1 AND environment = ?2 AND ref = ?3",
+    [S_PAYMENTS_ORDER] = "SELECT " PAYMENT_COLS " FROM payments WHERE tenant = ?1 AND "
+                         "environment = ?2 AND order_ref = ?3 ORDER BY id",
+    [S_REFUND_GET] = "SELECT amount FROM refunds WHERE tenant = ?1 AND environment = ?2 AND "
+                     "ref = ?3",
+    [S_REFUND_INSERT] = "INSERT INTO refunds (tenant, environment, payment_id, ref, amount, "
+                        "currency, at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_REFUND_UPDATE] = "UPDATE refunds SET amount = ?4, at = ?5, seq = ?6 WHERE tenant = "
+                        "?1 AND environment = ?2 AND ref = ?3",
+#define SHIPMENT_COLS                                                                              \
+	"id, ref, order_ref, carrier, tracking, status, status_at, status_seq, eta, eta_seq, "     \
 	"delivered_at, location, reason, updated_seq"
-	[S_SHIPMENT_GET] = "SELECT " SHIPMENT_COLS " FROM shipments WHERE tenant = ?1 AND "
-			   "environment = ?2 AND ref = ?3",
-	[S_SHIPMENT_INSERT] = "INSERT INTO shipments (tenant, environment, ref, order_ref, "
-			      "carrier, tracking, status, status_at, status_seq, eta, eta_seq, "
-			      "delivered_at, location, reason, updated_seq) VALUES (?1, ?2, ?3, "
-			      "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-	[S_SHIPMENT_UPDATE] = "UPDATE shipments SET order_ref = ?4, carrier = ?5, tracking = "
-			      "?6, status = ?7, status_at = ?8, status_seq = ?9, eta = ?10, "
-			      "eta_seq = ?11, delivered_at = ?12, location = ?13, reason = ?14, "
-			      "updated_seq = ?15 WHERE tenant = ?1 AND environment = ?2 AND ref = "
-			      "?3",
-	[S_SHIPMENTS_ORDER] = "SELECT " SHIPMENT_COLS " FROM shipments WHERE tenant = ?1 AND "
-			      "environment = ?2 AND order_ref = ?3 ORDER BY id",
-	[S_INV_GET] = "SELECT as_of FROM inventory WHERE tenant = ?1 AND environment = ?2 AND "
-		      "sku = ?3 AND location = ?4",
-	[S_INV_PUT] = "INSERT INTO inventory (tenant, environment, sku, location, available, "
-		      "as_of, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant, "
-		      "environment, sku, location) DO UPDATE SET available = excluded.available, "
-		      "as_of = excluded.as_of, seq = excluded.seq",
-	[S_INV_SUM] = "SELECT count(*), coalesce(sum(available), 0) FROM inventory WHERE tenant "
-		      "= ?1 AND environment = ?2 AND sku = ?3",
+    [S_SHIPMENT_GET] = "SELECT " SHIPMENT_COLS " FROM shipments WHERE tenant = ?1 AND "
+                       "environment = ?2 AND ref = ?3",
+    [S_SHIPMENT_INSERT] = "INSERT INTO shipments (tenant, environment, ref, order_ref, "
+                          "carrier, tracking, status, status_at, status_seq, eta, eta_seq, "
+                          "delivered_at, location, reason, updated_seq) VALUES (?1, ?2, ?3, "
+                          "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    [S_SHIPMENT_UPDATE] = "UPDATE shipments SET order_ref = ?4, carrier = ?5, tracking = "
+                          "?6, status = ?7, status_at = ?8, status_seq = ?9, eta = ?10, "
+                          "eta_seq = ?11, delivered_at = ?12, location = ?13, reason = ?14, "
+                          "updated_seq = ?15 WHERE tenant = ?1 AND environment = ?2 AND ref = "
+                          "?3",
+    [S_SHIPMENTS_ORDER] = "SELECT " SHIPMENT_COLS " FROM shipments WHERE tenant = ?1 AND "
+                          "environment = ?2 AND order_ref = ?3 ORDER BY id",
+    [S_INV_GET] = "SELECT as_of FROM inventory WHERE tenant = ?1 AND environment = ?2 AND "
+                  "sku = ?3 AND location = ?4",
+    [S_INV_PUT] = "INSERT INTO inventory (tenant, environment, sku, location, available, "
+                  "as_of, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant, "
+                  "environment, sku, location) DO UPDATE SET available = excluded.available, "
+                  "as_of = excluded.as_of, seq = excluded.seq",
+    [S_INV_SUM] = "SELECT count(*), coalesce(sum(available), 0) FROM inventory WHERE tenant "
+                  "= ?1 AND environment = ?2 AND sku = ?3",
 #define CUSTOMER_COLS "id, ref, email, email_norm, name, updated_seq"
-	[S_CUSTOMER_GET] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
-			   "environment = ?2 AND ref = ?3",
-	[S_CUSTOMER_EMAIL] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
-			     "environment = ?2 AND email_norm = ?3 ORDER BY id LIMIT 1",
-	[S_CUSTOMER_INSERT] = "INSERT INTO customers (tenant, environment, ref, email, "
-			      "email_norm, name, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-			      "?7)",
-	[S_CUSTOMER_UPDATE] = "UPDATE customers SET email = ?4, email_norm = ?5, name = ?6, "
-			      "updated_seq = ?7 WHERE tenant = ?1 AND environment = ?2 AND ref = "
-			      "?3",
-#define EXC_COLS                                                                                 \
-	"id, order_ref, kind, subject, status, severity, priority, why, evidence, seen, "        \
+    [S_CUSTOMER_GET] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
+                       "environment = ?2 AND ref = ?3",
+    [S_CUSTOMER_EMAIL] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
+                         "environment = ?2 AND email_norm = ?3 ORDER BY id LIMIT 1",
+    [S_CUSTOMER_INSERT] = "INSERT INTO customers (tenant, environment, ref, email, "
+                          "email_norm, name, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                          "?7)",
+    [S_CUSTOMER_UPDATE] = "UPDATE customers SET email = ?4, email_norm = ?5, name = ?6, "
+                          "updated_seq = ?7 WHERE tenant = ?1 AND environment = ?2 AND ref = "
+                          "?3",
+#define EXC_COLS                                                                                   \
+	"id, order_ref, kind, subject, status, severity, priority, why, evidence, seen, "          \
 	"opened_at, updated_at, resolved_at, resolution, updated_seq"
-	[S_EXC_ORDER] = "SELECT " EXC_COLS " FROM exceptions WHERE tenant = ?1 AND environment "
-			"= ?2 AND order_ref = ?3 ORDER BY id",
-	[S_EXC_INSERT] = "INSERT INTO exceptions (tenant, environment, order_ref, kind, "
-			 "subject, status, severity, priority, why, evidence, seen, opened_at, "
-			 "updated_at, resolved_at, resolution, updated_seq) VALUES (?1, ?2, ?3, "
-			 "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-	[S_EXC_UPDATE] = "UPDATE exceptions SET status = ?6, severity = ?7, priority = ?8, why "
-			 "= ?9, evidence = ?10, seen = ?11, opened_at = ?12, updated_at = ?13, "
-			 "resolved_at = ?14, resolution = ?15, updated_seq = ?16 WHERE tenant = "
-			 "?1 AND environment = ?2 AND id = ?17",
-	[S_EXC_COUNT] = "SELECT count(*) FROM exceptions WHERE tenant = ?1 AND environment = ?2 "
-			"AND (?3 IS NULL OR status = ?3)",
-	[S_AUDIT_HEAD] = "SELECT seq, hash FROM audit WHERE tenant = ?1 ORDER BY seq DESC LIMIT "
-			 "1",
-	[S_AUDIT_APPEND] = "INSERT INTO audit (tenant, seq, environment, at, kind, subject, "
-			   "body, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[S_AUDIT_SCAN] = "SELECT tenant, seq, environment, at, kind, subject, body, prev, hash "
-			 "FROM audit WHERE tenant = ?1 ORDER BY seq",
-	[S_AUDIT_TENANTS] = "SELECT DISTINCT tenant FROM audit ORDER BY tenant",
+    [S_EXC_ORDER] = "SELECT " EXC_COLS " FROM exceptions WHERE tenant = ?1 AND environment "
+                    "= ?2 AND order_ref = ?3 ORDER BY id",
+    [S_EXC_INSERT] = "INSERT INTO exceptions (tenant, environment, order_ref, kind, "
+                     "subject, status, severity, priority, why, evidence, seen, opened_at, "
+                     "updated_at, resolved_at, resolution, updated_seq) VALUES (?1, ?2, ?3, "
+                     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [S_EXC_UPDATE] = "UPDATE exceptions SET status = ?6, severity = ?7, priority = ?8, why "
+                     "= ?9, evidence = ?10, seen = ?11, opened_at = ?12, updated_at = ?13, "
+                     "resolved_at = ?14, resolution = ?15, updated_seq = ?16 WHERE tenant = "
+                     "?1 AND environment = ?2 AND id = ?17",
+    [S_EXC_COUNT] = "SELECT count(*) FROM exceptions WHERE tenant = ?1 AND environment = ?2 "
+                    "AND (?3 IS NULL OR status = ?3)",
+    [S_AUDIT_HEAD] = "SELECT seq, hash FROM audit WHERE tenant = ?1 ORDER BY seq DESC LIMIT "
+                     "1",
+    [S_AUDIT_APPEND] = "INSERT INTO audit (tenant, seq, environment, at, kind, subject, "
+                       "body, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [S_AUDIT_SCAN] = "SELECT tenant, seq, environment, at, kind, subject, body, prev, hash "
+                     "FROM audit WHERE tenant = ?1 ORDER BY seq",
+    [S_AUDIT_TENANTS] = "SELECT DISTINCT tenant FROM audit ORDER BY tenant",
 };
 
 struct sqlite_store {
@@ -437,7 +438,7 @@ static int s_env_exists(struct ordex_store *st, int64_t tenant, const char *env)
 }
 
 static int s_key_create(struct ordex_store *st, const struct ordex_scope *sc, const char *prefix,
-			const unsigned char hash[32], const char *role, int64_t *id)
+                        const unsigned char hash[32], const char *role, int64_t *id)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_KEY_CREATE);
@@ -455,7 +456,7 @@ static int s_key_create(struct ordex_store *st, const struct ordex_scope *sc, co
 }
 
 static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32],
-			struct ordex_key_info *out)
+                        struct ordex_key_info *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_KEY_LOOKUP);
@@ -467,11 +468,10 @@ static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32],
 		out->key_id = sqlite3_column_int64(q, 0);
 		out->tenant = sqlite3_column_int64(q, 1);
 		snprintf(out->tenant_name, sizeof(out->tenant_name), "%s",
-			 (const char *)sqlite3_column_text(q, 2));
-		snprintf(out->env, sizeof(out->env), "%s",
-			 (const char *)sqlite3_column_text(q, 3));
+		         (const char *)sqlite3_column_text(q, 2));
+		snprintf(out->env, sizeof(out->env), "%s", (const char *)sqlite3_column_text(q, 3));
 		snprintf(out->role, sizeof(out->role), "%s",
-			 (const char *)sqlite3_column_text(q, 4));
+		         (const char *)sqlite3_column_text(q, 4));
 	}
 	sqlite3_reset(q);
 	if (rc == SQLITE_DONE)
@@ -482,7 +482,7 @@ static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32],
 /* ---- events ------------------------------------------------------------ */
 
 static int s_event_find(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
-			const char *id, unsigned char sha256[32], int64_t *seq)
+                        const char *id, unsigned char sha256[32], int64_t *seq)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_EVENT_FIND);
@@ -504,8 +504,8 @@ static int s_event_find(struct ordex_store *st, const struct ordex_scope *sc, co
 }
 
 static int s_event_insert(struct ordex_store *st, const struct ordex_scope *sc,
-			  const struct ordex_event *ev, const char *subject, int64_t received_at,
-			  int64_t *seq)
+                          const struct ordex_event *ev, const char *subject, int64_t received_at,
+                          int64_t *seq)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_EVENT_INSERT);
@@ -529,7 +529,7 @@ static int s_event_insert(struct ordex_store *st, const struct ordex_scope *sc,
 }
 
 static int s_events_for_order(struct ordex_store *st, const struct ordex_scope *sc,
-			      const char *order_ref, ordex_event_fn fn, void *ctx)
+                              const char *order_ref, ordex_event_fn fn, void *ctx)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_EVENTS_ORDER);
@@ -618,7 +618,7 @@ static void read_order(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_orde
 }
 
 static int s_order_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
-		       struct ordex_arena *a, struct ordex_order_row *out)
+                       struct ordex_arena *a, struct ordex_order_row *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_ORDER_GET);
@@ -636,7 +636,7 @@ static int s_order_get(struct ordex_store *st, const struct ordex_scope *sc, con
 }
 
 static int s_order_put(struct ordex_store *st, const struct ordex_scope *sc,
-		       struct ordex_order_row *o)
+                       struct ordex_order_row *o)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, o->id ? S_ORDER_UPDATE : S_ORDER_INSERT);
@@ -695,32 +695,32 @@ static void read_line(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_line_
  * Collects the rows of a bound statement into an arena array, growing by
  * doubling (the old copies stay in the arena until it is freed).
  */
-#define COLLECT(s, q, a, rows, n, T, reader, what)                                               \
-	do {                                                                                     \
-		size_t cap_ = 8, n_ = 0;                                                         \
-		T *r_ = ordex_arena_alloc((a), cap_ * sizeof(T));                                \
-		int rc_;                                                                         \
-		while ((rc_ = sqlite3_step(q)) == SQLITE_ROW) {                                  \
-			if (n_ == cap_) {                                                        \
-				T *g_ = ordex_arena_alloc((a), 2 * cap_ * sizeof(T));            \
-				memcpy(g_, r_, cap_ * sizeof(T));                                \
-				r_ = g_;                                                         \
-				cap_ *= 2;                                                       \
-			}                                                                        \
-			memset(&r_[n_], 0, sizeof(T));                                           \
-			reader(q, (a), &r_[n_]);                                                 \
-			n_++;                                                                    \
-		}                                                                                \
-		sqlite3_reset(q);                                                                \
-		if (rc_ != SQLITE_DONE)                                                          \
-			return fail((s), (what));                                                \
-		*(rows) = r_;                                                                    \
-		*(n) = n_;                                                                       \
-		return ORDEX_OK;                                                                 \
+#define COLLECT(s, q, a, rows, n, T, reader, what)                                                 \
+	do {                                                                                       \
+		size_t cap_ = 8, n_ = 0;                                                           \
+		T *r_ = ordex_arena_alloc((a), cap_ * sizeof(T));                                  \
+		int rc_;                                                                           \
+		while ((rc_ = sqlite3_step(q)) == SQLITE_ROW) {                                    \
+			if (n_ == cap_) {                                                          \
+				T *g_ = ordex_arena_alloc((a), 2 * cap_ * sizeof(T));              \
+				memcpy(g_, r_, cap_ * sizeof(T));                                  \
+				r_ = g_;                                                           \
+				cap_ *= 2;                                                         \
+			}                                                                          \
+			memset(&r_[n_], 0, sizeof(T));                                             \
+			reader(q, (a), &r_[n_]);                                                   \
+			n_++;                                                                      \
+		}                                                                                  \
+		sqlite3_reset(q);                                                                  \
+		if (rc_ != SQLITE_DONE)                                                            \
+			return fail((s), (what));                                                  \
+		*(rows) = r_;                                                                      \
+		*(n) = n_;                                                                         \
+		return ORDEX_OK;                                                                   \
 	} while (0)
 
 static int s_lines_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t order_id,
-		       struct ordex_arena *a, struct ordex_line_row **rows, size_t *n)
+                       struct ordex_arena *a, struct ordex_line_row **rows, size_t *n)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_LINES_GET);
@@ -731,8 +731,8 @@ static int s_lines_get(struct ordex_store *st, const struct ordex_scope *sc, int
 	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read order lines");
 }
 
-static int s_lines_replace(struct ordex_store *st, const struct ordex_scope *sc,
-			   int64_t order_id, const struct ordex_line_row *rows, size_t n)
+static int s_lines_replace(struct ordex_store *st, const struct ordex_scope *sc, int64_t order_id,
+                           const struct ordex_line_row *rows, size_t n)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_LINES_DELETE);
@@ -760,9 +760,8 @@ static int s_lines_replace(struct ordex_store *st, const struct ordex_scope *sc,
 	return rc;
 }
 
-static int s_demand_for_sku(struct ordex_store *st, const struct ordex_scope *sc,
-			    const char *sku, struct ordex_arena *a, struct ordex_line_row **rows,
-			    size_t *n)
+static int s_demand_for_sku(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+                            struct ordex_arena *a, struct ordex_line_row **rows, size_t *n)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_DEMAND);
@@ -774,7 +773,7 @@ static int s_demand_for_sku(struct ordex_store *st, const struct ordex_scope *sc
 }
 
 static int s_line_set_allocated(struct ordex_store *st, const struct ordex_scope *sc,
-				int64_t order_id, int line_no, int64_t allocated)
+                                int64_t order_id, int line_no, int64_t allocated)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_LINE_ALLOC);
@@ -787,8 +786,8 @@ static int s_line_set_allocated(struct ordex_store *st, const struct ordex_scope
 	return exec(s, q, "allocate stock");
 }
 
-static int s_lines_set_open(struct ordex_store *st, const struct ordex_scope *sc,
-			    int64_t order_id, bool open)
+static int s_lines_set_open(struct ordex_store *st, const struct ordex_scope *sc, int64_t order_id,
+                            bool open)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_LINES_OPEN);
@@ -820,7 +819,7 @@ static void read_payment(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_pa
 }
 
 static int s_payment_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
-			 struct ordex_arena *a, struct ordex_payment_row *out)
+                         struct ordex_arena *a, struct ordex_payment_row *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_PAYMENT_GET);
@@ -840,7 +839,7 @@ static int s_payment_get(struct ordex_store *st, const struct ordex_scope *sc, c
 }
 
 static int s_payment_put(struct ordex_store *st, const struct ordex_scope *sc,
-			 struct ordex_payment_row *p)
+                         struct ordex_payment_row *p)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, p->id ? S_PAYMENT_UPDATE : S_PAYMENT_INSERT);
@@ -866,8 +865,8 @@ static int s_payment_put(struct ordex_store *st, const struct ordex_scope *sc,
 }
 
 static int s_payments_for_order(struct ordex_store *st, const struct ordex_scope *sc,
-				const char *order_ref, struct ordex_arena *a,
-				struct ordex_payment_row **rows, size_t *n)
+                                const char *order_ref, struct ordex_arena *a,
+                                struct ordex_payment_row **rows, size_t *n)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_PAYMENTS_ORDER);
@@ -878,9 +877,9 @@ static int s_payments_for_order(struct ordex_store *st, const struct ordex_scope
 	COLLECT(s, q, a, rows, n, struct ordex_payment_row, read_payment, "read payments");
 }
 
-static int s_refund_record(struct ordex_store *st, const struct ordex_scope *sc,
-			   int64_t payment_id, const char *ref, int64_t amount,
-			   const char *currency, int64_t at, int64_t seq, int64_t *added)
+static int s_refund_record(struct ordex_store *st, const struct ordex_scope *sc, int64_t payment_id,
+                           const char *ref, int64_t amount, const char *currency, int64_t at,
+                           int64_t seq, int64_t *added)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_REFUND_GET);
@@ -935,7 +934,7 @@ static void read_shipment(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_s
 }
 
 static int s_shipment_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
-			  struct ordex_arena *a, struct ordex_shipment_row *out)
+                          struct ordex_arena *a, struct ordex_shipment_row *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_SHIPMENT_GET);
@@ -955,7 +954,7 @@ static int s_shipment_get(struct ordex_store *st, const struct ordex_scope *sc, 
 }
 
 static int s_shipment_put(struct ordex_store *st, const struct ordex_scope *sc,
-			  struct ordex_shipment_row *r)
+                          struct ordex_shipment_row *r)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, r->id ? S_SHIPMENT_UPDATE : S_SHIPMENT_INSERT);
@@ -982,8 +981,8 @@ static int s_shipment_put(struct ordex_store *st, const struct ordex_scope *sc,
 }
 
 static int s_shipments_for_order(struct ordex_store *st, const struct ordex_scope *sc,
-				 const char *order_ref, struct ordex_arena *a,
-				 struct ordex_shipment_row **rows, size_t *n)
+                                 const char *order_ref, struct ordex_arena *a,
+                                 struct ordex_shipment_row **rows, size_t *n)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_SHIPMENTS_ORDER);
@@ -997,8 +996,8 @@ static int s_shipments_for_order(struct ordex_store *st, const struct ordex_scop
 /* ---- inventory --------------------------------------------------------- */
 
 static int s_inventory_put(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
-			   const char *location, int64_t available, int64_t as_of, int64_t seq,
-			   bool *applied)
+                           const char *location, int64_t available, int64_t as_of, int64_t seq,
+                           bool *applied)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_INV_GET);
@@ -1026,8 +1025,8 @@ static int s_inventory_put(struct ordex_store *st, const struct ordex_scope *sc,
 	return exec(s, q, "store inventory");
 }
 
-static int s_inventory_level(struct ordex_store *st, const struct ordex_scope *sc,
-			     const char *sku, int64_t *level, bool *known)
+static int s_inventory_level(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+                             int64_t *level, bool *known)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_INV_SUM);
@@ -1058,7 +1057,7 @@ static void read_customer(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_c
 }
 
 static int customer_one(struct sqlite_store *s, sqlite3_stmt *q, struct ordex_arena *a,
-			struct ordex_customer_row *out)
+                        struct ordex_customer_row *out)
 {
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
@@ -1070,7 +1069,7 @@ static int customer_one(struct sqlite_store *s, sqlite3_stmt *q, struct ordex_ar
 }
 
 static int s_customer_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
-			  struct ordex_arena *a, struct ordex_customer_row *out)
+                          struct ordex_arena *a, struct ordex_customer_row *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_CUSTOMER_GET);
@@ -1082,8 +1081,8 @@ static int s_customer_get(struct ordex_store *st, const struct ordex_scope *sc, 
 }
 
 static int s_customer_by_email(struct ordex_store *st, const struct ordex_scope *sc,
-			       const char *email_norm, struct ordex_arena *a,
-			       struct ordex_customer_row *out)
+                               const char *email_norm, struct ordex_arena *a,
+                               struct ordex_customer_row *out)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_CUSTOMER_EMAIL);
@@ -1095,7 +1094,7 @@ static int s_customer_by_email(struct ordex_store *st, const struct ordex_scope 
 }
 
 static int s_customer_put(struct ordex_store *st, const struct ordex_scope *sc,
-			  struct ordex_customer_row *c)
+                          struct ordex_customer_row *c)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, c->id ? S_CUSTOMER_UPDATE : S_CUSTOMER_INSERT);
@@ -1135,8 +1134,8 @@ static void read_exception(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_
 }
 
 static int s_exceptions_for_order(struct ordex_store *st, const struct ordex_scope *sc,
-				  const char *order_ref, struct ordex_arena *a,
-				  struct ordex_exception_row **rows, size_t *n)
+                                  const char *order_ref, struct ordex_arena *a,
+                                  struct ordex_exception_row **rows, size_t *n)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_EXC_ORDER);
@@ -1144,12 +1143,11 @@ static int s_exceptions_for_order(struct ordex_store *st, const struct ordex_sco
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, order_ref);
-	COLLECT(s, q, a, rows, n, struct ordex_exception_row, read_exception,
-		"read exceptions");
+	COLLECT(s, q, a, rows, n, struct ordex_exception_row, read_exception, "read exceptions");
 }
 
 static int s_exception_put(struct ordex_store *st, const struct ordex_scope *sc,
-			   struct ordex_exception_row *e)
+                           struct ordex_exception_row *e)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q;
@@ -1192,17 +1190,18 @@ static int s_exception_put(struct ordex_store *st, const struct ordex_scope *sc,
  * SQLite does in microseconds.
  */
 static int s_exception_list(struct ordex_store *st, const struct ordex_scope *sc,
-			    const struct ordex_exception_filter *f, struct ordex_arena *a,
-			    struct ordex_exception_row **rows, size_t *n)
+                            const struct ordex_exception_filter *f, struct ordex_arena *a,
+                            struct ordex_exception_row **rows, size_t *n)
 {
 	struct sqlite_store *s = S(st);
 	char q_sql[1024];
 	snprintf(q_sql, sizeof(q_sql),
-		 "SELECT " EXC_COLS " FROM exceptions WHERE tenant = ?1 AND environment = ?2%s%s%s%s"
-		 " ORDER BY priority DESC, id LIMIT ?7",
-		 f->kind ? " AND kind = ?3" : "", f->status ? " AND status = ?4" : "",
-		 f->order_ref ? " AND order_ref = ?5" : "",
-		 f->after_set ? " AND (priority < ?6 OR (priority = ?6 AND id > ?8))" : "");
+	         "SELECT " EXC_COLS
+	         " FROM exceptions WHERE tenant = ?1 AND environment = ?2%s%s%s%s"
+	         " ORDER BY priority DESC, id LIMIT ?7",
+	         f->kind ? " AND kind = ?3" : "", f->status ? " AND status = ?4" : "",
+	         f->order_ref ? " AND order_ref = ?5" : "",
+	         f->after_set ? " AND (priority < ?6 OR (priority = ?6 AND id > ?8))" : "");
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(s->db, q_sql, -1, &q, NULL) != SQLITE_OK)
 		return fail(s, "list exceptions");
@@ -1240,7 +1239,7 @@ static int s_exception_list(struct ordex_store *st, const struct ordex_scope *sc
 }
 
 static int s_exception_count(struct ordex_store *st, const struct ordex_scope *sc,
-			     const char *status, int64_t *n)
+                             const char *status, int64_t *n)
 {
 	sqlite3_stmt *q = stmt(S(st), S_EXC_COUNT);
 	if (q) {
@@ -1253,7 +1252,7 @@ static int s_exception_count(struct ordex_store *st, const struct ordex_scope *s
 /* ---- audit ------------------------------------------------------------- */
 
 static int s_audit_head(struct ordex_store *st, int64_t tenant, int64_t *seq,
-			unsigned char hash[32])
+                        unsigned char hash[32])
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_AUDIT_HEAD);
@@ -1326,7 +1325,7 @@ static int s_audit_scan(struct ordex_store *st, int64_t tenant, ordex_audit_fn f
 }
 
 static int s_audit_tenants(struct ordex_store *st, int64_t **tenants, size_t *n,
-			   struct ordex_arena *a)
+                           struct ordex_arena *a)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_AUDIT_TENANTS);
@@ -1366,52 +1365,52 @@ static void s_close(struct ordex_store *st)
 }
 
 static const struct ordex_store_ops sqlite_ops = {
-	.name = "sqlite",
-	.close = s_close,
-	.begin = s_begin,
-	.commit = s_commit,
-	.rollback = s_rollback,
-	.savepoint = s_savepoint,
-	.release = s_release,
-	.rollback_to = s_rollback_to,
-	.tenant_create = s_tenant_create,
-	.tenant_find = s_tenant_find,
-	.tenant_first = s_tenant_first,
-	.env_create = s_env_create,
-	.env_exists = s_env_exists,
-	.key_create = s_key_create,
-	.key_lookup = s_key_lookup,
-	.event_find = s_event_find,
-	.event_insert = s_event_insert,
-	.events_for_order = s_events_for_order,
-	.event_count = s_event_count,
-	.order_get = s_order_get,
-	.order_put = s_order_put,
-	.lines_get = s_lines_get,
-	.lines_replace = s_lines_replace,
-	.demand_for_sku = s_demand_for_sku,
-	.line_set_allocated = s_line_set_allocated,
-	.lines_set_open = s_lines_set_open,
-	.payment_get = s_payment_get,
-	.payment_put = s_payment_put,
-	.payments_for_order = s_payments_for_order,
-	.refund_record = s_refund_record,
-	.shipment_get = s_shipment_get,
-	.shipment_put = s_shipment_put,
-	.shipments_for_order = s_shipments_for_order,
-	.inventory_put = s_inventory_put,
-	.inventory_level = s_inventory_level,
-	.customer_get = s_customer_get,
-	.customer_by_email = s_customer_by_email,
-	.customer_put = s_customer_put,
-	.exceptions_for_order = s_exceptions_for_order,
-	.exception_put = s_exception_put,
-	.exception_list = s_exception_list,
-	.exception_count = s_exception_count,
-	.audit_head = s_audit_head,
-	.audit_append = s_audit_append,
-	.audit_scan = s_audit_scan,
-	.audit_tenants = s_audit_tenants,
+    .name = "sqlite",
+    .close = s_close,
+    .begin = s_begin,
+    .commit = s_commit,
+    .rollback = s_rollback,
+    .savepoint = s_savepoint,
+    .release = s_release,
+    .rollback_to = s_rollback_to,
+    .tenant_create = s_tenant_create,
+    .tenant_find = s_tenant_find,
+    .tenant_first = s_tenant_first,
+    .env_create = s_env_create,
+    .env_exists = s_env_exists,
+    .key_create = s_key_create,
+    .key_lookup = s_key_lookup,
+    .event_find = s_event_find,
+    .event_insert = s_event_insert,
+    .events_for_order = s_events_for_order,
+    .event_count = s_event_count,
+    .order_get = s_order_get,
+    .order_put = s_order_put,
+    .lines_get = s_lines_get,
+    .lines_replace = s_lines_replace,
+    .demand_for_sku = s_demand_for_sku,
+    .line_set_allocated = s_line_set_allocated,
+    .lines_set_open = s_lines_set_open,
+    .payment_get = s_payment_get,
+    .payment_put = s_payment_put,
+    .payments_for_order = s_payments_for_order,
+    .refund_record = s_refund_record,
+    .shipment_get = s_shipment_get,
+    .shipment_put = s_shipment_put,
+    .shipments_for_order = s_shipments_for_order,
+    .inventory_put = s_inventory_put,
+    .inventory_level = s_inventory_level,
+    .customer_get = s_customer_get,
+    .customer_by_email = s_customer_by_email,
+    .customer_put = s_customer_put,
+    .exceptions_for_order = s_exceptions_for_order,
+    .exception_put = s_exception_put,
+    .exception_list = s_exception_list,
+    .exception_count = s_exception_count,
+    .audit_head = s_audit_head,
+    .audit_append = s_audit_append,
+    .audit_scan = s_audit_scan,
+    .audit_tenants = s_audit_tenants,
 };
 
 static int user_version(struct sqlite_store *s)
@@ -1438,7 +1437,7 @@ int ordex_store_schema_version(struct ordex_store *st)
 static int migrate(struct sqlite_store *s)
 {
 	int rc = exec_sql(s, "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER "
-			     "PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+	                     "PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
 	if (rc)
 		return rc;
 	int have = user_version(s);
@@ -1452,9 +1451,9 @@ static int migrate(struct sqlite_store *s)
 		rc = exec_sql(s, m->sql);
 		if (rc == ORDEX_OK) {
 			snprintf(tail, sizeof(tail),
-				 "INSERT INTO schema_migrations VALUES (%d, '%s', %lld); "
-				 "PRAGMA user_version = %d",
-				 m->number, m->name, (long long)ordex_time_now(), m->number);
+			         "INSERT INTO schema_migrations VALUES (%d, '%s', %lld); "
+			         "PRAGMA user_version = %d",
+			         m->number, m->name, (long long)ordex_time_now(), m->number);
 			rc = exec_sql(s, tail);
 		}
 		if (rc) {
@@ -1469,26 +1468,26 @@ static int migrate(struct sqlite_store *s)
 }
 
 int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *opts,
-			    struct ordex_store **out)
+                            struct ordex_store **out)
 {
 	struct sqlite_store *s = ordex_xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	int flags = SQLITE_OPEN_NOMUTEX |
-		    (opts && opts->readonly ? SQLITE_OPEN_READONLY
-					    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	            (opts && opts->readonly ? SQLITE_OPEN_READONLY
+	                                    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "ordex: could not open database \"%s\": %s\n", path,
-			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		        s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		sqlite3_close(s->db);
 		free(s);
 		return ORDEX_E_STORE;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	static const char *const sync_pragma[] = {
-		[ORDEX_SYNC_FULL] = "PRAGMA synchronous = FULL",
-		[ORDEX_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
-		[ORDEX_SYNC_OFF] = "PRAGMA synchronous = OFF",
+	    [ORDEX_SYNC_FULL] = "PRAGMA synchronous = FULL",
+	    [ORDEX_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	    [ORDEX_SYNC_OFF] = "PRAGMA synchronous = OFF",
 	};
 	int rc = ORDEX_OK;
 	if (!(opts && opts->readonly))
@@ -1497,12 +1496,13 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 		rc = exec_sql(s, sync_pragma[opts ? opts->sync : ORDEX_SYNC_FULL]);
 	if (rc == ORDEX_OK)
 		rc = exec_sql(s, "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16000; "
-				 "PRAGMA temp_store = MEMORY");
+		                 "PRAGMA temp_store = MEMORY");
 	if (rc == ORDEX_OK && !(opts && opts->readonly))
 		rc = migrate(s);
-	if (rc == ORDEX_OK && user_version(s) < ordex_migrations[ordex_migrations_count - 1].number) {
+	if (rc == ORDEX_OK &&
+	    user_version(s) < ordex_migrations[ordex_migrations_count - 1].number) {
 		fprintf(stderr, "ordex: database \"%s\" is not initialized; run \"ordex init\"\n",
-			path);
+		        path);
 		rc = ORDEX_E_STORE;
 	}
 	if (rc) {

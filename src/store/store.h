@@ -101,99 +101,96 @@ struct ordex_store_ops {
 	int (*tenant_first)(struct ordex_store *st, int64_t *id, char *name, size_t namelen);
 	int (*env_create)(struct ordex_store *st, int64_t tenant, const char *env);
 	int (*env_exists)(struct ordex_store *st, int64_t tenant, const char *env);
-	int (*key_create)(struct ordex_store *st, const struct ordex_scope *sc,
-			  const char *prefix, const unsigned char hash[32], const char *role,
-			  int64_t *id);
+	int (*key_create)(struct ordex_store *st, const struct ordex_scope *sc, const char *prefix,
+	                  const unsigned char hash[32], const char *role, int64_t *id);
 	int (*key_lookup)(struct ordex_store *st, const unsigned char hash[32],
-			  struct ordex_key_info *out);
+	                  struct ordex_key_info *out);
 
 	/* events, in the writer's log order (seq) */
-	int (*event_find)(struct ordex_store *st, const struct ordex_scope *sc,
-			  const char *source, const char *id, unsigned char sha256[32],
-			  int64_t *seq);
+	int (*event_find)(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+	                  const char *id, unsigned char sha256[32], int64_t *seq);
 	int (*event_insert)(struct ordex_store *st, const struct ordex_scope *sc,
-			    const struct ordex_event *ev, const char *subject, int64_t received_at,
-			    int64_t *seq);
+	                    const struct ordex_event *ev, const char *subject, int64_t received_at,
+	                    int64_t *seq);
 	int (*events_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
-				const char *order_ref, ordex_event_fn fn, void *ctx);
+	                        const char *order_ref, ordex_event_fn fn, void *ctx);
 	int (*event_count)(struct ordex_store *st, const struct ordex_scope *sc, int64_t *n);
 
 	/* orders and lines */
 	int (*order_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
-			 struct ordex_arena *a, struct ordex_order_row *out);
+	                 struct ordex_arena *a, struct ordex_order_row *out);
 	int (*order_put)(struct ordex_store *st, const struct ordex_scope *sc,
-			 struct ordex_order_row *row);
+	                 struct ordex_order_row *row);
 	int (*lines_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t order_id,
-			 struct ordex_arena *a, struct ordex_line_row **rows, size_t *n);
-	int (*lines_replace)(struct ordex_store *st, const struct ordex_scope *sc,
-			     int64_t order_id, const struct ordex_line_row *rows, size_t n);
+	                 struct ordex_arena *a, struct ordex_line_row **rows, size_t *n);
+	int (*lines_replace)(struct ordex_store *st, const struct ordex_scope *sc, int64_t order_id,
+	                     const struct ordex_line_row *rows, size_t n);
 	/* open demand for a SKU, in allocation order */
-	int (*demand_for_sku)(struct ordex_store *st, const struct ordex_scope *sc,
-			      const char *sku, struct ordex_arena *a, struct ordex_line_row **rows,
-			      size_t *n);
+	int (*demand_for_sku)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+	                      struct ordex_arena *a, struct ordex_line_row **rows, size_t *n);
 	int (*line_set_allocated)(struct ordex_store *st, const struct ordex_scope *sc,
-				  int64_t order_id, int line_no, int64_t allocated);
+	                          int64_t order_id, int line_no, int64_t allocated);
 	int (*lines_set_open)(struct ordex_store *st, const struct ordex_scope *sc,
-			      int64_t order_id, bool open);
+	                      int64_t order_id, bool open);
 
 	/* payments and refunds */
 	int (*payment_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
-			   struct ordex_arena *a, struct ordex_payment_row *out);
+	                   struct ordex_arena *a, struct ordex_payment_row *out);
 	int (*payment_put)(struct ordex_store *st, const struct ordex_scope *sc,
-			   struct ordex_payment_row *row);
+	                   struct ordex_payment_row *row);
 	int (*payments_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
-				  const char *order_ref, struct ordex_arena *a,
-				  struct ordex_payment_row **rows, size_t *n);
+	                          const char *order_ref, struct ordex_arena *a,
+	                          struct ordex_payment_row **rows, size_t *n);
 	/* records a refund once per ref; *added is the amount newly counted */
 	int (*refund_record)(struct ordex_store *st, const struct ordex_scope *sc,
-			     int64_t payment_id, const char *ref, int64_t amount,
-			     const char *currency, int64_t at, int64_t seq, int64_t *added);
+	                     int64_t payment_id, const char *ref, int64_t amount,
+	                     const char *currency, int64_t at, int64_t seq, int64_t *added);
 
 	/* shipments */
-	int (*shipment_get)(struct ordex_store *st, const struct ordex_scope *sc,
-			    const char *ref, struct ordex_arena *a, struct ordex_shipment_row *out);
+	int (*shipment_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+	                    struct ordex_arena *a, struct ordex_shipment_row *out);
 	int (*shipment_put)(struct ordex_store *st, const struct ordex_scope *sc,
-			    struct ordex_shipment_row *row);
+	                    struct ordex_shipment_row *row);
 	int (*shipments_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
-				   const char *order_ref, struct ordex_arena *a,
-				   struct ordex_shipment_row **rows, size_t *n);
+	                           const char *order_ref, struct ordex_arena *a,
+	                           struct ordex_shipment_row **rows, size_t *n);
 
 	/* inventory: the newest level per SKU and location wins */
-	int (*inventory_put)(struct ordex_store *st, const struct ordex_scope *sc,
-			     const char *sku, const char *location, int64_t available,
-			     int64_t as_of, int64_t seq, bool *applied);
+	int (*inventory_put)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+	                     const char *location, int64_t available, int64_t as_of, int64_t seq,
+	                     bool *applied);
 	/* sum over locations; *known false when no level was ever seen */
 	int (*inventory_level)(struct ordex_store *st, const struct ordex_scope *sc,
-			       const char *sku, int64_t *level, bool *known);
+	                       const char *sku, int64_t *level, bool *known);
 
 	/* customers */
-	int (*customer_get)(struct ordex_store *st, const struct ordex_scope *sc,
-			    const char *ref, struct ordex_arena *a, struct ordex_customer_row *out);
+	int (*customer_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+	                    struct ordex_arena *a, struct ordex_customer_row *out);
 	int (*customer_by_email)(struct ordex_store *st, const struct ordex_scope *sc,
-				 const char *email_norm, struct ordex_arena *a,
-				 struct ordex_customer_row *out);
+	                         const char *email_norm, struct ordex_arena *a,
+	                         struct ordex_customer_row *out);
 	int (*customer_put)(struct ordex_store *st, const struct ordex_scope *sc,
-			    struct ordex_customer_row *row);
+	                    struct ordex_customer_row *row);
 
 	/* exceptions */
 	int (*exceptions_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
-				    const char *order_ref, struct ordex_arena *a,
-				    struct ordex_exception_row **rows, size_t *n);
+	                            const char *order_ref, struct ordex_arena *a,
+	                            struct ordex_exception_row **rows, size_t *n);
 	int (*exception_put)(struct ordex_store *st, const struct ordex_scope *sc,
-			     struct ordex_exception_row *row);
+	                     struct ordex_exception_row *row);
 	int (*exception_list)(struct ordex_store *st, const struct ordex_scope *sc,
-			      const struct ordex_exception_filter *f, struct ordex_arena *a,
-			      struct ordex_exception_row **rows, size_t *n);
+	                      const struct ordex_exception_filter *f, struct ordex_arena *a,
+	                      struct ordex_exception_row **rows, size_t *n);
 	int (*exception_count)(struct ordex_store *st, const struct ordex_scope *sc,
-			       const char *status, int64_t *n);
+	                       const char *status, int64_t *n);
 
 	/* the audit chain, per tenant */
 	int (*audit_head)(struct ordex_store *st, int64_t tenant, int64_t *seq,
-			  unsigned char hash[32]);
+	                  unsigned char hash[32]);
 	int (*audit_append)(struct ordex_store *st, const struct ordex_audit_row *row);
 	int (*audit_scan)(struct ordex_store *st, int64_t tenant, ordex_audit_fn fn, void *ctx);
 	int (*audit_tenants)(struct ordex_store *st, int64_t **tenants, size_t *n,
-			     struct ordex_arena *a);
+	                     struct ordex_arena *a);
 };
 
 struct ordex_store {
@@ -206,7 +203,7 @@ struct ordex_store {
  * *out. Returns ORDEX_OK or ORDEX_E_STORE with a message on stderr.
  */
 int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *opts,
-			    struct ordex_store **out);
+                            struct ordex_store **out);
 
 /* The schema version the database is at. */
 int ordex_store_schema_version(struct ordex_store *st);

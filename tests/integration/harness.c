@@ -129,7 +129,8 @@ void harness_serve(struct harness *h, const char *const *extra)
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 2);
 		dup2(fd, 1);
-		const char *argv[64] = {bin(), "serve", "--data", h->dir, "--listen", "127.0.0.1:0"};
+		const char *argv[64] = {bin(),  "serve",    "--data",
+		                        h->dir, "--listen", "127.0.0.1:0"};
 		int i = 6;
 		for (int j = 0; extra && extra[j] && i < 62; j++)
 			argv[i++] = extra[j];
@@ -145,9 +146,10 @@ void harness_serve(struct harness *h, const char *const *extra)
 			while (fgets(line, sizeof(line), f)) {
 				char *p = strstr(line, "listening on http://127.0.0.1:");
 				if (p) {
-					h->port = atoi(p + strlen("listening on http://127.0.0.1:"));
+					h->port =
+					    atoi(p + strlen("listening on http://127.0.0.1:"));
 					snprintf(h->base, sizeof(h->base), "http://127.0.0.1:%d",
-						 h->port);
+					         h->port);
 					fclose(f);
 					return;
 				}
@@ -209,7 +211,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 }
 
 void http(struct harness *h, const char *method, const char *path, const char *key,
-	  const char *ctype, const char *body, size_t len, struct http_resp *r)
+          const char *ctype, const char *body, size_t len, struct http_resp *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->body = calloc(1, 1);

@@ -12,10 +12,10 @@
 #include <sys/types.h>
 
 struct harness {
-	char dir[256];	/* the data directory */
-	char key[128];	/* the admin key of production */
-	char base[64];	/* "http://127.0.0.1:PORT" */
-	pid_t pid;	/* the server, 0 when not running */
+	char dir[256]; /* the data directory */
+	char key[128]; /* the admin key of production */
+	char base[64]; /* "http://127.0.0.1:PORT" */
+	pid_t pid;     /* the server, 0 when not running */
 	int port;
 };
 
@@ -46,7 +46,7 @@ int harness_cli(const char *const *args, char **out, char **err);
 
 /* One request. key may be NULL (no Authorization); ctype may be NULL. */
 void http(struct harness *h, const char *method, const char *path, const char *key,
-	  const char *ctype, const char *body, size_t len, struct http_resp *r);
+          const char *ctype, const char *body, size_t len, struct http_resp *r);
 void http_free(struct http_resp *r);
 /* POST one JSON event with the admin key. */
 void post_event(struct harness *h, const char *json, struct http_resp *r);

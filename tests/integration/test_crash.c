@@ -16,7 +16,7 @@
 
 #include "harness.h"
 
-#define CLIENTS 4
+#define CLIENTS   4
 #define PER_BATCH 10
 #define MAX_ACKED 200000
 
@@ -29,10 +29,10 @@ static int round_no;
 static void ev(char *out, size_t n, const char *id)
 {
 	snprintf(out, n,
-		 "{\"id\":\"%s\",\"source\":\"load\",\"type\":\"payment.failed\","
-		 "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"C-%s\","
-		 "\"data\":{\"payment\":\"P-%s\"}}\n",
-		 id, id, id);
+	         "{\"id\":\"%s\",\"source\":\"load\",\"type\":\"payment.failed\","
+	         "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"C-%s\","
+	         "\"data\":{\"payment\":\"P-%s\"}}\n",
+	         id, id, id);
 }
 
 static void *client(void *arg)
@@ -135,7 +135,7 @@ static void kill9_during_load_loses_no_acknowledged_event(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(kill9_during_load_loses_no_acknowledged_event),
+	    cmocka_unit_test(kill9_during_load_loses_no_acknowledged_event),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,9 +13,9 @@
 
 static struct harness h;
 
-#define EV(id, type, order, data)                                                                \
-	"{\"id\":\"" id "\",\"source\":\"shop\",\"type\":\"" type                                 \
-	"\",\"occurred_at\":\"2025-03-01T10:00:00-05:00\",\"order\":\"" order "\",\"data\":" data \
+#define EV(id, type, order, data)                                                                  \
+	"{\"id\":\"" id "\",\"source\":\"shop\",\"type\":\"" type                                  \
+	"\",\"occurred_at\":\"2025-03-01T10:00:00-05:00\",\"order\":\"" order "\",\"data\":" data  \
 	"}"
 
 static int setup(void **state)
@@ -91,8 +91,8 @@ static void request_without_valid_key_is_401(void **state)
 
 static void one_event_is_accepted_then_duplicate_then_conflict(void **state)
 {
-	const char *ev = EV("a1", "order.created", "A-1",
-			    "{\"total\":\"12.50\",\"currency\":\"EUR\"}");
+	const char *ev =
+	    EV("a1", "order.created", "A-1", "{\"total\":\"12.50\",\"currency\":\"EUR\"}");
 	struct http_resp r;
 	post_event(&h, ev, &r);
 	assert_int_equal(r.status, 201);
@@ -102,8 +102,8 @@ static void one_event_is_accepted_then_duplicate_then_conflict(void **state)
 	assert_int_equal(r.status, 200);
 	assert_true(has(&r, "\"status\":\"duplicate\""));
 	http_free(&r);
-	const char *other = EV("a1", "order.created", "A-1",
-			       "{\"total\":\"99.00\",\"currency\":\"EUR\"}");
+	const char *other =
+	    EV("a1", "order.created", "A-1", "{\"total\":\"99.00\",\"currency\":\"EUR\"}");
 	post_event(&h, other, &r);
 	assert_int_equal(r.status, 409);
 	assert_true(has(&r, "\"code\":\"conflict\""));
@@ -118,13 +118,18 @@ static void one_event_is_accepted_then_duplicate_then_conflict(void **state)
 
 static void ndjson_batch_answers_each_line(void **state)
 {
-	const char *body = EV("n1", "order.created", "N-1", "{}") "\n"
-			   "{not json}\n"
-			   "\n" EV("n2", "payment.captured", "N-1",
-				   "{\"payment\":\"NP\",\"amount\":\"1.001\",\"currency\":\"USD\"}") "\n"
-			   EV("n1", "order.created", "N-1", "{}") "\n"
-			   EV("n3", "payment.captured", "N-1",
-			      "{\"payment\":\"NP\",\"amount\":\"1.00\",\"currency\":\"USD\"}") "\r\n";
+	const char *body =
+	    EV("n1", "order.created", "N-1",
+	       "{}") "\n"
+	             "{not json}\n"
+	             "\n" EV("n2", "payment.captured", "N-1",
+	                     "{\"payment\":\"NP\",\"amount\":\"1.001\",\"currency\":"
+	                     "\"USD\"}") "\n" EV("n1", "order.created", "N-1",
+	                                         "{}") "\n" EV("n3", "payment.captured", "N-1",
+	                                                       "{\"payment\":\"NP\","
+	                                                       "\"amount\":\"1.00\","
+	                                                       "\"currency\":\"USD\"}") "\r"
+	                                                                                "\n";
 	struct http_resp r;
 	post_ndjson(&h, body, &r);
 	assert_int_equal(r.status, 200);
@@ -134,14 +139,14 @@ static void ndjson_batch_answers_each_line(void **state)
 	assert_true(has(&r, "{\"line\":2,\"status\":\"rejected\""));
 	assert_true(has(&r, "{\"line\":4,\"status\":\"rejected\""));
 	assert_true(has(&r, "\"field\":\"data.amount\",\"reason\":\"has 3 decimal places; USD "
-			    "allows 2\""));
+	                    "allows 2\""));
 	assert_true(has(&r, "{\"line\":5,\"status\":\"duplicate\""));
 	http_free(&r);
 }
 
 /* A bad body: status, code, and the field named; nothing stored. */
 static void expect_rejected(const char *ctype, const char *body, size_t len, long status,
-			    const char *code, const char *field)
+                            const char *code, const char *field)
 {
 	long before = audit_entries();
 	struct http_resp r;
@@ -169,9 +174,9 @@ static void malformed_json_is_400(void **state)
 static void invalid_utf8_is_400(void **state)
 {
 	const char b[] = "{\"id\":\"x\xff\",\"source\":\"shop\",\"type\":\"order.created\","
-			 "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"U-1\"}";
+	                 "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"U-1\"}";
 	expect_rejected("application/json", b, sizeof(b) - 1, 400, "invalid_json",
-			"\"field\":\"id\"");
+	                "\"field\":\"id\"");
 	const char over[] = "{\"id\":\"x\xc0\xaf\",\"source\":\"shop\"}";
 	expect_rejected("application/json", over, sizeof(over) - 1, 400, "invalid_json", NULL);
 }
@@ -179,60 +184,62 @@ static void invalid_utf8_is_400(void **state)
 static void duplicate_keys_are_400(void **state)
 {
 	const char *b = "{\"id\":\"d1\",\"source\":\"shop\",\"type\":\"order.created\","
-			"\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"D-1\","
-			"\"data\":{\"total\":\"1.00\",\"currency\":\"USD\",\"total\":\"9.00\"}}";
+	                "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"D-1\","
+	                "\"data\":{\"total\":\"1.00\",\"currency\":\"USD\",\"total\":\"9.00\"}}";
 	expect_rejected("application/json", b, strlen(b), 400, "duplicate key",
-			"\"field\":\"data.total\"");
+	                "\"field\":\"data.total\"");
 }
 
 static void wrong_types_are_422_naming_each_field(void **state)
 {
 	const char *b = "{\"id\":7,\"source\":\"shop\",\"type\":\"order.created\","
-			"\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"T-1\","
-			"\"data\":{\"lines\":[{\"sku\":\"A\",\"qty\":\"two\"}],\"total\":true,"
-			"\"currency\":\"USD\"}}";
+	                "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"T-1\","
+	                "\"data\":{\"lines\":[{\"sku\":\"A\",\"qty\":\"two\"}],\"total\":true,"
+	                "\"currency\":\"USD\"}}";
 	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"id\",\"reason\":\"must be a string, not number\"");
+	                "\"field\":\"id\",\"reason\":\"must be a string, not number\"");
 	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"data.lines[0].qty\",\"reason\":\"must be an integer\"");
+	                "\"field\":\"data.lines[0].qty\",\"reason\":\"must be an integer\"");
 	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"data.total\"");
+	                "\"field\":\"data.total\"");
 }
 
 static void missing_fields_are_422(void **state)
 {
 	const char *b = "{\"source\":\"shop\",\"type\":\"payment.captured\","
-			"\"order\":\"M-1\",\"data\":{\"currency\":\"USD\"}}";
+	                "\"order\":\"M-1\",\"data\":{\"currency\":\"USD\"}}";
 	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"id\",\"reason\":\"is required\"");
+	                "\"field\":\"id\",\"reason\":\"is required\"");
 	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"occurred_at\",\"reason\":\"is required\"");
+	                "\"field\":\"occurred_at\",\"reason\":\"is required\"");
 	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"data.payment\",\"reason\":\"is required\"");
+	                "\"field\":\"data.payment\",\"reason\":\"is required\"");
 	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"data.amount\",\"reason\":\"is required\"");
+	                "\"field\":\"data.amount\",\"reason\":\"is required\"");
 }
 
 static void unknown_type_is_422(void **state)
 {
 	const char *b = EV("u1", "order.teleported", "X-1", "{}");
-	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"type\",\"reason\":\"unknown event type \\\"order.teleported\\\"\"");
+	expect_rejected(
+	    "application/json", b, strlen(b), 422, "validation_failed",
+	    "\"field\":\"type\",\"reason\":\"unknown event type \\\"order.teleported\\\"\"");
 }
 
 static void too_many_decimals_is_422(void **state)
 {
-	const char *b = EV("m1", "order.created", "MD-1", "{\"total\":\"10.5\",\"currency\":\"JPY\"}");
+	const char *b =
+	    EV("m1", "order.created", "MD-1", "{\"total\":\"10.5\",\"currency\":\"JPY\"}");
 	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"data.total\",\"reason\":\"has 1 decimal place");
+	                "\"field\":\"data.total\",\"reason\":\"has 1 decimal place");
 }
 
 static void time_without_offset_is_422(void **state)
 {
 	const char *b = "{\"id\":\"t1\",\"source\":\"shop\",\"type\":\"order.created\","
-			"\"occurred_at\":\"2025-03-01T10:00:00\",\"order\":\"TZ-1\"}";
+	                "\"occurred_at\":\"2025-03-01T10:00:00\",\"order\":\"TZ-1\"}";
 	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"occurred_at\"");
+	                "\"field\":\"occurred_at\"");
 }
 
 static void oversized_body_is_413(void **state)
@@ -251,8 +258,8 @@ static void deep_nesting_is_400(void **state)
 	char b[4096];
 	size_t n = 0;
 	n += (size_t)sprintf(b, "{\"id\":\"deep\",\"source\":\"shop\",\"type\":\"order.created\","
-				"\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"DN-1\","
-				"\"data\":{\"x\":");
+	                        "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"DN-1\","
+	                        "\"data\":{\"x\":");
 	for (int i = 0; i < 100; i++)
 		b[n++] = '[';
 	for (int i = 0; i < 100; i++)
@@ -270,16 +277,17 @@ static void wrong_media_type_is_415(void **state)
 static void refund_in_other_currency_than_payment_is_rejected(void **state)
 {
 	struct http_resp r;
-	post_event(&h, EV("c1", "payment.captured", "CUR-1",
-			  "{\"payment\":\"CP\",\"amount\":\"98633.00\",\"currency\":\"INR\"}"),
-		   &r);
+	post_event(&h,
+	           EV("c1", "payment.captured", "CUR-1",
+	              "{\"payment\":\"CP\",\"amount\":\"98633.00\",\"currency\":\"INR\"}"),
+	           &r);
 	assert_int_equal(r.status, 201);
 	http_free(&r);
 	const char *b = EV("c2", "payment.refunded", "CUR-1",
-			   "{\"payment\":\"CP\",\"refund\":\"re1\",\"amount\":\"1000.00\","
-			   "\"currency\":\"GBP\"}");
+	                   "{\"payment\":\"CP\",\"refund\":\"re1\",\"amount\":\"1000.00\","
+	                   "\"currency\":\"GBP\"}");
 	expect_rejected("application/json", b, strlen(b), 422, "validation_failed",
-			"\"field\":\"data.currency\"");
+	                "\"field\":\"data.currency\"");
 	get(&h, "/v1/orders/CUR-1", &r);
 	assert_true(has(&r, "\"refunded\":\"0.00\""));
 	http_free(&r);
@@ -320,10 +328,10 @@ static void exceptions_list_filters_and_pages(void **state)
 	for (int i = 0; i < 5; i++) {
 		char ev[512];
 		snprintf(ev, sizeof(ev),
-			 "{\"id\":\"pf%d\",\"source\":\"shop\",\"type\":\"payment.failed\","
-			 "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"PG-%d\","
-			 "\"data\":{\"payment\":\"PGP%d\"}}",
-			 i, i, i);
+		         "{\"id\":\"pf%d\",\"source\":\"shop\",\"type\":\"payment.failed\","
+		         "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"PG-%d\","
+		         "\"data\":{\"payment\":\"PGP%d\"}}",
+		         i, i, i);
 		post_event(&h, ev, &r);
 		assert_int_equal(r.status, 201);
 		http_free(&r);
@@ -335,7 +343,7 @@ static void exceptions_list_filters_and_pages(void **state)
 	assert_non_null(cur);
 	char path[256];
 	snprintf(path, sizeof(path), "/v1/exceptions?kind=payment_failed&limit=100&cursor=%.*s",
-		 (int)strcspn(cur + 15, "\""), cur + 15);
+	         (int)strcspn(cur + 15, "\""), cur + 15);
 	http_free(&r);
 	get(&h, path, &r);
 	assert_int_equal(r.status, 200);
@@ -374,26 +382,26 @@ static void sigterm_stops_with_status_0(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(healthz_answers_without_a_key),
-		cmocka_unit_test(request_without_valid_key_is_401),
-		cmocka_unit_test(one_event_is_accepted_then_duplicate_then_conflict),
-		cmocka_unit_test(ndjson_batch_answers_each_line),
-		cmocka_unit_test(malformed_json_is_400),
-		cmocka_unit_test(invalid_utf8_is_400),
-		cmocka_unit_test(duplicate_keys_are_400),
-		cmocka_unit_test(wrong_types_are_422_naming_each_field),
-		cmocka_unit_test(missing_fields_are_422),
-		cmocka_unit_test(unknown_type_is_422),
-		cmocka_unit_test(too_many_decimals_is_422),
-		cmocka_unit_test(time_without_offset_is_422),
-		cmocka_unit_test(oversized_body_is_413),
-		cmocka_unit_test(deep_nesting_is_400),
-		cmocka_unit_test(wrong_media_type_is_415),
-		cmocka_unit_test(refund_in_other_currency_than_payment_is_rejected),
-		cmocka_unit_test(sandbox_key_sees_nothing_of_production),
-		cmocka_unit_test(exceptions_list_filters_and_pages),
-		cmocka_unit_test(unknown_path_is_404_and_wrong_method_405),
-		cmocka_unit_test(sigterm_stops_with_status_0),
+	    cmocka_unit_test(healthz_answers_without_a_key),
+	    cmocka_unit_test(request_without_valid_key_is_401),
+	    cmocka_unit_test(one_event_is_accepted_then_duplicate_then_conflict),
+	    cmocka_unit_test(ndjson_batch_answers_each_line),
+	    cmocka_unit_test(malformed_json_is_400),
+	    cmocka_unit_test(invalid_utf8_is_400),
+	    cmocka_unit_test(duplicate_keys_are_400),
+	    cmocka_unit_test(wrong_types_are_422_naming_each_field),
+	    cmocka_unit_test(missing_fields_are_422),
+	    cmocka_unit_test(unknown_type_is_422),
+	    cmocka_unit_test(too_many_decimals_is_422),
+	    cmocka_unit_test(time_without_offset_is_422),
+	    cmocka_unit_test(oversized_body_is_413),
+	    cmocka_unit_test(deep_nesting_is_400),
+	    cmocka_unit_test(wrong_media_type_is_415),
+	    cmocka_unit_test(refund_in_other_currency_than_payment_is_rejected),
+	    cmocka_unit_test(sandbox_key_sees_nothing_of_production),
+	    cmocka_unit_test(exceptions_list_filters_and_pages),
+	    cmocka_unit_test(unknown_path_is_404_and_wrong_method_405),
+	    cmocka_unit_test(sigterm_stops_with_status_0),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -208,7 +208,7 @@ static void audit_verify_catches_edited_deleted_and_reordered_entries(void **sta
 	free(out);
 
 	exec_sql("CREATE TABLE saved AS SELECT * FROM audit WHERE seq = 2000;"
-		 "DELETE FROM audit WHERE seq = 2000");
+	         "DELETE FROM audit WHERE seq = 2000");
 	assert_int_equal(verify(&out), 1);
 	assert_non_null(strstr(out, "entry 2001: entries are missing"));
 	free(out);
@@ -217,8 +217,8 @@ static void audit_verify_catches_edited_deleted_and_reordered_entries(void **sta
 	free(out);
 
 	exec_sql("UPDATE audit SET seq = -1 WHERE seq = 3000;"
-		 "UPDATE audit SET seq = 3000 WHERE seq = 3001;"
-		 "UPDATE audit SET seq = 3001 WHERE seq = -1");
+	         "UPDATE audit SET seq = 3000 WHERE seq = 3001;"
+	         "UPDATE audit SET seq = 3001 WHERE seq = -1");
 	assert_int_equal(verify(&out), 1);
 	assert_non_null(strstr(out, "entry 3000:"));
 	free(out);
@@ -227,9 +227,9 @@ static void audit_verify_catches_edited_deleted_and_reordered_entries(void **sta
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(import_reports_the_late_deliveries_the_data_holds),
-		cmocka_unit_test(second_import_adds_only_duplicates),
-		cmocka_unit_test(audit_verify_catches_edited_deleted_and_reordered_entries),
+	    cmocka_unit_test(import_reports_the_late_deliveries_the_data_holds),
+	    cmocka_unit_test(second_import_adds_only_duplicates),
+	    cmocka_unit_test(audit_verify_catches_edited_deleted_and_reordered_entries),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
