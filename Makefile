@@ -39,7 +39,7 @@ INT_BINS  := $(INT_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 
-.PHONY: all deps run test unit integration fuzz-replay fuzz format format-check clean bench
+.PHONY: all deps run test unit integration fuzz-replay fuzz format format-check clean
 all: $(BUILD)/ordex
 
 deps:
@@ -95,14 +95,11 @@ unit: $(UNIT_BINS)
 fuzz:
 	@scripts/fuzz.sh
 
-bench: deps
-	@scripts/bench.sh
-
 format:
-	clang-format -i $(SRCS) $(shell find src tests bench -name '*.h') $(UNIT_SRCS) $(INT_SRCS) $(FUZZ_SRCS)
+	clang-format -i $(SRCS) $(shell find src tests -name '*.h') $(UNIT_SRCS) $(INT_SRCS) $(FUZZ_SRCS)
 
 format-check:
-	@clang-format --dry-run -Werror $(SRCS) $(shell find src tests bench -name '*.h') \
+	@clang-format --dry-run -Werror $(SRCS) $(shell find src tests -name '*.h') \
 		$(UNIT_SRCS) $(INT_SRCS) $(FUZZ_SRCS) tests/integration/harness.c tests/fuzz/replay.c \
 		&& echo "format-check: clean"
 

@@ -97,8 +97,8 @@ static int timeline_row(void *ctx, const struct ordex_event_info *e)
 	return ORDEX_OK;
 }
 
-int ordex_render_order(struct ordex_jw *w, struct ordex_store *st, const struct ordex_scope *sc,
-                       const char *ref, struct ordex_arena *a)
+static int render_order(struct ordex_jw *w, struct ordex_store *st, const struct ordex_scope *sc,
+                        const char *ref, struct ordex_arena *a)
 {
 	struct ordex_order_row o;
 	int rc = st->ops->order_get(st, sc, ref, a, &o);
@@ -218,5 +218,17 @@ int ordex_render_order(struct ordex_jw *w, struct ordex_store *st, const struct 
 	rc = st->ops->events_for_order(st, sc, ref, timeline_row, w);
 	ordex_jw_arr_end(w);
 	ordex_jw_obj_end(w);
+	return rc;
+}
+
+int ordex_render_order(struct ordex_jw *w, struct ordex_store *st, const struct ordex_scope *sc,
+                       const char *ref, struct ordex_arena *a)
+{
+	/* one snapshot: the order, its parts and its timeline agree */
+	int rc = st->ops->begin(st);
+	if (rc)
+		return rc;
+	rc = render_order(w, st, sc, ref, a);
+	st->ops->commit(st);
 	return rc;
 }

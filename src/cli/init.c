@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -160,5 +161,60 @@ int ordex_cmd_key(int argc, char **argv)
 	fprintf(stderr, "ordex: new %s key for environment \"%s\"; it is shown only this once\n",
 	        role, sc.env);
 	printf("%s\n", key);
+	return 0;
+}
+
+int ordex_cmd_tenant(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"data", required_argument, NULL, 'd'},
+	    {"tenant", required_argument, NULL, 't'},
+	    {"fraud-threshold", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *data = NULL, *tenant = NULL;
+	long threshold = -1;
+	if (argc < 2 || strcmp(argv[1], "set") != 0) {
+		fprintf(stderr, "usage: ordex tenant set [--data DIR] [--tenant NAME] "
+		                "--fraud-threshold SCORE\n");
+		return 2;
+	}
+	int c;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': data = optarg; break;
+		case 't': tenant = optarg; break;
+		case 'f': {
+			char *end;
+			threshold = strtol(optarg, &end, 10);
+			if (*end || threshold < 0 || threshold > 100) {
+				fprintf(stderr, "ordex: --fraud-threshold must be 0 to 100\n");
+				return 2;
+			}
+			break;
+		}
+		default: return c == 'h' ? 0 : 2;
+		}
+	}
+	if (threshold < 0) {
+		fprintf(stderr, "ordex: nothing to set; give --fraud-threshold\n");
+		return 2;
+	}
+	char db[1024];
+	ordex_cli_db_path(ordex_cli_data_dir(data), db, sizeof(db));
+	struct ordex_store *st;
+	struct ordex_store_options o = {.sync = ORDEX_SYNC_FULL};
+	if (ordex_store_open_sqlite(db, &o, &st) != ORDEX_OK)
+		return 1;
+	struct ordex_scope sc;
+	int rc = ordex_cli_scope(st, tenant, NULL, &sc);
+	if (!rc)
+		rc = st->ops->tenant_set_fraud_threshold(st, sc.tenant, (int)threshold);
+	st->ops->close(st);
+	if (rc)
+		return 1;
+	fprintf(stderr, "ordex: fraud threshold set to %ld\n", threshold);
 	return 0;
 }

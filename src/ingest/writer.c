@@ -105,8 +105,8 @@ static const char *subject_of(const struct ordex_event *ev)
 }
 
 /* Applies one event. Returns ORDEX_OK or ORDEX_E_STORE (group fails). */
-static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc, struct ordex_item *it,
-                      int64_t now)
+static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
+		      const struct ordex_tenant_settings *settings, struct ordex_item *it, int64_t now)
 {
 	struct ordex_store *st = w->st;
 	const struct ordex_event *ev = it->ev;
@@ -137,7 +137,7 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc, stru
 	    .au = w->au,
 	    .a = w->a,
 	    .sc = sc,
-	    .settings = &w->cfg.settings,
+	    .settings = settings,
 	    .now = now,
 	};
 	if (rc == ORDEX_OK)
@@ -182,11 +182,16 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	ordex_audit_reset(w->au);
 	int rc = st->ops->begin(st);
 	for (struct ordex_batch *b = group; rc == ORDEX_OK && b; b = b->next) {
+		/* the tenant's own settings over the service's defaults */
+		struct ordex_tenant_settings settings = w->cfg.settings;
+		rc = st->ops->tenant_settings(st, b->scope.tenant, &settings.fraud_threshold);
+		if (rc == ORDEX_E_NOTFOUND)
+			rc = ORDEX_OK;
 		for (size_t i = 0; rc == ORDEX_OK && i < b->n; i++) {
 			struct ordex_item *it = &b->items[i];
 			if (!it->ev || it->status != ORDEX_ITEM_PENDING)
 				continue;
-			rc = apply_item(w, &b->scope, it, now);
+			rc = apply_item(w, &b->scope, &settings, it, now);
 		}
 	}
 	if (rc == ORDEX_OK)

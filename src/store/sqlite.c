@@ -25,6 +25,10 @@
 
 enum stmt_id {
 	S_BEGIN,
+	S_BEGIN_READ,
+	S_TENANT_SETTINGS,
+	S_TENANT_SET_FRAUD,
+	S_EVENT_SET_ORDER,
 	S_COMMIT,
 	S_ROLLBACK,
 	S_SAVEPOINT,
@@ -81,6 +85,11 @@ enum stmt_id {
 
 static const char *const sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_BEGIN_READ] = "BEGIN",
+    [S_TENANT_SETTINGS] = "SELECT fraud_threshold FROM tenants WHERE id = ?1",
+    [S_TENANT_SET_FRAUD] = "UPDATE tenants SET fraud_threshold = ?2 WHERE id = ?1",
+    [S_EVENT_SET_ORDER] = "UPDATE events SET order_ref = ?4 WHERE tenant = ?1 AND environment = "
+                          "?2 AND id = ?3 AND order_ref IS NULL",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_SAVEPOINT] = "SAVEPOINT item",
@@ -234,6 +243,7 @@ struct sqlite_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[S_COUNT];
 	char path[512];
+	bool readonly;
 };
 
 static struct sqlite_store *S(struct ordex_store *st)
@@ -327,7 +337,8 @@ static int exec_sql(struct sqlite_store *s, const char *text)
 
 static int s_begin(struct ordex_store *st)
 {
-	return exec_id(S(st), S_BEGIN, "begin a transaction");
+	struct sqlite_store *s = S(st);
+	return exec_id(s, s->readonly ? S_BEGIN_READ : S_BEGIN, "begin a transaction");
 }
 
 static int s_commit(struct ordex_store *st)
@@ -408,6 +419,33 @@ static int s_tenant_first(struct ordex_store *st, int64_t *id, char *name, size_
 	if (rc == SQLITE_DONE)
 		return ORDEX_E_NOTFOUND;
 	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "find a tenant");
+}
+
+static int s_tenant_settings(struct ordex_store *st, int64_t tenant, int *fraud_threshold)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_TENANT_SETTINGS);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_int64(q, 1, tenant);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		*fraud_threshold = sqlite3_column_int(q, 0);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read tenant settings");
+}
+
+static int s_tenant_set_fraud_threshold(struct ordex_store *st, int64_t tenant, int threshold)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_TENANT_SET_FRAUD);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_int64(q, 1, tenant);
+	sqlite3_bind_int(q, 2, threshold);
+	return exec(s, q, "change tenant settings");
 }
 
 static int s_env_create(struct ordex_store *st, int64_t tenant, const char *env)
@@ -526,6 +564,19 @@ static int s_event_insert(struct ordex_store *st, const struct ordex_scope *sc,
 	if (rc == ORDEX_OK)
 		*seq = sqlite3_last_insert_rowid(s->db);
 	return rc;
+}
+
+static int s_event_set_order(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
+			     const char *order_ref)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_EVENT_SET_ORDER);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, seq);
+	bind_text(q, 4, order_ref);
+	return exec(s, q, "link an event to its order");
 }
 
 static int s_events_for_order(struct ordex_store *st, const struct ordex_scope *sc,
@@ -1376,12 +1427,15 @@ static const struct ordex_store_ops sqlite_ops = {
     .tenant_create = s_tenant_create,
     .tenant_find = s_tenant_find,
     .tenant_first = s_tenant_first,
+    .tenant_settings = s_tenant_settings,
+    .tenant_set_fraud_threshold = s_tenant_set_fraud_threshold,
     .env_create = s_env_create,
     .env_exists = s_env_exists,
     .key_create = s_key_create,
     .key_lookup = s_key_lookup,
     .event_find = s_event_find,
     .event_insert = s_event_insert,
+    .event_set_order = s_event_set_order,
     .events_for_order = s_events_for_order,
     .event_count = s_event_count,
     .order_get = s_order_get,
@@ -1473,6 +1527,7 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 	struct sqlite_store *s = ordex_xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
 	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->readonly = opts && opts->readonly;
 	int flags = SQLITE_OPEN_NOMUTEX |
 	            (opts && opts->readonly ? SQLITE_OPEN_READONLY
 	                                    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);

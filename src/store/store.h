@@ -87,6 +87,7 @@ struct ordex_store_ops {
 	const char *name;
 	void (*close)(struct ordex_store *st);
 
+	/* on a read-only connection: a consistent snapshot until commit */
 	int (*begin)(struct ordex_store *st);
 	int (*commit)(struct ordex_store *st);
 	int (*rollback)(struct ordex_store *st);
@@ -99,6 +100,9 @@ struct ordex_store_ops {
 	int (*tenant_create)(struct ordex_store *st, const char *name, int64_t *id);
 	int (*tenant_find)(struct ordex_store *st, const char *name, int64_t *id);
 	int (*tenant_first)(struct ordex_store *st, int64_t *id, char *name, size_t namelen);
+	/* *fraud_threshold is left as it is when the tenant has none of its own */
+	int (*tenant_settings)(struct ordex_store *st, int64_t tenant, int *fraud_threshold);
+	int (*tenant_set_fraud_threshold)(struct ordex_store *st, int64_t tenant, int threshold);
 	int (*env_create)(struct ordex_store *st, int64_t tenant, const char *env);
 	int (*env_exists)(struct ordex_store *st, int64_t tenant, const char *env);
 	int (*key_create)(struct ordex_store *st, const struct ordex_scope *sc, const char *prefix,
@@ -112,6 +116,9 @@ struct ordex_store_ops {
 	int (*event_insert)(struct ordex_store *st, const struct ordex_scope *sc,
 	                    const struct ordex_event *ev, const char *subject, int64_t received_at,
 	                    int64_t *seq);
+	/* links a stored event to the order its subject turned out to belong to */
+	int (*event_set_order)(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
+			       const char *order_ref);
 	int (*events_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
 	                        const char *order_ref, ordex_event_fn fn, void *ctx);
 	int (*event_count)(struct ordex_store *st, const struct ordex_scope *sc, int64_t *n);

@@ -4,7 +4,8 @@
 CREATE TABLE tenants (
 	id INTEGER PRIMARY KEY,
 	name TEXT NOT NULL UNIQUE,
-	created_at INTEGER NOT NULL
+	created_at INTEGER NOT NULL,
+	fraud_threshold INTEGER -- NULL: the service default
 );
 
 CREATE TABLE environments (
