@@ -39,6 +39,15 @@ INT_BINS  := $(INT_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 
+# quiet by default; V=1 shows the commands
+ifeq ($(V),1)
+  Q :=
+  say = @true
+else
+  Q := @
+  say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 .PHONY: all deps run test unit integration fuzz-replay fuzz format format-check clean
 all: $(BUILD)/ordex
 
@@ -46,37 +55,43 @@ deps:
 	@scripts/deps.sh
 
 $(BUILD)/ordex: $(BUILD)/src/main.o $(BUILD)/libordex.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/libordex.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 # Numbered migrations are compiled into the binary as strings.
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
-	scripts/embed-sql.sh $(MIGRATIONS) > $@
+	$(Q)scripts/embed-sql.sh $(MIGRATIONS) > $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libordex.a tests/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TPKG_CFLAGS) -Itests -o $@ $< \
+	$(call say,TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TPKG_CFLAGS) -Itests -o $@ $< \
 		$(BUILD)/libordex.a $(LDFLAGS) $(PKG_LIBS) $(TPKG_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/integration/%.c tests/integration/harness.c tests/integration/harness.h $(BUILD)/libordex.a $(BUILD)/ordex
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TPKG_CFLAGS) -Itests -o $@ $< tests/integration/harness.c \
+	$(call say,TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TPKG_CFLAGS) -Itests -o $@ $< tests/integration/harness.c \
 		$(BUILD)/libordex.a $(LDFLAGS) $(PKG_LIBS) $(TPKG_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libordex.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay.c \
+	$(call say,TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay.c \
 		$(BUILD)/libordex.a $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
 
 run: deps
