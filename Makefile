@@ -76,7 +76,7 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libordex.a tests/testutil.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libordex.a tests/testutil.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,TEST,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TPKG_CFLAGS) -Itests -o $@ $< \

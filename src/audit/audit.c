@@ -2,10 +2,10 @@
 /*
  * audit.c - appending to and verifying the per-tenant hash chains.
  *
- * The canonical bytes of an entry are its fields joined by newlines, in a
- * fixed order, behind a version tag:
- *   "ordex-audit-v1\n" tenant "\n" seq "\n" environment "\n" at "\n"
- *   kind "\n" subject "\n" body
+ * The canonical bytes of an entry are its fields in a fixed order, each
+ * written as its length in decimal, ':' and its bytes (so that no field,
+ * however it was chosen by an outsider, can shift into the next):
+ *   "ordex-audit-v1", tenant, seq, environment, at, kind, subject, body
  * Numbers are decimal. The first entry of a chain has seq 1 and a prev of
  * 32 zero bytes. Verification walks each chain in seq order and checks that
  * seq has no gap, that prev is the hash before it, and that hash is right.
@@ -51,23 +51,29 @@ void ordex_audit_reset(struct ordex_audit *au)
 	au->n = 0;
 }
 
+/* A field as its decimal length, ':' and its bytes: no field can spill into the next. */
+static void field(crypto_hash_sha256_state *h, const char *p, size_t n)
+{
+	char len[32];
+	int k = snprintf(len, sizeof(len), "%zu:", n);
+	crypto_hash_sha256_update(h, (const unsigned char *)len, (size_t)k);
+	crypto_hash_sha256_update(h, (const unsigned char *)p, n);
+}
+
 void ordex_audit_hash(const struct ordex_audit_row *r, unsigned char out[32])
 {
 	crypto_hash_sha256_state h;
-	char num[96];
+	char num[32];
 	crypto_hash_sha256_init(&h);
 	crypto_hash_sha256_update(&h, r->prev, 32);
-	int n = snprintf(num, sizeof(num), "ordex-audit-v1\n%" PRId64 "\n%" PRId64 "\n", r->tenant,
-	                 r->seq);
-	crypto_hash_sha256_update(&h, (const unsigned char *)num, (size_t)n);
-	crypto_hash_sha256_update(&h, (const unsigned char *)r->env, strlen(r->env));
-	n = snprintf(num, sizeof(num), "\n%" PRId64 "\n", r->at);
-	crypto_hash_sha256_update(&h, (const unsigned char *)num, (size_t)n);
-	crypto_hash_sha256_update(&h, (const unsigned char *)r->kind, strlen(r->kind));
-	crypto_hash_sha256_update(&h, (const unsigned char *)"\n", 1);
-	crypto_hash_sha256_update(&h, (const unsigned char *)r->subject, strlen(r->subject));
-	crypto_hash_sha256_update(&h, (const unsigned char *)"\n", 1);
-	crypto_hash_sha256_update(&h, (const unsigned char *)r->body, strlen(r->body));
+	field(&h, "ordex-audit-v1", 14);
+	field(&h, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, r->tenant));
+	field(&h, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, r->seq));
+	field(&h, r->env, strlen(r->env));
+	field(&h, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, r->at));
+	field(&h, r->kind, strlen(r->kind));
+	field(&h, r->subject, strlen(r->subject));
+	field(&h, r->body, strlen(r->body));
 	crypto_hash_sha256_final(&h, out);
 }
 

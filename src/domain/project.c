@@ -561,7 +561,8 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 		struct ordex_order_row o;
 		if ((rc = ensure_order(ap, p.order_ref, seq, &o)))
 			return rc;
-		if (!ev->order && (rc = ap->st->ops->event_set_order(ap->st, ap->sc, seq, p.order_ref)))
+		if (!ev->order &&
+		    (rc = ap->st->ops->event_set_order(ap->st, ap->sc, seq, p.order_ref)))
 			return rc;
 		touch(ap, p.order_ref);
 	}
@@ -662,7 +663,8 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 		if ((rc = ensure_order(ap, s.order_ref, seq, &o)))
 			return rc;
 		/* a carrier scan naming only the parcel belongs to the order's timeline */
-		if (!ev->order && (rc = ap->st->ops->event_set_order(ap->st, ap->sc, seq, s.order_ref)))
+		if (!ev->order &&
+		    (rc = ap->st->ops->event_set_order(ap->st, ap->sc, seq, s.order_ref)))
 			return rc;
 		/* a parcel on its way no longer waits for stock */
 		if (ship_class(s.status) >= 2 &&

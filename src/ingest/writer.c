@@ -106,7 +106,8 @@ static const char *subject_of(const struct ordex_event *ev)
 
 /* Applies one event. Returns ORDEX_OK or ORDEX_E_STORE (group fails). */
 static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
-		      const struct ordex_tenant_settings *settings, struct ordex_item *it, int64_t now)
+                      const struct ordex_tenant_settings *settings, struct ordex_item *it,
+                      int64_t now)
 {
 	struct ordex_store *st = w->st;
 	const struct ordex_event *ev = it->ev;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -567,7 +568,7 @@ static int s_event_insert(struct ordex_store *st, const struct ordex_scope *sc,
 }
 
 static int s_event_set_order(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
-			     const char *order_ref)
+                             const char *order_ref)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_EVENT_SET_ORDER);
@@ -1502,6 +1503,12 @@ static int migrate(struct sqlite_store *s)
 		char tail[256];
 		if ((rc = exec_sql(s, "BEGIN IMMEDIATE")))
 			return rc;
+		/* another connection may have applied it while we waited for the lock */
+		if (user_version(s) >= m->number) {
+			if ((rc = exec_sql(s, "COMMIT")))
+				return rc;
+			continue;
+		}
 		rc = exec_sql(s, m->sql);
 		if (rc == ORDEX_OK) {
 			snprintf(tail, sizeof(tail),
@@ -1519,6 +1526,26 @@ static int migrate(struct sqlite_store *s)
 			return rc;
 	}
 	return ORDEX_OK;
+}
+
+/*
+ * Switching to WAL needs a moment of exclusive access, and SQLite does not
+ * apply the busy timeout to it: when several processes open a new file at
+ * once, retry for up to ten seconds before giving up.
+ */
+static int wal_mode(struct sqlite_store *s)
+{
+	for (int i = 0;; i++) {
+		char *msg = NULL;
+		int rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, &msg);
+		sqlite3_free(msg);
+		if (rc == SQLITE_OK)
+			return ORDEX_OK;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || i == 1000)
+			return fail(s, "switch to WAL mode");
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 }
 
 int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *opts,
@@ -1546,7 +1573,7 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 	};
 	int rc = ORDEX_OK;
 	if (!(opts && opts->readonly))
-		rc = exec_sql(s, "PRAGMA journal_mode = WAL");
+		rc = wal_mode(s);
 	if (rc == ORDEX_OK)
 		rc = exec_sql(s, sync_pragma[opts ? opts->sync : ORDEX_SYNC_FULL]);
 	if (rc == ORDEX_OK)

@@ -118,7 +118,7 @@ struct ordex_store_ops {
 	                    int64_t *seq);
 	/* links a stored event to the order its subject turned out to belong to */
 	int (*event_set_order)(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
-			       const char *order_ref);
+	                       const char *order_ref);
 	int (*events_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
 	                        const char *order_ref, ordex_event_fn fn, void *ctx);
 	int (*event_count)(struct ordex_store *st, const struct ordex_scope *sc, int64_t *n);

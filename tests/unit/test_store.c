@@ -11,6 +11,7 @@
  */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -56,18 +57,18 @@ static int64_t make_tenant(struct ordex_store *st, const char *name)
 }
 
 static void put_order(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
-		      int64_t total, int64_t *id)
+                      int64_t total, int64_t *id)
 {
 	struct ordex_order_row o = {
-		.ref = ref,
-		.known = true,
-		.status = "open",
-		.version = -1,
-		.currency = "USD",
-		.total = total,
-		.total_set = true,
-		.first_seq = 1,
-		.updated_seq = 1,
+	    .ref = ref,
+	    .known = true,
+	    .status = "open",
+	    .version = -1,
+	    .currency = "USD",
+	    .total = total,
+	    .total_set = true,
+	    .first_seq = 1,
+	    .updated_seq = 1,
 	};
 	assert_int_equal(st->ops->order_put(st, sc, &o), ORDEX_OK);
 	assert_true(o.id > 0);
@@ -76,8 +77,7 @@ static void put_order(struct ordex_store *st, const struct ordex_scope *sc, cons
 }
 
 /* A minimal stored event: the fields event_insert keeps. */
-static void fill_event(struct ordex_event *ev, const char *source, const char *id,
-		       const char *raw)
+static void fill_event(struct ordex_event *ev, const char *source, const char *id, const char *raw)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->id = id;
@@ -104,24 +104,23 @@ static void test_open_creates_schema_and_records_migrations(void **state)
 	sqlite3 *db = unit_sql_open(f->db.path);
 	assert_int_equal(unit_sql_int(db, "PRAGMA user_version"), last);
 	assert_int_equal(unit_sql_int(db, "SELECT count(*) FROM schema_migrations"),
-			 ordex_migrations_count);
+	                 ordex_migrations_count);
 	for (int i = 0; i < ordex_migrations_count; i++) {
 		char q[160];
 		snprintf(q, sizeof(q), "SELECT count(*) FROM schema_migrations WHERE number = %d",
-			 ordex_migrations[i].number);
+		         ordex_migrations[i].number);
 		if (unit_sql_int(db, q) != 1)
 			fail_msg("migration %d is not recorded", ordex_migrations[i].number);
 	}
-	static const char *const tables[] = {"tenants",	 "environments", "api_keys",
-					     "events",	 "orders",	 "order_lines",
-					     "payments", "refunds",	 "shipments",
-					     "inventory", "customers",	 "exceptions",
-					     "audit"};
+	static const char *const tables[] = {"tenants",   "environments", "api_keys",  "events",
+	                                     "orders",    "order_lines",  "payments",  "refunds",
+	                                     "shipments", "inventory",    "customers", "exceptions",
+	                                     "audit"};
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(tables); i++) {
 		char q[160];
 		snprintf(q, sizeof(q),
-			 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
-			 tables[i]);
+		         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
+		         tables[i]);
 		if (unit_sql_int(db, q) != 1)
 			fail_msg("table %s is missing", tables[i]);
 	}
@@ -147,11 +146,11 @@ static void test_reopen_applies_no_migration_again(void **state)
 
 	db = unit_sql_open(f->db.path);
 	assert_int_equal(unit_sql_int(db, "SELECT count(*) FROM schema_migrations"),
-			 ordex_migrations_count);
+	                 ordex_migrations_count);
 	assert_int_equal(unit_sql_int(db, "SELECT sum(applied_at) FROM schema_migrations"),
-			 applied);
+	                 applied);
 	assert_int_equal(unit_sql_int(db, "PRAGMA user_version"),
-			 ordex_migrations[ordex_migrations_count - 1].number);
+	                 ordex_migrations[ordex_migrations_count - 1].number);
 	sqlite3_close(db);
 }
 
@@ -176,7 +175,7 @@ static void test_readonly_open_of_uninitialized_file_fails_with_message(void **s
 	assert_null(st);
 	char want[320];
 	snprintf(want, sizeof(want),
-		 "ordex: database \"%s\" is not initialized; run \"ordex init\"\n", path);
+	         "ordex: database \"%s\" is not initialized; run \"ordex init\"\n", path);
 	assert_string_equal(err, want);
 	struct stat sb;
 	assert_int_equal(stat(path, &sb), 0);
@@ -214,6 +213,68 @@ static void test_readonly_open_of_initialized_file_reads(void **state)
 	assert_int_equal(ro->ops->tenant_find(ro, "acme", &id), ORDEX_OK);
 	assert_int_equal(id, t);
 	ro->ops->close(ro);
+}
+
+struct opener {
+	const char *path;
+	int rc;
+};
+
+static void *open_store(void *arg)
+{
+	struct opener *o = arg;
+	struct ordex_store *st = NULL;
+	struct ordex_store_options opts = {.sync = ORDEX_SYNC_NORMAL};
+	o->rc = ordex_store_open_sqlite(o->path, &opts, &st);
+	if (st)
+		st->ops->close(st);
+	return NULL;
+}
+
+/*
+ * Two processes (ordex serve, ordex import) may find the same new
+ * database. Here a plain connection plays the other process: it holds the
+ * write lock while our open reads the schema version and waits to write,
+ * then applies the migrations and commits. Our open must see that they are
+ * applied once it has the lock, and not run them a second time.
+ */
+static void test_open_racing_another_migrator_applies_nothing_twice(void **state)
+{
+	struct fixture *f = *state;
+	char path[192];
+	snprintf(path, sizeof(path), "%s/race.db", f->db.dir);
+	sqlite3 *other = NULL;
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	sqlite3_busy_timeout(other, 10000);
+	unit_sql_exec(other, "PRAGMA journal_mode = WAL");
+	unit_sql_exec(other, "CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY, name "
+	                     "TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+	unit_sql_exec(other, "BEGIN IMMEDIATE");
+
+	pthread_t th;
+	struct opener o = {path, -1};
+	assert_int_equal(pthread_create(&th, NULL, open_store, &o), 0);
+	/* let the open read version 0 and block on the lock */
+	nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+	for (int i = 0; i < ordex_migrations_count; i++) {
+		char q[256];
+		unit_sql_exec(other, ordex_migrations[i].sql);
+		snprintf(q, sizeof(q),
+		         "INSERT INTO schema_migrations VALUES (%d, '%s', 1); "
+		         "PRAGMA user_version = %d",
+		         ordex_migrations[i].number, ordex_migrations[i].name,
+		         ordex_migrations[i].number);
+		unit_sql_exec(other, q);
+	}
+	unit_sql_exec(other, "COMMIT");
+	pthread_join(th, NULL);
+
+	assert_int_equal(o.rc, ORDEX_OK);
+	assert_int_equal(unit_sql_int(other, "SELECT count(*) FROM schema_migrations"),
+	                 ordex_migrations_count);
+	assert_int_equal(unit_sql_int(other, "SELECT sum(applied_at) FROM schema_migrations"),
+	                 ordex_migrations_count);
+	sqlite3_close(other);
 }
 
 /* ---- tenants, environments, keys ---------------------------------------- */
@@ -257,7 +318,7 @@ static void test_key_lookup_by_hash(void **state)
 	memset(unknown, 0x33, 32);
 	int64_t k1 = 0, k2 = 0;
 	assert_int_equal(st->ops->key_create(st, &sc, "ok_sb_1", h1, "ops_reviewer", &k1),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	sc.env = "production";
 	assert_int_equal(st->ops->key_create(st, &sc, "ok_pr_2", h2, "admin", &k2), ORDEX_OK);
 	assert_true(k1 > 0 && k2 > 0 && k1 != k2);
@@ -287,7 +348,7 @@ static void test_same_order_ref_in_four_scopes_is_four_rows(void **state)
 	struct ordex_store *st = f->st;
 	int64_t t1 = make_tenant(st, "acme"), t2 = make_tenant(st, "globex");
 	struct ordex_scope sc[4] = {
-		{t1, "production"}, {t1, "sandbox"}, {t2, "production"}, {t2, "sandbox"}};
+	    {t1, "production"}, {t1, "sandbox"}, {t2, "production"}, {t2, "sandbox"}};
 	int64_t ids[4];
 	for (int i = 0; i < 4; i++)
 		put_order(st, &sc[i], "1001", 1000 * (i + 1), &ids[i]);
@@ -315,8 +376,7 @@ static void test_same_order_ref_in_four_scopes_is_four_rows(void **state)
 	struct ordex_scope empty = {t3, "production"};
 	assert_int_equal(st->ops->order_get(st, &empty, "1001", f->a, &o), ORDEX_E_NOTFOUND);
 	struct ordex_scope other_env = {t1, "staging"};
-	assert_int_equal(st->ops->order_get(st, &other_env, "1001", f->a, &o),
-			 ORDEX_E_NOTFOUND);
+	assert_int_equal(st->ops->order_get(st, &other_env, "1001", f->a, &o), ORDEX_E_NOTFOUND);
 }
 
 static void test_event_find_dedupes_on_tenant_env_source_and_id(void **state)
@@ -325,7 +385,7 @@ static void test_event_find_dedupes_on_tenant_env_source_and_id(void **state)
 	struct ordex_store *st = f->st;
 	int64_t t1 = make_tenant(st, "acme"), t2 = make_tenant(st, "globex");
 	struct ordex_scope prod = {t1, "production"}, sand = {t1, "sandbox"},
-			   other = {t2, "production"};
+	                   other = {t2, "production"};
 	struct ordex_event ev;
 	unsigned char sha[32];
 	int64_t seq = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
@@ -339,13 +399,13 @@ static void test_event_find_dedupes_on_tenant_env_source_and_id(void **state)
 
 	/* each part of the key on its own makes a different event */
 	assert_int_equal(st->ops->event_find(st, &prod, "stripe", "evt_1", sha, &seq),
-			 ORDEX_E_NOTFOUND);
+	                 ORDEX_E_NOTFOUND);
 	assert_int_equal(st->ops->event_find(st, &prod, "shopify", "evt_2", sha, &seq),
-			 ORDEX_E_NOTFOUND);
+	                 ORDEX_E_NOTFOUND);
 	assert_int_equal(st->ops->event_find(st, &sand, "shopify", "evt_1", sha, &seq),
-			 ORDEX_E_NOTFOUND);
+	                 ORDEX_E_NOTFOUND);
 	assert_int_equal(st->ops->event_find(st, &other, "shopify", "evt_1", sha, &seq),
-			 ORDEX_E_NOTFOUND);
+	                 ORDEX_E_NOTFOUND);
 
 	fill_event(&ev, "stripe", "evt_1", "B-body");
 	assert_int_equal(st->ops->event_insert(st, &prod, &ev, NULL, 1, &s2), ORDEX_OK);
@@ -361,8 +421,7 @@ static void test_event_find_dedupes_on_tenant_env_source_and_id(void **state)
 	assert_int_equal(st->ops->event_find(st, &sand, "shopify", "evt_1", sha, &seq), ORDEX_OK);
 	assert_int_equal(seq, s3);
 	assert_int_equal(sha[0], 'C');
-	assert_int_equal(st->ops->event_find(st, &other, "shopify", "evt_1", sha, &seq),
-			 ORDEX_OK);
+	assert_int_equal(st->ops->event_find(st, &other, "shopify", "evt_1", sha, &seq), ORDEX_OK);
 	assert_int_equal(seq, s4);
 	assert_int_equal(sha[0], 'D');
 	assert_int_equal(st->ops->event_find(st, &prod, "shopify", "evt_1", sha, &seq), ORDEX_OK);
@@ -391,21 +450,21 @@ static void test_inventory_put_ignores_an_older_as_of(void **state)
 	assert_int_equal(level, 0);
 
 	assert_int_equal(st->ops->inventory_put(st, &sc, "SKU-1", "WH1", 5, 2000, 1, &applied),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	assert_true(applied);
 	assert_int_equal(st->ops->inventory_put(st, &sc, "SKU-1", "WH1", 9, 1000, 2, &applied),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	assert_false(applied);
 	assert_int_equal(st->ops->inventory_level(st, &sc, "SKU-1", &level, &known), ORDEX_OK);
 	assert_true(known);
 	assert_int_equal(level, 5);
 
 	assert_int_equal(st->ops->inventory_put(st, &sc, "SKU-1", "WH1", 7, 3000, 3, &applied),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	assert_true(applied);
 	/* another location is its own clock, and levels add up */
 	assert_int_equal(st->ops->inventory_put(st, &sc, "SKU-1", "WH2", 4, 500, 4, &applied),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	assert_true(applied);
 	assert_int_equal(st->ops->inventory_level(st, &sc, "SKU-1", &level, &known), ORDEX_OK);
 	assert_int_equal(level, 11);
@@ -414,14 +473,14 @@ static void test_inventory_put_ignores_an_older_as_of(void **state)
 static int64_t make_payment(struct ordex_store *st, const struct ordex_scope *sc, const char *ref)
 {
 	struct ordex_payment_row p = {
-		.ref = ref,
-		.order_ref = "1001",
-		.status = "captured",
-		.rank = 3,
-		.currency = "USD",
-		.amount = 10000,
-		.captured = 10000,
-		.updated_seq = 1,
+	    .ref = ref,
+	    .order_ref = "1001",
+	    .status = "captured",
+	    .rank = 3,
+	    .currency = "USD",
+	    .amount = 10000,
+	    .captured = 10000,
+	    .updated_seq = 1,
 	};
 	assert_int_equal(st->ops->payment_put(st, sc, &p), ORDEX_OK);
 	return p.id;
@@ -436,21 +495,20 @@ static void test_refund_record_counts_a_ref_once(void **state)
 	int64_t added = -1;
 
 	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_1", 2500, "USD", 1, 1, &added),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	assert_int_equal(added, 2500);
 	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_1", 2500, "USD", 2, 2, &added),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	assert_int_equal(added, 0);
 	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_2", 1000, "USD", 3, 3, &added),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	assert_int_equal(added, 1000);
 
 	/* the same refund ref in another environment is another refund */
 	struct ordex_scope sand = {sc.tenant, "sandbox"};
 	int64_t spid = make_payment(st, &sand, "pay_1");
-	assert_int_equal(
-		st->ops->refund_record(st, &sand, spid, "re_1", 2500, "USD", 4, 4, &added),
-		ORDEX_OK);
+	assert_int_equal(st->ops->refund_record(st, &sand, spid, "re_1", 2500, "USD", 4, 4, &added),
+	                 ORDEX_OK);
 	assert_int_equal(added, 2500);
 }
 
@@ -463,34 +521,34 @@ static void test_refund_record_update_adds_only_the_difference(void **state)
 	int64_t added = -1;
 
 	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_1", 2500, "USD", 1, 1, &added),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	assert_int_equal(added, 2500);
 	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_1", 4000, "USD", 2, 2, &added),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	assert_int_equal(added, 1500);
 	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_1", 4000, "USD", 3, 3, &added),
-			 ORDEX_OK);
+	                 ORDEX_OK);
 	assert_int_equal(added, 0);
 }
 
 /* ---- exception list pages ---------------------------------------------- */
 
 static void put_exception(struct ordex_store *st, const struct ordex_scope *sc,
-			  const char *order_ref, int priority, int64_t *id)
+                          const char *order_ref, int priority, int64_t *id)
 {
 	struct ordex_exception_row e = {
-		.order_ref = order_ref,
-		.kind = "payment_failed",
-		.subject = "",
-		.status = "open",
-		.severity = "high",
-		.priority = priority,
-		.why = "the payment failed",
-		.evidence = "[1]",
-		.seen = 1,
-		.opened_at = 1,
-		.updated_at = 1,
-		.updated_seq = 1,
+	    .order_ref = order_ref,
+	    .kind = "payment_failed",
+	    .subject = "",
+	    .status = "open",
+	    .severity = "high",
+	    .priority = priority,
+	    .why = "the payment failed",
+	    .evidence = "[1]",
+	    .seen = 1,
+	    .opened_at = 1,
+	    .updated_at = 1,
+	    .updated_seq = 1,
 	};
 	assert_int_equal(st->ops->exception_put(st, sc, &e), ORDEX_OK);
 	*id = e.id;
@@ -539,8 +597,8 @@ static void test_exception_list_pages_return_every_row_once_in_order(void **stat
 			if (r->priority > last_prio ||
 			    (r->priority == last_prio && r->id <= last_id))
 				fail_msg("row %lld (priority %d) after %lld (priority %d)",
-					 (long long)r->id, r->priority, (long long)last_id,
-					 last_prio);
+				         (long long)r->id, r->priority, (long long)last_id,
+				         last_prio);
 			last_prio = r->priority;
 			last_id = r->id;
 		}
@@ -615,21 +673,22 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		T(test_open_creates_schema_and_records_migrations),
-		T(test_reopen_applies_no_migration_again),
-		T(test_readonly_open_of_uninitialized_file_fails_with_message),
-		T(test_readonly_open_of_missing_file_fails_with_message),
-		T(test_readonly_open_of_initialized_file_reads),
-		T(test_tenant_and_environment_create_and_lookup),
-		T(test_key_lookup_by_hash),
-		T(test_same_order_ref_in_four_scopes_is_four_rows),
-		T(test_event_find_dedupes_on_tenant_env_source_and_id),
-		T(test_inventory_put_ignores_an_older_as_of),
-		T(test_refund_record_counts_a_ref_once),
-		T(test_refund_record_update_adds_only_the_difference),
-		T(test_exception_list_pages_return_every_row_once_in_order),
-		T(test_rollback_to_savepoint_undoes_only_later_work),
-		T(test_reader_does_not_wait_for_an_open_write_transaction),
+	    T(test_open_creates_schema_and_records_migrations),
+	    T(test_reopen_applies_no_migration_again),
+	    T(test_open_racing_another_migrator_applies_nothing_twice),
+	    T(test_readonly_open_of_uninitialized_file_fails_with_message),
+	    T(test_readonly_open_of_missing_file_fails_with_message),
+	    T(test_readonly_open_of_initialized_file_reads),
+	    T(test_tenant_and_environment_create_and_lookup),
+	    T(test_key_lookup_by_hash),
+	    T(test_same_order_ref_in_four_scopes_is_four_rows),
+	    T(test_event_find_dedupes_on_tenant_env_source_and_id),
+	    T(test_inventory_put_ignores_an_older_as_of),
+	    T(test_refund_record_counts_a_ref_once),
+	    T(test_refund_record_update_adds_only_the_difference),
+	    T(test_exception_list_pages_return_every_row_once_in_order),
+	    T(test_rollback_to_savepoint_undoes_only_later_work),
+	    T(test_reader_does_not_wait_for_an_open_write_transaction),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_writer.c - the writer thread: per-item results, a rejection that
+ * leaves nothing behind, group commit under concurrent submitters, and a
+ * stop that drains the queue.
+ *
+ * Each test starts a writer on a fresh database with one tenant and its
+ * production environment, and feeds it NDJSON bodies split by
+ * ordex_ingest_split as a request thread would. What the writer stored is
+ * read back through a second, readonly connection (a WAL reader) or with
+ * plain SQLite. The concurrency tests hold the writer inside a done
+ * callback (which runs on the writer thread) while the queue fills, so
+ * that grouping and draining are certain instead of likely.
+ */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "core/arena.h"
+#include "ingest/event.h"
+#include "ingest/ingest.h"
+#include "ingest/writer.h"
+#include "unit_util.h"
+
+struct fixture {
+	struct unit_db db;
+	struct ordex_writer *w;
+	struct ordex_scope sc;
+	struct ordex_arena *a;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	unit_db_init(&f->db);
+	struct ordex_store *st = unit_store_open(f->db.path, false);
+	int64_t t = 0;
+	assert_int_equal(st->ops->tenant_create(st, "acme", &t), ORDEX_OK);
+	assert_int_equal(st->ops->env_create(st, t, "production"), ORDEX_OK);
+	f->sc = (struct ordex_scope){t, "production"};
+	assert_int_equal(ordex_writer_start(st, NULL, &f->w), ORDEX_OK);
+	f->a = ordex_arena_new(16 * 1024);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	ordex_writer_stop(f->w);
+	ordex_arena_free(f->a);
+	unit_db_remove(&f->db);
+	free(f);
+	return 0;
+}
+
+/* Splits an NDJSON body (which must outlive the items) into items. */
+static struct ordex_item *split(struct ordex_arena *a, const char *body, size_t *n)
+{
+	struct ordex_item *items = NULL;
+	assert_int_equal(ordex_ingest_split(a, body, strlen(body), true, NULL, &items, n),
+	                 ORDEX_OK);
+	return items;
+}
+
+/* Applies body as one batch and waits for it; returns its items. */
+static struct ordex_item *run(struct fixture *f, const char *body, size_t want_n)
+{
+	size_t n = 0;
+	struct ordex_item *items = split(f->a, body, &n);
+	assert_int_equal(n, want_n);
+	struct ordex_batch b = {.scope = f->sc, .items = items, .n = n};
+	assert_int_equal(ordex_writer_run(f->w, &b), ORDEX_OK);
+	return items;
+}
+
+static struct ordex_store *reader(struct fixture *f)
+{
+	return unit_store_open(f->db.path, true);
+}
+
+static int64_t event_count(struct fixture *f)
+{
+	struct ordex_store *ro = reader(f);
+	int64_t n = -1;
+	assert_int_equal(ro->ops->event_count(ro, &f->sc, &n), ORDEX_OK);
+	ro->ops->close(ro);
+	return n;
+}
+
+static int64_t sql_count(struct fixture *f, const char *fmt, const char *arg)
+{
+	char q[512];
+	snprintf(q, sizeof(q), fmt, arg);
+	sqlite3 *db = unit_sql_open(f->db.path);
+	int64_t n = unit_sql_int(db, q);
+	sqlite3_close(db);
+	return n;
+}
+
+static void assert_audit_verifies(struct fixture *f)
+{
+	struct ordex_store *ro = reader(f);
+	struct ordex_audit_report rep;
+	int rc = ordex_audit_verify(ro, &rep);
+	ro->ops->close(ro);
+	if (rc != ORDEX_OK)
+		fail_msg("audit verify: tenant %lld seq %lld: %s", (long long)rep.bad_tenant,
+		         (long long)rep.bad_seq, rep.reason);
+}
+
+#define ORDER_1001                                                                                 \
+	"{\"id\":\"evt_o1\",\"source\":\"shop\",\"type\":\"order.created\","                       \
+	"\"occurred_at\":\"2025-03-01T10:00:00-05:00\",\"order\":\"1001\","                        \
+	"\"data\":{\"status\":\"open\",\"currency\":\"USD\",\"total\":\"25.00\"}}"
+#define CAPTURE_1001                                                                               \
+	"{\"id\":\"evt_p1\",\"source\":\"psp\",\"type\":\"payment.captured\","                     \
+	"\"occurred_at\":\"2025-03-01T10:01:00-05:00\",\"order\":\"1001\","                        \
+	"\"data\":{\"payment\":\"pay_1\",\"currency\":\"USD\",\"amount\":\"25.00\"}}"
+#define STOCK_SKU9                                                                                 \
+	"{\"id\":\"evt_s1\",\"source\":\"wms\",\"type\":\"inventory.level\","                      \
+	"\"occurred_at\":\"2025-03-01T09:00:00Z\","                                                \
+	"\"data\":{\"sku\":\"SKU-9\",\"location\":\"WH1\",\"available\":3}}"
+
+/* ---- per-item results -------------------------------------------------- */
+
+static void test_new_events_are_accepted_in_log_order(void **state)
+{
+	struct fixture *f = *state;
+	struct ordex_item *it = run(f, ORDER_1001 "\n" CAPTURE_1001 "\n" STOCK_SKU9 "\n", 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(it[i].status, ORDEX_ITEM_ACCEPTED);
+		assert_int_equal(it[i].seq, i + 1); /* a fresh log starts at 1 */
+		assert_int_equal(it[i].line, i + 1);
+	}
+	assert_int_equal(event_count(f), 3);
+
+	struct ordex_store *ro = reader(f);
+	unsigned char sha[32];
+	int64_t seq = 0;
+	assert_int_equal(ro->ops->event_find(ro, &f->sc, "psp", "evt_p1", sha, &seq), ORDEX_OK);
+	assert_int_equal(seq, 2);
+	assert_memory_equal(sha, it[1].ev->sha256, 32);
+	struct ordex_payment_row p;
+	assert_int_equal(ro->ops->payment_get(ro, &f->sc, "pay_1", f->a, &p), ORDEX_OK);
+	assert_string_equal(p.status, "captured");
+	assert_int_equal(p.captured, 2500);
+	ro->ops->close(ro);
+
+	struct ordex_writer_stats ws;
+	ordex_writer_get_stats(f->w, &ws);
+	assert_int_equal(ws.accepted, 3);
+	assert_int_equal(ws.events, 3);
+	assert_audit_verifies(f);
+}
+
+static void test_resent_event_is_a_duplicate_with_the_original_seq(void **state)
+{
+	struct fixture *f = *state;
+	run(f, ORDER_1001 "\n" CAPTURE_1001 "\n", 2);
+	struct ordex_item *it = run(f, STOCK_SKU9 "\n" CAPTURE_1001 "\n", 2);
+	assert_int_equal(it[0].status, ORDEX_ITEM_ACCEPTED);
+	assert_int_equal(it[0].seq, 3);
+	assert_int_equal(it[1].status, ORDEX_ITEM_DUPLICATE);
+	assert_int_equal(it[1].seq, 2);
+	assert_int_equal(event_count(f), 3);
+	/* applied once, but its receipt is on record */
+	assert_int_equal(sql_count(f,
+	                           "SELECT count(*) FROM audit WHERE kind = 'input.duplicate' "
+	                           "AND subject = '%s'",
+	                           "evt_p1"),
+	                 1);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM refunds%s", ""), 0);
+	struct ordex_writer_stats ws;
+	ordex_writer_get_stats(f->w, &ws);
+	assert_int_equal(ws.duplicates, 1);
+	assert_audit_verifies(f);
+}
+
+static void test_repeat_within_one_batch_is_a_duplicate_of_the_first(void **state)
+{
+	struct fixture *f = *state;
+	struct ordex_item *it = run(f, ORDER_1001 "\n" STOCK_SKU9 "\n" ORDER_1001 "\n", 3);
+	assert_int_equal(it[0].status, ORDEX_ITEM_ACCEPTED);
+	assert_int_equal(it[1].status, ORDEX_ITEM_ACCEPTED);
+	assert_int_equal(it[2].status, ORDEX_ITEM_DUPLICATE);
+	assert_int_equal(it[2].seq, it[0].seq);
+	assert_int_equal(event_count(f), 2);
+}
+
+static void test_same_id_with_other_bytes_is_a_conflict(void **state)
+{
+	struct fixture *f = *state;
+	run(f, ORDER_1001 "\n" CAPTURE_1001 "\n", 2);
+	struct ordex_item *it =
+	    run(f,
+	        "{\"id\":\"evt_p1\",\"source\":\"psp\",\"type\":\"payment.captured\","
+	        "\"occurred_at\":\"2025-03-01T10:01:00-05:00\",\"order\":\"1001\","
+	        "\"data\":{\"payment\":\"pay_1\",\"currency\":\"USD\",\"amount\":\"99.00\"}}\n",
+	        1);
+	assert_int_equal(it[0].status, ORDEX_ITEM_CONFLICT);
+	assert_int_equal(it[0].seq, 2);
+	assert_string_equal(it[0].field, "id");
+	assert_non_null(it[0].reason);
+	assert_int_equal(event_count(f), 2);
+
+	struct ordex_store *ro = reader(f);
+	struct ordex_payment_row p;
+	assert_int_equal(ro->ops->payment_get(ro, &f->sc, "pay_1", f->a, &p), ORDEX_OK);
+	assert_int_equal(p.captured, 2500);
+	ro->ops->close(ro);
+	assert_int_equal(
+	    sql_count(f, "SELECT count(*) FROM audit WHERE body LIKE '%%%s%%'", "99.00"), 0);
+}
+
+static void test_item_rejected_by_validation_is_left_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct ordex_item *it = run(f,
+	                            ORDER_1001 "\n"
+	                                       "{\"id\":\"evt_bad\",\"source\":\"shop\",\"type\":"
+	                                       "\"order.created\"}\n" STOCK_SKU9 "\n",
+	                            3);
+	assert_int_equal(it[0].status, ORDEX_ITEM_ACCEPTED);
+	assert_int_equal(it[1].status, ORDEX_ITEM_REJECTED);
+	assert_null(it[1].ev);
+	assert_non_null(it[1].problems);
+	assert_true(it[1].problems->n > 0);
+	assert_int_equal(it[1].seq, 0);
+	assert_int_equal(it[2].status, ORDEX_ITEM_ACCEPTED);
+	assert_int_equal(event_count(f), 2);
+}
+
+/* ---- a rejection by state ----------------------------------------------- */
+
+static void test_item_rejected_by_state_leaves_nothing_and_the_rest_applies(void **state)
+{
+	struct fixture *f = *state;
+	run(f, ORDER_1001 "\n" CAPTURE_1001 "\n", 2);
+	int64_t audit_before = sql_count(f, "SELECT count(*) FROM audit%s", "");
+
+	struct ordex_item *it =
+	    run(f,
+	        "{\"id\":\"evt_o2\",\"source\":\"shop\",\"type\":\"order.updated\","
+	        "\"occurred_at\":\"2025-03-01T11:00:00-05:00\",\"order\":\"1001\","
+	        "\"data\":{\"status\":\"processing\"}}\n"
+	        "{\"id\":\"evt_r_eur\",\"source\":\"psp\",\"type\":\"payment.refunded\","
+	        "\"occurred_at\":\"2025-03-01T12:00:00-05:00\",\"order\":\"1001\","
+	        "\"data\":{\"payment\":\"pay_1\",\"refund\":\"re_eur\",\"currency\":\"EUR\","
+	        "\"amount\":\"5.00\"}}\n" STOCK_SKU9 "\n"
+	        "{\"id\":\"evt_r_usd\",\"source\":\"psp\",\"type\":\"payment.refunded\","
+	        "\"occurred_at\":\"2025-03-01T12:05:00-05:00\",\"order\":\"1001\","
+	        "\"data\":{\"payment\":\"pay_1\",\"refund\":\"re_usd\",\"currency\":\"USD\","
+	        "\"amount\":\"5.00\"}}\n",
+	        4);
+
+	assert_int_equal(it[1].status, ORDEX_ITEM_REJECTED);
+	assert_string_equal(it[1].field, "data.currency");
+	assert_string_equal(it[1].reason, "differs from payment \"pay_1\" in \"USD\"; amounts are "
+	                                  "never mixed across currencies");
+	assert_int_equal(it[1].seq, 0);
+	assert_int_equal(it[0].status, ORDEX_ITEM_ACCEPTED);
+	assert_int_equal(it[2].status, ORDEX_ITEM_ACCEPTED);
+	assert_int_equal(it[3].status, ORDEX_ITEM_ACCEPTED);
+	assert_true(it[0].seq < it[2].seq && it[2].seq < it[3].seq);
+
+	/* no event row, no audit entry */
+	struct ordex_store *ro = reader(f);
+	unsigned char sha[32];
+	int64_t seq;
+	assert_int_equal(ro->ops->event_find(ro, &f->sc, "psp", "evt_r_eur", sha, &seq),
+	                 ORDEX_E_NOTFOUND);
+	assert_int_equal(event_count(f), 5);
+	assert_int_equal(sql_count(f,
+	                           "SELECT count(*) FROM audit WHERE subject = '%1$s' OR "
+	                           "instr(body, '%1$s') > 0 OR instr(body, 're_eur') > 0",
+	                           "evt_r_eur"),
+	                 0);
+	assert_true(sql_count(f, "SELECT count(*) FROM audit%s", "") > audit_before);
+
+	/* no projection change: only the USD refund counted */
+	struct ordex_payment_row p;
+	assert_int_equal(ro->ops->payment_get(ro, &f->sc, "pay_1", f->a, &p), ORDEX_OK);
+	assert_string_equal(p.currency, "USD");
+	assert_int_equal(p.refunded, 500);
+	assert_int_equal(p.updated_seq, it[3].seq);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM refunds WHERE ref = '%s'", "re_eur"),
+	                 0);
+	assert_int_equal(sql_count(f, "SELECT count(*) FROM refunds WHERE ref = '%s'", "re_usd"),
+	                 1);
+
+	/* the others of the batch applied, before and after it */
+	struct ordex_order_row o;
+	assert_int_equal(ro->ops->order_get(ro, &f->sc, "1001", f->a, &o), ORDEX_OK);
+	assert_string_equal(o.status, "processing");
+	int64_t level = 0;
+	bool known = false;
+	assert_int_equal(ro->ops->inventory_level(ro, &f->sc, "SKU-9", &level, &known), ORDEX_OK);
+	assert_true(known);
+	assert_int_equal(level, 3);
+	ro->ops->close(ro);
+
+	struct ordex_writer_stats ws;
+	ordex_writer_get_stats(f->w, &ws);
+	assert_int_equal(ws.rejected, 1);
+	assert_audit_verifies(f);
+}
+
+/* ---- concurrency ------------------------------------------------------- */
+
+enum { THREADS = 4, PER_THREAD = 50, BATCHES = THREADS * PER_THREAD, MAX_PROBES = 20000 };
+
+struct shared {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int submitted; /* batches queued by the submitters */
+	int done;      /* done calls of those batches */
+	bool gate_entered;
+	int probes; /* probe batches the writer took */
+	int probe_done;
+	bool probe_overflow;
+	struct ordex_writer *w;
+};
+
+struct sub {
+	struct ordex_batch b;
+	int calls;
+	int rc;
+	struct shared *sh;
+};
+
+static void sub_done(struct ordex_batch *b)
+{
+	struct sub *s = b->ctx;
+	pthread_mutex_lock(&s->sh->mu);
+	s->calls++;
+	s->sh->done++;
+	pthread_cond_broadcast(&s->sh->cv);
+	pthread_mutex_unlock(&s->sh->mu);
+}
+
+/* Wait (bounded) until *counter reaches want; false on timeout. */
+static bool wait_for(struct shared *sh, const int *counter, int want)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 60;
+	bool ok = true;
+	pthread_mutex_lock(&sh->mu);
+	while (*counter < want && ok)
+		ok = pthread_cond_timedwait(&sh->cv, &sh->mu, &until) == 0 || *counter >= want;
+	pthread_mutex_unlock(&sh->mu);
+	return ok;
+}
+
+static void shared_init(struct shared *sh, struct ordex_writer *w)
+{
+	memset(sh, 0, sizeof(*sh));
+	pthread_mutex_init(&sh->mu, NULL);
+	pthread_cond_init(&sh->cv, NULL);
+	sh->w = w;
+}
+
+static void shared_destroy(struct shared *sh)
+{
+	pthread_mutex_destroy(&sh->mu);
+	pthread_cond_destroy(&sh->cv);
+}
+
+/* One small batch: a single inventory level with a unique id. */
+static void make_sub(struct sub *s, struct shared *sh, struct ordex_arena *a,
+                     const struct ordex_scope *sc, int k)
+{
+	const char *body = ordex_arena_printf(
+	    a,
+	    "{\"id\":\"evt_%d\",\"source\":\"wms\",\"type\":\"inventory.level\","
+	    "\"occurred_at\":\"2025-03-01T09:00:00Z\",\"data\":{\"sku\":\"SKU-%d\","
+	    "\"location\":\"WH1\",\"available\":%d}}\n",
+	    k, k % 7, k);
+	size_t n = 0;
+	struct ordex_item *items = split(a, body, &n);
+	assert_int_equal(n, 1);
+	memset(s, 0, sizeof(*s));
+	s->b.scope = *sc;
+	s->b.items = items;
+	s->b.n = n;
+	s->b.done = sub_done;
+	s->b.ctx = s;
+	s->sh = sh;
+}
+
+struct submitter {
+	struct shared *sh;
+	struct sub *subs;
+	int first;
+	const struct ordex_scope *sc;
+	struct ordex_arena *a;
+};
+
+static void *submit_main(void *arg)
+{
+	struct submitter *t = arg;
+	/* split everything first so the submissions come in a burst */
+	for (int i = 0; i < PER_THREAD; i++)
+		make_sub(&t->subs[i], t->sh, t->a, t->sc, t->first + i);
+	for (int i = 0; i < PER_THREAD; i++) {
+		t->subs[i].rc = ordex_writer_submit(t->sh->w, &t->subs[i].b);
+		pthread_mutex_lock(&t->sh->mu);
+		t->sh->submitted++;
+		pthread_cond_broadcast(&t->sh->cv);
+		pthread_mutex_unlock(&t->sh->mu);
+	}
+	return NULL;
+}
+
+/* Runs on the writer thread: holds it until every submitter has queued. */
+static void gate_wait_for_submitters(struct ordex_batch *b)
+{
+	struct shared *sh = b->ctx;
+	pthread_mutex_lock(&sh->mu);
+	sh->gate_entered = true;
+	pthread_cond_broadcast(&sh->cv);
+	while (sh->submitted < BATCHES)
+		pthread_cond_wait(&sh->cv, &sh->mu);
+	pthread_mutex_unlock(&sh->mu);
+}
+
+static void test_concurrent_submitters_are_all_applied_in_fewer_commits(void **state)
+{
+	struct fixture *f = *state;
+	static struct sub subs[BATCHES];
+	struct shared sh;
+	shared_init(&sh, f->w);
+
+	struct ordex_batch gate = {.scope = f->sc, .done = gate_wait_for_submitters, .ctx = &sh};
+	assert_int_equal(ordex_writer_submit(f->w, &gate), ORDEX_OK);
+
+	pthread_t th[THREADS];
+	struct submitter t[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		t[i] = (struct submitter){&sh, &subs[i * PER_THREAD], i * PER_THREAD, &f->sc,
+		                          ordex_arena_new(16 * 1024)};
+		assert_int_equal(pthread_create(&th[i], NULL, submit_main, &t[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	if (!wait_for(&sh, &sh.done, BATCHES))
+		fail_msg("only %d of %d batches done", sh.done, BATCHES);
+
+	struct ordex_writer_stats ws;
+	ordex_writer_get_stats(f->w, &ws);
+	ordex_writer_stop(f->w);
+	f->w = NULL;
+
+	for (int i = 0; i < BATCHES; i++) {
+		assert_int_equal(subs[i].rc, ORDEX_OK);
+		if (subs[i].calls != 1)
+			fail_msg("batch %d: done called %d times", i, subs[i].calls);
+		assert_int_equal(subs[i].b.rc, ORDEX_OK);
+		assert_int_equal(subs[i].b.items[0].status, ORDEX_ITEM_ACCEPTED);
+	}
+	assert_int_equal(ws.events, BATCHES);
+	assert_int_equal(ws.accepted, BATCHES);
+	/* BATCHES + 1 batches (with the gate); commits may still lack the last group */
+	if (!(ws.commits >= 1 && ws.commits < BATCHES + 1))
+		fail_msg("%llu commits for %d batches", (unsigned long long)ws.commits,
+		         BATCHES + 1);
+	assert_true(ws.max_group >= 2);
+	assert_int_equal(event_count(f), BATCHES);
+	assert_audit_verifies(f);
+
+	for (int i = 0; i < THREADS; i++)
+		ordex_arena_free(t[i].a);
+	shared_destroy(&sh);
+}
+
+static void probe_done(struct ordex_batch *b)
+{
+	struct shared *sh = b->ctx;
+	pthread_mutex_lock(&sh->mu);
+	sh->probe_done++;
+	pthread_mutex_unlock(&sh->mu);
+}
+
+/*
+ * Runs on the writer thread: holds it until ordex_writer_stop() has begun,
+ * which a submission refused with ORDEX_E_SHUTDOWN shows. The probes that
+ * were still taken are empty batches that must get their done too.
+ */
+static struct ordex_batch probes[MAX_PROBES];
+
+static void gate_wait_for_stop(struct ordex_batch *b)
+{
+	struct shared *sh = b->ctx;
+	pthread_mutex_lock(&sh->mu);
+	sh->gate_entered = true;
+	pthread_cond_broadcast(&sh->cv);
+	pthread_mutex_unlock(&sh->mu);
+	for (;;) {
+		if (sh->probes == MAX_PROBES) {
+			sh->probe_overflow = true;
+			return;
+		}
+		struct ordex_batch *p = &probes[sh->probes];
+		*p = (struct ordex_batch){.scope = b->scope, .done = probe_done, .ctx = sh};
+		if (ordex_writer_submit(sh->w, p) == ORDEX_E_SHUTDOWN)
+			return;
+		sh->probes++;
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+}
+
+static void test_stop_drains_the_queue(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 100 };
+	static struct sub subs[N];
+	struct shared sh;
+	shared_init(&sh, f->w);
+	for (int i = 0; i < N; i++)
+		make_sub(&subs[i], &sh, f->a, &f->sc, i);
+
+	struct ordex_batch gate = {.scope = f->sc, .done = gate_wait_for_stop, .ctx = &sh};
+	assert_int_equal(ordex_writer_submit(f->w, &gate), ORDEX_OK);
+	pthread_mutex_lock(&sh.mu);
+	while (!sh.gate_entered)
+		pthread_cond_wait(&sh.cv, &sh.mu);
+	pthread_mutex_unlock(&sh.mu);
+	/* the writer is held: all of these are still queued when stop begins */
+	for (int i = 0; i < N; i++)
+		assert_int_equal(ordex_writer_submit(f->w, &subs[i].b), ORDEX_OK);
+	ordex_writer_stop(f->w);
+	f->w = NULL;
+
+	assert_false(sh.probe_overflow);
+	assert_int_equal(sh.probe_done, sh.probes);
+	assert_int_equal(sh.done, N);
+	for (int i = 0; i < N; i++) {
+		if (subs[i].calls != 1)
+			fail_msg("batch %d: done called %d times", i, subs[i].calls);
+		assert_int_equal(subs[i].b.items[0].status, ORDEX_ITEM_ACCEPTED);
+	}
+	assert_int_equal(event_count(f), N);
+	shared_destroy(&sh);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	    T(test_new_events_are_accepted_in_log_order),
+	    T(test_resent_event_is_a_duplicate_with_the_original_seq),
+	    T(test_repeat_within_one_batch_is_a_duplicate_of_the_first),
+	    T(test_same_id_with_other_bytes_is_a_conflict),
+	    T(test_item_rejected_by_validation_is_left_alone),
+	    T(test_item_rejected_by_state_leaves_nothing_and_the_rest_applies),
+	    T(test_concurrent_submitters_are_all_applied_in_fewer_commits),
+	    T(test_stop_drains_the_queue),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
