@@ -4,7 +4,7 @@
 # Prints one closing line: "N passed, N failed".
 set -u
 BUILD=${1:-build}
-export ORDEX_BIN="$PWD/$BUILD/ordex"
+case "$BUILD" in /*) export ORDEX_BIN="$BUILD/ordex" ;; *) export ORDEX_BIN="$PWD/$BUILD/ordex" ;; esac
 export ORDEX_SHARED_DATA="${ORDEX_SHARED_DATA:-$PWD/../shared/data}"
 export ORDEX_CASES="${ORDEX_CASES:-$PWD/../shared/cases}"
 pass=0

@@ -79,52 +79,94 @@ int ordex_csv_parse_record(char *p, size_t n, char **fields, size_t max, size_t 
 	return ORDEX_OK;
 }
 
-/* Is there an unclosed quote in the first n bytes of a record? */
+/*
+ * Is a quoted field still open at the end of the first n bytes of a
+ * record? As in the parser, a quote opens a field only at its start, or
+ * right after the quote that closed it (a doubled quote); a stray quote in
+ * a bare field is an error of this record alone and must not run it on
+ * into the lines that follow.
+ */
 static bool open_quote(const char *p, size_t n)
 {
-	bool in = false;
-	for (size_t i = 0; i < n; i++)
-		if (p[i] == '"')
-			in = !in;
+	bool in = false, may_open = true;
+	for (size_t i = 0; i < n; i++) {
+		if (in) {
+			if (p[i] == '"') {
+				in = false;
+				may_open = true;
+			}
+		} else if (p[i] == '"' && may_open) {
+			in = true;
+		} else {
+			may_open = p[i] == ',';
+		}
+	}
 	return in;
+}
+
+/*
+ * Like fgets, but returns the number of bytes read (0 at the end of the
+ * file), so that a NUL byte in the input is seen rather than taken for the
+ * end of the line. The file belongs to this reader alone.
+ */
+static size_t read_line(FILE *f, char *p, size_t n)
+{
+	size_t i = 0;
+	int ch;
+	while (i + 1 < n && (ch = getc_unlocked(f)) != EOF) {
+		p[i++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	p[i] = '\0';
+	return i;
 }
 
 int ordex_csv_next(struct ordex_csv *c)
 {
+	static const char bom[] = "\xEF\xBB\xBF";
 	size_t len = 0;
+	bool nul = false;
 	c->line = c->next_line;
 	for (;;) {
 		if (c->cap - len < 4096) {
 			c->cap = c->cap ? c->cap * 2 : 8192;
 			c->buf = ordex_xrealloc(c->buf, c->cap);
 		}
-		if (!fgets(c->buf + len, (int)(c->cap - len), c->f)) {
+		size_t got = read_line(c->f, c->buf + len, c->cap - len);
+		if (got == 0) {
 			if (len == 0)
 				return 0;
 			break;
 		}
-		size_t got = strlen(c->buf + len);
+		if (memchr(c->buf + len, '\0', got))
+			nul = true;
 		len += got;
 		if (len > ORDEX_CSV_MAX_RECORD) {
 			snprintf(c->err, sizeof(c->err), "record longer than %d bytes",
 			         ORDEX_CSV_MAX_RECORD);
 			/* skip to the end of this line */
-			while (len && c->buf[len - 1] != '\n' && fgets(c->buf, (int)c->cap, c->f))
-				len = strlen(c->buf);
+			while (len && c->buf[len - 1] != '\n')
+				len = read_line(c->f, c->buf, c->cap);
 			c->next_line++;
 			return ORDEX_E_INVAL;
 		}
 		if (c->buf[len - 1] != '\n')
 			continue; /* the line goes on */
 		c->next_line++;
-		if (!open_quote(c->buf, len))
+		size_t skip = c->line == 1 && len >= 3 && !memcmp(c->buf, bom, 3) ? 3 : 0;
+		if (!open_quote(c->buf + skip, len - skip))
 			break;
+	}
+	if (nul) {
+		snprintf(c->err, sizeof(c->err), "contains a NUL byte");
+		return ORDEX_E_INVAL;
 	}
 	while (len && (c->buf[len - 1] == '\n' || c->buf[len - 1] == '\r'))
 		len--;
 	c->buf[len] = '\0';
 	char *p = c->buf;
-	if (c->line == 1 && len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) {
+	if (c->line == 1 && len >= 3 && !memcmp(p, bom, 3)) {
 		p += 3;
 		len -= 3;
 	}

@@ -202,7 +202,7 @@ static void get_when(struct v *v, const struct ordex_json *obj, const char *pare
 
 static void get_currency(struct v *v, const struct ordex_json *obj, bool required, char out[4])
 {
-	const char *s = get_str(v, obj, "data", "currency", required, 8);
+	const char *s = get_str(v, obj, "data", "currency", required, 64);
 	if (!s)
 		return;
 	if (strlen(s) != 3 || ordex_currency_exponent(s) < 0) {
@@ -282,10 +282,13 @@ static void validate_lines(struct v *v, struct ordex_event *ev)
 		l->ref = get_str(v, it, p, "id", false, MAX_REF);
 		get_int(v, it, p, "qty", true, 1, 1000000, &l->qty);
 		get_money(v, it, p, "price", false, ev->currency, &l->price);
-		for (size_t j = 0; j < i; j++)
-			if (l->ref && ev->lines[j].ref && strcmp(l->ref, ev->lines[j].ref) == 0)
+		for (size_t j = 0; j < i; j++) {
+			if (l->ref && ev->lines[j].ref && strcmp(l->ref, ev->lines[j].ref) == 0) {
 				ordex_problem_add(v->p, v->a, path(v, p, "id"),
 				                  "repeats line id \"%s\"", l->ref);
+				break;
+			}
+		}
 	}
 }
 
@@ -329,7 +332,7 @@ static void validate_order(struct v *v, struct ordex_event *ev)
 	int64_t ver;
 	if (get_int(v, v->data, "data", "version", false, 0, INT64_MAX, &ver))
 		ev->version = ver;
-	const char *tz = get_str(v, v->data, "data", "time_zone", false, 8);
+	const char *tz = get_str(v, v->data, "data", "time_zone", false, 64);
 	if (tz) {
 		if (ordex_offset_parse(tz, strlen(tz), &ev->tz_offset_min) != ORDEX_OK)
 			ordex_problem_add(v->p, v->a, "data.time_zone",
@@ -376,6 +379,7 @@ static void validate_fraud(struct v *v, struct ordex_event *ev)
 {
 	static const char *const recs[] = {NULL, "accept", "review", "investigate", "cancel"};
 	static const char *const sevs[] = {"low", "medium", "high", "critical"};
+	int before = v->p->n + v->p->dropped;
 	int64_t score;
 	if (get_int(v, v->data, "data", "score", false, 0, 100, &score))
 		ev->risk_score = (int)score;
@@ -395,7 +399,8 @@ static void validate_fraud(struct v *v, struct ordex_event *ev)
 		ev->severity = NULL;
 	}
 	ev->signal_kind = get_str(v, v->data, "data", "kind", false, 64);
-	if (ev->risk_score < 0 && !rec && !ev->severity && v->p->n == 0)
+	/* not when a signal field was given but wrong; problems elsewhere do not count */
+	if (ev->risk_score < 0 && !rec && !ev->severity && v->p->n + v->p->dropped == before)
 		ordex_problem_add(v->p, v->a, "data",
 		                  "needs at least one of score, recommendation, severity");
 }
@@ -475,8 +480,11 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 		return ORDEX_E_INVAL;
 
 	unsigned need = types[ev->type].need;
-	if ((need & NEED_ORDER) && !ev->order && !ordex_json_get(doc, "order"))
+	const struct ordex_json *order = ordex_json_get(doc, "order");
+	if ((need & NEED_ORDER) && !order)
 		ordex_problem_add(probs, a, "order", "is required for %s", ev->type_name);
+	else if ((need & NEED_ORDER) && order->type == ORDEX_JSON_NULL)
+		ordex_problem_add(probs, a, "order", "must not be null");
 
 	switch (ev->type) {
 	case ORDEX_EV_ORDER_CREATED:
