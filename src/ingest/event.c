@@ -58,6 +58,7 @@ static const struct {
     [ORDEX_EV_CUSTOMER_UPDATED] = {"customer.updated", 0},
     [ORDEX_EV_TICKET_CREATED] = {"ticket.created", 0},
     [ORDEX_EV_TICKET_UPDATED] = {"ticket.updated", 0},
+    [ORDEX_EV_DATA_ISSUE] = {"data.issue", NEED_ORDER},
 };
 
 static const char *ship_names[] = {
@@ -251,6 +252,67 @@ static int match(const char *s, const char *const *names, int count)
 		if (names[i] && strcmp(s, names[i]) == 0)
 			return i;
 	return -1;
+}
+
+/* {"source": "...", "id": "..."} at path p. */
+static bool get_alias(struct v *v, const struct ordex_json *n, const char *p,
+                      struct ordex_alias *out)
+{
+	if (n->type != ORDEX_JSON_OBJECT) {
+		ordex_problem_add(v->p, v->a, p, "must be an object with source and id");
+		return false;
+	}
+	out->source = get_str(v, n, p, "source", true, 64);
+	out->id = get_str(v, n, p, "id", true, MAX_REF);
+	return out->source && out->id;
+}
+
+/*
+ * Identity hints any event may carry: data.aliases (order events: the
+ * order's ids in other systems), data.order_alias and data.order_candidates
+ * (events that do not know the merchant's order reference).
+ */
+static void validate_identity(struct v *v, struct ordex_event *ev)
+{
+	const struct ordex_json *al = ordex_json_get(v->data, "aliases");
+	if (al && al->type != ORDEX_JSON_NULL) {
+		if (al->type != ORDEX_JSON_ARRAY || al->count > 16) {
+			ordex_problem_add(v->p, v->a, "data.aliases",
+			                  "must be an array of at most 16 {source, id} objects");
+		} else {
+			ev->aliases =
+			    ordex_arena_zalloc(v->a, sizeof(*ev->aliases) * (al->count + 1));
+			size_t i = 0;
+			for (const struct ordex_json *it = al->child; it; it = it->next, i++)
+				if (get_alias(v, it,
+				              ordex_arena_printf(v->a, "data.aliases[%zu]", i),
+				              &ev->aliases[ev->n_aliases]))
+					ev->n_aliases++;
+		}
+	}
+	const struct ordex_json *oa = ordex_json_get(v->data, "order_alias");
+	if (oa && oa->type != ORDEX_JSON_NULL)
+		get_alias(v, oa, "data.order_alias", &ev->order_alias);
+	const struct ordex_json *oc = ordex_json_get(v->data, "order_candidates");
+	if (oc && oc->type != ORDEX_JSON_NULL) {
+		if (oc->type != ORDEX_JSON_ARRAY || oc->count > 16) {
+			ordex_problem_add(v->p, v->a, "data.order_candidates",
+			                  "must be an array of at most 16 strings");
+			return;
+		}
+		ev->order_candidates = ordex_arena_zalloc(v->a, sizeof(char *) * (oc->count + 1));
+		size_t i = 0;
+		for (const struct ordex_json *it = oc->child; it; it = it->next, i++) {
+			if (it->type != ORDEX_JSON_STRING || it->len == 0 || it->len > MAX_REF) {
+				ordex_problem_add(
+				    v->p, v->a,
+				    ordex_arena_printf(v->a, "data.order_candidates[%zu]", i),
+				    "must be a non-empty string of at most %d bytes", MAX_REF);
+				continue;
+			}
+			ev->order_candidates[ev->n_candidates++] = it->str;
+		}
+	}
 }
 
 static void validate_lines(struct v *v, struct ordex_event *ev)
@@ -479,6 +541,7 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 	if (ev->type == ORDEX_EV_UNKNOWN)
 		return ORDEX_E_INVAL;
 
+	validate_identity(&v, ev);
 	unsigned need = types[ev->type].need;
 	const struct ordex_json *order = ordex_json_get(doc, "order");
 	if ((need & NEED_ORDER) && !order)
@@ -523,6 +586,11 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 		ev->subject = get_str(&v, v.data, "data", "subject", false, MAX_TEXT);
 		ev->status = get_str(&v, v.data, "data", "status", false, 64);
 		ev->email = get_str(&v, v.data, "data", "requester_email", false, MAX_REF);
+		ev->priority = get_str(&v, v.data, "data", "priority", false, 32);
+		break;
+	case ORDEX_EV_DATA_ISSUE:
+		ev->issue_key = get_str(&v, v.data, "data", "key", true, MAX_REF);
+		ev->reason = get_str(&v, v.data, "data", "reason", true, MAX_TEXT);
 		break;
 	default: break;
 	}

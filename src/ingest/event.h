@@ -39,6 +39,7 @@ enum ordex_event_type {
 	ORDEX_EV_CUSTOMER_UPDATED,
 	ORDEX_EV_TICKET_CREATED,
 	ORDEX_EV_TICKET_UPDATED,
+	ORDEX_EV_DATA_ISSUE,
 	ORDEX_EV_COUNT
 };
 
@@ -74,6 +75,11 @@ struct ordex_when {
 struct ordex_money_field {
 	int64_t minor;
 	bool set;
+};
+
+struct ordex_alias {
+	const char *source; /* NULL: not set */
+	const char *id;
 };
 
 struct ordex_line {
@@ -135,6 +141,18 @@ struct ordex_event {
 	struct ordex_when delivered_at;
 	const char *ticket;
 	const char *subject;
+	const char *priority;
+
+	/* identity: other systems' ids of this order (order events) */
+	struct ordex_alias *aliases;
+	size_t n_aliases;
+	/* how an event without "order" names its order: another system's id,
+	 * or references found in text (tickets), tried in order */
+	struct ordex_alias order_alias;
+	const char **order_candidates;
+	size_t n_candidates;
+	/* data.issue: what a provider payload lacked */
+	const char *issue_key;
 };
 
 /* One problem with an input: the field at fault and why. */
