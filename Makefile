@@ -15,7 +15,7 @@ CFLAGS_W  := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-proto
              -Wno-unused-parameter
 CPPFLAGS  += -D_GNU_SOURCE -Isrc
 CFLAGS    += $(OPT) -g $(CFLAGS_W) -pthread
-LDLIBS    += -pthread -lm
+LDLIBS    += -pthread -lm -lunistring
 
 ifneq ($(SANITIZE),)
   CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all

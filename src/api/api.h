@@ -17,5 +17,9 @@ void ordex_api_events_post(struct ordex_req *rq);
 void ordex_api_exceptions_list(struct ordex_req *rq);
 void ordex_api_order_get(struct ordex_req *rq);
 void ordex_api_inventory_get(struct ordex_req *rq);
+void ordex_api_webhook_post(struct ordex_req *rq);
+void ordex_api_webhooks_stats(struct ordex_req *rq);
+void ordex_api_connectors_post(struct ordex_req *rq);
+void ordex_api_connectors_list(struct ordex_req *rq);
 
 #endif

@@ -14,24 +14,9 @@
 #include "core/arena.h"
 #include "core/common.h"
 #include "core/json.h"
+#include "detect/detect.h"
 #include "ingest/event.h"
 #include "store/store.h"
-
-static const char *const kinds[] = {
-    "payment_failed",     "payment_pending",    "payment_action_required", "fraud_review",
-    "chargeback",         "inventory_shortage", "substitution_needed",     "address_invalid",
-    "fulfillment_late",   "shipment_late",      "shipment_stalled",        "delivery_exception",
-    "returned_to_sender", "state_conflict",     "refund_mismatch",         "customer_escalation",
-    "data_quality",
-};
-
-static bool known_kind(const char *k)
-{
-	for (size_t i = 0; i < ORDEX_ARRAY_LEN(kinds); i++)
-		if (!strcmp(kinds[i], k))
-			return true;
-	return false;
-}
 
 void ordex_api_exceptions_list(struct ordex_req *rq)
 {
@@ -41,7 +26,7 @@ void ordex_api_exceptions_list(struct ordex_req *rq)
 	struct ordex_exception_filter f = {.status = "open", .limit = 50};
 
 	const char *kind = ordex_req_query(rq, "kind");
-	if (kind && !known_kind(kind))
+	if (kind && !ordex_exception_kind_known(kind))
 		ordex_problem_add(&probs, a, "kind", "unknown exception kind \"%s\"", kind);
 	else
 		f.kind = kind;

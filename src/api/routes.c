@@ -6,12 +6,17 @@
 #include "api/api.h"
 
 const struct ordex_route ordex_api_routes[] = {
-    {"GET", "/healthz", true, ordex_api_health},
-    {"GET", "/readyz", true, ordex_api_health},
-    {"POST", "/v1/events", false, ordex_api_events_post},
-    {"GET", "/v1/exceptions", false, ordex_api_exceptions_list},
-    {"GET", "/v1/orders/", false, ordex_api_order_get},
-    {"GET", "/v1/inventory/", false, ordex_api_inventory_get},
+    {"GET", "/healthz", ORDEX_ACCESS_PUBLIC, ordex_api_health},
+    {"GET", "/readyz", ORDEX_ACCESS_PUBLIC, ordex_api_health},
+    {"POST", "/v1/events", ORDEX_ACCESS_INGEST, ordex_api_events_post},
+    {"GET", "/v1/exceptions", ORDEX_ACCESS_READ, ordex_api_exceptions_list},
+    {"GET", "/v1/orders/", ORDEX_ACCESS_READ, ordex_api_order_get},
+    {"GET", "/v1/inventory/", ORDEX_ACCESS_READ, ordex_api_inventory_get},
+    /* signed by the provider, not keyed: the handler checks the signature */
+    {"POST", "/v1/webhooks/", ORDEX_ACCESS_PUBLIC, ordex_api_webhook_post},
+    {"GET", "/v1/webhooks", ORDEX_ACCESS_READ, ordex_api_webhooks_stats},
+    {"POST", "/v1/connectors", ORDEX_ACCESS_ADMIN, ordex_api_connectors_post},
+    {"GET", "/v1/connectors", ORDEX_ACCESS_READ, ordex_api_connectors_list},
 };
 
 const size_t ordex_api_routes_count = sizeof(ordex_api_routes) / sizeof(ordex_api_routes[0]);

@@ -21,6 +21,7 @@
 
 #include "core/arena.h"
 #include "core/common.h"
+#include "core/json.h"
 #include "store/store.h"
 
 #define MAX_HEADS 16
@@ -126,9 +127,47 @@ int ordex_audit_append(struct ordex_audit *au, struct ordex_store *st, const str
 
 struct verify {
 	struct ordex_audit_report *rep;
+	struct ordex_store *st;
+	struct ordex_arena *a;
 	int64_t expect_seq;
 	unsigned char prev[32];
 };
+
+/*
+ * An accepted input's entry records the SHA-256 of the bytes received; the
+ * stored event must still hash to it, so the evidence cannot be edited
+ * without the chain noticing.
+ */
+static const char *check_evidence(struct verify *v, const struct ordex_audit_row *r)
+{
+	if (strcmp(r->kind, "input.accepted") != 0)
+		return NULL;
+	ordex_arena_reset(v->a);
+	struct ordex_json *doc;
+	struct ordex_json_error err;
+	if (ordex_json_parse(v->a, r->body, strlen(r->body), NULL, &doc, &err) != ORDEX_OK)
+		return "entry body is not valid JSON";
+	int64_t seq;
+	const char *want = ordex_json_string(ordex_json_get(doc, "sha256"));
+	if (ordex_json_int(ordex_json_get(doc, "seq"), &seq) != ORDEX_OK || !want)
+		return "entry does not name its event and hash";
+	struct ordex_scope sc = {.tenant = r->tenant, .env = r->env};
+	const char *raw;
+	size_t len;
+	int rc = v->st->ops->event_get(v->st, &sc, seq, v->a, &raw, &len);
+	if (rc == ORDEX_E_NOTFOUND)
+		return "the event it records is missing";
+	if (rc)
+		return "the event it records could not be read";
+	unsigned char h[32];
+	char hex[65];
+	crypto_hash_sha256(h, (const unsigned char *)raw, len);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if (strcmp(hex, want) != 0)
+		return "the stored event's bytes do not match the SHA-256 recorded when it was "
+		       "accepted";
+	return NULL;
+}
 
 static int verify_row(void *ctx, const struct ordex_audit_row *r)
 {
@@ -144,6 +183,8 @@ static int verify_row(void *ctx, const struct ordex_audit_row *r)
 		ordex_audit_hash(r, h);
 		if (memcmp(h, r->hash, 32) != 0)
 			why = "hash does not match the entry's contents";
+		else
+			why = check_evidence(v, r);
 	}
 	if (why) {
 		v->rep->bad_tenant = r->tenant;
@@ -165,9 +206,11 @@ int ordex_audit_verify(struct ordex_store *st, struct ordex_audit_report *rep)
 	size_t n;
 	int rc = st->ops->audit_tenants(st, &tenants, &n, a);
 	for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
-		struct verify v = {.rep = rep, .expect_seq = 1};
+		struct verify v = {
+		    .rep = rep, .st = st, .a = ordex_arena_new(4096), .expect_seq = 1};
 		rep->tenants++;
 		rc = st->ops->audit_scan(st, tenants[i], verify_row, &v);
+		ordex_arena_free(v.a);
 		if (rc == ORDEX_E_CORRUPT && !rep->bad_seq) {
 			rep->bad_tenant = tenants[i];
 			snprintf(rep->reason, sizeof(rep->reason), "an entry has missing fields");

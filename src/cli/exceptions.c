@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/json.h"
+#include "detect/detect.h"
 #include "store/store.h"
 
 int ordex_cmd_exceptions(int argc, char **argv)
@@ -38,10 +39,32 @@ int ordex_cmd_exceptions(int argc, char **argv)
 		case 'd': data = optarg; break;
 		case 't': tenant = optarg; break;
 		case 'e': env = optarg; break;
-		case 'k': f.kind = optarg; break;
-		case 's': f.status = strcmp(optarg, "all") ? optarg : NULL; break;
+		case 'k':
+			if (!ordex_exception_kind_known(optarg)) {
+				fprintf(stderr, "ordex: unknown --kind \"%s\"; kinds are %s\n",
+				        optarg, ordex_exception_kinds());
+				return 2;
+			}
+			f.kind = optarg;
+			break;
+		case 's':
+			if (strcmp(optarg, "open") && strcmp(optarg, "resolved") &&
+			    strcmp(optarg, "all")) {
+				fprintf(stderr, "ordex: --status must be open, resolved or all\n");
+				return 2;
+			}
+			f.status = strcmp(optarg, "all") ? optarg : NULL;
+			break;
 		case 'o': f.order_ref = optarg; break;
-		case 'l': limit = atol(optarg); break;
+		case 'l': {
+			char *end;
+			limit = strtol(optarg, &end, 10);
+			if (*end || limit < 1) {
+				fprintf(stderr, "ordex: --limit must be a positive integer\n");
+				return 2;
+			}
+			break;
+		}
 		case 'j': json = true; break;
 		default:
 			fprintf(stderr, "usage: ordex exceptions [--data DIR] [--tenant NAME] "
@@ -88,8 +111,9 @@ int ordex_cmd_exceptions(int argc, char **argv)
 			if (json)
 				ordex_render_exception(&w, &rows[i]);
 			else
-				ordex_buf_printf(&out, "%-4d %-24s %-34s %s\n", rows[i].priority,
-				                 rows[i].kind, rows[i].order_ref, rows[i].why);
+				ordex_buf_printf(&out, "%-4d %-8s %-24s %-34s %s\n",
+				                 rows[i].priority, rows[i].status, rows[i].kind,
+				                 rows[i].order_ref, rows[i].why);
 		}
 		shown += (long)n;
 		if (n < (size_t)f.limit)

@@ -12,8 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "cli/cli.h"
 #include "core/common.h"
+#include "core/vault.h"
 #include "store/store.h"
 
 static int mkdirs(const char *dir)
@@ -71,6 +74,10 @@ int ordex_cmd_init(int argc, char **argv)
 	}
 	char db[1024];
 	ordex_cli_db_path(data, db, sizeof(db));
+	struct ordex_vault vault;
+	if (ordex_vault_load(data, true, &vault) != ORDEX_OK)
+		return 1;
+	sodium_memzero(&vault, sizeof(vault));
 	struct ordex_store *st;
 	struct ordex_store_options o = {.sync = ORDEX_SYNC_FULL};
 	if (ordex_store_open_sqlite(db, &o, &st) != ORDEX_OK)

@@ -103,6 +103,7 @@ int ordex_cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	cfg.db_path = db;
+	cfg.data_dir = data;
 	cfg.routes = ordex_api_routes;
 	cfg.n_routes = ordex_api_routes_count;
 

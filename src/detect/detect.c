@@ -41,8 +41,14 @@ void ordex__condition(struct ordex_conditions *cs, const char *kind, const char 
 	for (int i = 0; i < cs->n; i++)
 		if (!strcmp(cs->c[i].kind, kind) && !strcmp(cs->c[i].subject, subject))
 			return;
-	if (cs->n == ORDEX_MAX_CONDITIONS)
-		return;
+	if (cs->n == cs->cap) {
+		int cap = cs->cap ? cs->cap * 2 : 16;
+		struct ordex_condition *g = ordex_arena_alloc(cs->a, sizeof(*g) * (size_t)cap);
+		if (cs->n)
+			memcpy(g, cs->c, sizeof(*g) * (size_t)cs->n);
+		cs->c = g;
+		cs->cap = cap;
+	}
 	struct ordex_condition *c = &cs->c[cs->n++];
 	c->kind = kind;
 	c->subject = subject;
@@ -175,7 +181,7 @@ int ordex_detect_order(struct ordex_apply *ap, const char *order_ref, const stru
 		return ORDEX_OK;
 	if (rc)
 		return rc;
-	struct ordex_conditions cs = {.n = 0};
+	struct ordex_conditions cs = {.a = ap->a};
 	ordex__detect_payment(ap, &os, &cs);
 	ordex__detect_stock(ap, &os, &cs);
 	ordex__detect_shipping(ap, &os, &cs);

@@ -13,6 +13,7 @@
 #include "domain/model.h"
 
 struct ordex_apply;
+struct ordex_arena;
 
 enum ordex_severity {
 	ORDEX_SEV_LOW = 1,
@@ -41,11 +42,11 @@ struct ordex_condition {
 	int64_t evidence_seq; /* the event that established the condition */
 };
 
-#define ORDEX_MAX_CONDITIONS 32
-
+/* The conditions that hold on one order: an arena array, as long as needed. */
 struct ordex_conditions {
-	struct ordex_condition c[ORDEX_MAX_CONDITIONS];
-	int n;
+	struct ordex_arena *a;
+	struct ordex_condition *c;
+	int n, cap;
 };
 
 void ordex__condition(struct ordex_conditions *cs, const char *kind, const char *subject,

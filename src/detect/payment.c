@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/money.h"
 #include "detect/detect_int.h"
 #include "domain/project.h"
 
@@ -19,12 +20,37 @@ void ordex__detect_payment(struct ordex_apply *ap, const struct ordex_order_stat
                            struct ordex_conditions *cs)
 {
 	const struct ordex_payment_row *failed = NULL, *ok = NULL;
+	if (os->order.cancelled_at)
+		return; /* nothing will be paid for or shipped: no payment or fraud hold */
 	for (size_t i = 0; i < os->n_payments; i++) {
 		const struct ordex_payment_row *p = &os->payments[i];
-		if (p->rank >= 2)
+		if (!strcmp(p->status, "authorized") || !strcmp(p->status, "captured"))
 			ok = p;
 		else if (!strcmp(p->status, "failed"))
 			failed = p;
+		char cap[ORDEX_MONEY_MAX_LEN], ref[ORDEX_MONEY_MAX_LEN];
+		if (p->captured > 0 && p->refunded > p->captured) {
+			ordex_money_format(p->captured, p->currency, cap);
+			ordex_money_format(p->refunded, p->currency, ref);
+			ordex__condition(
+			    cs, "refund_mismatch", p->ref, ORDEX_SEV_HIGH,
+			    ordex_arena_printf(ap->a,
+			                       "Payment %s has %s %s refunded but only "
+			                       "%s %s captured; check for a duplicate "
+			                       "or mistaken refund.",
+			                       p->ref, ref, p->currency, cap, p->currency),
+			    p->updated_seq);
+		}
+		if (p->disputed)
+			ordex__condition(
+			    cs, "chargeback", p->ref, ORDEX_SEV_HIGH,
+			    ordex_arena_printf(ap->a,
+			                       "The customer disputed payment %s%s%s%s; "
+			                       "answer the dispute with evidence before "
+			                       "its deadline.",
+			                       p->ref, p->reason ? " (" : "",
+			                       p->reason ? p->reason : "", p->reason ? ")" : ""),
+			    p->updated_seq);
 	}
 	if (failed && !ok)
 		ordex__condition(

@@ -24,15 +24,22 @@ static const char *parcel(struct ordex_apply *ap, const struct ordex_shipment_ro
 	return ordex_arena_printf(ap->a, "Shipment %s", s->ref);
 }
 
-/* "2 days" or "5 hours" between two instants, rounded up. */
+/* How late, in the largest units that say it exactly enough, never rounded up:
+ * "45 minutes", "38 hours", "15 days 14 hours". */
 static const char *lateness(struct ordex_apply *ap, int64_t late_us)
 {
-	int64_t hours = (late_us + 3599999999LL) / 3600000000LL;
+	int64_t minutes = late_us / 60000000LL;
+	if (minutes < 120)
+		return ordex_arena_printf(ap->a, "%lld minute%s", (long long)minutes,
+		                          minutes == 1 ? "" : "s");
+	int64_t hours = minutes / 60;
 	if (hours < 48)
-		return ordex_arena_printf(ap->a, "%lld hour%s", (long long)hours,
-		                          hours == 1 ? "" : "s");
-	int64_t days = (hours + 23) / 24;
-	return ordex_arena_printf(ap->a, "%lld days", (long long)days);
+		return ordex_arena_printf(ap->a, "%lld hours", (long long)hours);
+	int64_t days = hours / 24, rest = hours % 24;
+	if (!rest)
+		return ordex_arena_printf(ap->a, "%lld days", (long long)days);
+	return ordex_arena_printf(ap->a, "%lld days %lld hour%s", (long long)days, (long long)rest,
+	                          rest == 1 ? "" : "s");
 }
 
 void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_state *os,

@@ -48,10 +48,12 @@ struct ordex_order_row {
 	int address_state; /* 0 unknown, 1 valid, -1 invalid */
 	const char *address_why;
 	int64_t address_seq;
+	int64_t address_at; /* when the address fact occurred */
 	int fraud_state;
 	int fraud_score;
 	const char *fraud_why;
 	int64_t fraud_seq;
+	int64_t fraud_at; /* when the fraud state's signal occurred */
 	int64_t first_seq;
 	int64_t updated_seq;
 };
@@ -81,6 +83,7 @@ struct ordex_payment_row {
 	int64_t amount;
 	int64_t captured;
 	int64_t refunded;
+	bool disputed;
 	const char *reason;
 	int64_t updated_seq;
 };

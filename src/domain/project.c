@@ -17,6 +17,7 @@
  * order the event touched.
  */
 #include "domain/project.h"
+#include "domain/project_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -50,6 +51,20 @@ char *ordex_email_normalize(struct ordex_arena *a, const char *email)
 	return out;
 }
 
+/* Appends to an arena array that doubles as it fills. */
+static void push(struct ordex_arena *a, const char ***arr, int *n, int *cap, const char *v)
+{
+	if (*n == *cap) {
+		int ncap = *cap ? *cap * 2 : 8;
+		const char **g = ordex_arena_alloc(a, sizeof(*g) * (size_t)ncap);
+		if (*n)
+			memcpy(g, *arr, sizeof(*g) * (size_t)*n);
+		*arr = g;
+		*cap = ncap;
+	}
+	(*arr)[(*n)++] = v;
+}
+
 static void touch(struct ordex_apply *ap, const char *order_ref)
 {
 	if (!order_ref)
@@ -57,8 +72,8 @@ static void touch(struct ordex_apply *ap, const char *order_ref)
 	for (int i = 0; i < ap->n_touched; i++)
 		if (strcmp(ap->touched[i], order_ref) == 0)
 			return;
-	if (ap->n_touched < ORDEX_MAX_TOUCHED)
-		ap->touched[ap->n_touched++] = ordex_arena_strdup(ap->a, order_ref);
+	push(ap->a, &ap->touched, &ap->n_touched, &ap->cap_touched,
+	     ordex_arena_strdup(ap->a, order_ref));
 }
 
 static int reject(struct ordex_apply *ap, const char *field, const char *reason)
@@ -141,8 +156,8 @@ static int reallocate(struct ordex_apply *ap, const char *sku)
 		                                          want)))
 			return rc;
 		touch(ap, l->order_ref);
-		if (l->order_ref && ap->n_realloc < ORDEX_MAX_TOUCHED)
-			ap->realloc[ap->n_realloc++] = l->order_ref;
+		if (l->order_ref)
+			push(ap->a, &ap->realloc, &ap->n_realloc, &ap->cap_realloc, l->order_ref);
 	}
 	return ORDEX_OK;
 }
@@ -188,30 +203,69 @@ static bool snapshot_newer(const struct ordex_order_row *o, const struct ordex_e
 	return at >= o->version_at;
 }
 
+/* Has a parcel of the order left (in transit or further)? Its stock is gone. */
+static int order_shipped(struct ordex_apply *ap, const char *ref, bool *shipped)
+{
+	struct ordex_shipment_row *ships;
+	size_t n;
+	int rc = ap->st->ops->shipments_for_order(ap->st, ap->sc, ref, ap->a, &ships, &n);
+	*shipped = false;
+	for (size_t i = 0; rc == ORDEX_OK && i < n; i++)
+		*shipped |= ships[i].status >= ORDEX_SHIP_IN_TRANSIT;
+	return rc;
+}
+
+/*
+ * Writes the order's lines. New lines join the end of the allocation queue
+ * (their seq is the newest), so they take what the queue has left, found
+ * with one sum; lines that replace earlier ones make every SKU involved
+ * reallocate in full.
+ */
 static int order_lines_set(struct ordex_apply *ap, struct ordex_order_row *o,
                            const struct ordex_event *ev, int64_t seq)
 {
 	struct ordex_line_row *old;
 	size_t n_old;
+	bool shipped;
 	int rc = ap->st->ops->lines_get(ap->st, ap->sc, o->id, ap->a, &old, &n_old);
+	if (rc == ORDEX_OK)
+		rc = order_shipped(ap, o->ref, &shipped);
 	if (rc)
 		return rc;
 	struct ordex_line_row *rows = ordex_arena_zalloc(ap->a, sizeof(*rows) * (ev->n_lines + 1));
-	bool open = !o->cancelled_at && !(n_old && !old[0].open);
+	bool open = !o->cancelled_at && !shipped;
 	for (size_t i = 0; i < ev->n_lines; i++) {
-		rows[i].order_id = o->id;
-		rows[i].line_no = (int)i + 1;
-		rows[i].ref = ev->lines[i].ref;
-		rows[i].sku = ev->lines[i].sku;
-		rows[i].qty = ev->lines[i].qty;
-		rows[i].price = ev->lines[i].price.set ? ev->lines[i].price.minor : -1;
+		struct ordex_line_row *l = &rows[i];
+		l->order_id = o->id;
+		l->order_ref = o->ref;
+		l->line_no = (int)i + 1;
+		l->ref = ev->lines[i].ref;
+		l->sku = ev->lines[i].sku;
+		l->qty = ev->lines[i].qty;
+		l->price = ev->lines[i].price.set ? ev->lines[i].price.minor : -1;
 		/* a line keeps its place in the allocation queue */
-		rows[i].seq = i < n_old ? old[i].seq : seq;
-		rows[i].allocated = 0;
-		rows[i].open = open;
+		l->seq = i < n_old ? old[i].seq : seq;
+		l->open = open;
+		l->allocated = 0;
+		if (!open || n_old)
+			continue;
+		int64_t level = 0, held = 0;
+		bool known = false;
+		rc = ap->st->ops->inventory_level(ap->st, ap->sc, l->sku, &level, &known);
+		if (rc == ORDEX_OK && known)
+			rc = ap->st->ops->demand_allocated(ap->st, ap->sc, l->sku, &held);
+		if (rc)
+			return rc;
+		for (size_t j = 0; j < i; j++) /* earlier lines of this order, not yet stored */
+			if (!strcmp(rows[j].sku, l->sku))
+				held += rows[j].allocated;
+		int64_t left = level - held > 0 ? level - held : 0;
+		l->allocated = !known ? l->qty : l->qty < left ? l->qty : left;
 	}
 	if ((rc = ap->st->ops->lines_replace(ap->st, ap->sc, o->id, rows, ev->n_lines)))
 		return rc;
+	if (!n_old)
+		return ORDEX_OK;
 	for (size_t i = 0; rc == ORDEX_OK && i < n_old; i++)
 		rc = reallocate(ap, old[i].sku);
 	for (size_t i = 0; rc == ORDEX_OK && i < ev->n_lines; i++)
@@ -223,12 +277,21 @@ static int link_customer(struct ordex_apply *ap, struct ordex_order_row *o)
 {
 	if (o->customer || !o->email)
 		return ORDEX_OK;
-	struct ordex_customer_row c;
-	int rc = ap->st->ops->customer_by_email(ap->st, ap->sc,
-	                                        ordex_email_normalize(ap->a, o->email), ap->a, &c);
-	if (rc == ORDEX_OK)
-		o->customer = c.ref;
-	return rc == ORDEX_E_NOTFOUND ? ORDEX_OK : rc;
+	return ordex__customer_for_email(ap, o->email, &o->customer);
+}
+
+/*
+ * A date-only time was turned into the end of that day in the offset the
+ * event was written in; the same calendar day's end in another offset.
+ */
+static int64_t end_of_day_in(const struct ordex_when *w, int offset_min)
+{
+	char t[ORDEX_TIME_MAX_LEN];
+	int y, m, d;
+	ordex_time_format(w->us, w->offset_min, t);
+	if (ordex_date_parse(t, 10, &y, &m, &d) != ORDEX_OK)
+		return w->us;
+	return ordex_date_end_of_day(y, m, d, offset_min);
 }
 
 static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
@@ -243,13 +306,13 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 	bool set_lines = false;
 	struct body bd;
 
-	if (ev->total.set && o.currency[0] && strcmp(o.currency, ev->currency) != 0 && was_known)
+	if (ev->currency[0] && o.currency[0] && strcmp(o.currency, ev->currency) != 0 && was_known)
 		return reject(ap, "data.currency",
 		              ordex_arena_printf(ap->a,
 		                                 "differs from the order's currency \"%s\"; "
 		                                 "convert explicitly before sending",
 		                                 o.currency));
-	if (ev->type == ORDEX_EV_ORDER_CREATED && (!o.placed_at || !was_known))
+	if (ev->type == ORDEX_EV_ORDER_CREATED) /* the creation says when it was placed */
 		o.placed_at = ev->occurred.us;
 	if (!o.placed_at)
 		o.placed_at = ev->occurred.us;
@@ -261,7 +324,7 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 		if (ev->version >= 0)
 			o.version = ev->version;
 		o.version_at = at;
-		if (ev->status) {
+		if (ev->status && !o.cancelled_at) { /* cancelled stays cancelled */
 			o.status = ev->status;
 			o.status_seq = seq;
 		}
@@ -280,11 +343,17 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 			o.promised_at = ev->promised.us;
 			o.promised_offset = ev->promised.offset_min;
 			o.promised_date_only = ev->promised.date_only;
+			if (ev->promised.date_only && !ev->tz_set) {
+				/* a date means the end of that day where the order is */
+				o.promised_at = end_of_day_in(&ev->promised, o.tz_offset);
+				o.promised_offset = o.tz_offset;
+			}
 		}
-		if (ev->address_state) {
+		if (ev->address_state && at >= o.address_at) {
 			o.address_state = ev->address_state;
 			o.address_why = ev->address_state < 0 ? ev->address_why : NULL;
 			o.address_seq = seq;
+			o.address_at = at;
 		}
 		set_lines = ev->lines_set;
 	} else {
@@ -401,8 +470,12 @@ static int ensure_order(struct ordex_apply *ap, const char *ref, int64_t seq,
 
 /* ---- fraud ------------------------------------------------------------- */
 
+/*
+ * A fraud state changes only with a signal not older than the one that set
+ * it: a late "accept" cannot release a hold a newer signal placed.
+ */
 static int set_fraud(struct ordex_apply *ap, const char *order_ref, int64_t seq, int state,
-                     int score, const char *why)
+                     int score, const char *why, int64_t at)
 {
 	struct ordex_order_row o;
 	int rc = ensure_order(ap, order_ref, seq, &o);
@@ -410,13 +483,11 @@ static int set_fraud(struct ordex_apply *ap, const char *order_ref, int64_t seq,
 		return rc;
 	if (score > o.fraud_score)
 		o.fraud_score = score;
-	if (state && state != o.fraud_state) {
+	if (state && at >= o.fraud_at) {
 		o.fraud_state = state;
-		o.fraud_seq = seq;
+		o.fraud_seq = seq; /* a new state, or the same one seen again */
 		o.fraud_why = why;
-	} else if (state == ORDEX_FRAUD_STATE_REVIEW) {
-		o.fraud_seq = seq; /* seen again: new evidence */
-		o.fraud_why = why;
+		o.fraud_at = at;
 	}
 	o.updated_seq = seq;
 	if ((rc = ap->st->ops->order_put(ap->st, ap->sc, &o)))
@@ -454,7 +525,7 @@ static int apply_fraud(struct ordex_apply *ap, const struct ordex_event *ev, int
 		ordex_buf_printf(&b, ", recommending %s", recs[ev->fraud_rec]);
 	char *why = ordex_arena_strdup(ap->a, b.data ? b.data : "");
 	ordex_buf_free(&b);
-	int rc = set_fraud(ap, ev->order, seq, state, ev->risk_score, why);
+	int rc = set_fraud(ap, ev->order, seq, state, ev->risk_score, why, ev->occurred.us);
 	if (rc)
 		return rc;
 	struct body bd;
@@ -515,13 +586,19 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 		                                 "differs from payment \"%s\" in \"%s\"; amounts "
 		                                 "are never mixed across currencies",
 		                                 p.ref, p.currency));
+	bool newly_linked = !p.order_ref && ev->order && p.id;
 	if (!p.order_ref && ev->order)
 		p.order_ref = ev->order;
-	if (!p.currency[0] && ev->currency[0])
+	int rank = payment_rank(ev->type);
+	/* the charge's own events say its currency; a refund seen first does not */
+	if (!p.currency[0] && ev->currency[0] && rank)
 		memcpy(p.currency, ev->currency, 4);
 
 	const char *note = "applied";
-	int rank = payment_rank(ev->type);
+	/* a failure after an authorization (an expired or declined capture)
+	 * supersedes it, at the authorization's rank so that order holds */
+	if (ev->type == ORDEX_EV_PAYMENT_FAILED && p.rank == 2 && ev->occurred.us >= p.status_at)
+		rank = 2;
 	if (rank) {
 		if (rank > p.rank || (rank == p.rank && ev->occurred.us >= p.status_at)) {
 			p.status = payment_status(ev->type);
@@ -548,10 +625,12 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 		                                     ev->amount.minor, ev->currency,
 		                                     ev->occurred.us, seq, &added)))
 			return rc;
-		p.refunded += added;
+		if (__builtin_add_overflow(p.refunded, added, &p.refunded))
+			return reject(ap, "data.amount", "makes the refunded total too large");
 		if (!added)
 			note = "refund already recorded";
 	} else if (ev->type == ORDEX_EV_PAYMENT_DISPUTED) {
+		p.disputed = true;
 		p.reason = ev->reason ? ev->reason : "disputed";
 	}
 	p.updated_seq = seq;
@@ -563,6 +642,10 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 			return rc;
 		if (!ev->order &&
 		    (rc = ap->st->ops->event_set_order(ap->st, ap->sc, seq, p.order_ref)))
+			return rc;
+		/* earlier events of this payment that named no order belong to it now */
+		if (newly_linked &&
+		    (rc = ap->st->ops->events_link_subject(ap->st, ap->sc, p.ref, p.order_ref)))
 			return rc;
 		touch(ap, p.order_ref);
 	}
@@ -580,7 +663,7 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 			                             ev->risk_score, ap->settings->fraud_threshold)
 			        : "");
 			if ((rc = set_fraud(ap, p.order_ref, seq, ORDEX_FRAUD_STATE_REVIEW,
-			                    ev->risk_score, why)))
+			                    ev->risk_score, why, ev->occurred.us)))
 				return rc;
 		}
 	}
@@ -629,6 +712,7 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 		return reject(ap, "order",
 		              ordex_arena_printf(ap->a, "shipment \"%s\" belongs to order \"%s\"",
 		                                 s.ref, s.order_ref));
+	bool newly_linked = !s.order_ref && ev->order && s.id;
 	if (!s.order_ref && ev->order)
 		s.order_ref = ev->order;
 	if (ev->carrier)
@@ -654,6 +738,11 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 	if (ev->eta.set && (newer || !s.eta)) {
 		s.eta = ev->eta.us;
 		s.eta_seq = seq;
+		struct ordex_order_row eo;
+		if (ev->eta.date_only && s.order_ref &&
+		    ap->st->ops->order_get(ap->st, ap->sc, s.order_ref, ap->a, &eo) == ORDEX_OK &&
+		    eo.known)
+			s.eta = end_of_day_in(&ev->eta, eo.tz_offset); /* the customer's day */
 	}
 	s.updated_seq = seq;
 	if ((rc = ap->st->ops->shipment_put(ap->st, ap->sc, &s)))
@@ -661,6 +750,10 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 	if (s.order_ref) {
 		struct ordex_order_row o;
 		if ((rc = ensure_order(ap, s.order_ref, seq, &o)))
+			return rc;
+		/* earlier scans of this parcel that named no order belong to it now */
+		if (newly_linked &&
+		    (rc = ap->st->ops->events_link_subject(ap->st, ap->sc, s.ref, s.order_ref)))
 			return rc;
 		/* a carrier scan naming only the parcel belongs to the order's timeline */
 		if (!ev->order &&
@@ -710,8 +803,15 @@ static int apply_address(struct ordex_apply *ap, const struct ordex_event *ev, i
 	int rc = ensure_order(ap, ev->order, seq, &o);
 	if (rc)
 		return rc;
-	if (ev->occurred.us < o.version_at && o.address_seq)
-		return ORDEX_OK;
+	if (o.address_seq && ev->occurred.us < o.address_at) {
+		/* an older verdict on the address: history only */
+		struct body bd;
+		body_begin(&bd, seq);
+		kv_str(&bd, "order", o.ref);
+		kv_str(&bd, "note", "older than the address verdict in force; kept in history");
+		return body_end(ap, &bd, "order.out_of_order", o.ref);
+	}
+	o.address_at = ev->occurred.us;
 	o.address_state = ev->type == ORDEX_EV_ADDRESS_VERIFIED ? 1 : -1;
 	o.address_why = ev->type == ORDEX_EV_ADDRESS_INVALID
 	                    ? (ev->reason ? ev->reason : "the address check rejected it")
@@ -753,15 +853,105 @@ static int apply_customer(struct ordex_apply *ap, const struct ordex_event *ev, 
 	return body_end(ap, &bd, "customer.changed", c.ref);
 }
 
+/* ---- tickets and data issues ------------------------------------------- */
+
+static int apply_ticket(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
+{
+	struct ordex_ticket_row t;
+	int rc = ap->st->ops->ticket_get(ap->st, ap->sc, ev->ticket, ap->a, &t);
+	if (rc == ORDEX_E_NOTFOUND) {
+		memset(&t, 0, sizeof(t));
+		t.ref = ev->ticket;
+	} else if (rc) {
+		return rc;
+	}
+	if (ev->order)
+		t.order_ref = ev->order;
+	if (ev->occurred.us >= t.status_at) {
+		if (ev->status)
+			t.status = ev->status;
+		if (ev->priority)
+			t.priority = ev->priority;
+		if (ev->subject)
+			t.subject = ev->subject;
+		t.status_at = ev->occurred.us;
+	}
+	if (ev->email) {
+		t.email = ev->email;
+		if ((rc = ordex__customer_for_email(ap, ev->email, &t.customer)))
+			return rc;
+	}
+	t.updated_seq = seq;
+	if ((rc = ap->st->ops->ticket_put(ap->st, ap->sc, &t)))
+		return rc;
+	if (t.order_ref) {
+		struct ordex_order_row o;
+		if ((rc = ensure_order(ap, t.order_ref, seq, &o)))
+			return rc;
+		touch(ap, t.order_ref);
+	}
+	struct body bd;
+	body_begin(&bd, seq);
+	kv_str(&bd, "ticket", t.ref);
+	if (t.order_ref)
+		kv_str(&bd, "order", t.order_ref);
+	if (t.customer)
+		kv_str(&bd, "customer", t.customer);
+	if (t.status)
+		kv_str(&bd, "status", t.status);
+	return body_end(ap, &bd, "ticket.changed", t.ref);
+}
+
+static int apply_issue(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
+{
+	struct ordex_order_row o;
+	int rc = ensure_order(ap, ev->order, seq, &o);
+	if (rc == ORDEX_OK)
+		rc = ap->st->ops->issue_put(ap->st, ap->sc, ev->order, ev->issue_key, ev->reason,
+		                            seq);
+	if (rc)
+		return rc;
+	touch(ap, ev->order);
+	struct body bd;
+	body_begin(&bd, seq);
+	kv_str(&bd, "order", ev->order);
+	kv_str(&bd, "issue", ev->issue_key);
+	kv_str(&bd, "reason", ev->reason);
+	return body_end(ap, &bd, "order.data_issue", ev->order);
+}
+
+/* Types that say nothing without their order. */
+static bool needs_order(enum ordex_event_type t)
+{
+	switch (t) {
+	case ORDEX_EV_ORDER_CREATED:
+	case ORDEX_EV_ORDER_UPDATED:
+	case ORDEX_EV_ORDER_CANCELLED:
+	case ORDEX_EV_FRAUD_SIGNAL:
+	case ORDEX_EV_ADDRESS_VERIFIED:
+	case ORDEX_EV_ADDRESS_INVALID:
+	case ORDEX_EV_DATA_ISSUE: return true;
+	default: return false;
+	}
+}
+
 /* ---- dispatch ---------------------------------------------------------- */
 
-int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
+int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *in, int64_t seq)
 {
-	int rc = ORDEX_OK;
-	ap->n_touched = 0;
-	ap->n_realloc = 0;
+	ap->n_touched = ap->cap_touched = 0;
+	ap->n_realloc = ap->cap_realloc = 0;
 	ap->seq = seq;
 	ap->field = ap->reason = NULL;
+	/* a copy: the order may be resolved from an alias or a text reference */
+	struct ordex_event copy = *in;
+	const struct ordex_event *ev = &copy;
+	bool parked; /* kept for its order: applied as far as it can be now */
+	int rc = ordex__resolve_order(ap, &copy, seq, &parked);
+	if (rc)
+		return rc;
+	if (!ev->order && needs_order(ev->type))
+		return ORDEX_OK; /* kept until its order is known */
 	switch (ev->type) {
 	case ORDEX_EV_ORDER_CREATED:
 	case ORDEX_EV_ORDER_UPDATED: rc = apply_order(ap, ev, seq); break;
@@ -781,8 +971,14 @@ int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *ev, int6
 	case ORDEX_EV_ADDRESS_INVALID: rc = apply_address(ap, ev, seq); break;
 	case ORDEX_EV_CUSTOMER_UPDATED: rc = apply_customer(ap, ev, seq); break;
 	case ORDEX_EV_TICKET_CREATED:
-	case ORDEX_EV_TICKET_UPDATED: touch(ap, ev->order); break;
+	case ORDEX_EV_TICKET_UPDATED: rc = apply_ticket(ap, ev, seq); break;
+	case ORDEX_EV_DATA_ISSUE: rc = apply_issue(ap, ev, seq); break;
 	default: break;
+	}
+	/* an order event may be what earlier facts were waiting for */
+	if (rc == ORDEX_OK &&
+	    (ev->type == ORDEX_EV_ORDER_CREATED || ev->type == ORDEX_EV_ORDER_UPDATED)) {
+		rc = ordex__link_order(ap, ev, seq); /* each replay runs its own detectors */
 	}
 	for (int i = 0; rc == ORDEX_OK && i < ap->n_touched; i++)
 		rc = ordex_detect_order(ap, ap->touched[i], ev, seq);

@@ -25,8 +25,6 @@ struct ordex_tenant_settings {
 	int fraud_threshold; /* a score at or above this opens fraud_review */
 };
 
-#define ORDEX_MAX_TOUCHED 64
-
 struct ordex_apply {
 	struct ordex_store *st;
 	struct ordex_audit *au;
@@ -36,10 +34,12 @@ struct ordex_apply {
 	int64_t now;
 	/* set by ordex_apply_event */
 	int64_t seq; /* the event being applied */
-	const char *touched[ORDEX_MAX_TOUCHED];
-	int n_touched;
-	const char *realloc[ORDEX_MAX_TOUCHED]; /* orders whose allocation changed */
-	int n_realloc;
+	/* the orders the event touched, and those whose allocation changed:
+	 * arrays in the arena, as long as they need to be */
+	const char **touched;
+	int n_touched, cap_touched;
+	const char **realloc;
+	int n_realloc, cap_realloc;
 	const char *field;
 	const char *reason;
 	int exceptions_opened;

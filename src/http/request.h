@@ -21,13 +21,27 @@ struct ordex_arena;
 struct ordex_batch;
 struct ordex_req;
 struct ordex_store;
+struct ordex_vault;
 
 typedef void (*ordex_handler_fn)(struct ordex_req *rq);
+
+/*
+ * What a route needs of the key. Until permissions per operation arrive,
+ * roles map onto these: admin may do everything, an ingest key only sends
+ * events, every other role (viewer, support_agent, ops_reviewer, ...)
+ * reads.
+ */
+enum ordex_access {
+	ORDEX_ACCESS_PUBLIC, /* no key: health checks, signed webhooks */
+	ORDEX_ACCESS_READ,
+	ORDEX_ACCESS_INGEST,
+	ORDEX_ACCESS_ADMIN,
+};
 
 struct ordex_route {
 	const char *method;
 	const char *prefix; /* path, or prefix when it ends in '/' */
-	bool public;        /* no credential needed */
+	enum ordex_access access;
 	ordex_handler_fn handler;
 };
 
@@ -50,6 +64,12 @@ const char *ordex_req_query(struct ordex_req *rq, const char *name);
 const char *ordex_req_body(struct ordex_req *rq, size_t *len);
 const struct ordex_scope *ordex_req_scope(struct ordex_req *rq);
 const struct ordex_req_limits *ordex_req_limits(struct ordex_req *rq);
+/* The role of the request's key ("admin", "viewer", ...); "" when public. */
+const char *ordex_req_role(struct ordex_req *rq);
+/* The sealing key of the data directory. */
+const struct ordex_vault *ordex_req_vault(struct ordex_req *rq);
+/* The first bytes of the key, to name who acted in audit entries. */
+const char *ordex_req_actor(struct ordex_req *rq);
 /* This thread's read-only connection, or NULL (then answer 503). */
 struct ordex_store *ordex_req_store(struct ordex_req *rq);
 /*

@@ -44,6 +44,17 @@ void ordex_problem(struct ordex_response *r, unsigned status, const char *code, 
 			ordex_jw_str(&w, probs->items[i].reason);
 			ordex_jw_obj_end(&w);
 		}
+		if (probs->dropped) {
+			char more[64];
+			snprintf(more, sizeof(more), "and %d more problems not listed",
+			         probs->dropped);
+			ordex_jw_obj(&w);
+			ordex_jw_key(&w, "field");
+			ordex_jw_str(&w, "");
+			ordex_jw_key(&w, "reason");
+			ordex_jw_str(&w, more);
+			ordex_jw_obj_end(&w);
+		}
 		ordex_jw_arr_end(&w);
 	}
 	ordex_jw_obj_end(&w);

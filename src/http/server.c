@@ -33,6 +33,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/timeutil.h"
+#include "core/vault.h"
 #include "ingest/writer.h"
 
 #if MHD_VERSION < 0x00097002
@@ -61,6 +62,7 @@ struct ordex_server {
 	struct cached_key keys[KEY_CACHE];
 	atomic_int in_flight;
 	int port;
+	struct ordex_vault vault;
 };
 
 struct ordex_req {
@@ -76,6 +78,8 @@ struct ordex_req {
 	const char *rest;
 	struct ordex_scope scope;
 	char env[16];
+	char role[32];
+	char actor[24];
 	struct ordex_response resp;
 	struct ordex_batch *batch;
 	void (*then)(struct ordex_req *rq, struct ordex_batch *b);
@@ -127,6 +131,21 @@ const char *ordex_req_body(struct ordex_req *rq, size_t *len)
 const struct ordex_scope *ordex_req_scope(struct ordex_req *rq)
 {
 	return &rq->scope;
+}
+
+const char *ordex_req_role(struct ordex_req *rq)
+{
+	return rq->role;
+}
+
+const char *ordex_req_actor(struct ordex_req *rq)
+{
+	return rq->actor;
+}
+
+const struct ordex_vault *ordex_req_vault(struct ordex_req *rq)
+{
+	return &rq->srv->vault;
 }
 
 const struct ordex_req_limits *ordex_req_limits(struct ordex_req *rq)
@@ -224,6 +243,8 @@ static int authenticate(struct ordex_req *rq)
 		pthread_mutex_unlock(&s->mu);
 	}
 	snprintf(rq->env, sizeof(rq->env), "%s", info.env);
+	snprintf(rq->role, sizeof(rq->role), "%s", info.role);
+	snprintf(rq->actor, sizeof(rq->actor), "key:%.12s", key);
 	rq->scope.tenant = info.tenant;
 	rq->scope.env = rq->env;
 	return ORDEX_OK;
@@ -253,11 +274,20 @@ static MHD_RESULT_T send_response(struct ordex_req *rq)
 	return ret;
 }
 
+static bool allowed(const char *role, enum ordex_access need)
+{
+	if (need == ORDEX_ACCESS_PUBLIC || !strcmp(role, "admin"))
+		return true;
+	if (!strcmp(role, "ingest"))
+		return need == ORDEX_ACCESS_INGEST;
+	return need == ORDEX_ACCESS_READ;
+}
+
 static void route(struct ordex_req *rq)
 {
 	const struct ordex_server_config *cfg = &rq->srv->cfg;
 	const struct ordex_route *match = NULL;
-	bool path_known = false;
+	char allow[64] = "";
 	for (size_t i = 0; i < cfg->n_routes; i++) {
 		const struct ordex_route *r = &cfg->routes[i];
 		size_t pl = strlen(r->prefix);
@@ -266,25 +296,26 @@ static void route(struct ordex_req *rq)
 		                    : strcmp(rq->path, r->prefix) == 0;
 		if (!ok)
 			continue;
-		path_known = true;
-		if (strcmp(rq->method, r->method) == 0) {
+		if (strlen(allow) + strlen(r->method) + 3 < sizeof(allow))
+			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
+			         allow[0] ? ", " : "", r->method);
+		if (!match && strcmp(rq->method, r->method) == 0) {
 			match = r;
 			rq->rest = rq->path + (is_prefix ? pl : strlen(rq->path));
-			break;
 		}
 	}
 	if (!match) {
-		if (path_known) {
-			rq->resp.allow = "GET, POST";
+		if (allow[0]) {
+			rq->resp.allow = ordex_arena_strdup(rq->a, allow);
 			ordex_problem(&rq->resp, 405, "method_not_allowed", "Method not allowed",
-			              "this path does not take that method", NULL);
+			              ordex_arena_printf(rq->a, "this path takes %s", allow), NULL);
 		} else {
 			ordex_problem(&rq->resp, 404, "not_found", "Not found", "no such path",
 			              NULL);
 		}
 		return;
 	}
-	if (!match->public) {
+	if (match->access != ORDEX_ACCESS_PUBLIC) {
 		int rc = authenticate(rq);
 		if (rc == ORDEX_E_AUTH) {
 			rq->resp.www_auth = "Bearer realm=\"ordex\"";
@@ -296,6 +327,14 @@ static void route(struct ordex_req *rq)
 		if (rc) {
 			ordex_problem(&rq->resp, 503, "storage_unavailable", "Service unavailable",
 			              "could not read the database", NULL);
+			return;
+		}
+		if (!allowed(rq->role, match->access)) {
+			ordex_problem(&rq->resp, 403, "forbidden", "Forbidden",
+			              ordex_arena_printf(rq->a,
+			                                 "a key with role \"%s\" may not do this",
+			                                 rq->role),
+			              NULL);
 			return;
 		}
 	}
@@ -410,6 +449,10 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_key_create(&s->reader_key, reader_close);
 
+	if (cfg->data_dir && ordex_vault_load(cfg->data_dir, true, &s->vault) != ORDEX_OK) {
+		free(s);
+		return ORDEX_E_IO;
+	}
 	struct ordex_store *wst;
 	struct ordex_store_options o = {.sync = cfg->sync};
 	int rc = ordex_store_open_sqlite(cfg->db_path, &o, &wst);
@@ -432,8 +475,7 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 	                        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
 	                        (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-	                        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_END);
 	if (!s->d) {
 		fprintf(stderr, "ordex: could not listen on \"%s\"\n", cfg->listen);
 		ordex_writer_stop(s->writer);
@@ -457,7 +499,10 @@ void ordex_server_stop(struct ordex_server *s)
 		return;
 	/* stop accepting; requests already here finish and are answered */
 	MHD_socket fd = MHD_quiesce_daemon(s->d);
-	for (int i = 0; i < 300 && atomic_load(&s->in_flight) > 0; i++) {
+	/* every queued batch commits and resumes its connection; later submits
+	 * are refused with 503, so no connection stays suspended */
+	ordex_writer_drain(s->writer);
+	for (int i = 0; i < 500 && atomic_load(&s->in_flight) > 0; i++) {
 		struct timespec ts = {0, 20 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
@@ -467,5 +512,6 @@ void ordex_server_stop(struct ordex_server *s)
 	ordex_writer_stop(s->writer);
 	pthread_key_delete(s->reader_key);
 	pthread_mutex_destroy(&s->mu);
+	sodium_memzero(&s->vault, sizeof(s->vault));
 	free(s);
 }

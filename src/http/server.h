@@ -21,6 +21,7 @@ struct ordex_server;
 struct ordex_server_config {
 	const char *listen;   /* "127.0.0.1:8080"; port 0 picks a free one */
 	const char *db_path;  /* the SQLite database */
+	const char *data_dir; /* where the database and the sealing key live */
 	int threads;          /* request threads; 0: number of CPUs */
 	size_t max_body;      /* bytes; 0: 8 MiB */
 	int max_depth;        /* JSON nesting; 0: 32 */

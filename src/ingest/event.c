@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/common.h"
 #include "core/json.h"
 #include "core/money.h"
@@ -500,6 +501,13 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 	ev->raw = raw;
 	ev->raw_len = raw_len;
 	crypto_hash_sha256(ev->sha256, (const unsigned char *)raw, raw_len);
+	if (doc) {
+		struct ordex_buf compact;
+		ordex_buf_init(&compact, 0);
+		ordex_json_write(&compact, doc);
+		crypto_hash_sha256(ev->digest, (const unsigned char *)compact.data, compact.len);
+		ordex_buf_free(&compact);
+	}
 
 	struct v v = {.a = a, .p = probs};
 	if (!doc || doc->type != ORDEX_JSON_OBJECT) {
@@ -544,9 +552,15 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 	validate_identity(&v, ev);
 	unsigned need = types[ev->type].need;
 	const struct ordex_json *order = ordex_json_get(doc, "order");
-	if ((need & NEED_ORDER) && !order)
-		ordex_problem_add(probs, a, "order", "is required for %s", ev->type_name);
-	else if ((need & NEED_ORDER) && order->type == ORDEX_JSON_NULL)
+	bool order_event = ev->type == ORDEX_EV_ORDER_CREATED ||
+	                   ev->type == ORDEX_EV_ORDER_UPDATED ||
+	                   ev->type == ORDEX_EV_ORDER_CANCELLED;
+	bool named_otherwise = !order_event && (ev->order_alias.source || ev->n_candidates);
+	if ((need & NEED_ORDER) && !order && !named_otherwise)
+		ordex_problem_add(probs, a, "order", "is required for %s%s", ev->type_name,
+		                  order_event ? ""
+		                              : " (or data.order_alias or data.order_candidates)");
+	else if ((need & NEED_ORDER) && order && order->type == ORDEX_JSON_NULL)
 		ordex_problem_add(probs, a, "order", "must not be null");
 
 	switch (ev->type) {

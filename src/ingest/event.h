@@ -102,6 +102,9 @@ struct ordex_event {
 	const char *raw;
 	size_t raw_len;
 	unsigned char sha256[32];
+	/* SHA-256 of the compact form: equal for the same content however it
+	 * was spaced, so a retry with a trailing newline is a duplicate */
+	unsigned char digest[32];
 
 	/* typed data; which fields are set depends on type */
 	char currency[4];

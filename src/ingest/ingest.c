@@ -12,9 +12,30 @@
 #include "core/json.h"
 #include "ingest/event.h"
 
+/* A line holding nothing but spaces, tabs and carriage returns. */
+static bool blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+/*
+ * Parses and validates one document. The bytes kept as evidence are the
+ * document without a leading byte order mark and without surrounding
+ * whitespace (a trailing CR of a CRLF line included), so that what is
+ * stored is always a JSON value that can be shown as one.
+ */
 static void parse_one(struct ordex_arena *a, const char *p, size_t n, int depth,
                       struct ordex_item *it)
 {
+	if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+		p += 3, n -= 3;
+	while (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++, n--;
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
+		n--;
 	struct ordex_problems *probs = ordex_arena_zalloc(a, sizeof(*probs));
 	struct ordex_json *doc;
 	struct ordex_json_error err;
@@ -50,16 +71,14 @@ int ordex_ingest_split(struct ordex_arena *a, const char *body, size_t len, bool
 		*n = 1;
 		return ORDEX_OK;
 	}
-	/* count the documents first so the items are one array */
+	/* count the documents first so the items are one array; both passes
+	 * decide what a blank line is with the same function */
 	size_t docs = 0;
 	for (size_t i = 0; i < len;) {
 		const char *nl = memchr(body + i, '\n', len - i);
 		size_t end = nl ? (size_t)(nl - body) : len;
-		for (size_t j = i; j < end; j++)
-			if (body[j] != ' ' && body[j] != '\t' && body[j] != '\r') {
-				docs++;
-				break;
-			}
+		if (!blank(body + i, end - i))
+			docs++;
 		i = end + 1;
 	}
 	if (docs > max)
@@ -67,19 +86,13 @@ int ordex_ingest_split(struct ordex_arena *a, const char *body, size_t len, bool
 	struct ordex_item *out = ordex_arena_zalloc(a, sizeof(*out) * (docs + 1));
 	size_t k = 0;
 	long line = 0;
-	for (size_t i = 0; i < len;) {
+	for (size_t i = 0; i < len && k < docs;) {
 		const char *nl = memchr(body + i, '\n', len - i);
 		size_t end = nl ? (size_t)(nl - body) : len;
-		size_t e = end;
 		line++;
-		if (e > i && body[e - 1] == '\r')
-			e--;
-		bool blank = true;
-		for (size_t j = i; j < e && blank; j++)
-			blank = body[j] == ' ' || body[j] == '\t';
-		if (!blank) {
+		if (!blank(body + i, end - i)) {
 			out[k].line = line;
-			parse_one(a, body + i, e - i, depth, &out[k]);
+			parse_one(a, body + i, end - i, depth, &out[k]);
 			k++;
 		}
 		i = end + 1;

@@ -80,8 +80,9 @@ int ordex_sig_scheme_for(const char *source, enum ordex_sig_scheme *out);
  * malformed header, "signature does not match", or a timestamp outside the
  * tolerance. The reason never contains a secret or an expected digest, so
  * it may be logged. Returns ORDEX_E_INVAL, also with a reason, for a bad
- * call: an unknown scheme, no secrets, no header callback, or an EasyPost
- * secret that is not valid UTF-8. On success why is set to "".
+ * call: an unknown scheme, no secrets or an empty one (secrets are
+ * NUL-terminated strings, used as key bytes as given), no header callback,
+ * or an EasyPost secret that is not valid UTF-8. On success why is "".
  * Thread-safe; libsodium must have been initialized (sodium_init()).
  */
 int ordex_sig_verify(enum ordex_sig_scheme s, const char *const *secrets, size_t n,
@@ -92,8 +93,9 @@ int ordex_sig_verify(enum ordex_sig_scheme s, const char *const *secrets, size_t
  * signed with secret at time now (unix seconds, used by Stripe and
  * Zendesk), into out: one "Name: value\n" line per header, NUL-terminated.
  * Returns ORDEX_OK, ORDEX_E_TOOBIG when outlen bytes are not enough (out is
- * then ""), or ORDEX_E_INVAL for an unknown scheme, a negative now, or an
- * EasyPost secret that is not valid UTF-8. Thread-safe.
+ * then ""), or ORDEX_E_INVAL for an unknown scheme, an empty secret, now
+ * outside years 1970-9999, or an EasyPost secret that is not valid UTF-8.
+ * Thread-safe.
  */
 int ordex_sig_sign(enum ordex_sig_scheme s, const char *secret, const void *body, size_t len,
                    int64_t now, char *out, size_t outlen);

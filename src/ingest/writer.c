@@ -107,7 +107,7 @@ static const char *subject_of(const struct ordex_event *ev)
 /* Applies one event. Returns ORDEX_OK or ORDEX_E_STORE (group fails). */
 static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
                       const struct ordex_tenant_settings *settings, struct ordex_item *it,
-                      int64_t now)
+                      int64_t now, int64_t delivery)
 {
 	struct ordex_store *st = w->st;
 	const struct ordex_event *ev = it->ev;
@@ -116,7 +116,7 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 	int rc = st->ops->event_find(st, sc, ev->source, ev->id, sha, &seq);
 	if (rc == ORDEX_OK) {
 		it->seq = seq;
-		if (memcmp(sha, ev->sha256, 32) == 0) {
+		if (memcmp(sha, ev->digest, 32) == 0) {
 			it->status = ORDEX_ITEM_DUPLICATE;
 			return audit_input(w, sc, ev, seq, "duplicate");
 		}
@@ -130,7 +130,7 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 
 	if ((rc = st->ops->savepoint(st)))
 		return rc;
-	rc = st->ops->event_insert(st, sc, ev, subject_of(ev), now, &seq);
+	rc = st->ops->event_insert(st, sc, ev, subject_of(ev), now, delivery, &seq);
 	if (rc == ORDEX_OK)
 		rc = audit_input(w, sc, ev, seq, "accepted");
 	struct ordex_apply ap = {
@@ -149,9 +149,11 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 		if ((rc = st->ops->rollback_to(st)))
 			return rc;
 		it->status = ORDEX_ITEM_REJECTED;
-		it->field = ap.field;
+		snprintf(it->field_buf, sizeof(it->field_buf), "%s", ap.field ? ap.field : "");
 		snprintf(it->reason_buf, sizeof(it->reason_buf), "%s", ap.reason);
+		it->field = it->field_buf;
 		it->reason = it->reason_buf;
+		ordex_arena_reset(w->a);
 		return ORDEX_OK;
 	}
 	if (rc)
@@ -160,7 +162,72 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 		return rc;
 	it->status = ORDEX_ITEM_ACCEPTED;
 	it->seq = seq;
+	/* what one event needed is not needed by the next: memory stays bounded
+	 * by the largest event, not by the size of the group */
+	ordex_arena_reset(w->a);
 	return ORDEX_OK;
+}
+
+/*
+ * Stores a webhook delivery once per (source, provider id) with an audit
+ * entry of its receipt; a redelivery is recorded in the audit log only.
+ */
+static int store_delivery(struct ordex_writer *w, struct ordex_batch *b, int64_t now)
+{
+	struct ordex_store *st = w->st;
+	struct ordex_delivery *d = b->delivery;
+	int rc = st->ops->delivery_find(st, &b->scope, d->source, d->delivery_id, &b->delivery_seq);
+	if (rc == ORDEX_OK)
+		b->delivery_duplicate = true;
+	else if (rc == ORDEX_E_NOTFOUND)
+		rc = st->ops->delivery_insert(st, &b->scope, d, &b->delivery_seq);
+	if (rc)
+		return rc;
+	struct ordex_buf buf;
+	struct ordex_jw j;
+	char sha[65];
+	hex(d->sha256, 32, sha);
+	ordex_buf_init(&buf, 0);
+	ordex_jw_init(&j, &buf);
+	ordex_jw_obj(&j);
+	ordex_jw_key(&j, "delivery");
+	ordex_jw_int(&j, b->delivery_seq);
+	ordex_jw_key(&j, "source");
+	ordex_jw_str(&j, d->source);
+	ordex_jw_key(&j, "delivery_id");
+	ordex_jw_str(&j, d->delivery_id);
+	ordex_jw_key(&j, "topic");
+	ordex_jw_str(&j, d->topic);
+	ordex_jw_key(&j, "kind");
+	ordex_jw_str(&j, d->kind);
+	ordex_jw_key(&j, "outcome");
+	ordex_jw_str(&j, d->outcome);
+	ordex_jw_key(&j, "events");
+	ordex_jw_int(&j, d->events);
+	ordex_jw_key(&j, "sha256");
+	ordex_jw_str(&j, sha);
+	ordex_jw_obj_end(&j);
+	rc = ordex_audit_append(w->au, st, &b->scope, now,
+	                        b->delivery_duplicate ? "webhook.duplicate" : "webhook.received",
+	                        d->delivery_id, buf.data);
+	ordex_buf_free(&buf);
+	return rc;
+}
+
+static int run_command(struct ordex_writer *w, struct ordex_batch *b, int64_t now)
+{
+	struct ordex_store *st = w->st;
+	int rc = st->ops->savepoint(st);
+	if (rc)
+		return rc;
+	b->command_rc = b->command(st, w->au, &b->scope, now, b->command_ctx);
+	if (b->command_rc == ORDEX_E_STORE)
+		return ORDEX_E_STORE;
+	if (b->command_rc != ORDEX_OK) {
+		ordex_audit_reset(w->au);
+		return st->ops->rollback_to(st);
+	}
+	return st->ops->release(st);
 }
 
 static void count(struct ordex_writer *w, const struct ordex_batch *b)
@@ -188,11 +255,18 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 		rc = st->ops->tenant_settings(st, b->scope.tenant, &settings.fraud_threshold);
 		if (rc == ORDEX_E_NOTFOUND)
 			rc = ORDEX_OK;
+		if (rc == ORDEX_OK && b->audit_kind)
+			rc = ordex_audit_append(w->au, st, &b->scope, now, b->audit_kind,
+			                        b->audit_subject, b->audit_body);
+		if (rc == ORDEX_OK && b->delivery)
+			rc = store_delivery(w, b, now);
+		if (rc == ORDEX_OK && b->command)
+			rc = run_command(w, b, now);
 		for (size_t i = 0; rc == ORDEX_OK && i < b->n; i++) {
 			struct ordex_item *it = &b->items[i];
 			if (!it->ev || it->status != ORDEX_ITEM_PENDING)
 				continue;
-			rc = apply_item(w, &b->scope, &settings, it, now);
+			rc = apply_item(w, &b->scope, &settings, it, now, b->delivery_seq);
 		}
 	}
 	if (rc == ORDEX_OK)
@@ -338,15 +412,22 @@ int ordex_writer_run(struct ordex_writer *w, struct ordex_batch *b)
 	return rc;
 }
 
+void ordex_writer_drain(struct ordex_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	bool joined = w->stopping;
+	w->stopping = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	if (!joined)
+		pthread_join(w->thread, NULL);
+}
+
 void ordex_writer_stop(struct ordex_writer *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->mu);
-	w->stopping = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
+	ordex_writer_drain(w);
 	w->st->ops->close(w->st);
 	ordex_audit_free(w->au);
 	ordex_arena_free(w->a);

@@ -13,12 +13,15 @@
 #ifndef ORDEX_WRITER_H
 #define ORDEX_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "domain/model.h"
 #include "domain/project.h"
 
+struct ordex_audit;
+struct ordex_delivery;
 struct ordex_event;
 struct ordex_problems;
 struct ordex_store;
@@ -43,6 +46,7 @@ struct ordex_item {
 	const char *field;  /* rejected: the field at fault */
 	const char *reason; /* rejected or conflict: why (static or writer-owned copy) */
 	char reason_buf[256];
+	char field_buf[64];
 };
 
 struct ordex_batch;
@@ -52,6 +56,22 @@ struct ordex_batch {
 	struct ordex_scope scope;
 	struct ordex_item *items;
 	size_t n;
+	/* optional: the webhook delivery the items came from, stored first
+	 * (once per provider id); its row id is linked from each event */
+	struct ordex_delivery *delivery;
+	int64_t delivery_seq;    /* out */
+	bool delivery_duplicate; /* out: this delivery was received before */
+	/* optional: an audit entry for the batch itself (a refused webhook) */
+	const char *audit_kind;
+	const char *audit_subject;
+	const char *audit_body;
+	/* optional: a change of configuration, applied in the batch's transaction
+	 * under its own savepoint; its result lands in command_rc (a result other
+	 * than ORDEX_OK or ORDEX_E_STORE undoes only the command) */
+	int (*command)(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
+	               int64_t now, void *ctx);
+	void *command_ctx;
+	int command_rc;
 	ordex_batch_done_fn done;
 	void *ctx;
 	int rc;                   /* ORDEX_OK, or why the whole batch failed */
@@ -85,7 +105,13 @@ int ordex_writer_submit(struct ordex_writer *w, struct ordex_batch *b);
  * Returns b->rc.
  */
 int ordex_writer_run(struct ordex_writer *w, struct ordex_batch *b);
-/* Stops taking batches, finishes those queued, joins, frees. */
+/*
+ * Stops taking batches (a submit then returns ORDEX_E_SHUTDOWN) and
+ * returns once every queued batch is applied and its done called. The
+ * writer stays allocated, so late submits are refused safely.
+ */
+void ordex_writer_drain(struct ordex_writer *w);
+/* Drains, then closes the store and frees the writer. */
 void ordex_writer_stop(struct ordex_writer *w);
 void ordex_writer_get_stats(struct ordex_writer *w, struct ordex_writer_stats *out);
 

@@ -30,6 +30,35 @@ enum stmt_id {
 	S_TENANT_SETTINGS,
 	S_TENANT_SET_FRAUD,
 	S_EVENT_SET_ORDER,
+	S_EVENT_GET,
+	S_EVENTS_LINK_SUBJECT,
+	S_CONNECTOR_GET,
+	S_CONNECTOR_CREATE,
+	S_CONNECTOR_PUBLIC,
+	S_CONNECTORS_LIST,
+	S_SECRET_ADD,
+	S_SECRETS_LIST,
+	S_SECRET_EXPIRE,
+	S_DELIVERY_FIND,
+	S_DELIVERY_INSERT,
+	S_DELIVERY_STATS,
+	S_ALIAS_PUT,
+	S_ALIAS_GET,
+	S_ALIAS_GET_ANY,
+	S_PENDING_ADD,
+	S_PENDING_FIND,
+	S_PENDING_DELETE,
+	S_TICKET_GET,
+	S_TICKET_INSERT,
+	S_TICKET_UPDATE,
+	S_TICKETS_ORDER,
+	S_ISSUE_PUT,
+	S_ISSUES_ORDER,
+	S_SUGGESTION_ADD,
+	S_SUGGESTION_LIST,
+	S_SUGGESTION_LIST_ALL,
+	S_SUGGESTION_GET,
+	S_SUGGESTION_DECIDE,
 	S_COMMIT,
 	S_ROLLBACK,
 	S_SAVEPOINT,
@@ -54,6 +83,7 @@ enum stmt_id {
 	S_LINE_INSERT,
 	S_DEMAND,
 	S_LINE_ALLOC,
+	S_DEMAND_SUM,
 	S_LINES_OPEN,
 	S_PAYMENT_GET,
 	S_PAYMENT_INSERT,
@@ -87,6 +117,77 @@ enum stmt_id {
 static const char *const sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_BEGIN_READ] = "BEGIN",
+    [S_EVENT_GET] = "SELECT raw FROM events WHERE tenant = ?1 AND environment = ?2 AND id = ?3",
+    [S_EVENTS_LINK_SUBJECT] = "UPDATE events SET order_ref = ?4 WHERE tenant = ?1 AND "
+                              "environment = ?2 AND subject = ?3 AND order_ref IS NULL",
+    [S_CONNECTOR_GET] = "SELECT id FROM connectors WHERE tenant = ?1 AND environment = ?2 AND "
+                        "source = ?3",
+    [S_CONNECTOR_CREATE] = "INSERT INTO connectors (tenant, environment, source, created_at, "
+                           "public_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_CONNECTOR_PUBLIC] = "SELECT id, tenant, environment, source, public_id, created_at FROM "
+                           "connectors WHERE public_id = ?1",
+    [S_CONNECTORS_LIST] = "SELECT id, tenant, environment, source, public_id, created_at FROM "
+                          "connectors WHERE tenant = ?1 AND environment = ?2 ORDER BY source",
+    [S_SECRET_ADD] = "INSERT INTO connector_secrets (tenant, environment, connector, sealed, hint, "
+                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_SECRETS_LIST] = "SELECT id, sealed, hint, created_at, coalesce(expires_at, 0) FROM "
+                       "connector_secrets WHERE tenant = ?1 AND environment = ?2 AND connector = "
+                       "?3 ORDER BY id",
+    [S_SECRET_EXPIRE] = "UPDATE connector_secrets SET expires_at = ?5 WHERE tenant = ?1 AND "
+                        "environment = ?2 AND connector = ?3 AND id = ?4",
+    [S_DELIVERY_FIND] = "SELECT id FROM deliveries WHERE tenant = ?1 AND environment = ?2 AND "
+                        "source = ?3 AND delivery_id = ?4",
+    [S_DELIVERY_INSERT] = "INSERT INTO deliveries (tenant, environment, source, delivery_id, "
+                          "topic, kind, outcome, note, events, received_at, sha256, raw) VALUES "
+                          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [S_DELIVERY_STATS] = "SELECT source, coalesce(kind, ''), outcome, count(*) FROM deliveries "
+                         "WHERE tenant = ?1 AND environment = ?2 GROUP BY 1, 2, 3 ORDER BY 1, "
+                         "2, 3",
+    [S_ALIAS_PUT] = "INSERT INTO aliases (tenant, environment, kind, source, ext_id, ref, seq) "
+                    "VALUES (?1, ?2, 'order', ?3, ?4, ?5, ?6) ON CONFLICT (tenant, environment, "
+                    "kind, source, ext_id) DO NOTHING",
+    [S_ALIAS_GET] = "SELECT ref FROM aliases WHERE tenant = ?1 AND environment = ?2 AND kind = "
+                    "'order' AND source = ?3 AND ext_id = ?4",
+    [S_ALIAS_GET_ANY] = "SELECT ref FROM aliases WHERE tenant = ?1 AND environment = ?2 AND "
+                        "kind = 'order' AND ext_id = ?4 ORDER BY seq LIMIT 1",
+    [S_PENDING_ADD] = "INSERT INTO pending_links (tenant, environment, source, ext_id, "
+                      "subject_kind, subject_ref, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                      "?7)",
+    [S_PENDING_FIND] = "SELECT id, source, ext_id, subject_kind, subject_ref, event_seq FROM "
+                       "pending_links WHERE tenant = ?1 AND environment = ?2 AND ext_id = ?4 "
+                       "AND source = ?3 ORDER BY id",
+    [S_PENDING_DELETE] = "DELETE FROM pending_links WHERE tenant = ?1 AND environment = ?2 AND "
+                         "ext_id = ?4 AND source = ?3",
+#define TICKET_COLS                                                                                \
+	"id, ref, order_ref, customer, email, subject, status, priority, status_at, updated_seq"
+    [S_TICKET_GET] = "SELECT " TICKET_COLS " FROM tickets WHERE tenant = ?1 AND environment = ?2 "
+                     "AND ref = ?3",
+    [S_TICKET_INSERT] = "INSERT INTO tickets (tenant, environment, ref, order_ref, customer, "
+                        "email, subject, status, priority, status_at, updated_seq) VALUES (?1, "
+                        "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [S_TICKET_UPDATE] = "UPDATE tickets SET order_ref = ?4, customer = ?5, email = ?6, subject = "
+                        "?7, status = ?8, priority = ?9, status_at = ?10, updated_seq = ?11 "
+                        "WHERE tenant = ?1 AND environment = ?2 AND ref = ?3",
+    [S_TICKETS_ORDER] = "SELECT " TICKET_COLS " FROM tickets WHERE tenant = ?1 AND environment "
+                        "= ?2 AND order_ref = ?3 ORDER BY id",
+    [S_ISSUE_PUT] = "INSERT INTO order_issues (tenant, environment, order_ref, key, reason, seq) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant, environment, "
+                    "order_ref, key) DO UPDATE SET reason = excluded.reason, seq = excluded.seq",
+    [S_ISSUES_ORDER] = "SELECT key, reason, seq FROM order_issues WHERE tenant = ?1 AND "
+                       "environment = ?2 AND order_ref = ?3 ORDER BY key",
+    [S_SUGGESTION_ADD] = "INSERT INTO identity_suggestions (tenant, environment, kind, ref_a, "
+                         "ref_b, reason, status, created_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                         "'open', ?7) ON CONFLICT (tenant, environment, kind, ref_a, ref_b) DO "
+                         "NOTHING",
+#define SUGGESTION_COLS "id, kind, ref_a, ref_b, reason, status, created_seq"
+    [S_SUGGESTION_LIST] = "SELECT " SUGGESTION_COLS " FROM identity_suggestions WHERE tenant = "
+                          "?1 AND environment = ?2 AND status = ?3 ORDER BY id",
+    [S_SUGGESTION_LIST_ALL] = "SELECT " SUGGESTION_COLS " FROM identity_suggestions WHERE "
+                              "tenant = ?1 AND environment = ?2 ORDER BY id",
+    [S_SUGGESTION_GET] = "SELECT " SUGGESTION_COLS " FROM identity_suggestions WHERE tenant = ?1 "
+                         "AND environment = ?2 AND id = ?3",
+    [S_SUGGESTION_DECIDE] = "UPDATE identity_suggestions SET status = ?4, decided_by = ?5, "
+                            "decided_at = ?6 WHERE tenant = ?1 AND environment = ?2 AND id = ?3",
     [S_TENANT_SETTINGS] = "SELECT fraud_threshold FROM tenants WHERE id = ?1",
     [S_TENANT_SET_FRAUD] = "UPDATE tenants SET fraud_threshold = ?2 WHERE id = ?1",
     [S_EVENT_SET_ORDER] = "UPDATE events SET order_ref = ?4 WHERE tenant = ?1 AND environment = "
@@ -107,21 +208,22 @@ static const char *const sql[S_COUNT] = {
     [S_KEY_LOOKUP] = "SELECT k.id, k.tenant, t.name, k.environment, k.role FROM api_keys k "
                      "JOIN tenants t ON t.id = k.tenant WHERE k.hash = ?1 AND "
                      "k.revoked_at IS NULL",
-    [S_EVENT_FIND] = "SELECT id, sha256 FROM events WHERE tenant = ?1 AND environment = ?2 "
+    [S_EVENT_FIND] = "SELECT id, digest FROM events WHERE tenant = ?1 AND environment = ?2 "
                      "AND source = ?3 AND ext_id = ?4",
     [S_EVENT_INSERT] = "INSERT INTO events (tenant, environment, source, ext_id, type, "
                        "order_ref, subject, occurred_at, occurred_offset, received_at, "
-                       "sha256, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                       "?12)",
+                       "sha256, raw, delivery, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                       "?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [S_EVENTS_ORDER] = "SELECT id, source, ext_id, type, order_ref, subject, occurred_at, "
                        "occurred_offset, received_at, raw, sha256 FROM events WHERE tenant "
-                       "= ?1 AND environment = ?2 AND order_ref = ?3 ORDER BY id",
+                       "= ?1 AND environment = ?2 AND order_ref = ?3 ORDER BY occurred_at, id",
     [S_EVENT_COUNT] = "SELECT count(*) FROM events WHERE tenant = ?1 AND environment = ?2",
 #define ORDER_COLS                                                                                 \
 	"id, ref, known, status, financial_status, status_seq, cancelled_at, cancelled_seq, "      \
 	"version, version_at, currency, total, customer, email, placed_at, tz_offset, "            \
 	"promised_at, promised_offset, promised_date_only, address_state, address_why, "           \
-	"address_seq, fraud_state, fraud_score, fraud_why, fraud_seq, first_seq, updated_seq"
+	"address_seq, fraud_state, fraud_score, fraud_why, fraud_seq, first_seq, updated_seq, "    \
+	"fraud_at, address_at"
     [S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders WHERE tenant = ?1 AND environment = "
                     "?2 AND ref = ?3",
     [S_ORDER_INSERT] = "INSERT INTO orders (tenant, environment, ref, known, status, "
@@ -129,9 +231,10 @@ static const char *const sql[S_COUNT] = {
                        "version_at, currency, total, customer, email, placed_at, tz_offset, "
                        "promised_at, promised_offset, promised_date_only, address_state, "
                        "address_why, address_seq, fraud_state, fraud_score, fraud_why, "
-                       "fraud_seq, first_seq, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-                       "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+                       "fraud_seq, first_seq, updated_seq, fraud_at, address_at) VALUES (?1, "
+                       "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                       "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, "
+                       "?31)",
     [S_ORDER_UPDATE] = "UPDATE orders SET known = ?4, status = ?5, financial_status = ?6, "
                        "status_seq = ?7, cancelled_at = ?8, cancelled_seq = ?9, version = "
                        "?10, version_at = ?11, currency = ?12, total = ?13, customer = ?14, "
@@ -139,8 +242,8 @@ static const char *const sql[S_COUNT] = {
                        "promised_offset = ?19, promised_date_only = ?20, address_state = "
                        "?21, address_why = ?22, address_seq = ?23, fraud_state = ?24, "
                        "fraud_score = ?25, fraud_why = ?26, fraud_seq = ?27, first_seq = ?28, "
-                       "updated_seq = ?29 WHERE tenant = ?1 AND environment = ?2 AND ref = "
-                       "?3",
+                       "updated_seq = ?29, fraud_at = ?30, address_at = ?31 WHERE tenant = ?1 "
+                       "AND environment = ?2 AND ref = ?3",
 #define LINE_COLS                                                                                  \
 	"order_id, line_no, ref, sku, qty, price, allocated, seq, open, (SELECT o.ref FROM "       \
 	"orders o "                                                                                \
@@ -154,6 +257,8 @@ static const char *const sql[S_COUNT] = {
                       "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_DEMAND] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND environment "
                  "= ?2 AND sku = ?3 AND open = 1 ORDER BY seq, order_id, line_no",
+    [S_DEMAND_SUM] = "SELECT coalesce(sum(allocated), 0) FROM order_lines WHERE tenant = ?1 AND "
+                     "environment = ?2 AND sku = ?3 AND open = 1",
     [S_LINE_ALLOC] = "UPDATE order_lines SET allocated = ?5 WHERE tenant = ?1 AND "
                      "environment = ?2 AND order_id = ?3 AND line_no = ?4",
     [S_LINES_OPEN] = "UPDATE order_lines SET open = ?4, allocated = CASE WHEN ?4 THEN "
@@ -161,25 +266,25 @@ static const char *const sql[S_COUNT] = {
                      "order_id = ?3",
 #define PAYMENT_COLS                                                                               \
 	"id, ref, order_ref, status, rank, status_at, status_seq, currency, amount, captured, "    \
-	"refunded, reason, updated_seq"
+	"refunded, reason, updated_seq, disputed"
     [S_PAYMENT_GET] = "SELECT " PAYMENT_COLS " FROM payments WHERE tenant = ?1 AND "
                       "environment = ?2 AND ref = ?3",
     [S_PAYMENT_INSERT] = "INSERT INTO payments (tenant, environment, ref, order_ref, "
                          "status, rank, status_at, status_seq, currency, amount, captured, "
-                         "refunded, reason, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                         "?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                         "refunded, reason, updated_seq, disputed) VALUES (?1, ?2, ?3, ?4, ?5, "
+                         "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [S_PAYMENT_UPDATE] = "UPDATE payments SET order_ref = ?4, status = ?5, rank = ?6, "
                          "status_at = ?7, status_seq = ?8, currency = ?9, amount = ?10, "
-                         "captured = ?11, refunded = ?12, reason = ?13, updated_seq = ?14 "
-                         "WHERE tenant = ?1 AND environment = ?2 AND ref = ?3",
+                         "captured = ?11, refunded = ?12, reason = ?13, updated_seq = ?14, "
+                         "disputed = ?15 WHERE tenant = ?1 AND environment = ?2 AND ref = ?3",
     [S_PAYMENTS_ORDER] = "SELECT " PAYMENT_COLS " FROM payments WHERE tenant = ?1 AND "
                          "environment = ?2 AND order_ref = ?3 ORDER BY id",
     [S_REFUND_GET] = "SELECT amount FROM refunds WHERE tenant = ?1 AND environment = ?2 AND "
-                     "ref = ?3",
+                     "ref = ?3 AND payment_id = ?4",
     [S_REFUND_INSERT] = "INSERT INTO refunds (tenant, environment, payment_id, ref, amount, "
                         "currency, at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_REFUND_UPDATE] = "UPDATE refunds SET amount = ?4, at = ?5, seq = ?6 WHERE tenant = "
-                        "?1 AND environment = ?2 AND ref = ?3",
+                        "?1 AND environment = ?2 AND ref = ?3 AND payment_id = ?7",
 #define SHIPMENT_COLS                                                                              \
 	"id, ref, order_ref, carrier, tracking, status, status_at, status_seq, eta, eta_seq, "     \
 	"delivered_at, location, reason, updated_seq"
@@ -544,7 +649,7 @@ static int s_event_find(struct ordex_store *st, const struct ordex_scope *sc, co
 
 static int s_event_insert(struct ordex_store *st, const struct ordex_scope *sc,
                           const struct ordex_event *ev, const char *subject, int64_t received_at,
-                          int64_t *seq)
+                          int64_t delivery, int64_t *seq)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_EVENT_INSERT);
@@ -561,6 +666,9 @@ static int s_event_insert(struct ordex_store *st, const struct ordex_scope *sc,
 	sqlite3_bind_int64(q, 10, received_at);
 	sqlite3_bind_blob(q, 11, ev->sha256, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(q, 12, ev->raw, (int)ev->raw_len, SQLITE_STATIC);
+	if (delivery)
+		sqlite3_bind_int64(q, 13, delivery);
+	sqlite3_bind_blob(q, 14, ev->digest, 32, SQLITE_STATIC);
 	int rc = exec(s, q, "store an event");
 	if (rc == ORDEX_OK)
 		*seq = sqlite3_last_insert_rowid(s->db);
@@ -578,6 +686,39 @@ static int s_event_set_order(struct ordex_store *st, const struct ordex_scope *s
 	sqlite3_bind_int64(q, 3, seq);
 	bind_text(q, 4, order_ref);
 	return exec(s, q, "link an event to its order");
+}
+
+static int s_event_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
+                       struct ordex_arena *a, const char **raw, size_t *len)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_EVENT_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, seq);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(q, 0);
+		*raw = ordex_arena_strndup(a, sqlite3_column_blob(q, 0), *len);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read an event");
+}
+
+static int s_events_link_subject(struct ordex_store *st, const struct ordex_scope *sc,
+                                 const char *subject, const char *order_ref)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_EVENTS_LINK_SUBJECT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, subject);
+	bind_text(q, 4, order_ref);
+	return exec(s, q, "link events to their order");
 }
 
 static int s_events_for_order(struct ordex_store *st, const struct ordex_scope *sc,
@@ -667,6 +808,8 @@ static void read_order(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_orde
 	o->fraud_seq = sqlite3_column_int64(q, 25);
 	o->first_seq = sqlite3_column_int64(q, 26);
 	o->updated_seq = sqlite3_column_int64(q, 27);
+	o->fraud_at = sqlite3_column_int64(q, 28);
+	o->address_at = sqlite3_column_int64(q, 29);
 }
 
 static int s_order_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
@@ -723,6 +866,8 @@ static int s_order_put(struct ordex_store *st, const struct ordex_scope *sc,
 	sqlite3_bind_int64(q, 27, o->fraud_seq);
 	sqlite3_bind_int64(q, 28, o->first_seq);
 	sqlite3_bind_int64(q, 29, o->updated_seq);
+	sqlite3_bind_int64(q, 30, o->fraud_at);
+	sqlite3_bind_int64(q, 31, o->address_at);
 	int rc = exec(s, q, "store an order");
 	if (rc == ORDEX_OK && !o->id)
 		o->id = sqlite3_last_insert_rowid(s->db);
@@ -824,6 +969,18 @@ static int s_demand_for_sku(struct ordex_store *st, const struct ordex_scope *sc
 	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read open demand");
 }
 
+static int s_demand_allocated(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+                              int64_t *sum)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_DEMAND_SUM);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, sku);
+	return count_query(s, q, sum);
+}
+
 static int s_line_set_allocated(struct ordex_store *st, const struct ordex_scope *sc,
                                 int64_t order_id, int line_no, int64_t allocated)
 {
@@ -868,6 +1025,7 @@ static void read_payment(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_pa
 	p->refunded = sqlite3_column_int64(q, 10);
 	p->reason = col_text(q, 11, a);
 	p->updated_seq = sqlite3_column_int64(q, 12);
+	p->disputed = sqlite3_column_int(q, 13) != 0;
 }
 
 static int s_payment_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
@@ -910,6 +1068,7 @@ static int s_payment_put(struct ordex_store *st, const struct ordex_scope *sc,
 	sqlite3_bind_int64(q, 12, p->refunded);
 	bind_text(q, 13, p->reason);
 	sqlite3_bind_int64(q, 14, p->updated_seq);
+	sqlite3_bind_int(q, 15, p->disputed);
 	int rc = exec(s, q, "store a payment");
 	if (rc == ORDEX_OK && !p->id)
 		p->id = sqlite3_last_insert_rowid(s->db);
@@ -939,6 +1098,7 @@ static int s_refund_record(struct ordex_store *st, const struct ordex_scope *sc,
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, ref);
+	sqlite3_bind_int64(q, 4, payment_id);
 	int rc = sqlite3_step(q);
 	int64_t old = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
@@ -948,11 +1108,18 @@ static int s_refund_record(struct ordex_store *st, const struct ordex_scope *sc,
 	if (!(q = stmt(s, exists ? S_REFUND_UPDATE : S_REFUND_INSERT)))
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
+	/* a refund only grows: a smaller amount for the same refund is an older fact */
+	if (exists && amount <= old) {
+		sqlite3_reset(q);
+		*added = 0;
+		return ORDEX_OK;
+	}
 	if (exists) {
 		bind_text(q, 3, ref);
 		sqlite3_bind_int64(q, 4, amount);
 		sqlite3_bind_int64(q, 5, at);
 		sqlite3_bind_int64(q, 6, seq);
+		sqlite3_bind_int64(q, 7, payment_id);
 	} else {
 		sqlite3_bind_int64(q, 3, payment_id);
 		bind_text(q, 4, ref);
@@ -1301,6 +1468,481 @@ static int s_exception_count(struct ordex_store *st, const struct ordex_scope *s
 	return count_query(S(st), q, n);
 }
 
+/* ---- connectors -------------------------------------------------------- */
+
+static int one_id(struct sqlite_store *s, sqlite3_stmt *q, int64_t *id, const char *what)
+{
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, what);
+}
+
+static int insert_id(struct sqlite_store *s, sqlite3_stmt *q, int64_t *id, const char *what)
+{
+	int rc = exec(s, q, what);
+	if (rc == ORDEX_OK && id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int s_connector_get(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+                           int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_CONNECTOR_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	return one_id(s, q, id, "read a connector");
+}
+
+static int s_connector_create(struct ordex_store *st, const struct ordex_scope *sc,
+                              const char *source, const char *public_id, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_CONNECTOR_CREATE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	sqlite3_bind_int64(q, 4, ordex_time_now());
+	bind_text(q, 5, public_id);
+	return insert_id(s, q, id, "create a connector");
+}
+
+static void read_connector(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_connector_info *c)
+{
+	(void)a;
+	c->id = sqlite3_column_int64(q, 0);
+	c->tenant = sqlite3_column_int64(q, 1);
+	snprintf(c->env, sizeof(c->env), "%s", (const char *)sqlite3_column_text(q, 2));
+	snprintf(c->source, sizeof(c->source), "%s", (const char *)sqlite3_column_text(q, 3));
+	const unsigned char *p = sqlite3_column_text(q, 4);
+	snprintf(c->public_id, sizeof(c->public_id), "%s", p ? (const char *)p : "");
+	c->created_at = sqlite3_column_int64(q, 5);
+}
+
+static int s_connector_by_public(struct ordex_store *st, const char *public_id,
+                                 struct ordex_connector_info *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_CONNECTOR_PUBLIC);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_text(q, 1, public_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		read_connector(q, NULL, out);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a connector");
+}
+
+static int s_connectors_list(struct ordex_store *st, const struct ordex_scope *sc,
+                             struct ordex_arena *a, struct ordex_connector_info **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_CONNECTORS_LIST);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	COLLECT(s, q, a, rows, n, struct ordex_connector_info, read_connector, "list connectors");
+}
+
+static int s_secret_add(struct ordex_store *st, const struct ordex_scope *sc, int64_t connector,
+                        const unsigned char *sealed, size_t len, const char *hint, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SECRET_ADD);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, connector);
+	sqlite3_bind_blob(q, 4, sealed, (int)len, SQLITE_STATIC);
+	bind_text(q, 5, hint);
+	sqlite3_bind_int64(q, 6, ordex_time_now());
+	return insert_id(s, q, id, "store a secret");
+}
+
+static void read_secret(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_secret_row *r)
+{
+	r->id = sqlite3_column_int64(q, 0);
+	r->sealed_len = (size_t)sqlite3_column_bytes(q, 1);
+	unsigned char *p = ordex_arena_alloc(a, r->sealed_len + 1);
+	if (r->sealed_len)
+		memcpy(p, sqlite3_column_blob(q, 1), r->sealed_len);
+	r->sealed = p;
+	r->hint = col_text(q, 2, a);
+	r->created_at = sqlite3_column_int64(q, 3);
+	r->expires_at = sqlite3_column_int64(q, 4);
+}
+
+static int s_secrets_list(struct ordex_store *st, const struct ordex_scope *sc, int64_t connector,
+                          struct ordex_arena *a, struct ordex_secret_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SECRETS_LIST);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, connector);
+	COLLECT(s, q, a, rows, n, struct ordex_secret_row, read_secret, "read secrets");
+}
+
+static int s_secret_expire(struct ordex_store *st, const struct ordex_scope *sc, int64_t connector,
+                           int64_t id, int64_t expires_at)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SECRET_EXPIRE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, connector);
+	sqlite3_bind_int64(q, 4, id);
+	sqlite3_bind_int64(q, 5, expires_at);
+	return exec(s, q, "expire a secret");
+}
+
+/* ---- deliveries -------------------------------------------------------- */
+
+static int s_delivery_find(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+                           const char *delivery_id, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_DELIVERY_FIND);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, delivery_id);
+	return one_id(s, q, id, "look up a delivery");
+}
+
+static int s_delivery_insert(struct ordex_store *st, const struct ordex_scope *sc,
+                             const struct ordex_delivery *d, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_DELIVERY_INSERT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, d->source);
+	bind_text(q, 4, d->delivery_id);
+	bind_text(q, 5, d->topic);
+	bind_text(q, 6, d->kind);
+	bind_text(q, 7, d->outcome);
+	bind_text(q, 8, d->note);
+	sqlite3_bind_int(q, 9, d->events);
+	sqlite3_bind_int64(q, 10, d->received_at);
+	sqlite3_bind_blob(q, 11, d->sha256, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 12, d->raw, (int)d->raw_len, SQLITE_STATIC);
+	return insert_id(s, q, id, "store a delivery");
+}
+
+static int s_delivery_stats(struct ordex_store *st, const struct ordex_scope *sc,
+                            ordex_delivery_stat_fn fn, void *ctx)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_DELIVERY_STATS);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	int rc, out = ORDEX_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if ((out = fn(ctx, (const char *)sqlite3_column_text(q, 0),
+		              (const char *)sqlite3_column_text(q, 1),
+		              (const char *)sqlite3_column_text(q, 2), sqlite3_column_int64(q, 3))))
+			break;
+	sqlite3_reset(q);
+	if (out == ORDEX_OK && rc != SQLITE_DONE)
+		return fail(s, "count deliveries");
+	return out;
+}
+
+/* ---- identity ---------------------------------------------------------- */
+
+static int s_alias_put(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+                       const char *ext_id, const char *ref, int64_t seq)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_ALIAS_PUT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, ext_id);
+	bind_text(q, 5, ref);
+	sqlite3_bind_int64(q, 6, seq);
+	return exec(s, q, "store an alias");
+}
+
+static int s_alias_get(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+                       const char *ext_id, struct ordex_arena *a, const char **ref)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, source ? S_ALIAS_GET : S_ALIAS_GET_ANY);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, ext_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*ref = col_text(q, 0, a);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up an alias");
+}
+
+static int s_pending_add(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+                         const char *ext_id, const char *subject_kind, const char *subject_ref,
+                         int64_t event_seq)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_PENDING_ADD);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, ext_id);
+	bind_text(q, 5, subject_kind);
+	bind_text(q, 6, subject_ref);
+	sqlite3_bind_int64(q, 7, event_seq);
+	return exec(s, q, "keep a link for later");
+}
+
+static void read_pending(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_pending_row *r)
+{
+	r->id = sqlite3_column_int64(q, 0);
+	r->source = col_text(q, 1, a);
+	r->ext_id = col_text(q, 2, a);
+	r->subject_kind = col_text(q, 3, a);
+	r->subject_ref = col_text(q, 4, a);
+	r->event_seq = sqlite3_column_int64(q, 5);
+}
+
+static int pending_collect(struct sqlite_store *s, sqlite3_stmt *q, struct ordex_arena *a,
+                           struct ordex_pending_row **rows, size_t *n)
+{
+	COLLECT(s, q, a, rows, n, struct ordex_pending_row, read_pending, "read pending links");
+}
+
+static int s_pending_take(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+                          const char *ext_id, struct ordex_arena *a,
+                          struct ordex_pending_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_PENDING_FIND);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, ext_id);
+	int rc = pending_collect(s, q, a, rows, n);
+	if (rc || *n == 0)
+		return rc;
+	if (!(q = stmt(s, S_PENDING_DELETE)))
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, ext_id);
+	return exec(s, q, "remove pending links");
+}
+
+/* ---- tickets and issues ------------------------------------------------ */
+
+static void read_ticket(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_ticket_row *t)
+{
+	t->id = sqlite3_column_int64(q, 0);
+	t->ref = col_text(q, 1, a);
+	t->order_ref = col_text(q, 2, a);
+	t->customer = col_text(q, 3, a);
+	t->email = col_text(q, 4, a);
+	t->subject = col_text(q, 5, a);
+	t->status = col_text(q, 6, a);
+	t->priority = col_text(q, 7, a);
+	t->status_at = sqlite3_column_int64(q, 8);
+	t->updated_seq = sqlite3_column_int64(q, 9);
+}
+
+static int s_ticket_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+                        struct ordex_arena *a, struct ordex_ticket_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_TICKET_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, ref);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		read_ticket(q, a, out);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a ticket");
+}
+
+static int s_ticket_put(struct ordex_store *st, const struct ordex_scope *sc,
+                        struct ordex_ticket_row *t)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, t->id ? S_TICKET_UPDATE : S_TICKET_INSERT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, t->ref);
+	bind_text(q, 4, t->order_ref);
+	bind_text(q, 5, t->customer);
+	bind_text(q, 6, t->email);
+	bind_text(q, 7, t->subject);
+	bind_text(q, 8, t->status);
+	bind_text(q, 9, t->priority);
+	sqlite3_bind_int64(q, 10, t->status_at);
+	sqlite3_bind_int64(q, 11, t->updated_seq);
+	int64_t id;
+	int rc = insert_id(s, q, &id, "store a ticket");
+	if (rc == ORDEX_OK && !t->id)
+		t->id = id;
+	return rc;
+}
+
+static int s_tickets_for_order(struct ordex_store *st, const struct ordex_scope *sc,
+                               const char *order_ref, struct ordex_arena *a,
+                               struct ordex_ticket_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_TICKETS_ORDER);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, order_ref);
+	COLLECT(s, q, a, rows, n, struct ordex_ticket_row, read_ticket, "read tickets");
+}
+
+static int s_issue_put(struct ordex_store *st, const struct ordex_scope *sc, const char *order_ref,
+                       const char *key, const char *reason, int64_t seq)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_ISSUE_PUT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, order_ref);
+	bind_text(q, 4, key);
+	bind_text(q, 5, reason);
+	sqlite3_bind_int64(q, 6, seq);
+	return exec(s, q, "store a data issue");
+}
+
+static void read_issue(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_issue_row *r)
+{
+	r->key = col_text(q, 0, a);
+	r->reason = col_text(q, 1, a);
+	r->seq = sqlite3_column_int64(q, 2);
+}
+
+static int s_issues_for_order(struct ordex_store *st, const struct ordex_scope *sc,
+                              const char *order_ref, struct ordex_arena *a,
+                              struct ordex_issue_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_ISSUES_ORDER);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, order_ref);
+	COLLECT(s, q, a, rows, n, struct ordex_issue_row, read_issue, "read data issues");
+}
+
+/* ---- identity suggestions ---------------------------------------------- */
+
+static int s_suggestion_add(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
+                            const char *ref_a, const char *ref_b, const char *reason, int64_t seq,
+                            bool *added)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SUGGESTION_ADD);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, kind);
+	bind_text(q, 4, ref_a);
+	bind_text(q, 5, ref_b);
+	bind_text(q, 6, reason);
+	sqlite3_bind_int64(q, 7, seq);
+	int rc = exec(s, q, "store a suggestion");
+	*added = rc == ORDEX_OK && sqlite3_changes(s->db) > 0;
+	return rc;
+}
+
+static void read_suggestion(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_suggestion_row *r)
+{
+	r->id = sqlite3_column_int64(q, 0);
+	r->kind = col_text(q, 1, a);
+	r->ref_a = col_text(q, 2, a);
+	r->ref_b = col_text(q, 3, a);
+	r->reason = col_text(q, 4, a);
+	r->status = col_text(q, 5, a);
+	r->created_seq = sqlite3_column_int64(q, 6);
+}
+
+static int s_suggestion_list(struct ordex_store *st, const struct ordex_scope *sc,
+                             const char *status, struct ordex_arena *a,
+                             struct ordex_suggestion_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, status ? S_SUGGESTION_LIST : S_SUGGESTION_LIST_ALL);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	if (status)
+		bind_text(q, 3, status);
+	COLLECT(s, q, a, rows, n, struct ordex_suggestion_row, read_suggestion, "read suggestions");
+}
+
+static int s_suggestion_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+                            struct ordex_arena *a, struct ordex_suggestion_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SUGGESTION_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		read_suggestion(q, a, out);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a suggestion");
+}
+
+static int s_suggestion_decide(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+                               const char *status, const char *by, int64_t at)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SUGGESTION_DECIDE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, id);
+	bind_text(q, 4, status);
+	bind_text(q, 5, by);
+	sqlite3_bind_int64(q, 6, at);
+	return exec(s, q, "decide a suggestion");
+}
+
 /* ---- audit ------------------------------------------------------------- */
 
 static int s_audit_head(struct ordex_store *st, int64_t tenant, int64_t *seq,
@@ -1437,6 +2079,8 @@ static const struct ordex_store_ops sqlite_ops = {
     .event_find = s_event_find,
     .event_insert = s_event_insert,
     .event_set_order = s_event_set_order,
+    .event_get = s_event_get,
+    .events_link_subject = s_events_link_subject,
     .events_for_order = s_events_for_order,
     .event_count = s_event_count,
     .order_get = s_order_get,
@@ -1444,6 +2088,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .lines_get = s_lines_get,
     .lines_replace = s_lines_replace,
     .demand_for_sku = s_demand_for_sku,
+    .demand_allocated = s_demand_allocated,
     .line_set_allocated = s_line_set_allocated,
     .lines_set_open = s_lines_set_open,
     .payment_get = s_payment_get,
@@ -1462,6 +2107,29 @@ static const struct ordex_store_ops sqlite_ops = {
     .exception_put = s_exception_put,
     .exception_list = s_exception_list,
     .exception_count = s_exception_count,
+    .connector_get = s_connector_get,
+    .connector_create = s_connector_create,
+    .connector_by_public = s_connector_by_public,
+    .connectors_list = s_connectors_list,
+    .secret_add = s_secret_add,
+    .secrets_list = s_secrets_list,
+    .secret_expire = s_secret_expire,
+    .delivery_find = s_delivery_find,
+    .delivery_insert = s_delivery_insert,
+    .delivery_stats = s_delivery_stats,
+    .alias_put = s_alias_put,
+    .alias_get = s_alias_get,
+    .pending_add = s_pending_add,
+    .pending_take = s_pending_take,
+    .ticket_get = s_ticket_get,
+    .ticket_put = s_ticket_put,
+    .tickets_for_order = s_tickets_for_order,
+    .issue_put = s_issue_put,
+    .issues_for_order = s_issues_for_order,
+    .suggestion_add = s_suggestion_add,
+    .suggestion_list = s_suggestion_list,
+    .suggestion_get = s_suggestion_get,
+    .suggestion_decide = s_suggestion_decide,
     .audit_head = s_audit_head,
     .audit_append = s_audit_append,
     .audit_scan = s_audit_scan,

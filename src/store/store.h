@@ -80,6 +80,80 @@ struct ordex_audit_row {
 	unsigned char hash[32];
 };
 
+/* A webhook delivery as received: the evidence behind the events it made. */
+struct ordex_delivery {
+	const char *source;
+	const char *delivery_id; /* the provider's id, or the body's SHA-256 in hex */
+	const char *topic;
+	const char *kind;
+	const char *outcome; /* mapped, ignored, incomplete */
+	const char *note;
+	int events;
+	int64_t received_at;
+	unsigned char sha256[32];
+	const char *raw;
+	size_t raw_len;
+};
+
+struct ordex_connector_info {
+	int64_t id;
+	int64_t tenant;
+	char env[16];
+	char source[32];
+	char public_id[48];
+	int64_t created_at;
+};
+
+struct ordex_secret_row {
+	int64_t id;
+	const unsigned char *sealed;
+	size_t sealed_len;
+	const char *hint;
+	int64_t created_at;
+	int64_t expires_at; /* 0: no end */
+};
+
+struct ordex_ticket_row {
+	int64_t id;
+	const char *ref;
+	const char *order_ref;
+	const char *customer;
+	const char *email;
+	const char *subject;
+	const char *status;
+	const char *priority;
+	int64_t status_at;
+	int64_t updated_seq;
+};
+
+struct ordex_pending_row {
+	int64_t id;
+	const char *source;
+	const char *ext_id;
+	const char *subject_kind; /* payment, shipment, ticket, event */
+	const char *subject_ref;
+	int64_t event_seq;
+};
+
+struct ordex_issue_row {
+	const char *key;
+	const char *reason;
+	int64_t seq;
+};
+
+struct ordex_suggestion_row {
+	int64_t id;
+	const char *kind;
+	const char *ref_a;
+	const char *ref_b;
+	const char *reason;
+	const char *status;
+	int64_t created_seq;
+};
+
+typedef int (*ordex_delivery_stat_fn)(void *ctx, const char *source, const char *kind,
+                                      const char *outcome, int64_t count);
+
 typedef int (*ordex_audit_fn)(void *ctx, const struct ordex_audit_row *row);
 typedef int (*ordex_event_fn)(void *ctx, const struct ordex_event_info *ev);
 
@@ -115,7 +189,13 @@ struct ordex_store_ops {
 	                  const char *id, unsigned char sha256[32], int64_t *seq);
 	int (*event_insert)(struct ordex_store *st, const struct ordex_scope *sc,
 	                    const struct ordex_event *ev, const char *subject, int64_t received_at,
-	                    int64_t *seq);
+	                    int64_t delivery, int64_t *seq);
+	/* the raw bytes of a stored event (to apply it again once its order is known) */
+	int (*event_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
+	                 struct ordex_arena *a, const char **raw, size_t *len);
+	/* links the events about subject (a shipment, a payment) that named no order */
+	int (*events_link_subject)(struct ordex_store *st, const struct ordex_scope *sc,
+	                           const char *subject, const char *order_ref);
 	/* links a stored event to the order its subject turned out to belong to */
 	int (*event_set_order)(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
 	                       const char *order_ref);
@@ -135,6 +215,9 @@ struct ordex_store_ops {
 	/* open demand for a SKU, in allocation order */
 	int (*demand_for_sku)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
 	                      struct ordex_arena *a, struct ordex_line_row **rows, size_t *n);
+	/* what open lines of a SKU hold in all */
+	int (*demand_allocated)(struct ordex_store *st, const struct ordex_scope *sc,
+	                        const char *sku, int64_t *sum);
 	int (*line_set_allocated)(struct ordex_store *st, const struct ordex_scope *sc,
 	                          int64_t order_id, int line_no, int64_t allocated);
 	int (*lines_set_open)(struct ordex_store *st, const struct ordex_scope *sc,
@@ -190,6 +273,75 @@ struct ordex_store_ops {
 	                      struct ordex_exception_row **rows, size_t *n);
 	int (*exception_count)(struct ordex_store *st, const struct ordex_scope *sc,
 	                       const char *status, int64_t *n);
+
+	/* connectors and their sealed secrets */
+	int (*connector_get)(struct ordex_store *st, const struct ordex_scope *sc,
+	                     const char *source, int64_t *id);
+	int (*connector_create)(struct ordex_store *st, const struct ordex_scope *sc,
+	                        const char *source, const char *public_id, int64_t *id);
+	/* the connector behind a webhook URL, across tenants */
+	int (*connector_by_public)(struct ordex_store *st, const char *public_id,
+	                           struct ordex_connector_info *out);
+	int (*connectors_list)(struct ordex_store *st, const struct ordex_scope *sc,
+	                       struct ordex_arena *a, struct ordex_connector_info **rows,
+	                       size_t *n);
+	int (*secret_add)(struct ordex_store *st, const struct ordex_scope *sc, int64_t connector,
+	                  const unsigned char *sealed, size_t len, const char *hint, int64_t *id);
+	int (*secrets_list)(struct ordex_store *st, const struct ordex_scope *sc, int64_t connector,
+	                    struct ordex_arena *a, struct ordex_secret_row **rows, size_t *n);
+	/* ends a secret's life at expires_at (rotation: the old one overlaps) */
+	int (*secret_expire)(struct ordex_store *st, const struct ordex_scope *sc,
+	                     int64_t connector, int64_t id, int64_t expires_at);
+
+	/* the inbox of webhook deliveries */
+	int (*delivery_find)(struct ordex_store *st, const struct ordex_scope *sc,
+	                     const char *source, const char *delivery_id, int64_t *id);
+	int (*delivery_insert)(struct ordex_store *st, const struct ordex_scope *sc,
+	                       const struct ordex_delivery *d, int64_t *id);
+	int (*delivery_stats)(struct ordex_store *st, const struct ordex_scope *sc,
+	                      ordex_delivery_stat_fn fn, void *ctx);
+
+	/* identity: aliases of orders, and facts waiting for their order */
+	int (*alias_put)(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+	                 const char *ext_id, const char *ref, int64_t seq);
+	/* source NULL: any source */
+	int (*alias_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+	                 const char *ext_id, struct ordex_arena *a, const char **ref);
+	int (*pending_add)(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+	                   const char *ext_id, const char *subject_kind, const char *subject_ref,
+	                   int64_t event_seq);
+	/* the links waiting for (source, ext_id), removed as they are returned */
+	int (*pending_take)(struct ordex_store *st, const struct ordex_scope *sc,
+	                    const char *source, const char *ext_id, struct ordex_arena *a,
+	                    struct ordex_pending_row **rows, size_t *n);
+
+	/* support tickets */
+	int (*ticket_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+	                  struct ordex_arena *a, struct ordex_ticket_row *out);
+	int (*ticket_put)(struct ordex_store *st, const struct ordex_scope *sc,
+	                  struct ordex_ticket_row *row);
+	int (*tickets_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
+	                         const char *order_ref, struct ordex_arena *a,
+	                         struct ordex_ticket_row **rows, size_t *n);
+
+	/* data issues raised by incomplete provider payloads */
+	int (*issue_put)(struct ordex_store *st, const struct ordex_scope *sc,
+	                 const char *order_ref, const char *key, const char *reason, int64_t seq);
+	int (*issues_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
+	                        const char *order_ref, struct ordex_arena *a,
+	                        struct ordex_issue_row **rows, size_t *n);
+
+	/* identity suggestions: weak matches for a person to decide */
+	int (*suggestion_add)(struct ordex_store *st, const struct ordex_scope *sc,
+	                      const char *kind, const char *ref_a, const char *ref_b,
+	                      const char *reason, int64_t seq, bool *added);
+	int (*suggestion_list)(struct ordex_store *st, const struct ordex_scope *sc,
+	                       const char *status, struct ordex_arena *a,
+	                       struct ordex_suggestion_row **rows, size_t *n);
+	int (*suggestion_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                      struct ordex_arena *a, struct ordex_suggestion_row *out);
+	int (*suggestion_decide)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                         const char *status, const char *by, int64_t at);
 
 	/* the audit chain, per tenant */
 	int (*audit_head)(struct ordex_store *st, int64_t tenant, int64_t *seq,

@@ -6,7 +6,7 @@
  * shipment_late exception and no other order is; the one order marked
  * delivered without a delivery date is a data_quality exception. A second
  * import adds only duplicates. The audit chain verifies, and fails on an
- * edited, a deleted and a reordered entry.
+ * edited, a deleted and a reordered entry, and on edited evidence.
  * Skipped with a message where ../shared/data is absent.
  */
 #include "testutil.h"
@@ -213,6 +213,15 @@ static void audit_verify_catches_edited_deleted_and_reordered_entries(void **sta
 	assert_non_null(strstr(out, "entry 2001: entries are missing"));
 	free(out);
 	exec_sql("INSERT INTO audit SELECT * FROM saved; DROP TABLE saved");
+	assert_int_equal(verify(&out), 0);
+	free(out);
+
+	/* the evidence itself: an event's stored bytes edited */
+	exec_sql("UPDATE events SET raw = replace(raw, 'BRL', 'USD') WHERE id = 500");
+	assert_int_equal(verify(&out), 1);
+	assert_non_null(strstr(out, "bytes do not match the SHA-256 recorded"));
+	free(out);
+	exec_sql("UPDATE events SET raw = replace(raw, 'USD', 'BRL') WHERE id = 500");
 	assert_int_equal(verify(&out), 0);
 	free(out);
 

@@ -52,7 +52,7 @@ static int setup(void **state)
 	assert_int_equal(st->ops->begin(st), ORDEX_OK);
 	for (int i = 1; i <= N_GLOBEX; i++) {
 		if (i <= N_ACME)
-			append(f, &f->acme, "input.accepted", "evt_a", i);
+			append(f, &f->acme, "test.entry", "evt_a", i);
 		append(f, &f->globex, "order.changed", "1001", i);
 	}
 	assert_int_equal(st->ops->commit(st), ORDEX_OK);
@@ -218,7 +218,7 @@ static void test_appends_across_more_tenants_than_cached_heads_verify(void **sta
 	assert_int_equal(f->st->ops->begin(f->st), ORDEX_OK);
 	for (int r = 1; r <= ROUNDS; r++)
 		for (int i = 0; i < TENANTS; i++)
-			append(f, &sc[i], "input.accepted", "evt", r);
+			append(f, &sc[i], "test.entry", "evt", r);
 	assert_int_equal(f->st->ops->commit(f->st), ORDEX_OK);
 	for (int i = 0; i < TENANTS; i++)
 		assert_chain(f, &sc[i], ROUNDS);
@@ -339,13 +339,13 @@ static void test_rollback_and_reset_leave_the_chain_verifiable(void **state)
 
 	ordex_audit_reset(f->au);
 	assert_int_equal(st->ops->begin(st), ORDEX_OK);
-	append(f, &f->acme, "input.accepted", "lost", 90);
-	append(f, &f->globex, "input.accepted", "lost", 91);
+	append(f, &f->acme, "test.entry", "lost", 90);
+	append(f, &f->globex, "test.entry", "lost", 91);
 	assert_int_equal(st->ops->rollback(st), ORDEX_OK);
 	ordex_audit_reset(f->au);
 
 	assert_int_equal(st->ops->begin(st), ORDEX_OK);
-	append(f, &f->acme, "input.accepted", "kept", N_ACME + 1);
+	append(f, &f->acme, "test.entry", "kept", N_ACME + 1);
 	assert_int_equal(st->ops->commit(st), ORDEX_OK);
 
 	assert_verifies(f, N_ACME + 1 + N_GLOBEX);
@@ -360,13 +360,13 @@ static void test_rollback_to_savepoint_and_reset_leave_the_chain_verifiable(void
 
 	ordex_audit_reset(f->au);
 	assert_int_equal(st->ops->begin(st), ORDEX_OK);
-	append(f, &f->acme, "input.accepted", "kept", N_ACME + 1);
+	append(f, &f->acme, "test.entry", "kept", N_ACME + 1);
 	assert_int_equal(st->ops->savepoint(st), ORDEX_OK);
-	append(f, &f->acme, "input.accepted", "undone", 90);
-	append(f, &f->acme, "input.accepted", "undone", 91);
+	append(f, &f->acme, "test.entry", "undone", 90);
+	append(f, &f->acme, "test.entry", "undone", 91);
 	assert_int_equal(st->ops->rollback_to(st), ORDEX_OK);
 	ordex_audit_reset(f->au);
-	append(f, &f->acme, "input.accepted", "kept", N_ACME + 2);
+	append(f, &f->acme, "test.entry", "kept", N_ACME + 2);
 	assert_int_equal(st->ops->commit(st), ORDEX_OK);
 
 	assert_verifies(f, N_ACME + 2 + N_GLOBEX);

@@ -90,6 +90,7 @@ static void fill_event(struct ordex_event *ev, const char *source, const char *i
 	ev->raw = raw;
 	ev->raw_len = strlen(raw);
 	memset(ev->sha256, raw[0], 32);
+	memcpy(ev->digest, ev->sha256, 32); /* dedupe compares the digest */
 }
 
 /* ---- schema and migrations --------------------------------------------- */
@@ -391,7 +392,7 @@ static void test_event_find_dedupes_on_tenant_env_source_and_id(void **state)
 	int64_t seq = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
 
 	fill_event(&ev, "shopify", "evt_1", "A-body");
-	assert_int_equal(st->ops->event_insert(st, &prod, &ev, NULL, 1, &s1), ORDEX_OK);
+	assert_int_equal(st->ops->event_insert(st, &prod, &ev, NULL, 1, 0, &s1), ORDEX_OK);
 	memset(sha, 0, sizeof(sha));
 	assert_int_equal(st->ops->event_find(st, &prod, "shopify", "evt_1", sha, &seq), ORDEX_OK);
 	assert_int_equal(seq, s1);
@@ -408,11 +409,11 @@ static void test_event_find_dedupes_on_tenant_env_source_and_id(void **state)
 	                 ORDEX_E_NOTFOUND);
 
 	fill_event(&ev, "stripe", "evt_1", "B-body");
-	assert_int_equal(st->ops->event_insert(st, &prod, &ev, NULL, 1, &s2), ORDEX_OK);
+	assert_int_equal(st->ops->event_insert(st, &prod, &ev, NULL, 1, 0, &s2), ORDEX_OK);
 	fill_event(&ev, "shopify", "evt_1", "C-body");
-	assert_int_equal(st->ops->event_insert(st, &sand, &ev, NULL, 1, &s3), ORDEX_OK);
+	assert_int_equal(st->ops->event_insert(st, &sand, &ev, NULL, 1, 0, &s3), ORDEX_OK);
 	fill_event(&ev, "shopify", "evt_1", "D-body");
-	assert_int_equal(st->ops->event_insert(st, &other, &ev, NULL, 1, &s4), ORDEX_OK);
+	assert_int_equal(st->ops->event_insert(st, &other, &ev, NULL, 1, 0, &s4), ORDEX_OK);
 	assert_true(s1 < s2 && s2 < s3 && s3 < s4);
 
 	assert_int_equal(st->ops->event_find(st, &prod, "stripe", "evt_1", sha, &seq), ORDEX_OK);

@@ -39,7 +39,8 @@ CREATE TABLE events (
 	occurred_at INTEGER NOT NULL,
 	occurred_offset INTEGER NOT NULL,
 	received_at INTEGER NOT NULL,
-	sha256 BLOB NOT NULL,
+	sha256 BLOB NOT NULL, -- of the raw bytes as received: the evidence
+	digest BLOB NOT NULL, -- of the compact form: what dedupe compares
 	raw BLOB NOT NULL
 );
 CREATE UNIQUE INDEX events_dedupe ON events (tenant, environment, source, ext_id);
@@ -71,10 +72,12 @@ CREATE TABLE orders (
 	address_state INTEGER NOT NULL,
 	address_why TEXT,
 	address_seq INTEGER NOT NULL,
+	address_at INTEGER NOT NULL,
 	fraud_state INTEGER NOT NULL,
 	fraud_score INTEGER NOT NULL,
 	fraud_why TEXT,
 	fraud_seq INTEGER NOT NULL,
+	fraud_at INTEGER NOT NULL,
 	first_seq INTEGER NOT NULL,
 	updated_seq INTEGER NOT NULL
 );
@@ -111,6 +114,7 @@ CREATE TABLE payments (
 	amount INTEGER NOT NULL,
 	captured INTEGER NOT NULL,
 	refunded INTEGER NOT NULL,
+	disputed INTEGER NOT NULL,
 	reason TEXT,
 	updated_seq INTEGER NOT NULL
 );
@@ -126,7 +130,7 @@ CREATE TABLE refunds (
 	currency TEXT NOT NULL,
 	at INTEGER NOT NULL,
 	seq INTEGER NOT NULL,
-	PRIMARY KEY (tenant, environment, ref)
+	PRIMARY KEY (tenant, environment, payment_id, ref)
 );
 
 CREATE TABLE shipments (

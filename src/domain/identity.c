@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * identity.c - which order an event is about, when it does not say it in
+ * the merchant's own terms; and who the customer behind an e-mail is.
+ *
+ * An event names its order directly ("order"), through another system's
+ * id of it (data.order_alias: Shopify's 450789469 for order "1001"), or
+ * through references found in text (data.order_candidates, tickets). Order
+ * events declare their aliases (data.aliases), which are kept. An event
+ * whose order cannot be found yet is applied as far as it can be and kept
+ * in pending_links under each name it used; when an order event later
+ * brings that name, the waiting events are applied again with the order
+ * known, whichever source each came from. Applying again is safe: every
+ * projection is idempotent for the same fact.
+ *
+ * E-mail addresses match exactly after trimming and case folding. A
+ * plus-address (hello+gifts@) of a known customer is never merged; it
+ * becomes a suggestion for a person to confirm or dismiss.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/common.h"
+#include "core/json.h"
+#include "domain/project.h"
+#include "domain/project_int.h"
+#include "ingest/event.h"
+#include "store/store.h"
+
+static const char *subject_kind(const struct ordex_event *ev, const char **ref)
+{
+	if (ev->payment) {
+		*ref = ev->payment;
+		return "payment";
+	}
+	if (ev->shipment) {
+		*ref = ev->shipment;
+		return "shipment";
+	}
+	if (ev->ticket) {
+		*ref = ev->ticket;
+		return "ticket";
+	}
+	*ref = NULL;
+	return "event";
+}
+
+int ordex__resolve_order(struct ordex_apply *ap, struct ordex_event *ev, int64_t seq, bool *parked)
+{
+	struct ordex_store *st = ap->st;
+	*parked = false;
+	if (ev->order)
+		return ORDEX_OK;
+	const char *ref = NULL;
+	int rc = ORDEX_E_NOTFOUND;
+	if (ev->order_alias.source) {
+		rc = st->ops->alias_get(st, ap->sc, ev->order_alias.source, ev->order_alias.id,
+		                        ap->a, &ref);
+	} else {
+		for (size_t i = 0; i < ev->n_candidates && rc == ORDEX_E_NOTFOUND; i++) {
+			struct ordex_order_row o;
+			rc = st->ops->order_get(st, ap->sc, ev->order_candidates[i], ap->a, &o);
+			if (rc == ORDEX_OK)
+				ref = o.ref;
+			else if (rc == ORDEX_E_NOTFOUND)
+				rc = st->ops->alias_get(st, ap->sc, NULL, ev->order_candidates[i],
+				                        ap->a, &ref);
+		}
+	}
+	if (rc == ORDEX_OK) {
+		ev->order = ref;
+		return st->ops->event_set_order(st, ap->sc, seq, ref);
+	}
+	if (rc != ORDEX_E_NOTFOUND)
+		return rc;
+	if (!ev->order_alias.source && !ev->n_candidates)
+		return ORDEX_OK; /* the event names no order at all */
+	const char *subject;
+	const char *kind = subject_kind(ev, &subject);
+	if (ev->order_alias.source) {
+		rc = st->ops->pending_add(st, ap->sc, ev->order_alias.source, ev->order_alias.id,
+		                          kind, subject, seq);
+	} else {
+		rc = ORDEX_OK;
+		for (size_t i = 0; rc == ORDEX_OK && i < ev->n_candidates; i++)
+			rc = st->ops->pending_add(st, ap->sc, "*", ev->order_candidates[i], kind,
+			                          subject, seq);
+	}
+	*parked = rc == ORDEX_OK;
+	return rc;
+}
+
+/* Applies a stored event again, now that its order is known. */
+static int replay(struct ordex_apply *ap, const struct ordex_pending_row *p, const char *ref)
+{
+	struct ordex_store *st = ap->st;
+	const char *raw;
+	size_t len;
+	int rc = st->ops->event_get(st, ap->sc, p->event_seq, ap->a, &raw, &len);
+	if (rc == ORDEX_E_NOTFOUND)
+		return ORDEX_OK;
+	if (rc)
+		return rc;
+	struct ordex_json *doc;
+	struct ordex_json_error jerr;
+	struct ordex_problems probs = {.n = 0};
+	struct ordex_event *ev = ordex_arena_zalloc(ap->a, sizeof(*ev));
+	if (ordex_json_parse(ap->a, raw, len, NULL, &doc, &jerr) != ORDEX_OK ||
+	    ordex_event_validate(ap->a, doc, raw, len, ev, &probs) != ORDEX_OK)
+		return ORDEX_E_CORRUPT; /* it was valid when it was stored */
+	ev->order = ref;
+	if ((rc = st->ops->event_set_order(st, ap->sc, p->event_seq, ref)))
+		return rc;
+	struct ordex_apply again = *ap;
+	rc = ordex_apply_event(&again, ev, p->event_seq);
+	ap->exceptions_opened = again.exceptions_opened;
+	ap->exceptions_resolved = again.exceptions_resolved;
+	return rc == ORDEX_E_INVAL ? ORDEX_OK : rc; /* a refusal now leaves it as it was */
+}
+
+static int take_and_replay(struct ordex_apply *ap, const char *source, const char *ext_id,
+                           const char *ref)
+{
+	struct ordex_pending_row *rows;
+	size_t n;
+	int rc = ap->st->ops->pending_take(ap->st, ap->sc, source, ext_id, ap->a, &rows, &n);
+	for (size_t i = 0; rc == ORDEX_OK && i < n; i++)
+		rc = replay(ap, &rows[i], ref);
+	return rc;
+}
+
+int ordex__link_order(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
+{
+	struct ordex_store *st = ap->st;
+	int rc = ORDEX_OK;
+	for (size_t i = 0; rc == ORDEX_OK && i < ev->n_aliases; i++)
+		rc = st->ops->alias_put(st, ap->sc, ev->aliases[i].source, ev->aliases[i].id,
+		                        ev->order, seq);
+	if (rc == ORDEX_OK)
+		rc = take_and_replay(ap, "*", ev->order, ev->order);
+	for (size_t i = 0; rc == ORDEX_OK && i < ev->n_aliases; i++) {
+		rc = take_and_replay(ap, ev->aliases[i].source, ev->aliases[i].id, ev->order);
+		if (rc == ORDEX_OK)
+			rc = take_and_replay(ap, "*", ev->aliases[i].id, ev->order);
+	}
+	return rc;
+}
+
+/* "hello+gifts@example.test" -> "hello@example.test"; NULL when there is no tag. */
+static const char *plus_base(struct ordex_arena *a, const char *email)
+{
+	const char *at = strchr(email, '@');
+	const char *plus = strchr(email, '+');
+	if (!at || !plus || plus > at || plus == email)
+		return NULL;
+	return ordex_arena_printf(a, "%.*s%s", (int)(plus - email), email, at);
+}
+
+int ordex__customer_for_email(struct ordex_apply *ap, const char *email, const char **ref)
+{
+	struct ordex_store *st = ap->st;
+	struct ordex_customer_row c;
+	const char *norm = ordex_email_normalize(ap->a, email);
+	*ref = NULL;
+	int rc = st->ops->customer_by_email(st, ap->sc, norm, ap->a, &c);
+	if (rc == ORDEX_OK) {
+		*ref = c.ref;
+		return ORDEX_OK;
+	}
+	if (rc != ORDEX_E_NOTFOUND)
+		return rc;
+	const char *base = plus_base(ap->a, norm);
+	if (!base)
+		return ORDEX_OK;
+	rc = st->ops->customer_by_email(st, ap->sc, base, ap->a, &c);
+	if (rc == ORDEX_E_NOTFOUND)
+		return ORDEX_OK;
+	if (rc)
+		return rc;
+	bool added;
+	const char *why =
+	    ordex_arena_printf(ap->a,
+	                       "%s is a plus-address of %s, the e-mail of customer %s; "
+	                       "the same person perhaps, not merged without a person",
+	                       norm, base, c.ref);
+	rc = st->ops->suggestion_add(st, ap->sc, "customer", c.ref, norm, why, ap->seq, &added);
+	if (rc == ORDEX_OK && added)
+		rc = ordex__audit(ap, "identity.suggested", c.ref, why);
+	return rc;
+}

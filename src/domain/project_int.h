@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * project_int.h - what the projection files share (project.c, identity.c).
+ */
+#ifndef ORDEX_PROJECT_INT_H
+#define ORDEX_PROJECT_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ordex_apply;
+struct ordex_event;
+
+/*
+ * Finds the order of an event that names it by alias or in text, sets
+ * ev->order and links the stored event. When it is not known yet, keeps the
+ * event waiting under each name (*parked).
+ */
+int ordex__resolve_order(struct ordex_apply *ap, struct ordex_event *ev, int64_t seq, bool *parked);
+/* Keeps an order event's aliases and applies again what waited for them. */
+int ordex__link_order(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq);
+/* The customer behind an e-mail (NULL when none); suggests plus-address matches. */
+int ordex__customer_for_email(struct ordex_apply *ap, const char *email, const char **ref);
+
+#endif

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_faults.c - kinds of fault found by review and by trying ordex as a
+ * new user, each pinned by a test named after the fault: hostile NDJSON,
+ * retries that differ only in whitespace, a byte order mark, keys used
+ * beyond their role, late facts that must not undo newer ones, money that
+ * must not be mixed or lost, and work that must not be capped.
+ */
+#include "testutil.h"
+
+#include <curl/curl.h>
+
+#include "harness.h"
+
+static struct harness h;
+static int n_ev;
+
+static int setup(void **state)
+{
+	curl_global_init(CURL_GLOBAL_ALL);
+	harness_init(&h);
+	harness_serve(&h, NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	harness_cleanup(&h);
+	curl_global_cleanup();
+	return 0;
+}
+
+static long emit(const char *type, const char *order, const char *at, const char *data)
+{
+	char ev[4096];
+	snprintf(ev, sizeof(ev),
+	         "{\"id\":\"f%d\",\"source\":\"test\",\"type\":\"%s\",\"occurred_at\":\"%s\"%s%s%s,"
+	         "\"data\":%s}",
+	         ++n_ev, type, at, order ? ",\"order\":\"" : "", order ? order : "",
+	         order ? "\"" : "", data);
+	struct http_resp r;
+	post_event(&h, ev, &r);
+	long st = r.status;
+	if (st >= 300)
+		fprintf(stderr, "answer %ld: %s\n", st, r.body);
+	http_free(&r);
+	return st;
+}
+
+static void get_order(const char *order, struct http_resp *r)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/v1/orders/%s", order);
+	get(&h, path, r);
+	assert_int_equal(r->status, 200);
+}
+
+static void ndjson_lines_of_only_carriage_returns_do_not_crash(void **state)
+{
+	size_t n = 20000;
+	char *body = malloc(n * 4 + 512);
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(body + len, i % 2 ? " \r \n" : "\r\r\n", i % 2 ? 4 : 3);
+		len += i % 2 ? 4 : 3;
+	}
+	len += (size_t)sprintf(body + len,
+	                       "{\"id\":\"cr1\",\"source\":\"test\",\"type\":"
+	                       "\"payment.failed\",\"occurred_at\":\"2025-01-01T00:00:00Z\","
+	                       "\"order\":\"CR-1\",\"data\":{\"payment\":\"crp\"}}\r\n");
+	struct http_resp r;
+	http(&h, "POST", "/v1/events", h.key, "application/x-ndjson", body, len, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"accepted\":1"));
+	assert_true(has(&r, "\"rejected\":0"));
+	http_free(&r);
+	free(body);
+	http(&h, "GET", "/healthz", NULL, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+}
+
+static void retry_differing_only_in_whitespace_is_a_duplicate(void **state)
+{
+	const char *a = "{\"id\":\"ws1\",\"source\":\"test\",\"type\":\"order.created\","
+	                "\"occurred_at\":\"2025-01-01T00:00:00Z\",\"order\":\"WS-1\"}";
+	const char *b = "{ \"id\": \"ws1\", \"source\": \"test\", \"type\": \"order.created\",\n"
+	                "  \"occurred_at\": \"2025-01-01T00:00:00Z\", \"order\": \"WS-1\" }\n";
+	struct http_resp r;
+	post_event(&h, a, &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	post_event(&h, b, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"status\":\"duplicate\""));
+	http_free(&r);
+	post_ndjson(&h, a, &r); /* the same event over NDJSON */
+	assert_true(has(&r, "\"duplicate\":1"));
+	http_free(&r);
+}
+
+static void byte_order_mark_keeps_the_order_page_valid_json(void **state)
+{
+	const char *b =
+	    "\xEF\xBB\xBF{\"id\":\"bom1\",\"source\":\"test\",\"type\":\"order.created\","
+	    "\"occurred_at\":\"2025-01-01T00:00:00Z\",\"order\":\"BOM-1\"}";
+	struct http_resp r;
+	post_event(&h, b, &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	get_order("BOM-1", &r);
+	assert_false(has(&r, "\xEF\xBB\xBF"));
+	assert_true(has(&r, "\"event\":{\"id\":\"bom1\""));
+	http_free(&r);
+}
+
+static void viewer_key_may_read_but_not_write(void **state)
+{
+	char *out = NULL;
+	const char *args[] = {"key", "create", "--data", h.dir, "--role", "viewer", NULL};
+	assert_int_equal(harness_cli(args, &out, NULL), 0);
+	char viewer[128];
+	snprintf(viewer, sizeof(viewer), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	const char *ev = "{\"id\":\"v1\",\"source\":\"test\",\"type\":\"order.cancelled\","
+	                 "\"occurred_at\":\"2025-01-01T00:00:00Z\",\"order\":\"V-1\"}";
+	struct http_resp r;
+	http(&h, "POST", "/v1/events", viewer, "application/json", ev, strlen(ev), &r);
+	assert_int_equal(r.status, 403);
+	assert_true(has(&r, "\"code\":\"forbidden\""));
+	http_free(&r);
+	http(&h, "GET", "/v1/exceptions", viewer, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	http(&h, "GET", "/v1/orders/V-1", viewer, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 404); /* nothing was stored */
+	http_free(&r);
+}
+
+static void late_accept_does_not_release_a_newer_fraud_hold(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("fraud.signal", "FH-1", "2025-05-02T10:00:00Z", "{\"score\":80}"),
+	                 201);
+	assert_int_equal(
+	    emit("fraud.signal", "FH-1", "2025-05-01T10:00:00Z", "{\"recommendation\":\"accept\"}"),
+	    201);
+	get_order("FH-1", &r);
+	assert_true(has(&r, "\"fraud\":{\"state\":\"review\""));
+	assert_true(has(&r, "\"kind\":\"fraud_review\",\"subject\":\"\",\"status\":\"open\""));
+	http_free(&r);
+}
+
+static void late_invalid_address_does_not_undo_a_newer_verification(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("address.verified", "AV-1", "2025-05-01T10:30:00Z", "{}"), 201);
+	assert_int_equal(emit("address.invalid", "AV-1", "2025-05-01T10:00:00Z", "{}"), 201);
+	get_order("AV-1", &r);
+	assert_true(has(&r, "\"address\":{\"state\":\"valid\"}"));
+	assert_false(has(&r, "address_invalid"));
+	http_free(&r);
+}
+
+static void cancelled_order_stays_cancelled_after_a_late_update(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("order.created", "CX-1", "2025-05-01T09:00:00Z", "{}"), 201);
+	assert_int_equal(emit("order.cancelled", "CX-1", "2025-05-01T10:00:00Z", "{}"), 201);
+	assert_int_equal(
+	    emit("order.updated", "CX-1", "2025-05-01T09:30:00Z", "{\"status\":\"processing\"}"),
+	    201);
+	get_order("CX-1", &r);
+	assert_true(has(&r, "\"status\":\"cancelled\""));
+	http_free(&r);
+}
+
+static void failure_after_authorization_raises_payment_failed(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("payment.authorized", "PF-9", "2025-03-01T10:00:00Z",
+	                      "{\"payment\":\"pf9\",\"amount\":\"10.00\",\"currency\":\"USD\"}"),
+	                 201);
+	assert_int_equal(emit("payment.failed", "PF-9", "2025-03-08T10:00:00Z",
+	                      "{\"payment\":\"pf9\",\"reason\":\"authorization expired\"}"),
+	                 201);
+	get_order("PF-9", &r);
+	assert_true(has(&r, "\"kind\":\"payment_failed\""));
+	assert_true(has(&r, "authorization expired"));
+	http_free(&r);
+}
+
+static void refund_seen_before_its_capture_does_not_lock_the_currency(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("payment.refunded", "RC-1", "2025-03-02T10:00:00Z",
+	                      "{\"payment\":\"rc1\",\"refund\":\"re1\",\"amount\":\"30.00\","
+	                      "\"currency\":\"USD\"}"),
+	                 201);
+	assert_int_equal(emit("payment.captured", "RC-1", "2025-03-01T10:00:00Z",
+	                      "{\"payment\":\"rc1\",\"amount\":\"20.00\",\"currency\":\"USD\"}"),
+	                 201);
+	get_order("RC-1", &r);
+	assert_true(has(&r, "\"status\":\"captured\""));
+	assert_true(has(&r, "\"refunded\":\"30.00\""));
+	assert_true(has(&r, "\"kind\":\"refund_mismatch\"")); /* 30 refunded of 20 */
+	http_free(&r);
+	/* the same refund again with a smaller amount changes nothing */
+	assert_int_equal(emit("payment.refunded", "RC-1", "2025-03-03T10:00:00Z",
+	                      "{\"payment\":\"rc1\",\"refund\":\"re1\",\"amount\":\"5.00\","
+	                      "\"currency\":\"USD\"}"),
+	                 201);
+	get_order("RC-1", &r);
+	assert_true(has(&r, "\"refunded\":\"30.00\""));
+	http_free(&r);
+}
+
+static void dispute_raises_a_chargeback(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("payment.disputed", "DP-1", "2025-03-02T10:00:00Z",
+	                      "{\"payment\":\"dp1\",\"amount\":\"30.00\",\"currency\":\"USD\","
+	                      "\"reason\":\"fraudulent\"}"),
+	                 201);
+	get_order("DP-1", &r);
+	assert_true(has(&r, "\"kind\":\"chargeback\""));
+	http_free(&r);
+}
+
+static void order_already_in_transit_takes_no_stock(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("inventory.level", NULL, "2025-06-01T08:00:00Z",
+	                      "{\"sku\":\"SKU-T1\",\"location\":\"W\",\"available\":1}"),
+	                 201);
+	assert_int_equal(emit("shipment.updated", "B-1", "2025-06-01T09:00:00Z",
+	                      "{\"shipment\":\"b1\",\"status\":\"in_transit\"}"),
+	                 201);
+	assert_int_equal(emit("order.created", "B-1", "2025-06-01T08:30:00Z",
+	                      "{\"lines\":[{\"sku\":\"SKU-T1\",\"qty\":1}]}"),
+	                 201);
+	assert_int_equal(emit("order.created", "B-2", "2025-06-01T10:00:00Z",
+	                      "{\"lines\":[{\"sku\":\"SKU-T1\",\"qty\":1}]}"),
+	                 201);
+	get_order("B-2", &r);
+	assert_false(has(&r, "inventory_shortage"));
+	assert_true(has(&r, "\"allocated\":1"));
+	http_free(&r);
+}
+
+static void stock_arriving_clears_every_short_order_not_just_some(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("inventory.level", NULL, "2025-06-02T08:00:00Z",
+	                      "{\"sku\":\"SKU-MANY\",\"location\":\"W\",\"available\":0}"),
+	                 201);
+	char body[100 * 256];
+	size_t len = 0;
+	for (int i = 0; i < 100; i++)
+		len += (size_t)snprintf(
+		    body + len, sizeof(body) - len,
+		    "{\"id\":\"many%d\",\"source\":\"test\",\"type\":\"order."
+		    "created\",\"occurred_at\":\"2025-06-02T09:00:00Z\",\"order\":"
+		    "\"M-%d\",\"data\":{\"lines\":[{\"sku\":\"SKU-MANY\",\"qty\":1}]}}"
+		    "\n",
+		    i, i);
+	post_ndjson(&h, body, &r);
+	assert_true(has(&r, "\"accepted\":100"));
+	http_free(&r);
+	get(&h, "/v1/exceptions?kind=inventory_shortage&limit=500", &r);
+	int open = count_of(&r, "Short 1 of SKU-MANY");
+	http_free(&r);
+	assert_int_equal(open, 100);
+	assert_int_equal(emit("inventory.level", NULL, "2025-06-02T10:00:00Z",
+	                      "{\"sku\":\"SKU-MANY\",\"location\":\"W\",\"available\":1000}"),
+	                 201);
+	get(&h, "/v1/exceptions?kind=inventory_shortage&limit=500", &r);
+	assert_int_equal(count_of(&r, "SKU-MANY"), 0);
+	http_free(&r);
+}
+
+static void a_date_promise_means_the_end_of_the_day_where_the_order_is(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("order.created", "TZP-1", "2025-03-01T10:00:00-03:00", "{}"), 201);
+	/* the OMS writes in UTC; the date is still the customer's day */
+	assert_int_equal(emit("order.updated", "TZP-1", "2025-03-02T10:00:00Z",
+	                      "{\"promised_at\":\"2025-03-06\"}"),
+	                 201);
+	get_order("TZP-1", &r);
+	assert_true(has(&r, "\"promised_by\":\"2025-03-06T23:59:59.999999-03:00\""));
+	http_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(ndjson_lines_of_only_carriage_returns_do_not_crash),
+	    cmocka_unit_test(retry_differing_only_in_whitespace_is_a_duplicate),
+	    cmocka_unit_test(byte_order_mark_keeps_the_order_page_valid_json),
+	    cmocka_unit_test(viewer_key_may_read_but_not_write),
+	    cmocka_unit_test(late_accept_does_not_release_a_newer_fraud_hold),
+	    cmocka_unit_test(late_invalid_address_does_not_undo_a_newer_verification),
+	    cmocka_unit_test(cancelled_order_stays_cancelled_after_a_late_update),
+	    cmocka_unit_test(failure_after_authorization_raises_payment_failed),
+	    cmocka_unit_test(refund_seen_before_its_capture_does_not_lock_the_currency),
+	    cmocka_unit_test(dispute_raises_a_chargeback),
+	    cmocka_unit_test(order_already_in_transit_takes_no_stock),
+	    cmocka_unit_test(stock_arriving_clears_every_short_order_not_just_some),
+	    cmocka_unit_test(a_date_promise_means_the_end_of_the_day_where_the_order_is),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
