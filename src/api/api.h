@@ -21,5 +21,7 @@ void ordex_api_webhook_post(struct ordex_req *rq);
 void ordex_api_webhooks_stats(struct ordex_req *rq);
 void ordex_api_connectors_post(struct ordex_req *rq);
 void ordex_api_connectors_list(struct ordex_req *rq);
+void ordex_api_suggestions_list(struct ordex_req *rq);
+void ordex_api_suggestion_decide(struct ordex_req *rq);
 
 #endif

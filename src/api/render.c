@@ -135,6 +135,22 @@ static int render_order(struct ordex_jw *w, struct ordex_store *st, const struct
 	k_time(w, "promised_by", o.promised_at, o.promised_offset);
 	if (o.version >= 0)
 		k_int(w, "version", o.version);
+	ordex_jw_key(w, "shipping_address");
+	if (o.ship_to)
+		ordex_jw_raw(w, o.ship_to, strlen(o.ship_to));
+	else
+		ordex_jw_null(w);
+	if (o.customer) {
+		struct ordex_customer_row c;
+		if (st->ops->customer_get(st, sc, o.customer, a, &c) == ORDEX_OK) {
+			ordex_jw_key(w, "customer_profile");
+			ordex_jw_obj(w);
+			k_str(w, "customer", c.ref);
+			k_str(w, "email", c.email);
+			k_str(w, "name", c.name);
+			ordex_jw_obj_end(w);
+		}
+	}
 	ordex_jw_key(w, "address");
 	ordex_jw_obj(w);
 	k_str(w, "state",

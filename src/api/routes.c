@@ -17,6 +17,8 @@ const struct ordex_route ordex_api_routes[] = {
     {"GET", "/v1/webhooks", ORDEX_ACCESS_READ, ordex_api_webhooks_stats},
     {"POST", "/v1/connectors", ORDEX_ACCESS_ADMIN, ordex_api_connectors_post},
     {"GET", "/v1/connectors", ORDEX_ACCESS_READ, ordex_api_connectors_list},
+    {"GET", "/v1/identity/suggestions", ORDEX_ACCESS_READ, ordex_api_suggestions_list},
+    {"POST", "/v1/identity/suggestions/", ORDEX_ACCESS_ADMIN, ordex_api_suggestion_decide},
 };
 
 const size_t ordex_api_routes_count = sizeof(ordex_api_routes) / sizeof(ordex_api_routes[0]);

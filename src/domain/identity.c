@@ -168,7 +168,9 @@ int ordex__customer_for_email(struct ordex_apply *ap, const char *email, const c
 		*ref = c.ref;
 		return ORDEX_OK;
 	}
-	if (rc != ORDEX_E_NOTFOUND)
+	if (rc == ORDEX_E_NOTFOUND) /* an address a person confirmed as the customer's */
+		rc = st->ops->customer_alias_get(st, ap->sc, norm, ap->a, ref);
+	if (rc == ORDEX_OK || rc != ORDEX_E_NOTFOUND)
 		return rc;
 	const char *base = plus_base(ap->a, norm);
 	if (!base)

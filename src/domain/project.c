@@ -349,6 +349,8 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 				o.promised_offset = o.tz_offset;
 			}
 		}
+		if (ev->ship_to)
+			o.ship_to = ev->ship_to;
 		if (ev->address_state && at >= o.address_at) {
 			o.address_state = ev->address_state;
 			o.address_why = ev->address_state < 0 ? ev->address_why : NULL;

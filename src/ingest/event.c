@@ -371,6 +371,30 @@ static void validate_address(struct v *v, struct ordex_event *ev)
 		                  ordex_json_type_name(addr->type));
 		return;
 	}
+	/* every member a string or null, within bounds; the whole object is
+	 * kept as it came (any script, emoji, right-to-left text) */
+	for (const struct ordex_json *m = addr->child; m; m = m->next) {
+		if (m->type != ORDEX_JSON_STRING && m->type != ORDEX_JSON_NULL) {
+			ordex_problem_add(v->p, v->a, path(v, "data.shipping_address", m->key),
+			                  "must be a string or null, not %s",
+			                  ordex_json_type_name(m->type));
+			return;
+		}
+		if (m->type == ORDEX_JSON_STRING && m->len > 1024) {
+			ordex_problem_add(v->p, v->a, path(v, "data.shipping_address", m->key),
+			                  "is longer than 1024 bytes");
+			return;
+		}
+	}
+	if (addr->count > 32) {
+		ordex_problem_add(v->p, v->a, "data.shipping_address", "has more than 32 fields");
+		return;
+	}
+	struct ordex_buf b;
+	ordex_buf_init(&b, 0);
+	ordex_json_write(&b, addr);
+	ev->ship_to = ordex_arena_strndup(v->a, b.data, b.len);
+	ordex_buf_free(&b);
 	static const char *const need[] = {"line1", "city", "country"};
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(need); i++) {
 		const struct ordex_json *f = ordex_json_get(addr, need[i]);

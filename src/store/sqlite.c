@@ -55,6 +55,10 @@ enum stmt_id {
 	S_ISSUE_PUT,
 	S_ISSUES_ORDER,
 	S_SUGGESTION_ADD,
+	S_CALIAS_PUT,
+	S_CALIAS_DELETE,
+	S_CALIAS_GET,
+	S_ORDERS_RELINK,
 	S_SUGGESTION_LIST,
 	S_SUGGESTION_LIST_ALL,
 	S_SUGGESTION_GET,
@@ -175,6 +179,15 @@ static const char *const sql[S_COUNT] = {
                     "order_ref, key) DO UPDATE SET reason = excluded.reason, seq = excluded.seq",
     [S_ISSUES_ORDER] = "SELECT key, reason, seq FROM order_issues WHERE tenant = ?1 AND "
                        "environment = ?2 AND order_ref = ?3 ORDER BY key",
+    [S_CALIAS_PUT] = "INSERT INTO aliases (tenant, environment, kind, source, ext_id, ref, seq) "
+                     "VALUES (?1, ?2, 'customer', 'email', ?3, ?4, ?5) ON CONFLICT (tenant, "
+                     "environment, kind, source, ext_id) DO UPDATE SET ref = excluded.ref",
+    [S_CALIAS_DELETE] = "DELETE FROM aliases WHERE tenant = ?1 AND environment = ?2 AND kind = "
+                        "'customer' AND source = 'email' AND ext_id = ?3",
+    [S_CALIAS_GET] = "SELECT ref FROM aliases WHERE tenant = ?1 AND environment = ?2 AND kind = "
+                     "'customer' AND source = 'email' AND ext_id = ?3",
+    [S_ORDERS_RELINK] = "UPDATE orders SET customer = ?5 WHERE tenant = ?1 AND environment = ?2 "
+                        "AND lower(trim(email)) = ?3 AND customer IS ?4",
     [S_SUGGESTION_ADD] = "INSERT INTO identity_suggestions (tenant, environment, kind, ref_a, "
                          "ref_b, reason, status, created_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
                          "'open', ?7) ON CONFLICT (tenant, environment, kind, ref_a, ref_b) DO "
@@ -223,7 +236,7 @@ static const char *const sql[S_COUNT] = {
 	"version, version_at, currency, total, customer, email, placed_at, tz_offset, "            \
 	"promised_at, promised_offset, promised_date_only, address_state, address_why, "           \
 	"address_seq, fraud_state, fraud_score, fraud_why, fraud_seq, first_seq, updated_seq, "    \
-	"fraud_at, address_at"
+	"fraud_at, address_at, ship_to"
     [S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders WHERE tenant = ?1 AND environment = "
                     "?2 AND ref = ?3",
     [S_ORDER_INSERT] = "INSERT INTO orders (tenant, environment, ref, known, status, "
@@ -231,10 +244,10 @@ static const char *const sql[S_COUNT] = {
                        "version_at, currency, total, customer, email, placed_at, tz_offset, "
                        "promised_at, promised_offset, promised_date_only, address_state, "
                        "address_why, address_seq, fraud_state, fraud_score, fraud_why, "
-                       "fraud_seq, first_seq, updated_seq, fraud_at, address_at) VALUES (?1, "
-                       "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-                       "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, "
-                       "?31)",
+                       "fraud_seq, first_seq, updated_seq, fraud_at, address_at, ship_to) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                       "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, "
+                       "?29, ?30, ?31, ?32)",
     [S_ORDER_UPDATE] = "UPDATE orders SET known = ?4, status = ?5, financial_status = ?6, "
                        "status_seq = ?7, cancelled_at = ?8, cancelled_seq = ?9, version = "
                        "?10, version_at = ?11, currency = ?12, total = ?13, customer = ?14, "
@@ -242,7 +255,8 @@ static const char *const sql[S_COUNT] = {
                        "promised_offset = ?19, promised_date_only = ?20, address_state = "
                        "?21, address_why = ?22, address_seq = ?23, fraud_state = ?24, "
                        "fraud_score = ?25, fraud_why = ?26, fraud_seq = ?27, first_seq = ?28, "
-                       "updated_seq = ?29, fraud_at = ?30, address_at = ?31 WHERE tenant = ?1 "
+                       "updated_seq = ?29, fraud_at = ?30, address_at = ?31, ship_to = ?32 WHERE "
+                       "tenant = ?1 "
                        "AND environment = ?2 AND ref = ?3",
 #define LINE_COLS                                                                                  \
 	"order_id, line_no, ref, sku, qty, price, allocated, seq, open, (SELECT o.ref FROM "       \
@@ -810,6 +824,7 @@ static void read_order(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_orde
 	o->updated_seq = sqlite3_column_int64(q, 27);
 	o->fraud_at = sqlite3_column_int64(q, 28);
 	o->address_at = sqlite3_column_int64(q, 29);
+	o->ship_to = col_text(q, 30, a);
 }
 
 static int s_order_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
@@ -868,6 +883,7 @@ static int s_order_put(struct ordex_store *st, const struct ordex_scope *sc,
 	sqlite3_bind_int64(q, 29, o->updated_seq);
 	sqlite3_bind_int64(q, 30, o->fraud_at);
 	sqlite3_bind_int64(q, 31, o->address_at);
+	bind_text(q, 32, o->ship_to);
 	int rc = exec(s, q, "store an order");
 	if (rc == ORDEX_OK && !o->id)
 		o->id = sqlite3_last_insert_rowid(s->db);
@@ -1866,6 +1882,68 @@ static int s_issues_for_order(struct ordex_store *st, const struct ordex_scope *
 
 /* ---- identity suggestions ---------------------------------------------- */
 
+static int s_customer_alias_put(struct ordex_store *st, const struct ordex_scope *sc,
+                                const char *email_norm, const char *customer_ref, int64_t seq)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_CALIAS_PUT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, email_norm);
+	bind_text(q, 4, customer_ref);
+	sqlite3_bind_int64(q, 5, seq);
+	return exec(s, q, "store a customer e-mail");
+}
+
+static int s_customer_alias_delete(struct ordex_store *st, const struct ordex_scope *sc,
+                                   const char *email_norm)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_CALIAS_DELETE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, email_norm);
+	return exec(s, q, "remove a customer e-mail");
+}
+
+static int s_customer_alias_get(struct ordex_store *st, const struct ordex_scope *sc,
+                                const char *email_norm, struct ordex_arena *a, const char **ref)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_CALIAS_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, email_norm);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*ref = col_text(q, 0, a);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a customer e-mail");
+}
+
+static int s_orders_relink_customer(struct ordex_store *st, const struct ordex_scope *sc,
+                                    const char *email_norm, const char *from, const char *to,
+                                    int64_t *changed)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_ORDERS_RELINK);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, email_norm);
+	bind_text(q, 4, from);
+	bind_text(q, 5, to);
+	int rc = exec(s, q, "relink orders to a customer");
+	if (rc == ORDEX_OK && changed)
+		*changed = sqlite3_changes(s->db);
+	return rc;
+}
+
 static int s_suggestion_add(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
                             const char *ref_a, const char *ref_b, const char *reason, int64_t seq,
                             bool *added)
@@ -2126,6 +2204,10 @@ static const struct ordex_store_ops sqlite_ops = {
     .tickets_for_order = s_tickets_for_order,
     .issue_put = s_issue_put,
     .issues_for_order = s_issues_for_order,
+    .customer_alias_put = s_customer_alias_put,
+    .customer_alias_delete = s_customer_alias_delete,
+    .customer_alias_get = s_customer_alias_get,
+    .orders_relink_customer = s_orders_relink_customer,
     .suggestion_add = s_suggestion_add,
     .suggestion_list = s_suggestion_list,
     .suggestion_get = s_suggestion_get,

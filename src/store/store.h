@@ -331,6 +331,18 @@ struct ordex_store_ops {
 	                        const char *order_ref, struct ordex_arena *a,
 	                        struct ordex_issue_row **rows, size_t *n);
 
+	/* confirmed e-mail addresses of a customer beyond its own */
+	int (*customer_alias_put)(struct ordex_store *st, const struct ordex_scope *sc,
+	                          const char *email_norm, const char *customer_ref, int64_t seq);
+	int (*customer_alias_delete)(struct ordex_store *st, const struct ordex_scope *sc,
+	                             const char *email_norm);
+	int (*customer_alias_get)(struct ordex_store *st, const struct ordex_scope *sc,
+	                          const char *email_norm, struct ordex_arena *a, const char **ref);
+	/* sets the customer of the orders with that e-mail whose customer is from (NULL: none) */
+	int (*orders_relink_customer)(struct ordex_store *st, const struct ordex_scope *sc,
+	                              const char *email_norm, const char *from, const char *to,
+	                              int64_t *changed);
+
 	/* identity suggestions: weak matches for a person to decide */
 	int (*suggestion_add)(struct ordex_store *st, const struct ordex_scope *sc,
 	                      const char *kind, const char *ref_a, const char *ref_b,

@@ -572,6 +572,10 @@ static void test_order_reference_links_the_order(void **state)
 	    {",'order_id':'1001','source':'api'", "1001", NULL},
 	    {",'order_id':'#A-7','source':'web'", "A-7", NULL},
 	    {",'order_id':'5678901234','source':'shopify'", NULL, "5678901234"},
+	    {",'order_id':'5678901234','source':'api','order_id_path':"
+	     "'https://shop.myshopify.com/admin/orders/5678901234'",
+	     NULL, "5678901234"},
+	    {",'order_id':'5678901234','source':'api'", "5678901234", NULL},
 	    {",'order_id':'5678901234','order_number':'#1002','source':'shopify'", "1002", NULL},
 	    {",'order_id':null,'order_number':''", NULL, NULL},
 	};

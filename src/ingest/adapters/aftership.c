@@ -208,12 +208,16 @@ static int map_tracking(const struct ordex_adapter_input *in, struct ordex_adapt
 	/*
 	 * order_number is the merchant's reference. order_id is too, except
 	 * from AfterShip's Shopify connection, which fills it with Shopify's
-	 * numeric order id: an alias of the order, not its reference.
+	 * numeric order id (and order_id_path with the order's admin page): an
+	 * alias of the order, not its reference.
 	 */
 	const char *order = without_hash(str(trk, "order_number")), *alias = NULL;
 	const char *oid = str(trk, "order_id"), *src = str(trk, "source");
+	const char *oid_path = str(trk, "order_id_path");
+	bool shopify = (src && !strcasecmp(src, "shopify")) ||
+	               (oid_path && strstr(oid_path, ".myshopify.com/"));
 	if (!order && oid) {
-		if (src && !strcasecmp(src, "shopify") && all_digits(oid))
+		if (shopify && all_digits(oid))
 			alias = oid;
 		else
 			order = without_hash(oid);

@@ -21,6 +21,9 @@
  * only the Shopify order id carries data.order_alias. Event ids are built
  * from Shopify's ids and the object's updated_at, or the status the fact
  * moved to, so that a redelivery yields the same id and the same bytes.
+ * A snapshot (order, fulfillment, customer, inventory level) also carries
+ * a digest of the object: Shopify's times have whole seconds, and two
+ * different snapshots within one second must not share an id.
  */
 #include "ingest/adapters/adapter.h"
 
@@ -30,6 +33,7 @@
 #include <strings.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/common.h"
 #include "core/money.h"
 #include "core/timeutil.h"
@@ -106,8 +110,7 @@ static const char *need_id(struct ctx *c, const struct ordex_json *o, const char
 }
 
 /* An RFC 3339 time as sent, or NULL when absent; a problem when it is not one. */
-static const char *when(struct ctx *c, const struct ordex_json *o, const char *sub,
-                        const char *key)
+static const char *when(struct ctx *c, const struct ordex_json *o, const char *sub, const char *key)
 {
 	const struct ordex_json *n = ordex_json_get(o, key);
 	int64_t us;
@@ -202,6 +205,25 @@ static const char *stamp(struct ctx *c, const char *t)
 	if (c->in->delivery_id)
 		return ordex_arena_printf(c->a, "/%s", c->in->delivery_id);
 	return ordex_arena_printf(c->a, "@%s", c->in->received_at ? c->in->received_at : "");
+}
+
+/*
+ * The id suffix of a snapshot: its stamp and a digest (FNV-1a) of the
+ * object as received. The same object gives the same suffix, so a
+ * redelivery or the same snapshot under another topic is a duplicate; a
+ * different object at the same second gets its own id instead of a
+ * conflict that Shopify would retry forever.
+ */
+static const char *snapshot(struct ctx *c, const char *t)
+{
+	struct ordex_buf b;
+	uint64_t h = 1469598103934665603ULL;
+	ordex_buf_init(&b, 0);
+	ordex_json_write(&b, c->obj);
+	for (size_t i = 0; i < b.len; i++)
+		h = (h ^ (unsigned char)b.data[i]) * 1099511628211ULL;
+	ordex_buf_free(&b);
+	return ordex_arena_printf(c->a, "%s/%016llx", stamp(c, t), (unsigned long long)h);
 }
 
 /* ---- writing data members ---------------------------------------------- */
@@ -309,6 +331,7 @@ static struct line *read_lines(struct ctx *c, const struct ordex_json *items, co
 	*n = 0;
 	for (const struct ordex_json *it = items->child; it; it = it->next, i++) {
 		const char *sub = ordex_arena_printf(c->a, "line_items[%zu].", i);
+		const struct ordex_json *rs = ordex_json_get(it, "requires_shipping");
 		struct line *l = &lines[*n];
 		const char *variant;
 		if (it->type != ORDEX_JSON_OBJECT) {
@@ -316,10 +339,9 @@ static struct line *read_lines(struct ctx *c, const struct ordex_json *items, co
 			     "must be an object");
 			continue;
 		}
-		if (ordex_json_get(it, "requires_shipping") &&
-		    ordex_json_get(it, "requires_shipping")->type == ORDEX_JSON_TRUE)
+		if (rs && rs->type == ORDEX_JSON_TRUE)
 			*ships = true;
-		if (!quantity(c, it, sub, &l->qty))
+		if (!quantity(c, it, sub, &l->qty) || l->qty == 0)
 			continue;
 		l->id = ident(c, it, "id");
 		l->sku = text(it, "sku");
@@ -333,8 +355,7 @@ static struct line *read_lines(struct ctx *c, const struct ordex_json *items, co
 			continue;
 		}
 		l->price = amount(c, it, sub, "price", cur, false);
-		if (l->qty > 0)
-			(*n)++;
+		(*n)++;
 	}
 	return lines;
 }
@@ -409,12 +430,11 @@ static int map_order(struct ctx *c)
 	/* without a topic, a snapshot never updated is the order's creation */
 	create = c->verb ? !strcmp(c->verb, "create") : !updated || same_instant(created, updated);
 
-	struct ordex_jw *w =
-	    ordex_adapter_begin(c->out,
-	                        create ? ordex_arena_printf(c->a, "order/%s/created@%s", id, ver)
-	                               : ordex_arena_printf(c->a, "order/%s@%s", id, ver),
-	                        create ? "order.created" : "order.updated",
-	                        create && created ? created : ver, ref);
+	struct ordex_jw *w = ordex_adapter_begin(
+	    c->out,
+	    create ? ordex_arena_printf(c->a, "order/%s/created%s", id, snapshot(c, ver))
+	           : ordex_arena_printf(c->a, "order/%s%s", id, snapshot(c, ver)),
+	    create ? "order.created" : "order.updated", create && created ? created : ver, ref);
 	put_aliases(w, id);
 	put(w, "updated_at", updated);
 	put(w, "status", order_status(o, cancelled));
@@ -449,7 +469,8 @@ static int map_order(struct ctx *c)
 	if (rc || !cancelled)
 		return rc;
 
-	w = ordex_adapter_begin(c->out, ordex_arena_printf(c->a, "order/%s/cancelled@%s", id, cancelled),
+	w = ordex_adapter_begin(c->out,
+	                        ordex_arena_printf(c->a, "order/%s/cancelled@%s", id, cancelled),
 	                        "order.cancelled", cancelled, ref);
 	put_aliases(w, id);
 	put(w, "reason", text(o, "cancel_reason"));
@@ -505,15 +526,17 @@ static int map_transaction(struct ctx *c)
 	if (!kind)
 		miss(c, "", "kind", "is required");
 	else if (!known_kind(kind))
-		miss(c, "", "kind", ordex_arena_printf(c->a, "unknown transaction kind \"%s\"", kind));
+		miss(c, "", "kind",
+		     ordex_arena_printf(c->a, "unknown transaction kind \"%s\"", kind));
 	if (!status)
 		miss(c, "", "status", "is required");
 	else if (kind && known_kind(kind) && !(type = txn_type(kind, status)))
 		miss(c, "", "status", ordex_arena_printf(c->a, "unknown status \"%s\"", status));
 
 	/* authorizations, captures and refunds need their money; others carry it when they can */
-	bool money = type && (!strcmp(type, "payment.authorized") ||
-	                      !strcmp(type, "payment.captured") || !strcmp(type, "payment.refunded"));
+	bool money =
+	    type && (!strcmp(type, "payment.authorized") || !strcmp(type, "payment.captured") ||
+	             !strcmp(type, "payment.refunded"));
 	const char *cur = currency(c, o, "", "currency", money);
 	const char *amt = amount(c, o, "", "amount", cur, money);
 	const char *t = when(c, o, "", "processed_at");
@@ -559,7 +582,8 @@ static int map_refund(struct ctx *c)
 	if (txs && txs->type == ORDEX_JSON_ARRAY)
 		for (const struct ordex_json *t = txs->child; t; t = t->next)
 			if (text(t, "kind") && !strcmp(text(t, "kind"), "suggested_refund"))
-				return ignore(c, "a suggested refund is a calculation, not a refund");
+				return ignore(c,
+				              "a suggested refund is a calculation, not a refund");
 	const char *id = need_id(c, o, "", "id"), *order_id = need_id(c, o, "", "order_id");
 	const char *created = when(c, o, "", "created_at");
 	if (!created)
@@ -668,9 +692,12 @@ static const struct ship_word carrier_words[] = {
 
 /* status of a fulfillment that has no shipment_status */
 static const struct ship_word fulfillment_words[] = {
-    {"pending", "label_created", NULL},   {"open", "label_created", NULL},
-    {"success", "in_transit", NULL},      {"cancelled", "exception", "fulfillment cancelled"},
-    {"error", "exception", "fulfillment error"}, {"failure", "exception", "fulfillment failed"},
+    {"pending", "label_created", NULL},
+    {"open", "label_created", NULL},
+    {"success", "in_transit", NULL},
+    {"cancelled", "exception", "fulfillment cancelled"},
+    {"error", "exception", "fulfillment error"},
+    {"failure", "exception", "fulfillment failed"},
 };
 
 static const struct ship_word *ship_word(const struct ship_word *t, size_t n, const char *s)
@@ -690,7 +717,8 @@ static int map_fulfillment(struct ctx *c)
 	const char *tracking = text(o, "tracking_number");
 	const char *ss = text(o, "shipment_status"), *st = text(o, "status");
 	const struct ship_word *sw = NULL;
-	bool create = c->verb ? !strcmp(c->verb, "create") : !updated || same_instant(created, updated);
+	bool create =
+	    c->verb ? !strcmp(c->verb, "create") : !updated || same_instant(created, updated);
 
 	if (!tracking) {
 		const struct ordex_json *all = ordex_json_get(o, "tracking_numbers");
@@ -710,10 +738,10 @@ static int map_fulfillment(struct ctx *c)
 	if (c->bad)
 		return ORDEX_OK;
 
-	const char *eid = create ? ordex_arena_printf(c->a, "fulfillment/%s/created%s", id,
-	                                              stamp(c, ver))
-	                         : ordex_arena_printf(c->a, "fulfillment/%s/%s%s", id, sw->status,
-	                                              stamp(c, ver));
+	const char *eid =
+	    create
+	        ? ordex_arena_printf(c->a, "fulfillment/%s/created%s", id, snapshot(c, ver))
+	        : ordex_arena_printf(c->a, "fulfillment/%s/%s%s", id, sw->status, snapshot(c, ver));
 	struct ordex_jw *w = ordex_adapter_begin(
 	    c->out, eid, create ? "shipment.created" : "shipment.updated", occ, NULL);
 	put(w, "shipment",
@@ -758,9 +786,9 @@ static int map_fulfillment_event(struct ctx *c)
 			where = where ? ordex_arena_printf(c->a, "%s, %s", where, p) : p;
 	}
 	const char *tracking = text(o, "tracking_number"), *message = text(o, "message");
-	struct ordex_jw *w = ordex_adapter_begin(
-	    c->out, ordex_arena_printf(c->a, "fulfillment_event/%s", id), "shipment.updated", occ,
-	    NULL);
+	struct ordex_jw *w =
+	    ordex_adapter_begin(c->out, ordex_arena_printf(c->a, "fulfillment_event/%s", id),
+	                        "shipment.updated", occ, NULL);
 	put(w, "shipment",
 	    tracking ? tracking : ordex_arena_printf(c->a, "shopify-fulfillment-%s", fid));
 	put(w, "status", sw->status);
@@ -778,40 +806,52 @@ static int map_fulfillment_event(struct ctx *c)
 /*
  * A hold placed on a fulfillment order stops the order shipping. A hold
  * for a high risk of fraud is a fraud signal (review; its release,
- * accept); any other hold is the order's status "on_hold" (its release,
- * "open"). Which hold was placed or released comes from the topic's
- * created_fulfillment_hold / released_fulfillment_hold, else the last of
- * fulfillment_holds.
+ * accept), a hold for an incorrect address is address.invalid (its
+ * release, address.verified). Other holds (awaiting payment, out of stock,
+ * an upsell offer, ...) have no canonical event: an order status needs the
+ * order's name, which a fulfillment order lacks, and ordex detects payment
+ * and stock problems from their own events. Which hold was placed or
+ * released comes from the topic's created_fulfillment_hold or
+ * released_fulfillment_hold, else the last of fulfillment_holds.
  */
 static int map_fulfillment_order(struct ctx *c)
 {
-	const struct ordex_json *fo = c->obj;
+	const struct ordex_json *fo = c->obj, *hold;
 	const char *status = text(fo, "status");
-	bool placed = c->verb ? !strcmp(c->verb, "placed_on_hold")
-	                      : status && !strcmp(status, "on_hold");
+	bool placed =
+	    c->verb ? !strcmp(c->verb, "placed_on_hold") : status && !strcmp(status, "on_hold");
 	bool released = c->verb && !strcmp(c->verb, "hold_released");
 
 	if (!placed && !released)
 		return ignore(c, "a fulfillment order neither put on hold nor released from one "
 		                 "changes nothing ordex tracks");
-	const char *id = need_id(c, fo, "", "id"), *order_id = need_id(c, fo, "", "order_id");
-	const char *t = when(c, fo, "", "updated_at"), *occ = occurred(c, t, "updated_at");
-	if (c->bad)
-		return ORDEX_OK;
-
-	const struct ordex_json *hold = ordex_json_get(
-	    c->env, placed ? "created_fulfillment_hold" : "released_fulfillment_hold");
+	hold = ordex_json_get(c->env,
+	                      placed ? "created_fulfillment_hold" : "released_fulfillment_hold");
 	if (!text(hold, "reason") && placed) {
 		const struct ordex_json *holds = ordex_json_get(fo, "fulfillment_holds");
 		hold = NULL;
-		for (const struct ordex_json *h = holds && holds->type == ORDEX_JSON_ARRAY
-		                                      ? holds->child
-		                                      : NULL;
+		for (const struct ordex_json *h =
+		         holds && holds->type == ORDEX_JSON_ARRAY ? holds->child : NULL;
 		     h; h = h->next)
 			hold = h;
 	}
 	const char *reason = text(hold, "reason"), *notes = text(hold, "reason_notes");
 	bool fraud = reason && !strcasecmp(reason, "high_risk_of_fraud");
+	bool address = reason && !strcasecmp(reason, "incorrect_address");
+	if (!reason)
+		return ignore(c, "the payload does not say which hold; only fraud and address "
+		                 "holds have canonical events");
+	if (!fraud && !address)
+		return ignore(c, ordex_arena_printf(c->a,
+		                                    "a hold for \"%s\" has no canonical event: an "
+		                                    "order status needs the order's name, which a "
+		                                    "fulfillment order lacks",
+		                                    reason));
+
+	const char *id = need_id(c, fo, "", "id"), *order_id = need_id(c, fo, "", "order_id");
+	const char *t = when(c, fo, "", "updated_at"), *occ = occurred(c, t, "updated_at");
+	if (c->bad)
+		return ORDEX_OK;
 	const char *eid = ordex_arena_printf(c->a, "fulfillment_order/%s/%s%s", id,
 	                                     placed ? "on_hold" : "released", stamp(c, t));
 	struct ordex_jw *w;
@@ -819,13 +859,12 @@ static int map_fulfillment_order(struct ctx *c)
 		w = ordex_adapter_begin(c->out, eid, "fraud.signal", occ, NULL);
 		put(w, "recommendation", placed ? "review" : "accept");
 		put(w, "kind", "fraud_hold");
-		put(w, "reason", notes ? notes : reason);
 	} else {
-		w = ordex_adapter_begin(c->out, eid, "order.updated", occ, NULL);
-		put(w, "status", placed ? "on_hold" : "open");
-		put(w, "hold_reason", reason);
-		put(w, "reason", notes);
+		w = ordex_adapter_begin(c->out, eid,
+		                        placed ? "address.invalid" : "address.verified", occ, NULL);
 	}
+	put(w, "reason", notes ? notes : reason);
+	put(w, "hold_reason", reason);
 	put_order_alias(w, order_id);
 	return ordex_adapter_end(c->out);
 }
@@ -884,18 +923,17 @@ static int map_risk(struct ctx *c)
 	if (c->bad)
 		return ORDEX_OK;
 
-	/* a risk carries no time of its own: what it says tells its versions apart */
-	const char *eid = t ? ordex_arena_printf(c->a, "risk/%s@%s", id, t)
-	                    : ordex_arena_printf(c->a, "risk/%s/%s/%d", id, rec ? rec : "none", score);
-	struct ordex_jw *w = ordex_adapter_begin(c->out, eid, "fraud.signal", occ, NULL);
+	struct ordex_jw *w =
+	    ordex_adapter_begin(c->out, ordex_arena_printf(c->a, "risk/%s%s", id, snapshot(c, t)),
+	                        "fraud.signal", occ, NULL);
 	put(w, "recommendation", rec);
 	if (score >= 0) {
 		ordex_jw_key(w, "score");
 		ordex_jw_int(w, score);
 	}
 	put(w, "kind", "order_risk");
-	put(w, "reason", text(o, "merchant_message") ? text(o, "merchant_message")
-	                                              : text(o, "message"));
+	put(w, "reason",
+	    text(o, "merchant_message") ? text(o, "merchant_message") : text(o, "message"));
 	put_order_alias(w, order_id);
 	return ordex_adapter_end(c->out);
 }
@@ -925,7 +963,8 @@ static int map_risk_assessment(struct ctx *c)
 	} else if (!strcasecmp(level, "none"))
 		rec = "accept";
 	else
-		miss(c, "", "risk_level", ordex_arena_printf(c->a, "unknown risk level \"%s\"", level));
+		miss(c, "", "risk_level",
+		     ordex_arena_printf(c->a, "unknown risk level \"%s\"", level));
 	if (c->bad)
 		return ORDEX_OK;
 
@@ -966,7 +1005,7 @@ static int map_inventory_level(struct ctx *c)
 		return ORDEX_OK;
 
 	struct ordex_jw *w = ordex_adapter_begin(
-	    c->out, ordex_arena_printf(c->a, "inventory_level/%s/%s%s", item, loc, stamp(c, t)),
+	    c->out, ordex_arena_printf(c->a, "inventory_level/%s/%s%s", item, loc, snapshot(c, t)),
 	    "inventory.level", occ, NULL);
 	put(w, "sku", ordex_arena_printf(c->a, "item-%s", item));
 	put(w, "location", ordex_arena_printf(c->a, "location-%s", loc));
@@ -990,8 +1029,8 @@ static int map_customer(struct ctx *c)
 	                   : first       ? first
 	                                 : last;
 	struct ordex_jw *w = ordex_adapter_begin(
-	    c->out, ordex_arena_printf(c->a, "customer/%s%s", id, stamp(c, t)), "customer.updated",
-	    occ, NULL);
+	    c->out, ordex_arena_printf(c->a, "customer/%s%s", id, snapshot(c, t)),
+	    "customer.updated", occ, NULL);
 	put(w, "customer", ordex_arena_printf(c->a, "shopify-%s", id));
 	put(w, "email", text(o, "email"));
 	put(w, "name", name);
@@ -1109,7 +1148,8 @@ static const struct resource *by_topic(const char *topic, const char **why)
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(topics); i++) {
 		size_t n = strlen(topics[i].topic);
 		bool prefix = topics[i].topic[n - 1] == '/';
-		if (prefix ? !strncmp(topic, topics[i].topic, n) : !strcmp(topic, topics[i].topic)) {
+		if (prefix ? !strncmp(topic, topics[i].topic, n)
+		           : !strcmp(topic, topics[i].topic)) {
 			*why = topics[i].why;
 			return &resources[topics[i].res];
 		}

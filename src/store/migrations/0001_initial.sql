@@ -71,6 +71,7 @@ CREATE TABLE orders (
 	promised_date_only INTEGER NOT NULL,
 	address_state INTEGER NOT NULL,
 	address_why TEXT,
+	ship_to TEXT,
 	address_seq INTEGER NOT NULL,
 	address_at INTEGER NOT NULL,
 	fraud_state INTEGER NOT NULL,
