@@ -18,6 +18,7 @@ static const struct {
     {"init", ordex_cmd_init, "create the database, a first tenant and an admin key"},
     {"key", ordex_cmd_key, "create another API key (key create)"},
     {"tenant", ordex_cmd_tenant, "change a tenant's settings (tenant set)"},
+    {"connector", ordex_cmd_connector, "add or list provider connectors (connector add|list)"},
     {"import", ordex_cmd_import, "feed event files or the Olist CSV set through the writer"},
     {"exceptions", ordex_cmd_exceptions, "list exceptions, highest priority first"},
     {"audit", ordex_cmd_audit, "verify the audit chain (audit verify)"},

@@ -19,6 +19,7 @@ int ordex_cmd_serve(int argc, char **argv);
 int ordex_cmd_init(int argc, char **argv);
 int ordex_cmd_key(int argc, char **argv);
 int ordex_cmd_tenant(int argc, char **argv);
+int ordex_cmd_connector(int argc, char **argv);
 int ordex_cmd_import(int argc, char **argv);
 int ordex_cmd_exceptions(int argc, char **argv);
 int ordex_cmd_audit(int argc, char **argv);

@@ -105,6 +105,8 @@ static int load_state(struct ordex_apply *ap, const char *ref, struct ordex_orde
 	if ((rc = st->ops->payments_for_order(st, ap->sc, ref, ap->a, &os->payments,
 	                                      &os->n_payments)))
 		return rc;
+	if ((rc = st->ops->issues_for_order(st, ap->sc, ref, ap->a, &os->issues, &os->n_issues)))
+		return rc;
 	return st->ops->shipments_for_order(st, ap->sc, ref, ap->a, &os->shipments,
 	                                    &os->n_shipments);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "domain/model.h"
+#include "store/store.h"
 
 struct ordex_apply;
 struct ordex_arena;
@@ -32,6 +33,8 @@ struct ordex_order_state {
 	struct ordex_shipment_row *shipments;
 	size_t n_shipments;
 	int64_t *sku_level; /* per line: stock level of its SKU, -1 unknown */
+	struct ordex_issue_row *issues; /* what incomplete provider payloads lacked */
+	size_t n_issues;
 };
 
 struct ordex_condition {

@@ -4,7 +4,8 @@
  * after the promise, or an ETA past it), delivery_exception (exception,
  * failed attempt, returned, lost), state_conflict (shipped although the
  * order was cancelled) and data_quality (the order says delivered but no
- * shipment has a delivery time).
+ * shipment has a delivery time; a provider's payload about the order
+ * lacked what ordex needs).
  */
 #include <stdio.h>
 #include <string.h>
@@ -116,6 +117,10 @@ void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_sta
 			                 s->status_seq > o->cancelled_seq ? s->status_seq
 			                                                  : o->cancelled_seq);
 	}
+	for (size_t i = 0; i < os->n_issues; i++)
+		ordex__condition(cs, "data_quality",
+		                 ordex_arena_printf(ap->a, "issue:%s", os->issues[i].key),
+		                 ORDEX_SEV_MEDIUM, os->issues[i].reason, os->issues[i].seq);
 	if (o->status && !strcmp(o->status, "delivered") && !any_delivered)
 		ordex__condition(cs, "data_quality", "delivered_without_time", ORDEX_SEV_LOW,
 		                 "The order is marked delivered but no shipment recorded when it "

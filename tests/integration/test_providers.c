@@ -212,11 +212,18 @@ static void CASE_10_nulls_in_provider_payloads_are_stored_and_answered(void **st
 	assert_int_equal(r.status, 200);
 	assert_true(has(&r, "\"outcome\":\"incomplete\""));
 	http_free(&r);
+	/* it concerns a known order reference: a data_quality exception says what was missing */
+	get(&h, "/v1/orders/O-1701", &r);
+	assert_int_equal(r.status, 200);
+	assert_true(
+	    has(&r, "\"kind\":\"data_quality\",\"subject\":\"issue:stripe:payment_intent\""));
+	http_free(&r);
 	/* an order whose shipping address is null: an address exception */
 	send_ok("shopify", "orders/create",
 	        "{\"id\":1701,\"name\":\"#1701\",\"order_number\":1701,\"created_at\":"
 	        "\"2025-03-01T10:00:00Z\",\"updated_at\":\"2025-03-01T10:00:00Z\",\"currency\":"
-	        "\"USD\",\"total_price\":\"30.00\",\"line_items\":[{\"id\":1,\"sku\":\"S\",\"quantity\":"
+	        "\"USD\",\"total_price\":\"30.00\",\"line_items\":[{\"id\":1,\"sku\":\"S\","
+	        "\"quantity\":"
 	        "1,\"price\":\"30.00\",\"requires_shipping\":true}],\"shipping_address\":null}");
 	get(&h, "/v1/orders/1701", &r);
 	assert_int_equal(r.status, 200);
