@@ -22,6 +22,7 @@ static const struct {
     {"import", ordex_cmd_import, "feed event files or the Olist CSV set through the writer"},
     {"exceptions", ordex_cmd_exceptions, "list exceptions, highest priority first"},
     {"audit", ordex_cmd_audit, "verify the audit chain (audit verify)"},
+    {"simulate", ordex_cmd_simulate, "write a realistic, deterministic event stream (NDJSON)"},
 };
 
 static void usage(FILE *f)

@@ -13,6 +13,7 @@ extern const struct ordex_route ordex_api_routes[];
 extern const size_t ordex_api_routes_count;
 
 void ordex_api_health(struct ordex_req *rq);
+void ordex_api_metrics(struct ordex_req *rq);
 void ordex_api_events_post(struct ordex_req *rq);
 void ordex_api_exceptions_list(struct ordex_req *rq);
 void ordex_api_order_get(struct ordex_req *rq);

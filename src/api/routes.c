@@ -8,6 +8,7 @@
 const struct ordex_route ordex_api_routes[] = {
     {"GET", "/healthz", ORDEX_ACCESS_PUBLIC, ordex_api_health},
     {"GET", "/readyz", ORDEX_ACCESS_PUBLIC, ordex_api_health},
+    {"GET", "/metrics", ORDEX_ACCESS_ADMIN, ordex_api_metrics},
     {"POST", "/v1/events", ORDEX_ACCESS_INGEST, ordex_api_events_post},
     {"GET", "/v1/exceptions", ORDEX_ACCESS_READ, ordex_api_exceptions_list},
     {"GET", "/v1/orders/", ORDEX_ACCESS_READ, ordex_api_order_get},

@@ -22,6 +22,7 @@ static void usage(void)
 	fprintf(stderr, "usage: ordex serve [--listen HOST:PORT] [--data DIR] [--threads N]\n"
 	                "                   [--max-body BYTES] [--max-depth N] [--max-items N]\n"
 	                "                   [--sync full|normal|off] [--fraud-threshold SCORE]\n"
+	                "                   [--no-store]  (benchmarks: validate, store nothing)\n"
 	                "environment: ORDEX_LISTEN, ORDEX_DATA\n");
 }
 
@@ -52,6 +53,7 @@ int ordex_cmd_serve(int argc, char **argv)
 	    {"max-items", required_argument, NULL, 'i'},
 	    {"sync", required_argument, NULL, 's'},
 	    {"fraud-threshold", required_argument, NULL, 'f'},
+	    {"no-store", no_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -76,6 +78,7 @@ int ordex_cmd_serve(int argc, char **argv)
 		case 'D': cfg.max_depth = atoi(optarg); break;
 		case 'i': cfg.max_items = (size_t)atol(optarg); break;
 		case 'f': cfg.fraud_threshold = atoi(optarg); break;
+		case 'N': cfg.no_store = true; break;
 		case 's':
 			if (!strcmp(optarg, "full"))
 				cfg.sync = ORDEX_SYNC_FULL;
@@ -120,6 +123,9 @@ int ordex_cmd_serve(int argc, char **argv)
 	char host[64];
 	snprintf(host, sizeof(host), "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen),
 	         cfg.listen);
+	if (cfg.no_store)
+		fprintf(stderr, "ordex: --no-store: events are validated and answered, "
+		                "never stored\n");
 	fprintf(stderr, "ordex: listening on http://%s:%d (data \"%s\", sync %s)\n",
 	        host[0] ? host : "127.0.0.1", ordex_server_port(srv), data,
 	        cfg.sync == ORDEX_SYNC_FULL     ? "full"

@@ -22,6 +22,7 @@ struct ordex_batch;
 struct ordex_req;
 struct ordex_store;
 struct ordex_vault;
+struct ordex_writer_stats;
 
 typedef void (*ordex_handler_fn)(struct ordex_req *rq);
 
@@ -79,5 +80,10 @@ struct ordex_store *ordex_req_store(struct ordex_req *rq);
  */
 int ordex_req_submit(struct ordex_req *rq, struct ordex_batch *b,
                      void (*then)(struct ordex_req *rq, struct ordex_batch *b));
+/*
+ * The writer's counters since the server started (commits, events, the
+ * largest group), for /metrics. Any request thread.
+ */
+void ordex_req_writer_stats(struct ordex_req *rq, struct ordex_writer_stats *out);
 
 #endif

@@ -11,6 +11,7 @@
 #ifndef ORDEX_SERVER_H
 #define ORDEX_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "http/request.h"
@@ -28,6 +29,8 @@ struct ordex_server_config {
 	size_t max_items;     /* events per request; 0: 10000 */
 	enum ordex_sync sync; /* durability of the writer */
 	int fraud_threshold;  /* 0: 75 */
+	bool no_store;        /* benchmarks only: answer "accepted" after validation,
+	                         without the writer (nothing is stored) */
 	const struct ordex_route *routes;
 	size_t n_routes;
 };

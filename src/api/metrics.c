@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * metrics.c - GET /metrics: the writer's counters in the Prometheus text
+ * format (version 0.0.4). The counters are the whole service's, across
+ * tenants, so the route needs an admin key.
+ *
+ * events per commit (ordex_writer_events_total / ordex_writer_commits_total)
+ * is how many events shared one fsync: the measure of group commit.
+ */
+#include <inttypes.h>
+
+#include "api/api.h"
+#include "core/buf.h"
+#include "ingest/writer.h"
+
+static void counter(struct ordex_buf *b, const char *name, const char *help, const char *type,
+                    uint64_t v)
+{
+	ordex_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name, type,
+	                 name, v);
+}
+
+void ordex_api_metrics(struct ordex_req *rq)
+{
+	struct ordex_response *r = ordex_req_response(rq);
+	struct ordex_writer_stats ws;
+	ordex_req_writer_stats(rq, &ws);
+	r->status = 200;
+	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	counter(&r->body, "ordex_writer_commits_total", "Transactions the writer committed.",
+	        "counter", ws.commits);
+	counter(&r->body, "ordex_writer_events_total", "Events the writer handled.", "counter",
+	        ws.events);
+	counter(&r->body, "ordex_writer_accepted_total", "Events accepted and stored.", "counter",
+	        ws.accepted);
+	counter(&r->body, "ordex_writer_duplicates_total", "Events recognized as duplicates.",
+	        "counter", ws.duplicates);
+	counter(&r->body, "ordex_writer_rejected_total",
+	        "Events refused by the writer (conflicts, state, storage).", "counter",
+	        ws.rejected);
+	counter(&r->body, "ordex_writer_max_group_events", "The largest group of one transaction.",
+	        "gauge", ws.max_group);
+}
