@@ -100,7 +100,7 @@ void ordex_api_connectors_post(struct ordex_req *rq)
 		                  "provider shows for this webhook");
 	else if (sec->len > ORDEX_SECRET_MAX)
 		ordex_problem_add(&probs, a, "secret", "is longer than %d bytes", ORDEX_SECRET_MAX);
-	int64_t overlap = 0;
+	int64_t overlap = -1; /* absent: the default window of a day */
 	if (ov &&
 	    (ordex_json_int(ov, &overlap) != ORDEX_OK || overlap < 0 || overlap > 30LL * 86400))
 		ordex_problem_add(&probs, a, "overlap_seconds",

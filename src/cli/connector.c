@@ -95,7 +95,7 @@ int ordex_cmd_connector(int argc, char **argv)
 	bool add = !strcmp(argv[1], "add");
 	const char *data = NULL, *tenant = NULL, *env = NULL, *source = NULL, *secret_arg = NULL,
 	           *secret_file = NULL;
-	long overlap = 0;
+	long overlap = -1; /* not given: the default window */
 	int c;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {

@@ -58,7 +58,7 @@ int ordex_connector_add(struct ordex_store *st, struct ordex_audit *au,
 	struct ordex_secret_row *rows;
 	size_t n;
 	rc = st->ops->secrets_list(st, sc, id, a, &rows, &n);
-	int64_t until = now + (c->overlap_s > 0 ? c->overlap_s * 1000000LL : DAY_US);
+	int64_t until = now + (c->overlap_s >= 0 ? c->overlap_s * 1000000LL : DAY_US);
 	for (size_t i = 0; rc == ORDEX_OK && i < n; i++)
 		if (!rows[i].expires_at || rows[i].expires_at > until)
 			rc = st->ops->secret_expire(st, sc, id, rows[i].id, until);

@@ -27,7 +27,7 @@ struct ordex_connector_add {
 	const char *source;
 	const char *secret;
 	size_t secret_len;
-	int64_t overlap_s; /* how long older secrets stay valid; 0: 24 hours */
+	int64_t overlap_s; /* how long older secrets stay valid; 0: not at all; <0: 24 hours */
 	const struct ordex_vault *vault;
 	const char *actor; /* who asked, for the audit log */
 	/* out */

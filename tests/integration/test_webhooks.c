@@ -260,10 +260,12 @@ static const char *connector_add(const char *source, const char *secret, int ove
 	char body[1024];
 	struct http_resp r;
 	if (overlap_s >= 0)
-		snprintf(body, sizeof(body), "{\"source\":\"%s\",\"secret\":\"%s\",\"overlap_seconds\":%d}",
-		         source, secret, overlap_s);
+		snprintf(body, sizeof(body),
+		         "{\"source\":\"%s\",\"secret\":\"%s\",\"overlap_seconds\":%d}", source,
+		         secret, overlap_s);
 	else
-		snprintf(body, sizeof(body), "{\"source\":\"%s\",\"secret\":\"%s\"}", source, secret);
+		snprintf(body, sizeof(body), "{\"source\":\"%s\",\"secret\":\"%s\"}", source,
+		         secret);
 	http(&h, "POST", "/v1/connectors", h.key, "application/json", body, strlen(body), &r);
 	if (r.status != 201 && r.status != 200)
 		fail_msg("POST /v1/connectors answered %ld: %s", r.status, r.body);
@@ -323,7 +325,8 @@ static int64_t db_count(const char *sql)
 
 static int64_t audit_rows(const char *kind)
 {
-	return db_count(ordex_arena_printf(A, "SELECT count(*) FROM audit WHERE kind = '%s'", kind));
+	return db_count(
+	    ordex_arena_printf(A, "SELECT count(*) FROM audit WHERE kind = '%s'", kind));
 }
 
 static int64_t events_stored(void)
@@ -406,7 +409,8 @@ static struct payload shopify_order(const char *ref, const char *id)
 /* Stripe's payment_intent.succeeded around the dj-stripe intent, its metadata naming order. */
 static struct payload stripe_succeeded(const char *evt, const char *order)
 {
-	char *pi = fixture("stripe/dj-stripe/payment_intent_pi_fakefakefakefakefake0001.json", NULL);
+	char *pi =
+	    fixture("stripe/dj-stripe/payment_intent_pi_fakefakefakefakefake0001.json", NULL);
 	pi = replace(pi, "\"djstripe_test_fake_id\": \"pi_fakefakefakefakefake0001\"",
 	             ordex_arena_printf(A, "\"order_id\": \"%s\"", order));
 	return made("stripe",
@@ -466,8 +470,8 @@ static const char *secret_of(const char *source)
 }
 
 /* Sends p signed with secret at unix time at, with its provider headers. */
-static void deliver(const char *connector, const struct payload *p, const char *secret,
-                    int64_t at, struct http_resp *r)
+static void deliver(const char *connector, const struct payload *p, const char *secret, int64_t at,
+                    struct http_resp *r)
 {
 	const char *sig = sign(p->source, secret, p->body, p->len, at);
 	send_hook(hook_path(p->source, connector), p->body, p->len,
@@ -586,8 +590,7 @@ static void expect_refused(const struct http_resp *r, const char *what, const ch
 	assert_string_equal(jstr(a, "code"), "signature_invalid");
 	const char *detail = jstr(a, "detail");
 	if (!detail || !strstr(detail, why))
-		fail_msg("%s: detail \"%s\" does not say \"%s\"", what, detail ? detail : "",
-		         why);
+		fail_msg("%s: detail \"%s\" does not say \"%s\"", what, detail ? detail : "", why);
 }
 
 /* A copy of p with one digit past the middle of the body changed. */
@@ -728,8 +731,12 @@ static void rotation_without_overlap_retires_older_secrets_at_once(void **state)
 	assert_int_equal(order_signed_with(c, SECRET_2), 200);
 	connector_add("shopify", SECRET_3, 0, NULL);
 	assert_int_equal(order_signed_with(c, SECRET_3), 200);
-	assert_int_equal(order_signed_with(c, SECRET_1), 401);
-	assert_int_equal(order_signed_with(c, SECRET_2), 401);
+	long first = order_signed_with(c, SECRET_1), second = order_signed_with(c, SECRET_2);
+	if (first != 401 || second != 401)
+		fail_msg(
+		    "after a rotation with overlap_seconds 0 the older secrets must be refused; "
+		    "the first answered %ld, the second %ld",
+		    first, second);
 }
 
 static void connector_list_shows_hints_never_secrets(void **state)
@@ -789,7 +796,8 @@ static void redelivery_is_a_duplicate_and_stores_no_new_events(void **state)
 {
 	struct payload ps[] = {
 	    /* Shopify without a delivery id header: the body's digest identifies it */
-	    made("shopify", shopify_order("1001", "450789469").body, "X-Shopify-Topic: orders/create\n"),
+	    made("shopify", shopify_order("1001", "450789469").body,
+	         "X-Shopify-Topic: orders/create\n"),
 	    /* Stripe re-signs a retry with a new timestamp; the event id identifies it */
 	    stripe_succeeded("evt_1Ordex0Webhook0Test04", "2001"),
 	    aftership_update("as-evt-0004", "3001"),
@@ -936,8 +944,8 @@ static void count_answer(struct tally *t, const char *source, const struct ordex
 {
 	const char *kind = jstr(a, "kind"), *outcome = jstr(a, "outcome");
 	size_t i = 0;
-	while (i < t->n && !(!strcmp(t->rows[i].source, source) &&
-	                     !strcmp(t->rows[i].kind, kind) && !strcmp(t->rows[i].outcome, outcome)))
+	while (i < t->n && !(!strcmp(t->rows[i].source, source) && !strcmp(t->rows[i].kind, kind) &&
+	                     !strcmp(t->rows[i].outcome, outcome)))
 		i++;
 	if (i == t->n) {
 		assert_true(t->n < ORDEX_ARRAY_LEN(t->rows));
@@ -969,8 +977,7 @@ static bool is_json(const char *name)
 }
 
 /* Sends every .json file under dir (recursing) to source's webhook, signed. */
-static void send_folder(struct tally *t, const char *source, const char *connector,
-                        const char *dir)
+static void send_folder(struct tally *t, const char *source, const char *connector, const char *dir)
 {
 	struct dirent **names;
 	int n = scandir(dir, &names, not_hidden, alphasort);
@@ -1033,8 +1040,8 @@ static void every_shared_payload_is_answered_200_with_an_outcome(void **state)
 		per_source[s] = t->files - before;
 	}
 
-	printf("\n%-10s %-22s %-11s %6s %5s %7s %9s\n", "source", "kind", "outcome", "count",
-	       "dup", "events", "rejected");
+	printf("\n%-10s %-22s %-11s %6s %5s %7s %9s\n", "source", "kind", "outcome", "count", "dup",
+	       "events", "rejected");
 	int total = 0;
 	for (size_t s = 0; s < ORDEX_ARRAY_LEN(sources); s++) {
 		int sum = 0;
