@@ -71,6 +71,13 @@ static void stored_then(struct ordex_req *rq, struct ordex_batch *b)
 		              "the delivery was not stored; the provider will send it again", NULL);
 		return;
 	}
+	if (b->delivery_conflict) {
+		ordex_problem(r, 409, "conflict", "Conflict",
+		              "the provider's id of this delivery was used before for a different "
+		              "body; nothing of it was applied",
+		              NULL);
+		return;
+	}
 	struct ordex_jw w;
 	r->status = 200;
 	ordex_jw_init(&w, &r->body);

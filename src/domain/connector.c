@@ -26,13 +26,16 @@ bool ordex_connector_source_known(const char *source)
 	return ordex_adapter_find(source) != NULL;
 }
 
-/* "whse…c1f9": enough to tell secrets apart, never enough to use one. */
+/*
+ * "…c1f9": enough to tell secrets apart, never enough to help guess one:
+ * the last four characters of a secret of at least 16, else nothing.
+ */
 static void hint_of(const char *secret, size_t n, char *out, size_t outlen)
 {
-	if (n <= 8)
+	if (n < 16)
 		snprintf(out, outlen, "…");
 	else
-		snprintf(out, outlen, "%.4s…%.4s", secret, secret + n - 4);
+		snprintf(out, outlen, "…%.4s", secret + n - 4);
 }
 
 int ordex_connector_add(struct ordex_store *st, struct ordex_audit *au,

@@ -704,6 +704,10 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 {
 	struct ordex_shipment_row s;
 	int rc = ap->st->ops->shipment_get(ap->st, ap->sc, ev->shipment, ap->a, &s);
+	/* another provider may know the same parcel under another name: the
+	 * tracking number says it is one shipment */
+	if (rc == ORDEX_E_NOTFOUND && ev->tracking)
+		rc = ap->st->ops->shipment_by_tracking(ap->st, ap->sc, ev->tracking, ap->a, &s);
 	if (rc == ORDEX_E_NOTFOUND) {
 		memset(&s, 0, sizeof(s));
 		s.ref = ev->shipment;

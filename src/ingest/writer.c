@@ -176,7 +176,22 @@ static int store_delivery(struct ordex_writer *w, struct ordex_batch *b, int64_t
 {
 	struct ordex_store *st = w->st;
 	struct ordex_delivery *d = b->delivery;
-	int rc = st->ops->delivery_find(st, &b->scope, d->source, d->delivery_id, &b->delivery_seq);
+	unsigned char seen[32];
+	int rc = st->ops->delivery_find(st, &b->scope, d->source, d->delivery_id, &b->delivery_seq,
+	                                seen);
+	if (rc == ORDEX_OK && memcmp(seen, d->sha256, 32) != 0) {
+		/* the provider's id names another payload: take nothing of this one */
+		b->delivery_conflict = true;
+		for (size_t i = 0; i < b->n; i++) {
+			struct ordex_item *it = &b->items[i];
+			if (it->status != ORDEX_ITEM_PENDING)
+				continue;
+			it->status = ORDEX_ITEM_CONFLICT;
+			it->field = "delivery";
+			it->reason = "the provider's id of this delivery came before with another body";
+		}
+		return ORDEX_OK;
+	}
 	if (rc == ORDEX_OK)
 		b->delivery_duplicate = true;
 	else if (rc == ORDEX_E_NOTFOUND)

@@ -61,6 +61,8 @@ struct ordex_batch {
 	struct ordex_delivery *delivery;
 	int64_t delivery_seq;    /* out */
 	bool delivery_duplicate; /* out: this delivery was received before */
+	bool delivery_conflict;  /* out: its provider id came before with another body;
+	                          * nothing of the batch was applied */
 	/* optional: an audit entry for the batch itself (a refused webhook) */
 	const char *audit_kind;
 	const char *audit_subject;

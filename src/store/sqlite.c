@@ -100,6 +100,7 @@ enum stmt_id {
 	S_SHIPMENT_INSERT,
 	S_SHIPMENT_UPDATE,
 	S_SHIPMENTS_ORDER,
+	S_SHIPMENT_TRACKING,
 	S_INV_GET,
 	S_INV_PUT,
 	S_INV_SUM,
@@ -139,7 +140,7 @@ static const char *const sql[S_COUNT] = {
                        "?3 ORDER BY id",
     [S_SECRET_EXPIRE] = "UPDATE connector_secrets SET expires_at = ?5 WHERE tenant = ?1 AND "
                         "environment = ?2 AND connector = ?3 AND id = ?4",
-    [S_DELIVERY_FIND] = "SELECT id FROM deliveries WHERE tenant = ?1 AND environment = ?2 AND "
+    [S_DELIVERY_FIND] = "SELECT id, sha256 FROM deliveries WHERE tenant = ?1 AND environment = ?2 AND "
                         "source = ?3 AND delivery_id = ?4",
     [S_DELIVERY_INSERT] = "INSERT INTO deliveries (tenant, environment, source, delivery_id, "
                           "topic, kind, outcome, note, events, received_at, sha256, raw) VALUES "
@@ -313,6 +314,8 @@ static const char *const sql[S_COUNT] = {
                           "eta_seq = ?11, delivered_at = ?12, location = ?13, reason = ?14, "
                           "updated_seq = ?15 WHERE tenant = ?1 AND environment = ?2 AND ref = "
                           "?3",
+    [S_SHIPMENT_TRACKING] = "SELECT " SHIPMENT_COLS " FROM shipments WHERE tenant = ?1 AND "
+                            "environment = ?2 AND tracking = ?3 ORDER BY id LIMIT 1",
     [S_SHIPMENTS_ORDER] = "SELECT " SHIPMENT_COLS " FROM shipments WHERE tenant = ?1 AND "
                           "environment = ?2 AND order_ref = ?3 ORDER BY id",
     [S_INV_GET] = "SELECT as_of FROM inventory WHERE tenant = ?1 AND environment = ?2 AND "
@@ -1215,6 +1218,27 @@ static int s_shipment_put(struct ordex_store *st, const struct ordex_scope *sc,
 	return rc;
 }
 
+static int s_shipment_by_tracking(struct ordex_store *st, const struct ordex_scope *sc,
+                                  const char *tracking, struct ordex_arena *a,
+                                  struct ordex_shipment_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SHIPMENT_TRACKING);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, tracking);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		read_shipment(q, a, out);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "find a shipment by tracking number");
+}
+
 static int s_shipments_for_order(struct ordex_store *st, const struct ordex_scope *sc,
                                  const char *order_ref, struct ordex_arena *a,
                                  struct ordex_shipment_row **rows, size_t *n)
@@ -1627,8 +1651,9 @@ static int s_secret_expire(struct ordex_store *st, const struct ordex_scope *sc,
 
 /* ---- deliveries -------------------------------------------------------- */
 
-static int s_delivery_find(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
-                           const char *delivery_id, int64_t *id)
+static int s_delivery_find(struct ordex_store *st, const struct ordex_scope *sc,
+                           const char *source, const char *delivery_id, int64_t *id,
+                           unsigned char sha256[32])
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_DELIVERY_FIND);
@@ -1637,7 +1662,17 @@ static int s_delivery_find(struct ordex_store *st, const struct ordex_scope *sc,
 	bind_scope(q, sc);
 	bind_text(q, 3, source);
 	bind_text(q, 4, delivery_id);
-	return one_id(s, q, id, "look up a delivery");
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		memset(sha256, 0, 32);
+		if (sqlite3_column_bytes(q, 1) == 32)
+			memcpy(sha256, sqlite3_column_blob(q, 1), 32);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up a delivery");
 }
 
 static int s_delivery_insert(struct ordex_store *st, const struct ordex_scope *sc,
@@ -2175,6 +2210,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .refund_record = s_refund_record,
     .shipment_get = s_shipment_get,
     .shipment_put = s_shipment_put,
+    .shipment_by_tracking = s_shipment_by_tracking,
     .shipments_for_order = s_shipments_for_order,
     .inventory_put = s_inventory_put,
     .inventory_level = s_inventory_level,

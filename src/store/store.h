@@ -241,6 +241,10 @@ struct ordex_store_ops {
 	                    struct ordex_arena *a, struct ordex_shipment_row *out);
 	int (*shipment_put)(struct ordex_store *st, const struct ordex_scope *sc,
 	                    struct ordex_shipment_row *row);
+	/* the shipment carrying a tracking number, whatever its ref */
+	int (*shipment_by_tracking)(struct ordex_store *st, const struct ordex_scope *sc,
+	                            const char *tracking, struct ordex_arena *a,
+	                            struct ordex_shipment_row *out);
 	int (*shipments_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
 	                           const char *order_ref, struct ordex_arena *a,
 	                           struct ordex_shipment_row **rows, size_t *n);
@@ -295,7 +299,8 @@ struct ordex_store_ops {
 
 	/* the inbox of webhook deliveries */
 	int (*delivery_find)(struct ordex_store *st, const struct ordex_scope *sc,
-	                     const char *source, const char *delivery_id, int64_t *id);
+	                     const char *source, const char *delivery_id, int64_t *id,
+	                     unsigned char sha256[32]);
 	int (*delivery_insert)(struct ordex_store *st, const struct ordex_scope *sc,
 	                       const struct ordex_delivery *d, int64_t *id);
 	int (*delivery_stats)(struct ordex_store *st, const struct ordex_scope *sc,

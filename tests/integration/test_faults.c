@@ -292,6 +292,24 @@ static void a_date_promise_means_the_end_of_the_day_where_the_order_is(void **st
 	http_free(&r);
 }
 
+static void one_parcel_known_by_two_names_is_one_shipment(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("shipment.created", "TN-1", "2025-06-03T09:00:00Z",
+	                      "{\"shipment\":\"shop-fulfillment-77\",\"tracking\":\"TRK-9\","
+	                      "\"status\":\"in_transit\"}"),
+	                 201);
+	assert_int_equal(emit("shipment.updated", NULL, "2025-06-04T09:00:00Z",
+	                      "{\"shipment\":\"TRK-9\",\"tracking\":\"TRK-9\","
+	                      "\"status\":\"delivered\"}"),
+	                 201);
+	get_order("TN-1", &r);
+	assert_int_equal(count_of(&r, "\"status_at\":"), 1); /* one row in "shipments" */
+	assert_true(has(&r, "{\"shipment\":\"shop-fulfillment-77\",\"status\":\"delivered\""));
+	assert_int_equal(count_of(&r, "\"type\":\"shipment.updated\",\"source\""), 1);
+	http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +326,7 @@ int main(void)
 	    cmocka_unit_test(order_already_in_transit_takes_no_stock),
 	    cmocka_unit_test(stock_arriving_clears_every_short_order_not_just_some),
 	    cmocka_unit_test(a_date_promise_means_the_end_of_the_day_where_the_order_is),
+	    cmocka_unit_test(one_parcel_known_by_two_names_is_one_shipment),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -304,6 +304,29 @@ static void CASE_11_email_in_another_case_is_one_customer_plus_address_a_suggest
 	http_free(&r);
 }
 
+static void provider_id_reused_for_another_body_is_a_conflict_and_applies_nothing(void **state)
+{
+	struct http_resp r;
+	send_ok("stripe", NULL,
+	        "{\"id\":\"evt_reuse\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\","
+	        "\"created\":1740841200,\"data\":{\"object\":{\"id\":\"pi_reuse1\",\"object\":"
+	        "\"payment_intent\",\"amount\":100,\"amount_received\":100,\"currency\":\"usd\","
+	        "\"status\":\"succeeded\",\"created\":1740841200,\"metadata\":{\"order_id\":"
+	        "\"RU-1\"}}}}");
+	webhook("stripe", NULL,
+	        "{\"id\":\"evt_reuse\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\","
+	        "\"created\":1740841200,\"data\":{\"object\":{\"id\":\"pi_reuse2\",\"object\":"
+	        "\"payment_intent\",\"amount\":900,\"amount_received\":900,\"currency\":\"usd\","
+	        "\"status\":\"succeeded\",\"created\":1740841200,\"metadata\":{\"order_id\":"
+	        "\"RU-2\"}}}}",
+	        &r);
+	assert_int_equal(r.status, 409);
+	http_free(&r);
+	get(&h, "/v1/orders/RU-2", &r);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+}
+
 /* The four providers' facts about order 2101. */
 static const char *const facts[][3] = {
     {"shopify", "orders/create",
@@ -382,6 +405,7 @@ int main(void)
 	    cmocka_unit_test(CASE_10_nulls_in_provider_payloads_are_stored_and_answered),
 	    cmocka_unit_test(
 	        CASE_11_email_in_another_case_is_one_customer_plus_address_a_suggestion),
+	    cmocka_unit_test(provider_id_reused_for_another_body_is_a_conflict_and_applies_nothing),
 	    cmocka_unit_test(facts_from_four_providers_in_shuffled_order_make_one_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -121,3 +121,6 @@ CREATE INDEX events_unlinked ON events (tenant, environment, subject) WHERE orde
 -- the id in a connector's webhook URL (not a secret: signatures prove the sender)
 ALTER TABLE connectors ADD COLUMN public_id TEXT;
 CREATE UNIQUE INDEX connectors_public ON connectors (public_id);
+
+-- shipments are found by tracking number across providers
+CREATE INDEX shipments_tracking ON shipments (tenant, environment, tracking);
