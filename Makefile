@@ -5,6 +5,7 @@
 #   make test       install what is missing, build, run every test
 #   make SANITIZE=address,undefined test
 #   make format / format-check, make fuzz (clang, libFuzzer)
+#   make bench      ratios against this machine's own limits (BENCH_QUICK=1: a smoke run)
 
 PKGS      := libmicrohttpd sqlite3 libsodium
 TEST_PKGS := cmocka libcurl
@@ -48,7 +49,7 @@ else
   say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all deps run test unit integration fuzz-replay fuzz format format-check clean
+.PHONY: all deps run test unit integration fuzz-replay fuzz format format-check clean bench
 all: $(BUILD)/ordex
 
 deps:
@@ -109,6 +110,14 @@ unit: $(UNIT_BINS)
 
 fuzz:
 	@scripts/fuzz.sh
+
+# The bench driver links libordex (parser, validation) and talks raw HTTP.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	$(call say,CC,bench/bench.c)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $(BUILD)/bench bench/bench.c \
+		$(BUILD)/libordex.a $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
+	@scripts/bench.sh $(BUILD)
 
 format:
 	clang-format -i $(SRCS) $(shell find src tests -name '*.h') $(UNIT_SRCS) $(INT_SRCS) $(FUZZ_SRCS)

@@ -162,16 +162,24 @@ static int reallocate(struct ordex_apply *ap, const char *sku)
 	return ORDEX_OK;
 }
 
-static int reallocate_order(struct ordex_apply *ap, int64_t order_id)
+/*
+ * The order's lines stopped being demand (cancelled, shipped): the stock
+ * they held goes back. Only a SKU with a short line somewhere needs its
+ * queue reallocated; otherwise the release changes nobody's allocation.
+ */
+static int release_order(struct ordex_apply *ap, int64_t order_id)
 {
 	struct ordex_line_row *lines;
 	size_t n;
 	int rc = ap->st->ops->lines_get(ap->st, ap->sc, order_id, ap->a, &lines, &n);
 	for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
-		bool again = false;
+		bool again = false, shortage = false;
 		for (size_t j = 0; j < i; j++)
 			again |= strcmp(lines[j].sku, lines[i].sku) == 0;
-		if (!again)
+		if (again)
+			continue;
+		rc = ap->st->ops->demand_short(ap->st, ap->sc, lines[i].sku, &shortage);
+		if (rc == ORDEX_OK && shortage)
 			rc = reallocate(ap, lines[i].sku);
 	}
 	return rc;
@@ -444,7 +452,7 @@ static int apply_cancel(struct ordex_apply *ap, const struct ordex_event *ev, in
 		return rc;
 	if ((rc = ap->st->ops->lines_set_open(ap->st, ap->sc, o.id, false)))
 		return rc;
-	if ((rc = reallocate_order(ap, o.id)))
+	if ((rc = release_order(ap, o.id)))
 		return rc;
 	struct body bd;
 	body_begin(&bd, seq);
@@ -765,12 +773,12 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 		if (!ev->order &&
 		    (rc = ap->st->ops->event_set_order(ap->st, ap->sc, seq, s.order_ref)))
 			return rc;
-		/* a parcel on its way no longer waits for stock */
-		if (ship_class(s.status) >= 2 &&
-		    (rc = ap->st->ops->lines_set_open(ap->st, ap->sc, o.id, false)))
-			return rc;
-		if (ship_class(s.status) >= 2 && (rc = reallocate_order(ap, o.id)))
-			return rc;
+		/* a parcel that has just left no longer waits for stock */
+		if ((cur < 2 || newly_linked) && ship_class(s.status) >= 2) {
+			if ((rc = ap->st->ops->lines_set_open(ap->st, ap->sc, o.id, false)) ||
+			    (rc = release_order(ap, o.id)))
+				return rc;
+		}
 		touch(ap, s.order_ref);
 	}
 	struct body bd;

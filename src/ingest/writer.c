@@ -188,7 +188,8 @@ static int store_delivery(struct ordex_writer *w, struct ordex_batch *b, int64_t
 				continue;
 			it->status = ORDEX_ITEM_CONFLICT;
 			it->field = "delivery";
-			it->reason = "the provider's id of this delivery came before with another body";
+			it->reason =
+			    "the provider's id of this delivery came before with another body";
 		}
 		return ORDEX_OK;
 	}

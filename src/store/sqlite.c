@@ -88,6 +88,7 @@ enum stmt_id {
 	S_DEMAND,
 	S_LINE_ALLOC,
 	S_DEMAND_SUM,
+	S_DEMAND_SHORT,
 	S_LINES_OPEN,
 	S_PAYMENT_GET,
 	S_PAYMENT_INSERT,
@@ -140,8 +141,9 @@ static const char *const sql[S_COUNT] = {
                        "?3 ORDER BY id",
     [S_SECRET_EXPIRE] = "UPDATE connector_secrets SET expires_at = ?5 WHERE tenant = ?1 AND "
                         "environment = ?2 AND connector = ?3 AND id = ?4",
-    [S_DELIVERY_FIND] = "SELECT id, sha256 FROM deliveries WHERE tenant = ?1 AND environment = ?2 AND "
-                        "source = ?3 AND delivery_id = ?4",
+    [S_DELIVERY_FIND] =
+        "SELECT id, sha256 FROM deliveries WHERE tenant = ?1 AND environment = ?2 AND "
+        "source = ?3 AND delivery_id = ?4",
     [S_DELIVERY_INSERT] = "INSERT INTO deliveries (tenant, environment, source, delivery_id, "
                           "topic, kind, outcome, note, events, received_at, sha256, raw) VALUES "
                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -272,6 +274,8 @@ static const char *const sql[S_COUNT] = {
                       "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_DEMAND] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND environment "
                  "= ?2 AND sku = ?3 AND open = 1 ORDER BY seq, order_id, line_no",
+    [S_DEMAND_SHORT] = "SELECT count(*) FROM (SELECT 1 FROM order_lines WHERE tenant = ?1 AND "
+                       "environment = ?2 AND sku = ?3 AND open = 1 AND allocated < qty LIMIT 1)",
     [S_DEMAND_SUM] = "SELECT coalesce(sum(allocated), 0) FROM order_lines WHERE tenant = ?1 AND "
                      "environment = ?2 AND sku = ?3 AND open = 1",
     [S_LINE_ALLOC] = "UPDATE order_lines SET allocated = ?5 WHERE tenant = ?1 AND "
@@ -988,6 +992,21 @@ static int s_demand_for_sku(struct ordex_store *st, const struct ordex_scope *sc
 	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read open demand");
 }
 
+static int s_demand_short(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+                          bool *any)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_DEMAND_SHORT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, sku);
+	int64_t n = 0;
+	int rc = count_query(s, q, &n);
+	*any = n > 0;
+	return rc;
+}
+
 static int s_demand_allocated(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
                               int64_t *sum)
 {
@@ -1651,9 +1670,8 @@ static int s_secret_expire(struct ordex_store *st, const struct ordex_scope *sc,
 
 /* ---- deliveries -------------------------------------------------------- */
 
-static int s_delivery_find(struct ordex_store *st, const struct ordex_scope *sc,
-                           const char *source, const char *delivery_id, int64_t *id,
-                           unsigned char sha256[32])
+static int s_delivery_find(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+                           const char *delivery_id, int64_t *id, unsigned char sha256[32])
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_DELIVERY_FIND);
@@ -2201,6 +2219,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .lines_get = s_lines_get,
     .lines_replace = s_lines_replace,
     .demand_for_sku = s_demand_for_sku,
+    .demand_short = s_demand_short,
     .demand_allocated = s_demand_allocated,
     .line_set_allocated = s_line_set_allocated,
     .lines_set_open = s_lines_set_open,

@@ -215,6 +215,9 @@ struct ordex_store_ops {
 	/* open demand for a SKU, in allocation order */
 	int (*demand_for_sku)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
 	                      struct ordex_arena *a, struct ordex_line_row **rows, size_t *n);
+	/* is any open line of the SKU short of stock? */
+	int (*demand_short)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+	                    bool *any);
 	/* what open lines of a SKU hold in all */
 	int (*demand_allocated)(struct ordex_store *st, const struct ordex_scope *sc,
 	                        const char *sku, int64_t *sum);

@@ -124,3 +124,8 @@ CREATE UNIQUE INDEX connectors_public ON connectors (public_id);
 
 -- shipments are found by tracking number across providers
 CREATE INDEX shipments_tracking ON shipments (tenant, environment, tracking);
+
+-- open lines that stock does not cover: released stock needs a reallocation
+-- only when one of these exists for the SKU
+CREATE INDEX order_lines_short ON order_lines (tenant, environment, sku)
+	WHERE open = 1 AND allocated < qty;
