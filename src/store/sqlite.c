@@ -11,6 +11,7 @@
  */
 #include "store/store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2353,9 +2354,22 @@ static int wal_mode(struct sqlite_store *s)
 	}
 }
 
+/*
+ * Each connection is used by one thread at a time, so SQLite's own mutexes
+ * and its memory accounting (a global lock on every allocation) are cost
+ * without use: configured away once, before SQLite initializes.
+ */
+static void configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *opts,
                             struct ordex_store **out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, configure);
 	struct sqlite_store *s = ordex_xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
 	snprintf(s->path, sizeof(s->path), "%s", path);
