@@ -22,6 +22,7 @@
 #include "ingest/event.h"
 #include "ingest/ingest.h"
 #include "ingest/writer.h"
+#include "store/store.h"
 
 static const char *status_name(enum ordex_item_status s)
 {
@@ -216,6 +217,27 @@ void ordex_api_events_post(struct ordex_req *rq)
 	if (p->batch.n == 0) {
 		ordex_problem(r, 400, "empty_body", "Empty body", "the body holds no event", NULL);
 		return;
+	}
+	/* a duplicate of what is durable already is answered here, without a
+	 * commit of its own; its receipt rides along with a later commit */
+	struct ordex_store *st = ordex_req_store(rq);
+	const struct ordex_scope *sc = ordex_req_scope(rq);
+	for (size_t i = 0; st && i < p->batch.n; i++) {
+		struct ordex_item *it = &p->batch.items[i];
+		unsigned char digest[32];
+		int64_t seq;
+		if (it->status != ORDEX_ITEM_PENDING ||
+		    st->ops->event_find(st, sc, it->ev->source, it->ev->id, digest, &seq) != ORDEX_OK)
+			continue;
+		it->seq = seq;
+		if (memcmp(digest, it->ev->digest, 32) == 0) {
+			it->status = ORDEX_ITEM_DUPLICATE;
+			ordex_req_receipt(rq, it->ev, seq);
+		} else {
+			it->status = ORDEX_ITEM_CONFLICT;
+			it->field = "id";
+			it->reason = "was already received from this source with different content";
+		}
 	}
 	bool any = false;
 	for (size_t i = 0; i < p->batch.n && !any; i++)

@@ -19,6 +19,7 @@
 
 struct ordex_arena;
 struct ordex_batch;
+struct ordex_event;
 struct ordex_req;
 struct ordex_store;
 struct ordex_vault;
@@ -71,6 +72,8 @@ const char *ordex_req_role(struct ordex_req *rq);
 const struct ordex_vault *ordex_req_vault(struct ordex_req *rq);
 /* The first bytes of the key, to name who acted in audit entries. */
 const char *ordex_req_actor(struct ordex_req *rq);
+/* Records a duplicate answered without the writer (see ordex_writer_receipt). */
+void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64_t seq);
 /* This thread's read-only connection, or NULL (then answer 503). */
 struct ordex_store *ordex_req_store(struct ordex_req *rq);
 /*

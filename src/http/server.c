@@ -173,6 +173,11 @@ struct ordex_store *ordex_req_store(struct ordex_req *rq)
 	return st;
 }
 
+void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64_t seq)
+{
+	ordex_writer_receipt(rq->srv->writer, &rq->scope, ev, seq);
+}
+
 static void batch_done(struct ordex_batch *b)
 {
 	struct ordex_req *rq = b->ctx;

@@ -19,7 +19,9 @@
  */
 #include "ingest/writer.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,7 @@ struct ordex_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct ordex_batch *head, *tail;
+	struct receipt *receipts; /* duplicates answered early, to audit */
 	bool stopping;
 	struct ordex_writer_stats stats;
 };
@@ -57,36 +60,60 @@ static void hex(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int audit_input(struct ordex_writer *w, const struct ordex_scope *sc,
-                       const struct ordex_event *ev, int64_t seq, const char *what)
+/* What an input's audit entry records; a duplicate's receipt keeps a copy. */
+struct receipt {
+	struct receipt *next;
+	struct ordex_scope sc;
+	char env[16];
+	char *source, *id, *type, *order;
+	unsigned char sha256[32];
+	int64_t seq;
+};
+
+static int audit_receipt(struct ordex_writer *w, const struct receipt *r, const char *what)
 {
 	struct ordex_buf b;
 	struct ordex_jw j;
 	char sha[65];
-	hex(ev->sha256, 32, sha);
+	hex(r->sha256, 32, sha);
 	ordex_buf_init(&b, 0);
 	ordex_jw_init(&j, &b);
 	ordex_jw_obj(&j);
 	ordex_jw_key(&j, "seq");
-	ordex_jw_int(&j, seq);
+	ordex_jw_int(&j, r->seq);
 	ordex_jw_key(&j, "source");
-	ordex_jw_str(&j, ev->source);
+	ordex_jw_str(&j, r->source);
 	ordex_jw_key(&j, "id");
-	ordex_jw_str(&j, ev->id);
+	ordex_jw_str(&j, r->id);
 	ordex_jw_key(&j, "type");
-	ordex_jw_str(&j, ev->type_name);
-	if (ev->order) {
+	ordex_jw_str(&j, r->type);
+	if (r->order) {
 		ordex_jw_key(&j, "order");
-		ordex_jw_str(&j, ev->order);
+		ordex_jw_str(&j, r->order);
 	}
 	ordex_jw_key(&j, "sha256");
 	ordex_jw_str(&j, sha);
 	ordex_jw_obj_end(&j);
 	char kind[32];
 	snprintf(kind, sizeof(kind), "input.%s", what);
-	int rc = ordex_audit_append(w->au, w->st, sc, ordex_time_now(), kind, ev->id, b.data);
+	int rc = ordex_audit_append(w->au, w->st, &r->sc, ordex_time_now(), kind, r->id, b.data);
 	ordex_buf_free(&b);
 	return rc;
+}
+
+static int audit_input(struct ordex_writer *w, const struct ordex_scope *sc,
+                       const struct ordex_event *ev, int64_t seq, const char *what)
+{
+	struct receipt r = {
+	    .sc = *sc,
+	    .source = (char *)ev->source,
+	    .id = (char *)ev->id,
+	    .type = (char *)ev->type_name,
+	    .order = (char *)ev->order,
+	    .seq = seq,
+	};
+	memcpy(r.sha256, ev->sha256, 32);
+	return audit_receipt(w, &r, what);
 }
 
 static const char *subject_of(const struct ordex_event *ev)
@@ -258,6 +285,19 @@ static void count(struct ordex_writer *w, const struct ordex_batch *b)
 	w->stats.events += b->n;
 }
 
+static void free_receipts(struct receipt *r)
+{
+	while (r) {
+		struct receipt *next = r->next;
+		free(r->source);
+		free(r->id);
+		free(r->type);
+		free(r->order);
+		free(r);
+		r = next;
+	}
+}
+
 /* Applies a group of batches in one transaction. */
 static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 {
@@ -265,6 +305,12 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	int64_t now = ordex_time_now();
 	ordex_audit_reset(w->au);
 	int rc = st->ops->begin(st);
+	pthread_mutex_lock(&w->mu);
+	struct receipt *receipts = w->receipts;
+	w->receipts = NULL;
+	pthread_mutex_unlock(&w->mu);
+	for (struct receipt *r = receipts; rc == ORDEX_OK && r; r = r->next)
+		rc = audit_receipt(w, r, "duplicate");
 	for (struct ordex_batch *b = group; rc == ORDEX_OK && b; b = b->next) {
 		/* the tenant's own settings over the service's defaults */
 		struct ordex_tenant_settings settings = w->cfg.settings;
@@ -291,6 +337,7 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 		st->ops->rollback(st);
 		ordex_audit_reset(w->au);
 	}
+	free_receipts(receipts);
 	ordex_arena_reset(w->a);
 	struct ordex_batch *b = group;
 	while (b) {
@@ -324,8 +371,24 @@ static void *writer_main(void *arg)
 	size_t max = w->cfg.max_group_events ? w->cfg.max_group_events : 4096;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->head && !w->stopping)
-			pthread_cond_wait(&w->cv, &w->mu);
+		while (!w->head && !w->stopping) {
+			if (!w->receipts) {
+				pthread_cond_wait(&w->cv, &w->mu);
+				continue;
+			}
+			/* receipts alone wait up to a second for a group to ride along */
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			if (pthread_cond_timedwait(&w->cv, &w->mu, &until) == ETIMEDOUT && !w->head)
+				break;
+		}
+		if (!w->head && w->receipts) {
+			pthread_mutex_unlock(&w->mu);
+			apply_group(w, NULL);
+			pthread_mutex_lock(&w->mu);
+			continue;
+		}
 		if (!w->head && w->stopping)
 			break;
 		/* take batches up to max events; at least one */
@@ -426,6 +489,33 @@ int ordex_writer_run(struct ordex_writer *w, struct ordex_batch *b)
 	pthread_mutex_destroy(&wt.mu);
 	pthread_cond_destroy(&wt.cv);
 	return rc;
+}
+
+void ordex_writer_receipt(struct ordex_writer *w, const struct ordex_scope *sc,
+                          const struct ordex_event *ev, int64_t seq)
+{
+	struct receipt *r = ordex_xcalloc(1, sizeof(*r));
+	snprintf(r->env, sizeof(r->env), "%s", sc->env);
+	r->sc.tenant = sc->tenant;
+	r->sc.env = r->env;
+	r->source = ordex_xstrdup(ev->source);
+	r->id = ordex_xstrdup(ev->id);
+	r->type = ordex_xstrdup(ev->type_name);
+	r->order = ev->order ? ordex_xstrdup(ev->order) : NULL;
+	memcpy(r->sha256, ev->sha256, 32);
+	r->seq = seq;
+	pthread_mutex_lock(&w->mu);
+	if (w->stopping) { /* too late to ride along: the receipt is not recorded */
+		pthread_mutex_unlock(&w->mu);
+		free_receipts(r);
+		return;
+	}
+	r->next = w->receipts;
+	w->receipts = r;
+	w->stats.duplicates++;
+	w->stats.events++;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
 }
 
 void ordex_writer_drain(struct ordex_writer *w)

@@ -108,6 +108,17 @@ int ordex_writer_submit(struct ordex_writer *w, struct ordex_batch *b);
  */
 int ordex_writer_run(struct ordex_writer *w, struct ordex_batch *b);
 /*
+ * Records the receipt of a duplicate that was answered without the writer
+ * (its original is durable already). The audit entry rides along with the
+ * next group's commit, or is committed within a second when nothing else
+ * comes: a lone duplicate costs its request no fsync. A crash in that
+ * second loses the receipt record, never an event. Copies what it needs;
+ * any thread.
+ */
+void ordex_writer_receipt(struct ordex_writer *w, const struct ordex_scope *sc,
+                          const struct ordex_event *ev, int64_t seq);
+
+/*
  * Stops taking batches (a submit then returns ORDEX_E_SHUTDOWN) and
  * returns once every queued batch is applied and its done called. The
  * writer stays allocated, so late submits are refused safely.
