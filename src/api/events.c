@@ -97,7 +97,11 @@ static void answer_one(struct ordex_req *rq, struct ordex_item *it, int batch_rc
 		              item_problems(a, it));
 		return;
 	case ORDEX_ITEM_REJECTED:
-		if (it->json_rc == ORDEX_E_DEPTH)
+		if (it->json_rc == ORDEX_E_TOOBIG)
+			ordex_problem(r, 413, "too_many_values", "Too many values",
+			              "the document holds more values than one event may",
+			              item_problems(a, it));
+		else if (it->json_rc == ORDEX_E_DEPTH)
 			ordex_problem(r, 400, "too_deep", "Nested too deeply",
 			              "the document is nested deeper than allowed",
 			              item_problems(a, it));

@@ -73,6 +73,8 @@ struct parser {
 	size_t depth;
 	size_t cap;
 	size_t max_depth;
+	size_t nodes;     /* values parsed so far */
+	size_t max_nodes; /* a bound on memory: each value is a node in the arena */
 	uint64_t key[2]; /* SipHash key, fetched with the first large object */
 	bool keyed;
 	char *pool; /* nodes and strings are carved from arena chunks */
@@ -837,6 +839,8 @@ int ordex_json_parse(struct ordex_arena *a, const char *p, size_t n,
 	ps.depth = 0;
 	ps.cap = ORDEX_ARRAY_LEN(local);
 	ps.max_depth = lim && lim->max_depth > 0 ? (size_t)lim->max_depth : DEFAULT_DEPTH;
+	ps.nodes = 0;
+	ps.max_nodes = lim && lim->max_nodes ? lim->max_nodes : 200000;
 	ps.keyed = false;
 	ps.pool = ps.pool_end = NULL;
 	ps.pool_next = n < (POOL_CHUNK - 128) / 4 ? (4 * n + 128 + 15) & ~(size_t)15 : POOL_CHUNK;
@@ -850,6 +854,8 @@ int ordex_json_parse(struct ordex_arena *a, const char *p, size_t n,
 
 value:
 	/* ps.p is past any whitespace; v is the node to fill */
+	if (++ps.nodes > ps.max_nodes)
+		return fail(&ps, ps.p, ORDEX_E_TOOBIG, "more than %zu values", ps.max_nodes);
 	if (ps.p == ps.end)
 		return fail(&ps, ps.p, ORDEX_E_INVAL, "unexpected end of input");
 	switch (*ps.p) {

@@ -50,7 +50,8 @@ struct ordex_json {
 };
 
 struct ordex_json_limits {
-	int max_depth; /* arrays and objects nested deeper fail; 0: 64 */
+	int max_depth;    /* arrays and objects nested deeper fail; 0: 64 */
+	size_t max_nodes; /* more values than this fail with ORDEX_E_TOOBIG; 0: 200000 */
 };
 
 struct ordex_json_error {
@@ -63,8 +64,8 @@ struct ordex_json_error {
 };
 
 /*
- * Parses n bytes at p into *out. Returns ORDEX_OK, ORDEX_E_INVAL or
- * ORDEX_E_DEPTH (err filled). Nodes are allocated from a. Thread-safe with
+ * Parses n bytes at p into *out. Returns ORDEX_OK, ORDEX_E_INVAL,
+ * ORDEX_E_DEPTH or ORDEX_E_TOOBIG (err filled). Nodes are allocated from a. Thread-safe with
  * distinct arenas. lim may be NULL.
  */
 int ordex_json_parse(struct ordex_arena *a, const char *p, size_t n,

@@ -292,6 +292,25 @@ static void a_date_promise_means_the_end_of_the_day_where_the_order_is(void **st
 	http_free(&r);
 }
 
+static void a_body_of_millions_of_tiny_values_is_refused_not_inflated(void **state)
+{
+	size_t n = 1 << 20; /* about 3 MiB of [0,0,...]: millions of nodes if taken */
+	char *b = malloc(n * 2 + 16);
+	size_t len = 0;
+	b[len++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		b[len++] = '0';
+		b[len++] = ',';
+	}
+	b[len - 1] = ']';
+	struct http_resp r;
+	http(&h, "POST", "/v1/events", h.key, "application/json", b, len, &r);
+	assert_int_equal(r.status, 413);
+	assert_true(has(&r, "\"code\":\"too_many_values\""));
+	http_free(&r);
+	free(b);
+}
+
 static void one_parcel_known_by_two_names_is_one_shipment(void **state)
 {
 	struct http_resp r;
@@ -327,6 +346,7 @@ int main(void)
 	    cmocka_unit_test(stock_arriving_clears_every_short_order_not_just_some),
 	    cmocka_unit_test(a_date_promise_means_the_end_of_the_day_where_the_order_is),
 	    cmocka_unit_test(one_parcel_known_by_two_names_is_one_shipment),
+	    cmocka_unit_test(a_body_of_millions_of_tiny_values_is_refused_not_inflated),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

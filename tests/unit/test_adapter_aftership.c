@@ -15,145 +15,27 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
-
-#include "core/arena.h"
-#include "core/buf.h"
-#include "core/common.h"
-#include "core/json.h"
-#include "core/timeutil.h"
-#include "ingest/adapters/adapter.h"
-#include "ingest/event.h"
+#include "adapter_walk.h"
 
 #define RECEIVED "2026-01-01T00:00:00Z"
 
-static struct ordex_arena *arena;
 static struct ordex_adapter_output out;
 static struct ordex_event evs[ORDEX_ADAPT_MAX_EVENTS];
 
-static int setup(void **state)
-{
-	(void)state;
-	arena = ordex_arena_new(1 << 16);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ordex_arena_free(arena);
-	arena = NULL;
-	return 0;
-}
-
-static const char *outcome_name(enum ordex_adapt_outcome o)
-{
-	switch (o) {
-	case ORDEX_ADAPT_MAPPED: return "mapped";
-	case ORDEX_ADAPT_IGNORED: return "ignored";
-	case ORDEX_ADAPT_INCOMPLETE: return "incomplete";
-	}
-	return "none";
-}
-
-/* s with every ' turned into ", in the arena. */
-static const char *doc(const char *s)
-{
-	char *d = ordex_arena_strdup(arena, s);
-	for (char *p = d; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	return d;
-}
-
-static struct ordex_json *parse(const char *text, size_t n)
-{
-	struct ordex_json *root = NULL;
-	struct ordex_json_error err;
-	int rc = ordex_json_parse(arena, text, n, NULL, &root, &err);
-	if (rc)
-		print_message("parse failed: %s at \"%s\"\n", err.msg, err.path);
-	assert_int_equal(rc, ORDEX_OK);
-	return root;
-}
-
-/*
- * Runs the adapter on body and checks what every payload must satisfy:
- * one outcome, a kind, a reason when ignored, a problem when incomplete,
- * each event valid and from source aftership (parsed into evs[]).
- */
+/* Runs the adapter on body and checks what every payload must satisfy (adapt_into()). */
 static void adapt(const struct ordex_json *body)
 {
-	struct ordex_adapter_input in = {.body = body, .received_at = RECEIVED};
-
-	ordex_adapter_output_init(&out, arena, "aftership");
-	assert_int_equal(ordex_adapter_aftership.map(&in, &out), ORDEX_OK);
-	ordex_adapter_output_done(&out);
-	assert_true(out.outcome == ORDEX_ADAPT_MAPPED || out.outcome == ORDEX_ADAPT_IGNORED ||
-	            out.outcome == ORDEX_ADAPT_INCOMPLETE);
-	assert_non_null(out.kind);
-	switch (out.outcome) {
-	case ORDEX_ADAPT_MAPPED: assert_true(out.n > 0); break;
-	case ORDEX_ADAPT_IGNORED:
-		assert_int_equal(out.n, 0);
-		assert_non_null(out.ignored_why);
-		assert_true(strlen(out.ignored_why) > 10);
-		break;
-	case ORDEX_ADAPT_INCOMPLETE: assert_true(out.problems.n > 0); break;
-	}
-	for (size_t i = 0; i < out.n; i++) {
-		struct ordex_problems probs = {0};
-		struct ordex_json *d = parse(out.events[i], out.lens[i]);
-		int rc =
-		    ordex_event_validate(arena, d, out.events[i], out.lens[i], &evs[i], &probs);
-		if (rc) {
-			print_message("invalid event %s\n", out.events[i]);
-			for (int j = 0; j < probs.n; j++)
-				print_message("  problem: \"%s\" %s\n", probs.items[j].field,
-				              probs.items[j].reason);
-		}
-		assert_int_equal(rc, ORDEX_OK);
-		assert_string_equal(evs[i].source, "aftership");
-	}
+	adapt_into(&ordex_adapter_aftership, RECEIVED, body, &out, evs);
 }
 
 static void adapt_text(const char *s)
 {
-	const char *d = doc(s);
-	adapt(parse(d, strlen(d)));
+	adapt(parse_doc(s));
 }
 
-/* The file's bytes, NUL-terminated (free() them), or NULL. */
-static char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct ordex_buf b;
-	char chunk[8192];
-	size_t got;
-	ordex_buf_init(&b, 0);
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		ordex_buf_append(&b, chunk, got);
-	fclose(f);
-	ordex_buf_putc(&b, '\0');
-	return ordex_buf_steal(&b, n);
-}
-
-/* A shared file, parsed; skips the test when the shared data is absent. */
 static struct ordex_json *load(const char *name)
 {
-	char path[512];
-	size_t n;
-	snprintf(path, sizeof(path), "%s/aftership/%s", test_shared_data(), name);
-	char *text = slurp(path, &n);
-	if (!text) {
-		print_message("shared data absent (%s): skipped\n", path);
-		skip();
-	}
-	char *copy = ordex_arena_strndup(arena, text, n - 1);
-	free(text);
-	return parse(copy, n - 1);
+	return load_shared("aftership", name);
 }
 
 /* The i-th tracking of get_trackings.json. */
@@ -176,52 +58,10 @@ static const struct ordex_json *wrap(const char *before, const struct ordex_json
 	return parse(text, strlen(text));
 }
 
-static int64_t us_of(const char *t)
-{
-	int64_t us;
-	int off;
-	assert_int_equal(ordex_time_parse(t, strlen(t), &us, &off), ORDEX_OK);
-	return us;
-}
-
-static bool has_problem_at(const char *field)
-{
-	for (int i = 0; i < out.problems.n; i++)
-		if (!strcmp(out.problems.items[i].field, field))
-			return true;
-	return false;
-}
-
 /* ---- the walk over every shared file ----------------------------------- */
 
-struct tally {
-	const char *kind[64];
-	int count[64][4];
-	int n_kinds;
-	int payloads;
-	int files;
-};
-
-static void count(struct tally *t, const char *kind, enum ordex_adapt_outcome o)
-{
-	int k;
-	for (k = 0; k < t->n_kinds; k++)
-		if (!strcmp(t->kind[k], kind))
-			break;
-	if (k == t->n_kinds) {
-		assert_true(t->n_kinds < 64);
-		t->kind[t->n_kinds++] = ordex_arena_strdup(arena, kind);
-	}
-	t->count[k][o]++;
-	t->payloads++;
-}
-
 /* What each shared file must give: its payloads' kind and outcome. */
-static const struct {
-	const char *file;
-	const char *kind;
-	enum ordex_adapt_outcome outcome;
-} expected[] = {
+static const struct walk_expect expected[] = {
     {"delete_trackings.json", "tracking", ORDEX_ADAPT_IGNORED},
     {"error_created_tracking_number_is_failed.json", "error", ORDEX_ADAPT_IGNORED},
     {"error_invalid_api_key.json", "error", ORDEX_ADAPT_IGNORED},
@@ -242,26 +82,17 @@ static void check_event_fields(const struct ordex_event *ev)
 	assert_true(strncmp(ev->id, "tracking/", 9) == 0);
 }
 
-static void feed(struct tally *t, const char *file, const struct ordex_json *payload)
+static void feed(struct walk_tally *t, const char *file, const struct ordex_json *payload)
 {
 	adapt(payload);
 	for (size_t i = 0; i < out.n; i++)
 		check_event_fields(&evs[i]);
-	for (size_t i = 0; i < ORDEX_ARRAY_LEN(expected); i++) {
-		if (strcmp(expected[i].file, file))
-			continue;
-		if (strcmp(out.kind, expected[i].kind) || out.outcome != expected[i].outcome)
-			print_message("%s: %s %s, expected %s %s\n", file, out.kind,
-			              outcome_name(out.outcome), expected[i].kind,
-			              outcome_name(expected[i].outcome));
-		assert_string_equal(out.kind, expected[i].kind);
-		assert_int_equal(out.outcome, expected[i].outcome);
-	}
-	count(t, out.kind, out.outcome);
+	walk_expect(expected, ORDEX_ARRAY_LEN(expected), file, &out);
+	walk_count(t, &out);
 }
 
 /* One payload, or each tracking of a list response, or each element of an array. */
-static void walk(struct tally *t, const char *file, const struct ordex_json *n)
+static void walk(struct walk_tally *t, const char *file, const struct ordex_json *n)
 {
 	const struct ordex_json *list = ordex_adapter_path(n, "data.trackings");
 	if (n->type == ORDEX_JSON_ARRAY) {
@@ -275,54 +106,10 @@ static void walk(struct tally *t, const char *file, const struct ordex_json *n)
 	}
 }
 
-static int json_file(const struct dirent *e)
-{
-	size_t n = strlen(e->d_name);
-	return n > 5 && !strcmp(e->d_name + n - 5, ".json");
-}
-
 static void test_every_shared_payload_has_one_outcome_and_valid_events(void **state)
 {
 	(void)state;
-	char dir[512];
-	struct dirent **names;
-	struct tally t = {0};
-
-	snprintf(dir, sizeof(dir), "%s/aftership", test_shared_data());
-	int n = scandir(dir, &names, json_file, alphasort);
-	if (n < 0) {
-		print_message("shared data absent (%s): skipped\n", dir);
-		skip();
-	}
-	for (int i = 0; i < n; i++) {
-		char path[1024];
-		size_t len;
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-		char *text = slurp(path, &len);
-		assert_non_null(text);
-		char *copy = ordex_arena_strndup(arena, text, len - 1);
-		free(text);
-		int before = t.payloads;
-		walk(&t, names[i]->d_name, parse(copy, len - 1));
-		assert_true(t.payloads > before);
-		t.files++;
-		free(names[i]);
-	}
-	free(names);
-
-	int sum[4] = {0};
-	print_message("aftership: %d files, %d payloads\n", t.files, t.payloads);
-	print_message("  %-12s %7s %8s %11s\n", "kind", "mapped", "ignored", "incomplete");
-	for (int k = 0; k < t.n_kinds; k++) {
-		print_message("  %-12s %7d %8d %11d\n", t.kind[k], t.count[k][1], t.count[k][2],
-		              t.count[k][3]);
-		for (int o = 1; o <= 3; o++)
-			sum[o] += t.count[k][o];
-	}
-	print_message("  %-12s %7d %8d %11d  = %d\n", "total", sum[1], sum[2], sum[3],
-	              sum[1] + sum[2] + sum[3]);
-	assert_int_equal(sum[1] + sum[2] + sum[3], t.payloads);
-	assert_true(t.files > 0);
+	walk_provider("aftership", walk);
 }
 
 /* ---- the samples ------------------------------------------------------- */
@@ -501,7 +288,7 @@ static void test_every_tag_and_subtag_has_its_canonical_status(void **state)
 
 	adapt_text(tracking("Teleported", "x", "x", "Teleported", "m", ",'order_number':'#55'"));
 	assert_int_equal(out.outcome, ORDEX_ADAPT_INCOMPLETE);
-	assert_true(has_problem_at("tag"));
+	assert_true(has_problem_at(&out, "tag"));
 	assert_string_equal(out.order, "55");
 }
 
@@ -627,11 +414,11 @@ static void test_unusable_payloads_are_incomplete_with_the_field(void **state)
 	adapt_text("{'event':'tracking_update','event_id':'e1','ts':1533144000}");
 	assert_int_equal(out.outcome, ORDEX_ADAPT_INCOMPLETE);
 	assert_string_equal(out.event_id, "e1");
-	assert_true(has_problem_at("msg"));
+	assert_true(has_problem_at(&out, "msg"));
 
 	adapt_text("{'event':'tracking_update','msg':{'tag':'InTransit','order_id':'9'}}");
 	assert_int_equal(out.outcome, ORDEX_ADAPT_INCOMPLETE);
-	assert_true(has_problem_at("msg.tracking_number"));
+	assert_true(has_problem_at(&out, "msg.tracking_number"));
 	assert_string_equal(out.order, "9");
 
 	adapt_text("{'meta':{'code':200},'data':{'trackings':[{'tracking_number':'A','slug':'dhl',"
@@ -641,8 +428,8 @@ static void test_unusable_payloads_are_incomplete_with_the_field(void **state)
 	assert_int_equal(out.n, 1);
 	assert_string_equal(evs[0].shipment, "A");
 	assert_string_equal(out.order, "77");
-	assert_true(has_problem_at("data.trackings[1].tag"));
-	assert_true(has_problem_at("data.trackings[2]"));
+	assert_true(has_problem_at(&out, "data.trackings[1].tag"));
+	assert_true(has_problem_at(&out, "data.trackings[2]"));
 }
 
 /* With no time in the tracking, the webhook's ts, then the time of receipt. */

@@ -16,55 +16,15 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
-
-#include "core/arena.h"
-#include "core/common.h"
-#include "core/json.h"
-#include "ingest/adapters/adapter.h"
-#include "ingest/event.h"
+#include "adapter_walk.h"
 
 #define RECEIVED "2025-03-01T10:00:00-05:00"
 
-static struct ordex_arena *arena;
 static struct ordex_adapter_output out;
 static struct ordex_event ev;
 static struct ordex_problems probs;
 
-static int setup(void **state)
-{
-	(void)state;
-	arena = ordex_arena_new(1 << 16);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ordex_arena_free(arena);
-	arena = NULL;
-	return 0;
-}
-
 /* ---- helpers ----------------------------------------------------------- */
-
-static const char *doc(const char *s)
-{
-	char *d = ordex_arena_strdup(arena, s);
-	for (char *p = d; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	return d;
-}
-
-static struct ordex_json *parse(const char *s, size_t n)
-{
-	struct ordex_json *root = NULL;
-	struct ordex_json_error err;
-	if (ordex_json_parse(arena, s, n, NULL, &root, &err) != ORDEX_OK)
-		fail_msg("could not parse: %s at \"%s\"", err.msg, err.path);
-	return root;
-}
 
 static void show_problems(const struct ordex_problems *p)
 {
@@ -139,8 +99,7 @@ static void run_body(const char *topic, const char *delivery, const struct ordex
 /* Maps a hand-written payload (single quotes) under topic. */
 static void run(const char *topic, const char *s)
 {
-	const char *d = doc(s);
-	run_body(topic, NULL, parse(d, strlen(d)));
+	run_body(topic, NULL, parse_doc(s));
 }
 
 static void outcome_is(enum ordex_adapt_outcome o, size_t events)
@@ -223,17 +182,13 @@ static const struct {
     {"variants.json", "variant", "IIII"},
 };
 
-#define MAX_KINDS  32
 #define MAX_EVENTS 512
 
 static struct {
-	struct {
-		const char *kind;
-		int n[4]; /* by outcome */
-		int events;
-	} kinds[MAX_KINDS];
-	int n_kinds;
-	int payloads, checked;
+	struct walk_tally counts;
+	const char *files[256]; /* the names of the files walked */
+	size_t n_files;
+	int checked;
 	/* every event seen, to prove ids distinct per fact and stable */
 	struct {
 		const char *id, *bytes;
@@ -241,21 +196,6 @@ static struct {
 	} seen[MAX_EVENTS];
 	int n_seen, duplicates;
 } tally;
-
-static void count(void)
-{
-	int k = 0;
-	while (k < tally.n_kinds && strcmp(tally.kinds[k].kind, out.kind))
-		k++;
-	if (k == tally.n_kinds) {
-		assert_true(k < MAX_KINDS);
-		tally.kinds[k].kind = out.kind;
-		tally.n_kinds++;
-	}
-	tally.kinds[k].n[out.outcome]++;
-	tally.kinds[k].events += (int)out.n;
-	tally.payloads++;
-}
 
 /* Same id, same bytes: a redelivery. Same id, other bytes would be a 409. */
 static void remember_ids(void)
@@ -433,7 +373,7 @@ static void fixture_payload(const char *file, size_t i, const struct ordex_json 
 		}
 		assert_int_equal(out.outcome, o);
 	}
-	count();
+	walk_count(&tally.counts, &out);
 	remember_ids();
 	check_fixture(file, i);
 
@@ -467,19 +407,12 @@ static struct ordex_json *one_of(const struct ordex_json *el)
  * [...]}) is unwrapped: each element is handed over as a list of one, so
  * that its path in the payload is the path in the file.
  */
-static void fixture_file(const char *dir, const char *file)
+static void fixture_file(void *ctx, const char *path, const char *file, struct ordex_json *root)
 {
-	char path[2048];
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	long size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *raw = ordex_arena_alloc(arena, (size_t)size + 1);
-	assert_int_equal(fread(raw, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	struct ordex_json *root = parse(raw, (size_t)size);
+	(void)ctx;
+	(void)path;
+	if (tally.n_files < ORDEX_ARRAY_LEN(tally.files))
+		tally.files[tally.n_files++] = ordex_arena_strdup(arena, file);
 
 	const char *want = NULL, *kind = NULL;
 	for (size_t k = 0; k < sizeof(expected) / sizeof(expected[0]); k++)
@@ -520,70 +453,36 @@ static void fixture_file(const char *dir, const char *file)
 	}
 }
 
-static int by_name(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
 static void test_every_shared_payload_maps_to_one_outcome(void **state)
 {
 	(void)state;
-	char dir[1024];
-	snprintf(dir, sizeof(dir), "%s/shopify", test_shared_data());
-	DIR *dp = opendir(dir);
-	if (!dp) {
+	static const struct walk_table table = {"  ", 22, WALK_EVENTS, "total"};
+	const char *dir = shared_dir("shopify");
+
+	memset(&tally, 0, sizeof(tally));
+	if (walk_dir(dir, false, fixture_file, NULL) < 0) {
 		print_message("shared data \"%s\" is absent; skipping\n", dir);
 		skip();
 	}
-	const char *files[256];
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(dp)) != NULL) {
-		size_t len = strlen(e->d_name);
-		if (len > 5 && !strcmp(e->d_name + len - 5, ".json") && n < 256)
-			files[n++] = ordex_arena_strdup(arena, e->d_name);
-	}
-	closedir(dp);
-	qsort(files, n, sizeof(files[0]), by_name);
-
-	memset(&tally, 0, sizeof(tally));
-	for (size_t i = 0; i < n; i++)
-		fixture_file(dir, files[i]);
-
-	int sum[4] = {0}, events = 0;
-	print_message("  %-22s %7s %8s %11s %7s\n", "kind", "mapped", "ignored", "incomplete",
-	              "events");
-	for (int k = 0; k < tally.n_kinds; k++) {
-		print_message("  %-22s %7d %8d %11d %7d\n", tally.kinds[k].kind,
-		              tally.kinds[k].n[ORDEX_ADAPT_MAPPED],
-		              tally.kinds[k].n[ORDEX_ADAPT_IGNORED],
-		              tally.kinds[k].n[ORDEX_ADAPT_INCOMPLETE], tally.kinds[k].events);
-		for (int o = 1; o < 4; o++)
-			sum[o] += tally.kinds[k].n[o];
-		events += tally.kinds[k].events;
-	}
-	print_message("  %-22s %7d %8d %11d %7d\n", "total", sum[ORDEX_ADAPT_MAPPED],
-	              sum[ORDEX_ADAPT_IGNORED], sum[ORDEX_ADAPT_INCOMPLETE], events);
+	int sum = walk_print(&tally.counts, &table);
 	print_message("  %zu files, %d payloads, %d distinct event ids, %d repeats of the same "
 	              "fact\n",
-	              n, tally.payloads, tally.n_seen, tally.duplicates);
-	assert_int_equal(sum[ORDEX_ADAPT_MAPPED] + sum[ORDEX_ADAPT_IGNORED] +
-	                     sum[ORDEX_ADAPT_INCOMPLETE],
-	                 tally.payloads);
+	              tally.n_files, tally.counts.payloads, tally.n_seen, tally.duplicates);
+	assert_int_equal(sum, tally.counts.payloads);
 
 	/* when the folder is the one described in its PROVENANCE.md, all of it is pinned */
 	size_t listed = 0, found = 0;
 	int payloads = 0;
 	for (size_t k = 0; k < sizeof(expected) / sizeof(expected[0]); k++) {
 		listed++;
-		for (size_t i = 0; i < n; i++)
-			if (!strcmp(files[i], expected[k].file)) {
+		for (size_t i = 0; i < tally.n_files; i++)
+			if (!strcmp(tally.files[i], expected[k].file)) {
 				found++;
 				payloads += (int)strlen(expected[k].outcomes);
 			}
 	}
-	if (found == listed && n == listed) {
-		assert_int_equal(tally.payloads, payloads);
+	if (found == listed && tally.n_files == listed) {
+		assert_int_equal(tally.counts.payloads, payloads);
 		assert_int_equal(tally.checked, 15);
 	}
 }
@@ -1045,11 +944,10 @@ static void test_fraud_hold_is_a_fraud_signal(void **state)
 	struct ordex_adapter_input in = {.topic = "fulfillment_orders/placed_on_hold",
 	                                 .delivery_id = "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
 	                                 .received_at = RECEIVED};
-	const char *d = doc("{" HOLD_FO("on_hold") ",'created_fulfillment_hold':{'id':"
+	in.body = parse_doc("{" HOLD_FO("on_hold") ",'created_fulfillment_hold':{'id':"
 	                                           "'gid://shopify/FulfillmentHold/1','reason':"
 	                                           "'high_risk_of_fraud','reason_notes':"
 	                                           "'card testing'}}");
-	in.body = parse(d, strlen(d));
 	ordex_adapter_output_init(&out, arena, "shopify");
 	assert_int_equal(ordex_adapter_shopify.map(&in, &out), ORDEX_OK);
 	ordex_adapter_output_done(&out);

@@ -18,15 +18,9 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 #include <inttypes.h>
-#include <sys/stat.h>
 
-#include "core/arena.h"
-#include "core/common.h"
-#include "core/json.h"
-#include "ingest/adapters/adapter.h"
-#include "ingest/event.h"
+#include "adapter_walk.h"
 
 #define MAX_EV 16
 
@@ -37,31 +31,7 @@ struct result {
 	const struct ordex_json *doc[MAX_EV];
 };
 
-static struct ordex_arena *arena;
 static struct result res;
-
-static int setup(void **state)
-{
-	(void)state;
-	arena = ordex_arena_new(1 << 16);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ordex_arena_free(arena);
-	arena = NULL;
-	return 0;
-}
-
-static const char *outcome_name(enum ordex_adapt_outcome o)
-{
-	return o == ORDEX_ADAPT_MAPPED       ? "mapped"
-	       : o == ORDEX_ADAPT_IGNORED    ? "ignored"
-	       : o == ORDEX_ADAPT_INCOMPLETE ? "incomplete"
-	                                     : "none";
-}
 
 static void show(const struct ordex_adapter_output *out)
 {
@@ -129,23 +99,10 @@ static void run(const struct ordex_json *body)
 	run_into(&res, body, NULL);
 }
 
-/* s with every ' turned into ", parsed. */
-static const struct ordex_json *doc(const char *s)
-{
-	char *d = ordex_arena_strdup(arena, s);
-	struct ordex_json *root = NULL;
-	struct ordex_json_error err;
-	for (char *p = d; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	if (ordex_json_parse(arena, d, strlen(d), NULL, &root, &err) != ORDEX_OK)
-		fail_msg("test document does not parse: %s at %d:%d", err.msg, err.line, err.col);
-	return root;
-}
-
+/* A document written with single quotes, mapped. */
 static void run_doc(const char *s)
 {
-	run(doc(s));
+	run(parse_doc(s));
 }
 
 /* A string member of event i's data, as written. */
@@ -162,14 +119,7 @@ static const char *id_of(size_t i)
 
 /* ---- the shared data --------------------------------------------------- */
 
-struct row {
-	char kind[64];
-	int n[4]; /* by outcome */
-};
-
-static struct row rows[256];
-static size_t n_rows;
-static int n_payloads, n_events;
+static struct walk_tally tally;
 
 /* What the fixtures must map to, by the payload's id (and file when ids repeat). */
 struct expect {
@@ -314,22 +264,10 @@ static void check_kind(const struct ordex_json *p)
 	}
 }
 
-static void count(const char *kind, enum ordex_adapt_outcome o)
-{
-	size_t i = 0;
-	while (i < n_rows && strcmp(rows[i].kind, kind) != 0)
-		i++;
-	if (i == n_rows) {
-		assert_true(n_rows < ORDEX_ARRAY_LEN(rows));
-		snprintf(rows[n_rows++].kind, sizeof(rows[0].kind), "%s", kind);
-	}
-	rows[i].n[o]++;
-}
-
 /* Kinds that bear on orders first, then by name. */
 static int row_order(const void *x, const void *y)
 {
-	const struct row *a = x, *b = y;
+	const struct walk_row *a = x, *b = y;
 	bool ra = a->n[ORDEX_ADAPT_MAPPED] + a->n[ORDEX_ADAPT_INCOMPLETE] > 0;
 	bool rb = b->n[ORDEX_ADAPT_MAPPED] + b->n[ORDEX_ADAPT_INCOMPLETE] > 0;
 	if (ra != rb)
@@ -342,9 +280,7 @@ static struct result again;
 static void payload(const char *file, const struct ordex_json *p)
 {
 	run(p);
-	n_payloads++;
-	n_events += (int)res.out.n;
-	count(res.out.kind, res.out.outcome);
+	walk_count(&tally, &res.out);
 	check_kind(p);
 	check_fixture(file, p);
 
@@ -372,76 +308,30 @@ static void payloads(const char *file, const struct ordex_json *n)
 	}
 }
 
-static int walk(const char *dir)
+static void walk_file(void *ctx, const char *path, const char *name, struct ordex_json *root)
 {
-	struct dirent **names;
-	int files = 0;
-	int n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		char path[1024];
-		struct stat st;
-		const char *name = names[i]->d_name;
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (name[0] != '.' && stat(path, &st) == 0) {
-			size_t len = strlen(name);
-			if (S_ISDIR(st.st_mode)) {
-				int sub = walk(path);
-				if (sub > 0)
-					files += sub;
-			} else if (len > 5 && !strcmp(name + len - 5, ".json")) {
-				FILE *f = fopen(path, "rb");
-				assert_non_null(f);
-				char *buf = ordex_arena_alloc(arena, (size_t)st.st_size + 1);
-				size_t got = fread(buf, 1, (size_t)st.st_size, f);
-				fclose(f);
-				assert_int_equal(got, (size_t)st.st_size);
-				struct ordex_json *root = NULL;
-				struct ordex_json_error err;
-				if (ordex_json_parse(arena, buf, got, NULL, &root, &err) !=
-				    ORDEX_OK)
-					fail_msg("\"%s\" does not parse: %s", path, err.msg);
-				payloads(path, root);
-				files++;
-			}
-		}
-		free(names[i]);
-	}
-	free(names);
-	return files;
+	(void)ctx;
+	(void)name;
+	payloads(path, root);
 }
 
 static void test_every_shared_payload_maps_to_one_outcome(void **state)
 {
 	(void)state;
-	char dir[512];
-	snprintf(dir, sizeof(dir), "%s/stripe", test_shared_data());
-	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	static const struct walk_table table = {"", 40, WALK_SUM, "all"};
+	const char *dir = shared_dir("stripe");
+	int files = walk_dir(dir, true, walk_file, NULL);
+	if (files < 0) {
 		print_message("skipped: no Stripe data at \"%s\" (set ORDEX_SHARED_DATA)\n", dir);
 		skip();
 	}
-	int files = walk(dir);
 	assert_true(files > 0);
 
-	int total[4] = {0};
-	qsort(rows, n_rows, sizeof(rows[0]), row_order);
-	print_message("%-40s %7s %8s %11s %6s\n", "kind", "mapped", "ignored", "incomplete",
-	              "total");
-	for (size_t i = 0; i < n_rows; i++) {
-		const int *c = rows[i].n;
-		print_message("%-40s %7d %8d %11d %6d\n", rows[i].kind, c[ORDEX_ADAPT_MAPPED],
-		              c[ORDEX_ADAPT_IGNORED], c[ORDEX_ADAPT_INCOMPLETE],
-		              c[ORDEX_ADAPT_MAPPED] + c[ORDEX_ADAPT_IGNORED] +
-		                  c[ORDEX_ADAPT_INCOMPLETE]);
-		for (int o = 1; o < 4; o++)
-			total[o] += c[o];
-	}
-	print_message("%-40s %7d %8d %11d %6d\n", "all", total[1], total[2], total[3],
-	              total[1] + total[2] + total[3]);
-	print_message("%d files, %d payloads, %d canonical events\n", files, n_payloads, n_events);
-	assert_int_equal(total[1] + total[2] + total[3], n_payloads);
+	qsort(tally.rows, (size_t)tally.n_rows, sizeof(tally.rows[0]), row_order);
+	int sum = walk_print(&tally, &table);
+	print_message("%d files, %d payloads, %d canonical events\n", files, tally.payloads,
+	              tally.events);
+	assert_int_equal(sum, tally.payloads);
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(expects); i++)
 		if (!expects[i].seen)
 			fail_msg("no payload \"%s\" in the shared data", expects[i].id);
@@ -574,12 +464,13 @@ static void test_payment_failed_names_the_decline_code(void **state)
 	assert_string_equal(data_str(0, "amount"), "20.00");
 
 	/* the same failure as a bare object: its id says which attempt */
-	run(ordex_adapter_path(doc("{'d':{'id':'pi_9','object':'payment_intent',"
-	                           "'status':'requires_payment_method','amount':2000,"
-	                           "'currency':'usd','created':1740800000,'last_payment_error':{"
-	                           "'code':'expired_card','message':'Your card has expired.',"
-	                           "'charge':'ch_9'}}}"),
-	                       "d"));
+	run(ordex_adapter_path(
+	    parse_doc("{'d':{'id':'pi_9','object':'payment_intent',"
+	              "'status':'requires_payment_method','amount':2000,"
+	              "'currency':'usd','created':1740800000,'last_payment_error':{"
+	              "'code':'expired_card','message':'Your card has expired.',"
+	              "'charge':'ch_9'}}}"),
+	    "d"));
 	assert_string_equal(id_of(0), "pi_9/payment_failed/ch_9");
 	assert_string_equal(res.ev[0].reason, "expired_card: Your card has expired.");
 

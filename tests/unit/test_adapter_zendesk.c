@@ -14,38 +14,15 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
-
-#include "core/arena.h"
-#include "core/common.h"
-#include "core/json.h"
-#include "ingest/adapters/adapter.h"
-#include "ingest/event.h"
+#include "adapter_walk.h"
 
 #define RECEIVED "2025-03-01T10:00:00-05:00"
-
-static struct ordex_arena *arena;
 
 /* What one payload gave: the adapter's output and its events, parsed. */
 struct res {
 	struct ordex_adapter_output out;
 	struct ordex_json *ev[ORDEX_ADAPT_MAX_EVENTS];
 };
-
-static int setup(void **state)
-{
-	(void)state;
-	arena = ordex_arena_new(1 << 16);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ordex_arena_free(arena);
-	arena = NULL;
-	return 0;
-}
 
 /*
  * Runs the adapter on body, asserts that it ended in exactly one outcome
@@ -90,23 +67,9 @@ static void map_node(const struct ordex_json *body, const char *received_at, str
 	}
 }
 
-/* s with every ' turned into ", in the arena. */
-static const char *doc(const char *s)
-{
-	char *d = ordex_arena_strdup(arena, s);
-	for (char *p = d; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	return d;
-}
-
 static void map_json(const char *json, const char *received_at, struct res *r)
 {
-	struct ordex_json *root = NULL;
-	struct ordex_json_error err;
-	if (ordex_json_parse(arena, json, strlen(json), NULL, &root, &err) != ORDEX_OK)
-		fail_msg("bad test document: %s at %d:%d", err.msg, err.line, err.col);
-	map_node(root, received_at, r);
+	map_node(parse(json, strlen(json)), received_at, r);
 }
 
 /* A single-quoted document, mapped. */
@@ -142,36 +105,10 @@ static void assert_problem(const struct res *r, const char *field)
 
 /* ---- the recordings ---- */
 
-#define MAX_KINDS 16
-
 struct tally {
-	const char *kind[MAX_KINDS];
-	int count[MAX_KINDS][3];
-	int kinds;
-	int payloads;
+	struct walk_tally counts;
 	int texts; /* real subjects and descriptions read for order references */
 };
-
-static void count(struct tally *t, const char *kind, enum ordex_adapt_outcome o)
-{
-	int k = 0;
-	while (k < t->kinds && strcmp(t->kind[k], kind) != 0)
-		k++;
-	if (k == t->kinds) {
-		assert_true(t->kinds < MAX_KINDS);
-		t->kind[t->kinds++] = ordex_arena_strdup(arena, kind);
-	}
-	t->count[k][o - ORDEX_ADAPT_MAPPED]++;
-	t->payloads++;
-}
-
-static int tally_of(const struct tally *t, const char *kind, enum ordex_adapt_outcome o)
-{
-	for (int k = 0; k < t->kinds; k++)
-		if (strcmp(t->kind[k], kind) == 0)
-			return t->count[k][o - ORDEX_ADAPT_MAPPED];
-	return 0;
-}
 
 static const char *lowered(const char *s)
 {
@@ -235,7 +172,7 @@ static void feed(struct tally *t, const struct ordex_json *payload, const char *
 {
 	struct res r;
 	map_node(payload, NULL, &r);
-	count(t, r.out.kind, r.out.outcome);
+	walk_count(&t->counts, &r.out);
 	assert_null(r.out.event_id); /* API objects carry no notification id */
 	const struct ordex_json *tk = ordex_json_get(payload, "ticket");
 	if (list && strcmp(list, "tickets") == 0)
@@ -272,84 +209,45 @@ static void walk(struct tally *t, const struct ordex_json *n)
 	feed(t, n, NULL);
 }
 
-static char *read_file(const char *path, size_t *len)
+/* A recorded file: every payload in it, counted and said. */
+static void walk_file(void *ctx, const char *path, const char *name, struct ordex_json *root)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *p = ordex_arena_alloc(arena, (size_t)n + 1);
-	*len = fread(p, 1, (size_t)n, f);
-	p[*len] = '\0';
-	fclose(f);
-	return p;
-}
-
-static int by_name(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
+	struct tally *t = ctx;
+	int before = t->counts.payloads;
+	(void)path;
+	walk(t, root);
+	print_message("  %-32s %3d payloads\n", name, t->counts.payloads - before);
 }
 
 static void test_every_recorded_payload_has_one_outcome(void **state)
 {
 	(void)state;
-	const char *dir = ordex_arena_printf(arena, "%s/zendesk", test_shared_data());
-	DIR *d = opendir(dir);
-	if (!d) {
+	static const struct walk_table table = {"  ", 18, WALK_NOTHING, NULL};
+	const char *dir = shared_dir("zendesk");
+	struct tally t = {0};
+
+	int files = walk_dir(dir, false, walk_file, &t);
+	if (files < 0) {
 		print_message("skipped: no Zendesk data in \"%s\" (set ORDEX_SHARED_DATA)\n", dir);
 		skip();
 	}
-	char *names[64];
-	int files = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL && files < 64) {
-		size_t n = strlen(e->d_name);
-		if (n > 5 && strcmp(e->d_name + n - 5, ".json") == 0)
-			names[files++] = ordex_arena_strdup(arena, e->d_name);
-	}
-	closedir(d);
-	qsort(names, (size_t)files, sizeof(names[0]), by_name);
-
-	struct tally t = {0};
-	for (int i = 0; i < files; i++) {
-		size_t len;
-		const char *path = ordex_arena_printf(arena, "%s/%s", dir, names[i]);
-		char *text = read_file(path, &len);
-		assert_non_null(text);
-		struct ordex_json *root = NULL;
-		struct ordex_json_error err;
-		if (ordex_json_parse(arena, text, len, NULL, &root, &err) != ORDEX_OK)
-			fail_msg("\"%s\": %s", names[i], err.msg);
-		int before = t.payloads;
-		walk(&t, root);
-		print_message("  %-32s %3d payloads\n", names[i], t.payloads - before);
-	}
-
-	int sum = 0;
-	print_message("  %-18s %7s %8s %11s\n", "kind", "mapped", "ignored", "incomplete");
-	for (int k = 0; k < t.kinds; k++) {
-		print_message("  %-18s %7d %8d %11d\n", t.kind[k], t.count[k][0], t.count[k][1],
-		              t.count[k][2]);
-		sum += t.count[k][0] + t.count[k][1] + t.count[k][2];
-	}
+	int sum = walk_print(&t.counts, &table);
 	print_message("  %-18s %28d payloads, %d real texts without an order reference\n", "total",
 	              sum, t.texts);
-	assert_int_equal(sum, t.payloads);
+	assert_int_equal(sum, t.counts.payloads);
 	assert_int_equal(files, 8);
-	assert_int_equal(t.payloads, 328);
+	assert_int_equal(t.counts.payloads, 328);
 	/* 100 + 1 listed, 4 + 1 recent, 1 created, 2 updated */
-	assert_int_equal(tally_of(&t, "ticket", ORDEX_ADAPT_MAPPED), 109);
+	assert_int_equal(walk_counted(&t.counts, "ticket", ORDEX_ADAPT_MAPPED), 109);
 	/* the audit that creates ticket 1, a priority change, a status change */
-	assert_int_equal(tally_of(&t, "ticket_audit", ORDEX_ADAPT_MAPPED), 3);
+	assert_int_equal(walk_counted(&t.counts, "ticket_audit", ORDEX_ADAPT_MAPPED), 3);
 	/* comments, and tag changes without an order tag (tag2, tag3, ...) */
-	assert_int_equal(tally_of(&t, "ticket_audit", ORDEX_ADAPT_IGNORED), 97);
-	assert_int_equal(tally_of(&t, "ticket_metric", ORDEX_ADAPT_IGNORED), 101);
-	assert_int_equal(tally_of(&t, "ticket_field", ORDEX_ADAPT_IGNORED), 16);
-	assert_int_equal(tally_of(&t, "suspended_ticket", ORDEX_ADAPT_IGNORED), 2);
-	for (int k = 0; k < t.kinds; k++)
-		assert_int_equal(t.count[k][2], 0);
+	assert_int_equal(walk_counted(&t.counts, "ticket_audit", ORDEX_ADAPT_IGNORED), 97);
+	assert_int_equal(walk_counted(&t.counts, "ticket_metric", ORDEX_ADAPT_IGNORED), 101);
+	assert_int_equal(walk_counted(&t.counts, "ticket_field", ORDEX_ADAPT_IGNORED), 16);
+	assert_int_equal(walk_counted(&t.counts, "suspended_ticket", ORDEX_ADAPT_IGNORED), 2);
+	for (int k = 0; k < t.counts.n_rows; k++)
+		assert_int_equal(t.counts.rows[k].n[ORDEX_ADAPT_INCOMPLETE], 0);
 }
 
 /* ---- the recordings, one by one ---- */
@@ -358,16 +256,13 @@ static void test_every_recorded_payload_has_one_outcome(void **state)
 static const struct ordex_json *recording(const char *file, size_t i)
 {
 	size_t len;
-	const char *path = ordex_arena_printf(arena, "%s/zendesk/%s", test_shared_data(), file);
+	const char *path = ordex_arena_printf(arena, "%s/%s", shared_dir("zendesk"), file);
 	char *text = read_file(path, &len);
 	if (!text) {
 		print_message("skipped: \"%s\" is absent\n", path);
 		skip();
 	}
-	struct ordex_json *root = NULL;
-	struct ordex_json_error err;
-	assert_int_equal(ordex_json_parse(arena, text, len, NULL, &root, &err), ORDEX_OK);
-	return ordex_json_get(ordex_json_at(root, i), "body");
+	return ordex_json_get(ordex_json_at(parse(text, len), i), "body");
 }
 
 static void test_created_ticket_maps_to_ticket_created(void **state)

@@ -788,7 +788,7 @@ static void parses_and_writes_megabyte_deep_nesting_without_recursion(void **sta
 {
 	size_t half = 1 << 19;
 	char *s = malloc(2 * half);
-	struct ordex_json_limits lim = {.max_depth = INT_MAX};
+	struct ordex_json_limits lim = {.max_depth = INT_MAX, .max_nodes = SIZE_MAX};
 	struct ordex_json *root;
 	struct ordex_json_error err;
 	struct ordex_buf b;
@@ -1237,6 +1237,19 @@ static void random_documents_round_trip_through_writer_and_parser(void **state)
 	}
 }
 
+/* Memory follows values: a bound on their number is a bound on the arena. */
+static void value_count_past_the_limit_is_too_big(void **state)
+{
+	(void)state;
+	struct ordex_json_limits lim = {.max_nodes = 5};
+	struct ordex_json *doc;
+	struct ordex_json_error err;
+	assert_int_equal(ordex_json_parse(arena, "[1,2,3,4]", 9, &lim, &doc, &err), ORDEX_OK);
+	assert_int_equal(ordex_json_parse(arena, "[1,2,3,4,5]", 11, &lim, &doc, &err),
+	                 ORDEX_E_TOOBIG);
+	assert_string_equal(err.msg, "more than 5 values");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1322,6 +1335,7 @@ int main(void)
 	    T(streaming_writer_error_sticks_in_buffer),
 	    T(streaming_writer_rejects_unbalanced_calls),
 	    T(random_documents_round_trip_through_writer_and_parser),
+	    T(value_count_past_the_limit_is_too_big),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

@@ -2,9 +2,8 @@
 /*
  * adapter.c - the registry of adapters and the builder they share.
  */
-#include "ingest/adapters/adapter.h"
+#include "ingest/adapters/adapter_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,12 +131,8 @@ const char *ordex_adapter_unix_time(struct ordex_arena *a, int64_t seconds)
 const char *ordex_adapter_minor_to_decimal(struct ordex_arena *a, int64_t minor,
                                            const char *currency)
 {
-	char up[4] = {0};
-	if (!currency || strlen(currency) != 3)
-		return NULL;
-	for (int i = 0; i < 3; i++)
-		up[i] = (char)toupper((unsigned char)currency[i]);
-	if (ordex_currency_exponent(up) < 0)
+	char up[4];
+	if (!currency || ordex__currency(currency, strlen(currency), up) < 0)
 		return NULL;
 	char m[ORDEX_MONEY_MAX_LEN];
 	ordex_money_format(minor, up, m);

@@ -21,7 +21,7 @@
  * order link added without a new checkpoint is a new fact rather than a
  * conflict.
  */
-#include "ingest/adapters/adapter.h"
+#include "ingest/adapters/adapter_int.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -31,44 +31,6 @@
 #include "core/common.h"
 #include "core/json.h"
 #include "core/timeutil.h"
-
-/* A member as a non-empty string (numbers as their literal), else NULL. */
-static const char *str(const struct ordex_json *o, const char *key)
-{
-	const char *s = ordex_adapter_str(o, key);
-	return s && *s ? s : NULL;
-}
-
-static const struct ordex_json *member_obj(const struct ordex_json *o, const char *key)
-{
-	const struct ordex_json *n = ordex_json_get(o, key);
-	return n && n->type == ORDEX_JSON_OBJECT ? n : NULL;
-}
-
-/* s when it is an RFC 3339 time with an offset, else NULL; *us its instant. */
-static const char *rfc3339(const char *s, int64_t *us)
-{
-	int64_t t;
-	int off;
-	if (!s || ordex_time_parse(s, strlen(s), &t, &off) != ORDEX_OK)
-		return NULL;
-	if (us)
-		*us = t;
-	return s;
-}
-
-static const char *field(struct ordex_adapter_output *out, const char *prefix, const char *key)
-{
-	return *prefix ? ordex_arena_printf(out->a, "%s.%s", prefix, key) : key;
-}
-
-static void put(struct ordex_jw *w, const char *key, const char *val)
-{
-	if (!val)
-		return;
-	ordex_jw_key(w, key);
-	ordex_jw_str(w, val);
-}
 
 /*
  * An estimate as the canonical format takes it: an RFC 3339 time with an
@@ -80,7 +42,7 @@ static const char *eta_of(struct ordex_arena *a, const char *s)
 	int y, m, d;
 	if (!s)
 		return NULL;
-	if (rfc3339(s, NULL))
+	if (ordex__rfc3339(s, NULL))
 		return s;
 	if (strlen(s) >= 10 && ordex_date_parse(s, 10, &y, &m, &d) == ORDEX_OK &&
 	    (s[10] == '\0' || s[10] == 'T'))
@@ -96,12 +58,7 @@ static const char *eta_of(struct ordex_arena *a, const char *s)
  * loss (the carrier may only have stopped reporting), but nobody will
  * report on the parcel again, so it is an exception a person must look at.
  */
-static const struct {
-	const char *tag;
-	const char *status;
-	const char *prefix;   /* said before the carrier's message */
-	const char *fallback; /* said when there is no message */
-} tags[] = {
+static const struct ordex_tracking_status tags[] = {
     {"Pending", "label_created", NULL, NULL},
     {"InfoReceived", "label_created", NULL, NULL},
     {"InTransit", "in_transit", NULL, NULL},
@@ -142,10 +99,10 @@ static const struct ordex_json *latest_checkpoint(const struct ordex_json *trk, 
 		int64_t us;
 		if (c->type != ORDEX_JSON_OBJECT)
 			continue;
-		if (tag && (!str(c, "tag") || strcmp(str(c, "tag"), tag)))
+		if (tag && (!ordex__str(c, "tag") || strcmp(ordex__str(c, "tag"), tag)))
 			continue;
 		listed = c;
-		const char *t = rfc3339(str(c, "checkpoint_time"), &us);
+		const char *t = ordex__rfc3339(ordex__str(c, "checkpoint_time"), &us);
 		if (t && (!best || us >= best_us)) {
 			best = c;
 			best_us = us;
@@ -159,13 +116,13 @@ static const struct ordex_json *latest_checkpoint(const struct ordex_json *trk, 
 static const char *place(struct ordex_arena *a, const struct ordex_json *cp)
 {
 	static const char *const keys[] = {"city", "state", "country_name"};
-	const char *s = str(cp, "location");
+	const char *s = ordex__str(cp, "location");
 	if (s)
 		return s;
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(keys); i++) {
-		const char *p = str(cp, keys[i]);
+		const char *p = ordex__str(cp, keys[i]);
 		if (!p && i == 2)
-			p = str(cp, "country_iso3");
+			p = ordex__str(cp, "country_iso3");
 		if (p)
 			s = s ? ordex_arena_printf(a, "%s, %s", s, p) : p;
 	}
@@ -193,9 +150,8 @@ static int map_tracking(const struct ordex_adapter_input *in, struct ordex_adapt
                         const struct ordex_json *trk, const char *prefix, const char *when)
 {
 	struct ordex_arena *a = out->a;
-	const char *number = str(trk, "tracking_number");
-	const char *tag = str(trk, "tag");
-	int k = -1;
+	const char *number = ordex__str(trk, "tracking_number");
+	const char *tag = ordex__str(trk, "tag");
 
 	out->kind = "tracking";
 	if (!ordex_json_get(trk, "tag") && !ordex_json_get(trk, "checkpoints")) {
@@ -211,9 +167,9 @@ static int map_tracking(const struct ordex_adapter_input *in, struct ordex_adapt
 	 * numeric order id (and order_id_path with the order's admin page): an
 	 * alias of the order, not its reference.
 	 */
-	const char *order = without_hash(str(trk, "order_number")), *alias = NULL;
-	const char *oid = str(trk, "order_id"), *src = str(trk, "source");
-	const char *oid_path = str(trk, "order_id_path");
+	const char *order = without_hash(ordex__str(trk, "order_number")), *alias = NULL;
+	const char *oid = ordex__str(trk, "order_id"), *src = ordex__str(trk, "source");
+	const char *oid_path = ordex__str(trk, "order_id_path");
 	bool shopify = (src && !strcasecmp(src, "shopify")) ||
 	               (oid_path && strstr(oid_path, ".myshopify.com/"));
 	if (!order && oid) {
@@ -224,23 +180,21 @@ static int map_tracking(const struct ordex_adapter_input *in, struct ordex_adapt
 	}
 	out->order = order;
 
-	for (size_t i = 0; tag && i < ORDEX_ARRAY_LEN(tags); i++)
-		if (!strcmp(tag, tags[i].tag))
-			k = (int)i;
+	const struct ordex_tracking_status *ts =
+	    ordex__find_status(tags, ORDEX_ARRAY_LEN(tags), tag);
 	if (!number)
-		ordex_adapter_missing(out, field(out, prefix, "tracking_number"),
+		ordex_adapter_missing(out, ordex__field(a, prefix, "tracking_number"),
 		                      "is required: it names the shipment");
 	if (!tag)
-		ordex_adapter_missing(out, field(out, prefix, "tag"), "is required");
-	else if (k < 0)
-		ordex_adapter_missing(out, field(out, prefix, "tag"),
+		ordex_adapter_missing(out, ordex__field(a, prefix, "tag"), "is required");
+	else if (!ts)
+		ordex_adapter_missing(out, ordex__field(a, prefix, "tag"),
 		                      ordex_arena_printf(a, "has an unknown value \"%s\"", tag));
 	if (out->outcome == ORDEX_ADAPT_INCOMPLETE)
 		return ORDEX_OK;
 
-	const char *status = tags[k].status;
-	const char *pre = tags[k].prefix, *fallback = tags[k].fallback;
-	const char *subtag = str(trk, "subtag"), *submsg = str(trk, "subtag_message");
+	const char *status = ts->status, *pre = ts->prefix, *fallback = ts->fallback;
+	const char *subtag = ordex__str(trk, "subtag"), *submsg = ordex__str(trk, "subtag_message");
 	for (size_t i = 0; subtag && i < ORDEX_ARRAY_LEN(subtags); i++)
 		if (!strcmp(tag, "Exception") && !strcmp(subtag, subtags[i].subtag))
 			status = subtags[i].status;
@@ -261,61 +215,47 @@ static int map_tracking(const struct ordex_adapter_input *in, struct ordex_adapt
 	/* the latest checkpoint speaks for the tracking only if it shows its tag */
 	const char *last_at;
 	const struct ordex_json *last = latest_checkpoint(trk, NULL, &last_at);
-	const char *last_tag = last ? str(last, "tag") : NULL;
+	const char *last_tag = last ? ordex__str(last, "tag") : NULL;
 	bool current = last && (!last_tag || !strcmp(last_tag, tag));
 
-	const char *updated = rfc3339(str(trk, "updated_at"), NULL);
-	const char *occurred = current ? last_at : NULL;
-	if (!occurred)
-		occurred = updated;
-	if (!occurred)
-		occurred = rfc3339(str(trk, "last_updated_at"), NULL);
-	if (!occurred)
-		occurred = rfc3339(str(trk, "created_at"), NULL);
-	if (!occurred)
-		occurred = when ? when : rfc3339(in->received_at, NULL);
+	static const char *const times[] = {"updated_at", "last_updated_at", "created_at", NULL};
+	const char *updated = ordex__rfc3339(ordex__str(trk, "updated_at"), NULL);
+	const char *occurred = current && last_at ? last_at : ordex__occurred(in, trk, times, when);
 	if (!occurred) {
-		ordex_adapter_missing(out, field(out, prefix, "updated_at"),
+		ordex_adapter_missing(out, ordex__field(a, prefix, "updated_at"),
 		                      "is required: the tracking has no time");
 		return ORDEX_OK;
 	}
 
-	const char *msg = current ? str(last, "message") : NULL;
-	const char *reason = msg ? msg : fallback;
-	if (pre)
-		reason = msg ? ordex_arena_printf(a, "%s: %s", pre, msg) : pre;
+	const char *reason =
+	    ordex__reason(a, pre, current ? ordex__str(last, "message") : NULL, fallback);
 
 	const char *delivered_at = NULL;
 	if (!strcmp(status, "delivered")) {
 		latest_checkpoint(trk, "Delivered", &delivered_at);
 		if (!delivered_at)
-			delivered_at = rfc3339(str(trk, "shipment_delivery_date"), NULL);
+			delivered_at =
+			    ordex__rfc3339(ordex__str(trk, "shipment_delivery_date"), NULL);
 	}
 
-	const char *eta = eta_of(a, str(trk, "expected_delivery"));
+	const char *eta = eta_of(a, ordex__str(trk, "expected_delivery"));
 	if (!eta)
-		eta = eta_of(a, str(member_obj(trk, "aftership_estimated_delivery_date"),
-		                    "estimated_delivery_date"));
+		eta = eta_of(a, ordex__str(ordex__obj(trk, "aftership_estimated_delivery_date"),
+		                           "estimated_delivery_date"));
 
-	const char *id =
-	    ordex_arena_printf(a, "tracking/%s/%s@%s", str(trk, "id") ? str(trk, "id") : number,
-	                       tag, updated ? updated : occurred);
+	const char *id = ordex_arena_printf(a, "tracking/%s/%s@%s",
+	                                    ordex__str(trk, "id") ? ordex__str(trk, "id") : number,
+	                                    tag, updated ? updated : occurred);
 	struct ordex_jw *w = ordex_adapter_begin(out, id, "shipment.updated", occurred, order);
-	put(w, "shipment", number);
-	put(w, "status", status);
-	put(w, "tracking", number);
-	put(w, "carrier", str(trk, "slug"));
-	put(w, "eta", eta);
-	put(w, "location", place(a, last));
-	put(w, "reason", reason);
-	put(w, "delivered_at", delivered_at);
-	if (alias) {
-		ordex_jw_key(w, "order_alias");
-		ordex_jw_obj(w);
-		put(w, "source", "shopify");
-		put(w, "id", alias);
-		ordex_jw_obj_end(w);
-	}
+	ordex__put(w, "shipment", number);
+	ordex__put(w, "status", status);
+	ordex__put(w, "tracking", number);
+	ordex__put(w, "carrier", ordex__str(trk, "slug"));
+	ordex__put(w, "eta", eta);
+	ordex__put(w, "location", place(a, last));
+	ordex__put(w, "reason", reason);
+	ordex__put(w, "delivered_at", delivered_at);
+	ordex__put_order_alias(w, "shopify", alias);
 	return ordex_adapter_end(out);
 }
 
@@ -362,7 +302,7 @@ static int map_list(const struct ordex_adapter_input *in, struct ordex_adapter_o
 static int map_response(const struct ordex_adapter_input *in, struct ordex_adapter_output *out,
                         const struct ordex_json *b)
 {
-	const struct ordex_json *meta = member_obj(b, "meta"), *data = member_obj(b, "data");
+	const struct ordex_json *meta = ordex__obj(b, "meta"), *data = ordex__obj(b, "data");
 	const struct ordex_json *code = ordex_json_get(meta, "code");
 	int64_t c = 200;
 
@@ -375,10 +315,11 @@ static int map_response(const struct ordex_adapter_input *in, struct ordex_adapt
 		                       "an API error response (meta.code %s: %s) answers a "
 		                       "request and reports no parcel",
 		                       code && code->str ? code->str : "none",
-		                       str(meta, "message") ? str(meta, "message") : "no message"));
+		                       ordex__str(meta, "message") ? ordex__str(meta, "message")
+		                                                   : "no message"));
 		return ORDEX_OK;
 	}
-	const struct ordex_json *one = member_obj(data, "tracking");
+	const struct ordex_json *one = ordex__obj(data, "tracking");
 	const struct ordex_json *list = ordex_json_get(data, "trackings");
 	if (one)
 		return map_tracking(in, out, one, "data.tracking", NULL);
@@ -397,19 +338,19 @@ static int map_response(const struct ordex_adapter_input *in, struct ordex_adapt
 static int map_webhook(const struct ordex_adapter_input *in, struct ordex_adapter_output *out,
                        const struct ordex_json *b)
 {
-	const struct ordex_json *msg = member_obj(b, "msg");
+	const struct ordex_json *msg = ordex__obj(b, "msg");
 	const struct ordex_json *ts = ordex_json_get(b, "ts");
 	const char *when = NULL;
 	int64_t secs;
 
-	if (str(b, "event_id"))
-		out->event_id = str(b, "event_id");
+	if (ordex__str(b, "event_id"))
+		out->event_id = ordex__str(b, "event_id");
 	if (ts && ts->type == ORDEX_JSON_NUMBER && ordex_json_int(ts, &secs) == ORDEX_OK &&
 	    secs > 0 && secs < INT64_C(253402300800))
 		when = ordex_adapter_unix_time(out->a, secs);
 	if (msg && (ordex_json_get(msg, "tracking_number") || ordex_json_get(msg, "tag")))
 		return map_tracking(in, out, msg, "msg", when);
-	const char *event = str(b, "event");
+	const char *event = ordex__str(b, "event");
 	if (event && strcmp(event, "tracking_update")) {
 		ordex_adapter_ignore(
 		    out, "unknown",
@@ -435,7 +376,7 @@ static int map(const struct ordex_adapter_input *in, struct ordex_adapter_output
 	}
 	if (ordex_json_get(b, "msg") || ordex_json_get(b, "event"))
 		return map_webhook(in, out, b);
-	if (ordex_json_get(b, "meta") || member_obj(b, "data"))
+	if (ordex_json_get(b, "meta") || ordex__obj(b, "data"))
 		return map_response(in, out, b);
 	if (ordex_json_get(b, "tracking_number") || ordex_json_get(b, "tag"))
 		return map_tracking(in, out, b, "", NULL);

@@ -21,7 +21,7 @@
  * version, so a redelivered Event is a duplicate, and an estimate that
  * moved without a new scan is a new fact rather than a conflict.
  */
-#include "ingest/adapters/adapter.h"
+#include "ingest/adapters/adapter_int.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -31,35 +31,10 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 
-/* A member as a non-empty string (numbers as their literal), else NULL. */
-static const char *str(const struct ordex_json *o, const char *key)
-{
-	const char *s = ordex_adapter_str(o, key);
-	return s && *s ? s : NULL;
-}
-
-static const struct ordex_json *member_obj(const struct ordex_json *o, const char *key)
-{
-	const struct ordex_json *n = ordex_json_get(o, key);
-	return n && n->type == ORDEX_JSON_OBJECT ? n : NULL;
-}
-
 static bool is_true(const struct ordex_json *o, const char *key)
 {
 	const struct ordex_json *n = ordex_json_get(o, key);
 	return n && n->type == ORDEX_JSON_TRUE;
-}
-
-/* s when it is an RFC 3339 time with an offset, else NULL; *us its instant. */
-static const char *rfc3339(const char *s, int64_t *us)
-{
-	int64_t t;
-	int off;
-	if (!s || ordex_time_parse(s, strlen(s), &t, &off) != ORDEX_OK)
-		return NULL;
-	if (us)
-		*us = t;
-	return s;
 }
 
 static bool is_date(const char *s)
@@ -68,27 +43,15 @@ static bool is_date(const char *s)
 	return s && strlen(s) == 10 && ordex_date_parse(s, 10, &y, &m, &d) == ORDEX_OK;
 }
 
-/* The path of key inside the object at prefix ("" at the top). */
-static const char *field(struct ordex_adapter_output *out, const char *prefix, const char *key)
-{
-	return *prefix ? ordex_arena_printf(out->a, "%s.%s", prefix, key) : key;
-}
-
-/* A data member, left out when there is no value. */
-static void put(struct ordex_jw *w, const char *key, const char *val)
-{
-	if (!val)
-		return;
-	ordex_jw_key(w, key);
-	ordex_jw_str(w, val);
-}
-
 /* The "object" member: EasyPost's name of what o is, or NULL. */
 static const char *object_of(const struct ordex_json *o)
 {
 	const char *s = ordex_json_string(ordex_json_get(o, "object"));
 	return s && *s ? s : NULL;
 }
+
+/* Where an object says when it last changed, the most telling first. */
+static const char *const times[] = {"updated_at", "created_at", NULL};
 
 /* "ScanForm" -> "scan_form": an object name as a kind for the counts. */
 static const char *kind_of(struct ordex_arena *a, const char *obj)
@@ -122,12 +85,7 @@ static const char *kind_of(struct ordex_arena *a, const char *obj)
  * clear (lost is kept for a parcel the carrier gave up on, status_detail
  * "lost"; cancelled says nothing of the kind). unknown is handled apart.
  */
-static const struct {
-	const char *name;
-	const char *status;
-	const char *prefix;   /* said before the carrier's message */
-	const char *fallback; /* said when the carrier gave no message */
-} statuses[] = {
+static const struct ordex_tracking_status statuses[] = {
     {"pre_transit", "label_created", NULL, NULL},
     {"in_transit", "in_transit", NULL, NULL},
     {"out_for_delivery", "out_for_delivery", NULL, NULL},
@@ -153,10 +111,10 @@ static const struct ordex_json *latest_detail(const struct ordex_json *trk, cons
 		return NULL;
 	for (const struct ordex_json *d = arr->child; d; d = d->next) {
 		int64_t us;
-		const char *t = rfc3339(str(d, "datetime"), &us);
+		const char *t = ordex__rfc3339(ordex__str(d, "datetime"), &us);
 		if (!t)
 			continue;
-		if (status && (!str(d, "status") || strcmp(str(d, "status"), status)))
+		if (status && (!ordex__str(d, "status") || strcmp(ordex__str(d, "status"), status)))
 			continue;
 		if (!best || us >= best_us) {
 			best = d;
@@ -173,7 +131,7 @@ static const char *place(struct ordex_arena *a, const struct ordex_json *loc)
 	static const char *const keys[] = {"city", "state", "country"};
 	const char *s = NULL;
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(keys); i++) {
-		const char *p = str(loc, keys[i]);
+		const char *p = ordex__str(loc, keys[i]);
 		if (p)
 			s = s ? ordex_arena_printf(a, "%s, %s", s, p) : p;
 	}
@@ -188,9 +146,8 @@ static int map_tracker(const struct ordex_adapter_input *in, struct ordex_adapte
                        const struct ordex_json *trk, const char *prefix, const char *when)
 {
 	struct ordex_arena *a = out->a;
-	const char *code = str(trk, "tracking_code");
-	const char *st = str(trk, "status");
-	int k = -1;
+	const char *code = ordex__str(trk, "tracking_code");
+	const char *st = ordex__str(trk, "status");
 
 	if (is_true(trk, "is_return")) {
 		ordex_adapter_ignore(out, NULL,
@@ -198,16 +155,15 @@ static int map_tracker(const struct ordex_adapter_input *in, struct ordex_adapte
 		                     "to the merchant, not the order's delivery");
 		return ORDEX_OK;
 	}
-	for (size_t i = 0; st && i < ORDEX_ARRAY_LEN(statuses); i++)
-		if (!strcmp(st, statuses[i].name))
-			k = (int)i;
+	const struct ordex_tracking_status *ts =
+	    ordex__find_status(statuses, ORDEX_ARRAY_LEN(statuses), st);
 	if (!code)
-		ordex_adapter_missing(out, field(out, prefix, "tracking_code"),
+		ordex_adapter_missing(out, ordex__field(a, prefix, "tracking_code"),
 		                      "is required: it names the shipment");
 	if (!st)
-		ordex_adapter_missing(out, field(out, prefix, "status"), "is required");
-	else if (k < 0)
-		ordex_adapter_missing(out, field(out, prefix, "status"),
+		ordex_adapter_missing(out, ordex__field(a, prefix, "status"), "is required");
+	else if (!ts)
+		ordex_adapter_missing(out, ordex__field(a, prefix, "status"),
 		                      ordex_arena_printf(a, "has an unknown value \"%s\"", st));
 	if (out->outcome == ORDEX_ADAPT_INCOMPLETE)
 		return ORDEX_OK;
@@ -224,35 +180,26 @@ static int map_tracker(const struct ordex_adapter_input *in, struct ordex_adapte
 	}
 
 	/* the latest scan speaks for the tracker only if it shows its status */
-	const char *last_status = last ? str(last, "status") : NULL;
+	const char *last_status = last ? ordex__str(last, "status") : NULL;
 	bool current = last && (!last_status || !strcmp(last_status, st));
-	const char *status = statuses[k].status;
-	const char *pre = statuses[k].prefix, *fallback = statuses[k].fallback;
-	const char *detail = str(trk, "status_detail");
+	const char *status = ts->status, *pre = ts->prefix, *fallback = ts->fallback;
+	const char *detail = ordex__str(trk, "status_detail");
 	if (!strcmp(status, "exception") && detail && !strcmp(detail, "lost")) {
 		status = "lost";
 		pre = NULL;
 		fallback = "lost";
 	}
 
-	const char *updated = rfc3339(str(trk, "updated_at"), NULL);
-	const char *occurred = current ? last_at : NULL;
-	if (!occurred)
-		occurred = updated;
-	if (!occurred)
-		occurred = rfc3339(str(trk, "created_at"), NULL);
-	if (!occurred)
-		occurred = when ? when : rfc3339(in->received_at, NULL);
+	const char *updated = ordex__rfc3339(ordex__str(trk, "updated_at"), NULL);
+	const char *occurred = current && last_at ? last_at : ordex__occurred(in, trk, times, when);
 	if (!occurred) {
-		ordex_adapter_missing(out, field(out, prefix, "updated_at"),
+		ordex_adapter_missing(out, ordex__field(a, prefix, "updated_at"),
 		                      "is required: the tracker has no time");
 		return ORDEX_OK;
 	}
 
-	const char *msg = current ? str(last, "message") : NULL;
-	const char *reason = msg ? msg : fallback;
-	if (pre)
-		reason = msg ? ordex_arena_printf(a, "%s: %s", pre, msg) : pre;
+	const char *reason =
+	    ordex__reason(a, pre, current ? ordex__str(last, "message") : NULL, fallback);
 
 	const char *delivered_at = NULL;
 	if (!strcmp(status, "delivered") && !latest_detail(trk, "delivered", &delivered_at))
@@ -260,22 +207,22 @@ static int map_tracker(const struct ordex_adapter_input *in, struct ordex_adapte
 
 	/* the carrier's local date is the day it promised; the UTC stamp
 	 * beside it is that day's midnight, not a time of delivery */
-	const char *eta = str(member_obj(trk, "carrier_detail"), "est_delivery_date_local");
+	const char *eta = ordex__str(ordex__obj(trk, "carrier_detail"), "est_delivery_date_local");
 	if (!is_date(eta))
-		eta = rfc3339(str(trk, "est_delivery_date"), NULL);
+		eta = ordex__rfc3339(ordex__str(trk, "est_delivery_date"), NULL);
 
-	const char *id =
-	    ordex_arena_printf(a, "tracker/%s/%s@%s", str(trk, "id") ? str(trk, "id") : code, st,
-	                       updated ? updated : occurred);
+	const char *id = ordex_arena_printf(a, "tracker/%s/%s@%s",
+	                                    ordex__str(trk, "id") ? ordex__str(trk, "id") : code,
+	                                    st, updated ? updated : occurred);
 	struct ordex_jw *w = ordex_adapter_begin(out, id, "shipment.updated", occurred, NULL);
-	put(w, "shipment", code);
-	put(w, "status", status);
-	put(w, "tracking", code);
-	put(w, "carrier", str(trk, "carrier"));
-	put(w, "eta", eta);
-	put(w, "location", place(a, member_obj(last, "tracking_location")));
-	put(w, "reason", reason);
-	put(w, "delivered_at", delivered_at);
+	ordex__put(w, "shipment", code);
+	ordex__put(w, "status", status);
+	ordex__put(w, "tracking", code);
+	ordex__put(w, "carrier", ordex__str(trk, "carrier"));
+	ordex__put(w, "eta", eta);
+	ordex__put(w, "location", place(a, ordex__obj(last, "tracking_location")));
+	ordex__put(w, "reason", reason);
+	ordex__put(w, "delivered_at", delivered_at);
 	return ordex_adapter_end(out);
 }
 
@@ -289,7 +236,7 @@ static const char *errors_text(struct ordex_arena *a, const struct ordex_json *v
 	if (!arr || arr->type != ORDEX_JSON_ARRAY)
 		return NULL;
 	for (const struct ordex_json *e = arr->child; e; e = e->next) {
-		const char *msg = str(e, "message"), *code = str(e, "code"), *one;
+		const char *msg = ordex__str(e, "message"), *code = ordex__str(e, "code"), *one;
 		if (msg && code)
 			one = ordex_arena_printf(a, "%s (%s)", msg, code);
 		else if (msg || code)
@@ -310,7 +257,7 @@ static int map_address(const struct ordex_adapter_input *in, struct ordex_adapte
                        const struct ordex_json *adr, const char *prefix, const char *when)
 {
 	struct ordex_arena *a = out->a;
-	const struct ordex_json *v = member_obj(member_obj(adr, "verifications"), "delivery");
+	const struct ordex_json *v = ordex__obj(ordex__obj(adr, "verifications"), "delivery");
 
 	out->kind = "address";
 	if (!v) {
@@ -320,26 +267,23 @@ static int map_address(const struct ordex_adapter_input *in, struct ordex_adapte
 		return ORDEX_OK;
 	}
 	const struct ordex_json *ok = ordex_json_get(v, "success");
-	const char *order = str(adr, "reference");
+	const char *order = ordex__str(adr, "reference");
 	out->order = order;
 	if (!ok || (ok->type != ORDEX_JSON_TRUE && ok->type != ORDEX_JSON_FALSE))
-		ordex_adapter_missing(out, field(out, prefix, "verifications.delivery.success"),
+		ordex_adapter_missing(out,
+		                      ordex__field(a, prefix, "verifications.delivery.success"),
 		                      "must be true or false");
 	if (!order)
-		ordex_adapter_missing(out, field(out, prefix, "reference"),
+		ordex_adapter_missing(out, ordex__field(a, prefix, "reference"),
 		                      "is required: an EasyPost address names no order, so its "
 		                      "verification cannot be linked to one");
 	if (out->outcome == ORDEX_ADAPT_INCOMPLETE)
 		return ORDEX_OK;
 
 	bool valid = ok->type == ORDEX_JSON_TRUE;
-	const char *occurred = rfc3339(str(adr, "updated_at"), NULL);
-	if (!occurred)
-		occurred = rfc3339(str(adr, "created_at"), NULL);
-	if (!occurred)
-		occurred = when ? when : rfc3339(in->received_at, NULL);
+	const char *occurred = ordex__occurred(in, adr, times, when);
 	if (!occurred) {
-		ordex_adapter_missing(out, field(out, prefix, "updated_at"),
+		ordex_adapter_missing(out, ordex__field(a, prefix, "updated_at"),
 		                      "is required: the address has no time");
 		return ORDEX_OK;
 	}
@@ -349,12 +293,12 @@ static int map_address(const struct ordex_adapter_input *in, struct ordex_adapte
 		if (!reason)
 			reason = "the address could not be verified for delivery";
 	}
-	const char *id =
-	    ordex_arena_printf(a, "address/%s/%s@%s", str(adr, "id") ? str(adr, "id") : order,
-	                       valid ? "verified" : "invalid", occurred);
+	const char *id = ordex_arena_printf(a, "address/%s/%s@%s",
+	                                    ordex__str(adr, "id") ? ordex__str(adr, "id") : order,
+	                                    valid ? "verified" : "invalid", occurred);
 	struct ordex_jw *w = ordex_adapter_begin(
 	    out, id, valid ? "address.verified" : "address.invalid", occurred, order);
-	put(w, "reason", reason);
+	ordex__put(w, "reason", reason);
 	return ordex_adapter_end(out);
 }
 
@@ -374,8 +318,8 @@ static const char *or_none(const char *s)
 static int map_shipment(const struct ordex_adapter_input *in, struct ordex_adapter_output *out,
                         const struct ordex_json *shp, const char *prefix, const char *when)
 {
-	const char *refund = str(shp, "refund_status");
-	const struct ordex_json *trk = member_obj(shp, "tracker");
+	const char *refund = ordex__str(shp, "refund_status");
+	const struct ordex_json *trk = ordex__obj(shp, "tracker");
 
 	out->kind = "shipment";
 	if (is_true(shp, "is_return"))
@@ -389,8 +333,8 @@ static int map_shipment(const struct ordex_adapter_input *in, struct ordex_adapt
 		                                        "the label is void and will not move",
 		                                        refund));
 	else if (trk)
-		return map_tracker(in, out, trk, field(out, prefix, "tracker"), when);
-	else if (str(shp, "tracking_code"))
+		return map_tracker(in, out, trk, ordex__field(out->a, prefix, "tracker"), when);
+	else if (ordex__str(shp, "tracking_code"))
 		ordex_adapter_ignore(out, NULL,
 		                     "a bought shipment without its tracker; the parcel's status "
 		                     "arrives through tracker events");
@@ -405,8 +349,8 @@ static int map_shipment(const struct ordex_adapter_input *in, struct ordex_adapt
 static int map_shapeless(const struct ordex_adapter_input *in, struct ordex_adapter_output *out,
                          const struct ordex_json *o, const char *prefix, const char *when)
 {
-	const struct ordex_json *err = member_obj(o, "error");
-	const struct ordex_json *adr = member_obj(o, "address");
+	const struct ordex_json *err = ordex__obj(o, "error");
+	const struct ordex_json *adr = ordex__obj(o, "address");
 
 	if (err) {
 		ordex_adapter_ignore(
@@ -414,12 +358,13 @@ static int map_shapeless(const struct ordex_adapter_input *in, struct ordex_adap
 		    ordex_arena_printf(out->a,
 		                       "an API error response (\"%s\": %s) answers a request and "
 		                       "names no order",
-		                       or_none(str(err, "code")), or_none(str(err, "message"))));
+		                       or_none(ordex__str(err, "code")),
+		                       or_none(ordex__str(err, "message"))));
 		return ORDEX_OK;
 	}
 	/* POST /addresses/{id}/verify answers {"address": {...}} */
 	if (adr && object_of(adr) && !strcmp(object_of(adr), "Address"))
-		return map_address(in, out, adr, field(out, prefix, "address"), when);
+		return map_address(in, out, adr, ordex__field(out->a, prefix, "address"), when);
 	if (ordex_json_get(o, "has_more")) {
 		ordex_adapter_ignore(out, "list",
 		                     "a list response: each object in it must be sent on its own");
@@ -453,7 +398,7 @@ static int map_object(const struct ordex_adapter_input *in, struct ordex_adapter
 		                                        "merchant's loss, not the order's state; "
 		                                        "the parcel's status arrives through "
 		                                        "tracker events",
-		                                        or_none(str(o, "status"))));
+		                                        or_none(ordex__str(o, "status"))));
 	else if (!strcmp(obj, "Claim"))
 		ordex_adapter_ignore(out, "claim",
 		                     ordex_arena_printf(a,
@@ -461,8 +406,8 @@ static int map_object(const struct ordex_adapter_input *in, struct ordex_adapter
 		                                        "\"%s\") is between the merchant and "
 		                                        "EasyPost; the parcel's status arrives "
 		                                        "through tracker events",
-		                                        or_none(str(o, "type")),
-		                                        or_none(str(o, "status"))));
+		                                        or_none(ordex__str(o, "type")),
+		                                        or_none(ordex__str(o, "status"))));
 	else if (!strcmp(obj, "Refund"))
 		ordex_adapter_ignore(
 		    out, "refund",
@@ -470,7 +415,7 @@ static int map_object(const struct ordex_adapter_input *in, struct ordex_adapter
 		                       "a postage refund (status \"%s\") returns a "
 		                       "label's cost to the merchant; it is not a "
 		                       "payment of the order",
-		                       or_none(str(o, "status"))));
+		                       or_none(ordex__str(o, "status"))));
 	else if (!strcmp(obj, "Order"))
 		ordex_adapter_ignore(out, "order",
 		                     "an EasyPost Order groups shipments for rating and purchase; "
@@ -493,13 +438,13 @@ static int map_object(const struct ordex_adapter_input *in, struct ordex_adapter
 static int map_event(const struct ordex_adapter_input *in, struct ordex_adapter_output *out,
                      const struct ordex_json *ev)
 {
-	const char *desc = str(ev, "description");
-	const char *when = rfc3339(str(ev, "created_at"), NULL);
-	const struct ordex_json *res = member_obj(ev, "result");
+	const char *desc = ordex__str(ev, "description");
+	const char *when = ordex__rfc3339(ordex__str(ev, "created_at"), NULL);
+	const struct ordex_json *res = ordex__obj(ev, "result");
 	bool tracker = desc && !strncmp(desc, "tracker.", 8);
 
-	if (str(ev, "id"))
-		out->event_id = str(ev, "id");
+	if (ordex__str(ev, "id"))
+		out->event_id = ordex__str(ev, "id");
 	if (res && (object_of(res) || !tracker))
 		return map_object(in, out, res, "result", when);
 	out->kind = tracker ? "tracker" : "event";

@@ -25,7 +25,7 @@
  * a digest of the object: Shopify's times have whole seconds, and two
  * different snapshots within one second must not share an id.
  */
-#include "ingest/adapters/adapter.h"
+#include "ingest/adapters/adapter_int.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -75,13 +75,6 @@ static bool present(const struct ordex_json *o, const char *key)
 	return n && n->type != ORDEX_JSON_NULL;
 }
 
-/* A non-empty string member, or NULL. */
-static const char *text(const struct ordex_json *o, const char *key)
-{
-	const struct ordex_json *n = ordex_json_get(o, key);
-	return n && n->type == ORDEX_JSON_STRING && n->len ? n->str : NULL;
-}
-
 /*
  * A Shopify id: a number as its literal, or a string. A GraphQL id
  * ("gid://shopify/Order/450789469") gives its last segment, so that REST
@@ -124,29 +117,18 @@ static const char *when(struct ctx *c, const struct ordex_json *o, const char *s
 	return n->str;
 }
 
-static bool same_instant(const char *x, const char *y)
-{
-	int64_t a, b;
-	int off;
-	return x && y && !ordex_time_parse(x, strlen(x), &a, &off) &&
-	       !ordex_time_parse(y, strlen(y), &b, &off) && a == b;
-}
-
 /* An ISO 4217 code, upper-cased, or NULL. */
 static const char *currency(struct ctx *c, const struct ordex_json *o, const char *sub,
                             const char *key, bool required)
 {
 	const struct ordex_json *n = ordex_json_get(o, key);
-	char up[4] = {0};
+	char up[4];
 	if (!n || n->type == ORDEX_JSON_NULL || (n->type == ORDEX_JSON_STRING && !n->len)) {
 		if (required)
 			miss(c, sub, key, "is required");
 		return NULL;
 	}
-	if (n->type == ORDEX_JSON_STRING && n->len == 3)
-		for (int i = 0; i < 3; i++)
-			up[i] = (char)toupper((unsigned char)n->str[i]);
-	if (ordex_currency_exponent(up) < 0) {
+	if (n->type != ORDEX_JSON_STRING || ordex__currency(n->str, n->len, up) < 0) {
 		miss(c, sub, key, "must be a known ISO 4217 currency code");
 		return NULL;
 	}
@@ -228,14 +210,6 @@ static const char *snapshot(struct ctx *c, const char *t)
 
 /* ---- writing data members ---------------------------------------------- */
 
-static void put(struct ordex_jw *w, const char *key, const char *v)
-{
-	if (!v)
-		return;
-	ordex_jw_key(w, key);
-	ordex_jw_str(w, v);
-}
-
 /* A string member copied byte for byte. */
 static void put_text(struct ordex_jw *w, const char *key, const struct ordex_json *n)
 {
@@ -245,30 +219,12 @@ static void put_text(struct ordex_jw *w, const char *key, const struct ordex_jso
 	ordex_jw_strn(w, n->str, n->len);
 }
 
-static void put_alias(struct ordex_jw *w, const char *id)
-{
-	ordex_jw_obj(w);
-	ordex_jw_key(w, "source");
-	ordex_jw_str(w, "shopify");
-	ordex_jw_key(w, "id");
-	ordex_jw_str(w, id);
-	ordex_jw_obj_end(w);
-}
-
 static void put_aliases(struct ordex_jw *w, const char *id)
 {
 	ordex_jw_key(w, "aliases");
 	ordex_jw_arr(w);
-	put_alias(w, id);
+	ordex__put_alias(w, "shopify", id);
 	ordex_jw_arr_end(w);
-}
-
-static void put_order_alias(struct ordex_jw *w, const char *order_id)
-{
-	if (!order_id)
-		return;
-	ordex_jw_key(w, "order_alias");
-	put_alias(w, order_id);
 }
 
 /* ---- orders ------------------------------------------------------------ */
@@ -276,7 +232,7 @@ static void put_order_alias(struct ordex_jw *w, const char *order_id)
 /* The merchant's reference: the name without '#' ("#1001" -> "1001"), else order_number. */
 static const char *order_ref(struct ctx *c, const struct ordex_json *o)
 {
-	const char *name = text(o, "name");
+	const char *name = ordex__text(o, "name");
 	if (name && name[0] == '#')
 		name++;
 	return name && *name ? name : ident(c, o, "order_number");
@@ -284,7 +240,7 @@ static const char *order_ref(struct ctx *c, const struct ordex_json *o)
 
 static const char *order_status(const struct ordex_json *o, const char *cancelled)
 {
-	const char *f = text(o, "fulfillment_status");
+	const char *f = ordex__text(o, "fulfillment_status");
 	if (cancelled)
 		return "cancelled";
 	if (!f || !strcmp(f, "unfulfilled"))
@@ -344,7 +300,7 @@ static struct line *read_lines(struct ctx *c, const struct ordex_json *items, co
 		if (!quantity(c, it, sub, &l->qty) || l->qty == 0)
 			continue;
 		l->id = ident(c, it, "id");
-		l->sku = text(it, "sku");
+		l->sku = ordex__text(it, "sku");
 		variant = ident(c, it, "variant_id");
 		if (!l->sku && variant)
 			l->sku = ordex_arena_printf(c->a, "variant-%s", variant);
@@ -382,7 +338,7 @@ static void put_address(struct ordex_jw *w, const struct ordex_json *s)
 	ordex_jw_obj(w);
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(names); i++)
 		put_text(w, names[i][1], ordex_json_get(s, names[i][0]));
-	if (!text(s, "country"))
+	if (!ordex__text(s, "country"))
 		country = ordex_json_get(s, "country_code");
 	put_text(w, "country", country);
 	ordex_jw_obj_end(w);
@@ -422,13 +378,14 @@ static int map_order(struct ctx *c)
 
 	const char *ver = updated ? updated : created;
 	const char *cid = ident(c, cust, "id");
-	const char *email = text(o, "email");
+	const char *email = ordex__text(o, "email");
 	if (!email)
-		email = text(o, "contact_email");
+		email = ordex__text(o, "contact_email");
 	if (!email)
-		email = text(cust, "email");
+		email = ordex__text(cust, "email");
 	/* without a topic, a snapshot never updated is the order's creation */
-	create = c->verb ? !strcmp(c->verb, "create") : !updated || same_instant(created, updated);
+	create = c->verb ? !strcmp(c->verb, "create")
+	                 : !updated || ordex__same_instant(created, updated);
 
 	struct ordex_jw *w = ordex_adapter_begin(
 	    c->out,
@@ -436,24 +393,24 @@ static int map_order(struct ctx *c)
 	           : ordex_arena_printf(c->a, "order/%s%s", id, snapshot(c, ver)),
 	    create ? "order.created" : "order.updated", create && created ? created : ver, ref);
 	put_aliases(w, id);
-	put(w, "updated_at", updated);
-	put(w, "status", order_status(o, cancelled));
-	put(w, "financial_status", text(o, "financial_status"));
-	put(w, "total", total);
-	put(w, "currency", cur);
+	ordex__put(w, "updated_at", updated);
+	ordex__put(w, "status", order_status(o, cancelled));
+	ordex__put(w, "financial_status", ordex__text(o, "financial_status"));
+	ordex__put(w, "total", total);
+	ordex__put(w, "currency", cur);
 	if (cid)
-		put(w, "customer", ordex_arena_printf(c->a, "shopify-%s", cid));
-	put(w, "email", email);
+		ordex__put(w, "customer", ordex_arena_printf(c->a, "shopify-%s", cid));
+	ordex__put(w, "email", email);
 	if (lines) {
 		ordex_jw_key(w, "lines");
 		ordex_jw_arr(w);
 		for (size_t i = 0; i < n_lines; i++) {
 			ordex_jw_obj(w);
-			put(w, "id", lines[i].id);
-			put(w, "sku", lines[i].sku);
+			ordex__put(w, "id", lines[i].id);
+			ordex__put(w, "sku", lines[i].sku);
 			ordex_jw_key(w, "qty");
 			ordex_jw_int(w, lines[i].qty);
-			put(w, "price", lines[i].price);
+			ordex__put(w, "price", lines[i].price);
 			ordex_jw_obj_end(w);
 		}
 		ordex_jw_arr_end(w);
@@ -473,7 +430,7 @@ static int map_order(struct ctx *c)
 	                        ordex_arena_printf(c->a, "order/%s/cancelled@%s", id, cancelled),
 	                        "order.cancelled", cancelled, ref);
 	put_aliases(w, id);
-	put(w, "reason", text(o, "cancel_reason"));
+	ordex__put(w, "reason", ordex__text(o, "cancel_reason"));
 	return ordex_adapter_end(c->out);
 }
 
@@ -509,7 +466,7 @@ static bool known_kind(const char *kind)
 static int map_transaction(struct ctx *c)
 {
 	const struct ordex_json *o = c->obj;
-	const char *kind = text(o, "kind"), *status = text(o, "status"), *type = NULL;
+	const char *kind = ordex__text(o, "kind"), *status = ordex__text(o, "status"), *type = NULL;
 
 	if (kind && !strcmp(kind, "suggested_refund"))
 		return ignore(c, "a suggested refund is a calculation, not a refund");
@@ -553,18 +510,18 @@ static int map_transaction(struct ctx *c)
 		payment = ident(c, o, "parent_id");
 	struct ordex_jw *w = ordex_adapter_begin(
 	    c->out, ordex_arena_printf(c->a, "transaction/%s/%s", id, status), type, occ, NULL);
-	put(w, "payment", payment);
+	ordex__put(w, "payment", payment);
 	if (amt) {
-		put(w, "amount", amt);
-		put(w, "currency", cur);
+		ordex__put(w, "amount", amt);
+		ordex__put(w, "currency", cur);
 	}
 	if (!strcmp(type, "payment.refunded"))
-		put(w, "refund", id);
+		ordex__put(w, "refund", id);
 	if (!strcmp(type, "payment.failed")) {
-		const char *why = text(o, "error_code");
-		put(w, "reason", why ? why : text(o, "message"));
+		const char *why = ordex__text(o, "error_code");
+		ordex__put(w, "reason", why ? why : ordex__text(o, "message"));
 	}
-	put_order_alias(w, order_id);
+	ordex__put_order_alias(w, "shopify", order_id);
 	return ordex_adapter_end(c->out);
 }
 
@@ -581,14 +538,15 @@ static int map_refund(struct ctx *c)
 
 	if (txs && txs->type == ORDEX_JSON_ARRAY)
 		for (const struct ordex_json *t = txs->child; t; t = t->next)
-			if (text(t, "kind") && !strcmp(text(t, "kind"), "suggested_refund"))
+			if (ordex__text(t, "kind") &&
+			    !strcmp(ordex__text(t, "kind"), "suggested_refund"))
 				return ignore(c,
 				              "a suggested refund is a calculation, not a refund");
 	const char *id = need_id(c, o, "", "id"), *order_id = need_id(c, o, "", "order_id");
 	const char *created = when(c, o, "", "created_at");
 	if (!created)
 		created = when(c, o, "", "processed_at");
-	const char *note = text(o, "note");
+	const char *note = ordex__text(o, "note");
 	if (txs && txs->type != ORDEX_JSON_ARRAY && txs->type != ORDEX_JSON_NULL)
 		miss(c, "", "transactions", "must be an array");
 
@@ -600,7 +558,8 @@ static int map_refund(struct ctx *c)
 		for (const struct ordex_json *t = txs ? txs->child : NULL; t && !rc;
 		     t = t->next, i++) {
 			const char *sub = ordex_arena_printf(c->a, "transactions[%zu].", i);
-			const char *kind = text(t, "kind"), *status = text(t, "status");
+			const char *kind = ordex__text(t, "kind"),
+			           *status = ordex__text(t, "status");
 			if (!kind || strcmp(kind, "refund"))
 				continue;
 			if (status && strcmp(status, "success") && strcmp(status, "pending")) {
@@ -622,12 +581,12 @@ static int map_refund(struct ctx *c)
 			struct ordex_jw *w = ordex_adapter_begin(
 			    c->out, ordex_arena_printf(c->a, "refund/%s/%s", id, tid),
 			    "payment.refunded", occ, NULL);
-			put(w, "payment", parent ? parent : tid);
-			put(w, "refund", tid);
-			put(w, "amount", amt);
-			put(w, "currency", cur);
-			put(w, "reason", note);
-			put_order_alias(w, order_id);
+			ordex__put(w, "payment", parent ? parent : tid);
+			ordex__put(w, "refund", tid);
+			ordex__put(w, "amount", amt);
+			ordex__put(w, "currency", cur);
+			ordex__put(w, "reason", note);
+			ordex__put_order_alias(w, "shopify", order_id);
 			rc = ordex_adapter_end(c->out);
 		}
 	}
@@ -648,7 +607,7 @@ static int map_dispute(struct ctx *c)
 	const char *id = need_id(c, o, "", "id"), *order_id = need_id(c, o, "", "order_id");
 	const char *cur = currency(c, o, "", "currency", true);
 	const char *amt = amount(c, o, "", "amount", cur, true);
-	const char *status = text(o, "status");
+	const char *status = ordex__text(o, "status");
 	const char *t = when(c, o, "", "finalized_on");
 	const char *initiated = when(c, o, "", "initiated_at");
 	const char *occ = occurred(c, t ? t : initiated, "initiated_at");
@@ -658,13 +617,13 @@ static int map_dispute(struct ctx *c)
 	struct ordex_jw *w = ordex_adapter_begin(
 	    c->out, ordex_arena_printf(c->a, "dispute/%s/%s", id, status ? status : "open"),
 	    "payment.disputed", occ, NULL);
-	put(w, "payment", ordex_arena_printf(c->a, "shopify-dispute-%s", id));
-	put(w, "amount", amt);
-	put(w, "currency", cur);
-	put(w, "reason", text(o, "reason"));
-	put(w, "dispute_type", text(o, "type"));
-	put(w, "status", status);
-	put_order_alias(w, order_id);
+	ordex__put(w, "payment", ordex_arena_printf(c->a, "shopify-dispute-%s", id));
+	ordex__put(w, "amount", amt);
+	ordex__put(w, "currency", cur);
+	ordex__put(w, "reason", ordex__text(o, "reason"));
+	ordex__put(w, "dispute_type", ordex__text(o, "type"));
+	ordex__put(w, "status", status);
+	ordex__put_order_alias(w, "shopify", order_id);
 	return ordex_adapter_end(c->out);
 }
 
@@ -714,11 +673,11 @@ static int map_fulfillment(struct ctx *c)
 	const char *id = need_id(c, o, "", "id"), *order_id = need_id(c, o, "", "order_id");
 	const char *created = when(c, o, "", "created_at"), *updated = when(c, o, "", "updated_at");
 	const char *ver = updated ? updated : created, *occ = occurred(c, ver, "updated_at");
-	const char *tracking = text(o, "tracking_number");
-	const char *ss = text(o, "shipment_status"), *st = text(o, "status");
+	const char *tracking = ordex__text(o, "tracking_number");
+	const char *ss = ordex__text(o, "shipment_status"), *st = ordex__text(o, "status");
 	const struct ship_word *sw = NULL;
-	bool create =
-	    c->verb ? !strcmp(c->verb, "create") : !updated || same_instant(created, updated);
+	bool create = c->verb ? !strcmp(c->verb, "create")
+	                      : !updated || ordex__same_instant(created, updated);
 
 	if (!tracking) {
 		const struct ordex_json *all = ordex_json_get(o, "tracking_numbers");
@@ -744,14 +703,14 @@ static int map_fulfillment(struct ctx *c)
 	        : ordex_arena_printf(c->a, "fulfillment/%s/%s%s", id, sw->status, snapshot(c, ver));
 	struct ordex_jw *w = ordex_adapter_begin(
 	    c->out, eid, create ? "shipment.created" : "shipment.updated", occ, NULL);
-	put(w, "shipment",
-	    tracking ? tracking : ordex_arena_printf(c->a, "shopify-fulfillment-%s", id));
-	put(w, "status", sw ? sw->status : NULL);
-	put(w, "carrier", text(o, "tracking_company"));
-	put(w, "tracking", tracking);
-	put(w, "reason", sw ? sw->reason : NULL);
-	put(w, "fulfillment", id);
-	put_order_alias(w, order_id);
+	ordex__put(w, "shipment",
+	           tracking ? tracking : ordex_arena_printf(c->a, "shopify-fulfillment-%s", id));
+	ordex__put(w, "status", sw ? sw->status : NULL);
+	ordex__put(w, "carrier", ordex__text(o, "tracking_company"));
+	ordex__put(w, "tracking", tracking);
+	ordex__put(w, "reason", sw ? sw->reason : NULL);
+	ordex__put(w, "fulfillment", id);
+	ordex__put_order_alias(w, "shopify", order_id);
 	return ordex_adapter_end(c->out);
 }
 
@@ -764,7 +723,7 @@ static int map_fulfillment_event(struct ctx *c)
 {
 	const struct ordex_json *o = c->obj;
 	const char *id = need_id(c, o, "", "id"), *fid = need_id(c, o, "", "fulfillment_id");
-	const char *st = text(o, "status"), *t = when(c, o, "", "happened_at");
+	const char *st = ordex__text(o, "status"), *t = when(c, o, "", "happened_at");
 	const struct ship_word *sw = ship_word(carrier_words, ORDEX_ARRAY_LEN(carrier_words), st);
 	if (!t)
 		t = when(c, o, "", "created_at");
@@ -781,23 +740,24 @@ static int map_fulfillment_event(struct ctx *c)
 	const char *where = NULL;
 	static const char *const parts[] = {"city", "province", "country"};
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(parts); i++) {
-		const char *p = text(o, parts[i]);
+		const char *p = ordex__text(o, parts[i]);
 		if (p)
 			where = where ? ordex_arena_printf(c->a, "%s, %s", where, p) : p;
 	}
-	const char *tracking = text(o, "tracking_number"), *message = text(o, "message");
+	const char *tracking = ordex__text(o, "tracking_number"),
+	           *message = ordex__text(o, "message");
 	struct ordex_jw *w =
 	    ordex_adapter_begin(c->out, ordex_arena_printf(c->a, "fulfillment_event/%s", id),
 	                        "shipment.updated", occ, NULL);
-	put(w, "shipment",
-	    tracking ? tracking : ordex_arena_printf(c->a, "shopify-fulfillment-%s", fid));
-	put(w, "status", sw->status);
-	put(w, "tracking", tracking);
-	put(w, "location", where);
-	put(w, "eta", eta);
-	put(w, "reason", message ? message : sw->reason);
-	put(w, "fulfillment", fid);
-	put_order_alias(w, ident(c, o, "order_id"));
+	ordex__put(w, "shipment",
+	           tracking ? tracking : ordex_arena_printf(c->a, "shopify-fulfillment-%s", fid));
+	ordex__put(w, "status", sw->status);
+	ordex__put(w, "tracking", tracking);
+	ordex__put(w, "location", where);
+	ordex__put(w, "eta", eta);
+	ordex__put(w, "reason", message ? message : sw->reason);
+	ordex__put(w, "fulfillment", fid);
+	ordex__put_order_alias(w, "shopify", ident(c, o, "order_id"));
 	return ordex_adapter_end(c->out);
 }
 
@@ -817,7 +777,7 @@ static int map_fulfillment_event(struct ctx *c)
 static int map_fulfillment_order(struct ctx *c)
 {
 	const struct ordex_json *fo = c->obj, *hold;
-	const char *status = text(fo, "status");
+	const char *status = ordex__text(fo, "status");
 	bool placed =
 	    c->verb ? !strcmp(c->verb, "placed_on_hold") : status && !strcmp(status, "on_hold");
 	bool released = c->verb && !strcmp(c->verb, "hold_released");
@@ -827,7 +787,7 @@ static int map_fulfillment_order(struct ctx *c)
 		                 "changes nothing ordex tracks");
 	hold = ordex_json_get(c->env,
 	                      placed ? "created_fulfillment_hold" : "released_fulfillment_hold");
-	if (!text(hold, "reason") && placed) {
+	if (!ordex__text(hold, "reason") && placed) {
 		const struct ordex_json *holds = ordex_json_get(fo, "fulfillment_holds");
 		hold = NULL;
 		for (const struct ordex_json *h =
@@ -835,7 +795,8 @@ static int map_fulfillment_order(struct ctx *c)
 		     h; h = h->next)
 			hold = h;
 	}
-	const char *reason = text(hold, "reason"), *notes = text(hold, "reason_notes");
+	const char *reason = ordex__text(hold, "reason"),
+	           *notes = ordex__text(hold, "reason_notes");
 	bool fraud = reason && !strcasecmp(reason, "high_risk_of_fraud");
 	bool address = reason && !strcasecmp(reason, "incorrect_address");
 	if (!reason)
@@ -857,15 +818,15 @@ static int map_fulfillment_order(struct ctx *c)
 	struct ordex_jw *w;
 	if (fraud) {
 		w = ordex_adapter_begin(c->out, eid, "fraud.signal", occ, NULL);
-		put(w, "recommendation", placed ? "review" : "accept");
-		put(w, "kind", "fraud_hold");
+		ordex__put(w, "recommendation", placed ? "review" : "accept");
+		ordex__put(w, "kind", "fraud_hold");
 	} else {
 		w = ordex_adapter_begin(c->out, eid,
 		                        placed ? "address.invalid" : "address.verified", occ, NULL);
 	}
-	put(w, "reason", notes ? notes : reason);
-	put(w, "hold_reason", reason);
-	put_order_alias(w, order_id);
+	ordex__put(w, "reason", notes ? notes : reason);
+	ordex__put(w, "hold_reason", reason);
+	ordex__put_order_alias(w, "shopify", order_id);
 	return ordex_adapter_end(c->out);
 }
 
@@ -905,7 +866,7 @@ static int map_risk(struct ctx *c)
 	static const char *const recs[] = {"accept", "investigate", "cancel"};
 	const struct ordex_json *o = c->obj;
 	const char *id = need_id(c, o, "", "id"), *order_id = need_id(c, o, "", "order_id");
-	const char *rec = text(o, "recommendation"), *t = when(c, o, "", "updated_at");
+	const char *rec = ordex__text(o, "recommendation"), *t = when(c, o, "", "updated_at");
 	int score = -1;
 	bool known = false;
 	if (!t)
@@ -926,15 +887,16 @@ static int map_risk(struct ctx *c)
 	struct ordex_jw *w =
 	    ordex_adapter_begin(c->out, ordex_arena_printf(c->a, "risk/%s%s", id, snapshot(c, t)),
 	                        "fraud.signal", occ, NULL);
-	put(w, "recommendation", rec);
+	ordex__put(w, "recommendation", rec);
 	if (score >= 0) {
 		ordex_jw_key(w, "score");
 		ordex_jw_int(w, score);
 	}
-	put(w, "kind", "order_risk");
-	put(w, "reason",
-	    text(o, "merchant_message") ? text(o, "merchant_message") : text(o, "message"));
-	put_order_alias(w, order_id);
+	ordex__put(w, "kind", "order_risk");
+	ordex__put(w, "reason",
+	           ordex__text(o, "merchant_message") ? ordex__text(o, "merchant_message")
+	                                              : ordex__text(o, "message"));
+	ordex__put_order_alias(w, "shopify", order_id);
 	return ordex_adapter_end(c->out);
 }
 
@@ -942,7 +904,7 @@ static int map_risk(struct ctx *c)
 static int map_risk_assessment(struct ctx *c)
 {
 	const struct ordex_json *o = c->obj;
-	const char *level = text(o, "risk_level"), *severity = NULL, *rec = NULL;
+	const char *level = ordex__text(o, "risk_level"), *severity = NULL, *rec = NULL;
 	if (level && !strcasecmp(level, "pending"))
 		return ignore(c, "a pending risk assessment has no result yet");
 	const char *order_id = ident(c, o, "order_id");
@@ -972,11 +934,11 @@ static int map_risk_assessment(struct ctx *c)
 	    c->out,
 	    ordex_arena_printf(c->a, "risk_assessment/%s/%s%s", order_id, level, stamp(c, t)),
 	    "fraud.signal", occ, NULL);
-	put(w, "severity", severity);
-	put(w, "recommendation", rec);
-	put(w, "kind", "risk_assessment");
-	put(w, "reason", text(o, "provider_title"));
-	put_order_alias(w, order_id);
+	ordex__put(w, "severity", severity);
+	ordex__put(w, "recommendation", rec);
+	ordex__put(w, "kind", "risk_assessment");
+	ordex__put(w, "reason", ordex__text(o, "provider_title"));
+	ordex__put_order_alias(w, "shopify", order_id);
 	return ordex_adapter_end(c->out);
 }
 
@@ -1007,8 +969,8 @@ static int map_inventory_level(struct ctx *c)
 	struct ordex_jw *w = ordex_adapter_begin(
 	    c->out, ordex_arena_printf(c->a, "inventory_level/%s/%s%s", item, loc, snapshot(c, t)),
 	    "inventory.level", occ, NULL);
-	put(w, "sku", ordex_arena_printf(c->a, "item-%s", item));
-	put(w, "location", ordex_arena_printf(c->a, "location-%s", loc));
+	ordex__put(w, "sku", ordex_arena_printf(c->a, "item-%s", item));
+	ordex__put(w, "location", ordex_arena_printf(c->a, "location-%s", loc));
 	ordex_jw_key(w, "available");
 	ordex_jw_int(w, n);
 	return ordex_adapter_end(c->out);
@@ -1024,16 +986,16 @@ static int map_customer(struct ctx *c)
 	if (c->bad)
 		return ORDEX_OK;
 
-	const char *first = text(o, "first_name"), *last = text(o, "last_name");
+	const char *first = ordex__text(o, "first_name"), *last = ordex__text(o, "last_name");
 	const char *name = first && last ? ordex_arena_printf(c->a, "%s %s", first, last)
 	                   : first       ? first
 	                                 : last;
 	struct ordex_jw *w = ordex_adapter_begin(
 	    c->out, ordex_arena_printf(c->a, "customer/%s%s", id, snapshot(c, t)),
 	    "customer.updated", occ, NULL);
-	put(w, "customer", ordex_arena_printf(c->a, "shopify-%s", id));
-	put(w, "email", text(o, "email"));
-	put(w, "name", name);
+	ordex__put(w, "customer", ordex_arena_printf(c->a, "shopify-%s", id));
+	ordex__put(w, "email", ordex__text(o, "email"));
+	ordex__put(w, "name", name);
 	return ordex_adapter_end(c->out);
 }
 

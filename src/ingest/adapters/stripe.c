@@ -36,7 +36,7 @@
  * several); a bare object has none, so its id and state are used
  * (pi_x/succeeded). Everything is read from the payload: no clock.
  */
-#include "ingest/adapters/adapter.h"
+#include "ingest/adapters/adapter_int.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,7 +44,6 @@
 
 #include "core/arena.h"
 #include "core/common.h"
-#include "core/money.h"
 
 #define MAX_REF 256 /* the canonical bound of an id or a reference */
 
@@ -110,22 +109,9 @@ static bool is(const char *s, const char *t)
 	return s && strcmp(s, t) == 0;
 }
 
-/* The path of key inside the object at base ("" for the payload itself). */
-static const char *field(struct ctx *c, const char *base, const char *key)
-{
-	return base[0] ? ordex_arena_printf(c->a, "%s.%s", base, key) : key;
-}
-
 static void missing(struct ctx *c, const char *base, const char *key, const char *why)
 {
-	ordex_adapter_missing(c->out, field(c, base, key), why);
-}
-
-/* A non-empty string member, or NULL (Stripe sends "" and null alike for none). */
-static const char *text(const struct ordex_json *o, const char *key)
-{
-	const struct ordex_json *n = ordex_json_get(o, key);
-	return n && n->type == ORDEX_JSON_STRING && n->len ? n->str : NULL;
+	ordex_adapter_missing(c->out, ordex__field(c->a, base, key), why);
 }
 
 /*
@@ -157,13 +143,6 @@ static bool get_bool(const struct ordex_json *o, const char *key, bool *v)
 	return true;
 }
 
-/* The member key of o when it is an object (an expanded reference), else NULL. */
-static const struct ordex_json *expanded(const struct ordex_json *o, const char *key)
-{
-	const struct ordex_json *n = ordex_json_get(o, key);
-	return n && n->type == ORDEX_JSON_OBJECT ? n : NULL;
-}
-
 /* The payment a charge, refund, dispute or review names: its PaymentIntent, else its charge. */
 static const char *payment_of(const struct ordex_json *o)
 {
@@ -193,7 +172,7 @@ static void link_from(struct ctx *c, struct link *l, const struct ordex_json *o,
 	const struct ordex_json *md = o ? ordex_json_get(o, "metadata") : NULL;
 	if (!md || md->type != ORDEX_JSON_OBJECT)
 		return;
-	const char *mb = field(c, base, "metadata");
+	const char *mb = ordex__field(c->a, base, "metadata");
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(order_keys) && !l->order; i++)
 		l->order = meta_ref(c, md, mb, order_keys[i]);
 	if (!l->shopify)
@@ -204,21 +183,9 @@ static void link_from(struct ctx *c, struct link *l, const struct ordex_json *o,
 static void link_all(struct ctx *c, struct link *l, const struct ordex_json *o, const char *base)
 {
 	link_from(c, l, o, base);
-	link_from(c, l, expanded(o, "payment_intent"), field(c, base, "payment_intent"));
-	link_from(c, l, expanded(o, "charge"), field(c, base, "charge"));
-}
-
-static void put_alias(struct ordex_jw *w, const struct link *l)
-{
-	if (!l->shopify)
-		return;
-	ordex_jw_key(w, "order_alias");
-	ordex_jw_obj(w);
-	ordex_jw_key(w, "source");
-	ordex_jw_str(w, "shopify");
-	ordex_jw_key(w, "id");
-	ordex_jw_str(w, l->shopify);
-	ordex_jw_obj_end(w);
+	link_from(c, l, ordex__obj(o, "payment_intent"),
+	          ordex__field(c->a, base, "payment_intent"));
+	link_from(c, l, ordex__obj(o, "charge"), ordex__field(c->a, base, "charge"));
 }
 
 /* ---- time and money ---------------------------------------------------- */
@@ -257,25 +224,18 @@ static int stripe_exponent(const char *code)
 static void get_cur(struct ctx *c, const struct ordex_json *o, const char *base, bool required,
                     struct cur *cur)
 {
-	const char *s = text(o, "currency");
+	const char *s = ordex__text(o, "currency");
 	memset(cur, 0, sizeof(*cur));
 	if (!s) {
 		if (required)
 			missing(c, base, "currency", "is required");
 		return;
 	}
-	if (strlen(s) == 3) {
-		for (int i = 0; i < 3; i++)
-			cur->code[i] =
-			    (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 'a' + 'A') : s[i];
-		cur->iso = ordex_currency_exponent(cur->code);
-	} else {
-		cur->iso = -1;
-	}
+	cur->iso = ordex__currency(s, strlen(s), cur->code);
 	if (cur->iso < 0) {
 		if (required)
 			ordex_adapter_missing(
-			    c->out, field(c, base, "currency"),
+			    c->out, ordex__field(c->a, base, "currency"),
 			    ordex_arena_printf(c->a, "unknown currency \"%s\"", s));
 		return;
 	}
@@ -340,7 +300,7 @@ static const char *amount(struct ctx *c, const struct ordex_json *o, const char 
 	if (minor % scale) {
 		if (required)
 			ordex_adapter_missing(
-			    c->out, field(c, base, key),
+			    c->out, ordex__field(c->a, base, key),
 			    ordex_arena_printf(c->a,
 			                       "\"%lld\" in Stripe's %d-decimal %s is not a whole "
 			                       "amount of its ISO 4217 minor unit",
@@ -379,42 +339,25 @@ static int emit_payment(struct ctx *c, const char *id, const char *when, const s
 	struct ordex_jw *w = ordex_adapter_begin(c->out, id, p->type, when, l->order);
 	ordex_jw_key(w, "payment");
 	ordex_jw_str(w, p->payment);
-	if (p->refund) {
-		ordex_jw_key(w, "refund");
-		ordex_jw_str(w, p->refund);
-	}
+	ordex__put(w, "refund", p->refund);
 	if (p->amount) {
-		ordex_jw_key(w, "amount");
-		ordex_jw_str(w, p->amount);
-		ordex_jw_key(w, "currency");
-		ordex_jw_str(w, p->currency);
+		ordex__put(w, "amount", p->amount);
+		ordex__put(w, "currency", p->currency);
 	}
-	if (p->reason) {
-		ordex_jw_key(w, "reason");
-		ordex_jw_str(w, p->reason);
-	}
+	ordex__put(w, "reason", p->reason);
 	if (p->score >= 0 || p->decision) {
 		ordex_jw_key(w, "risk");
 		ordex_jw_obj(w);
-		if (p->decision) {
-			ordex_jw_key(w, "decision");
-			ordex_jw_str(w, p->decision);
-		}
+		ordex__put(w, "decision", p->decision);
 		if (p->score >= 0) {
 			ordex_jw_key(w, "score");
 			ordex_jw_int(w, p->score);
 		}
 		ordex_jw_obj_end(w);
 	}
-	if (p->dispute) {
-		ordex_jw_key(w, "dispute");
-		ordex_jw_str(w, p->dispute);
-	}
-	if (p->status) {
-		ordex_jw_key(w, "dispute_status");
-		ordex_jw_str(w, p->status);
-	}
-	put_alias(w, l);
+	ordex__put(w, "dispute", p->dispute);
+	ordex__put(w, "dispute_status", p->status);
+	ordex__put_order_alias(w, "shopify", l->shopify);
 	return ordex_adapter_end(c->out);
 }
 
@@ -431,15 +374,15 @@ static const char *failure(struct ctx *c, const char *code, const char *decline,
 /* Radar's verdict on a charge: outcome.risk_score and a decision from risk_level. */
 static void risk_of(const struct ordex_json *o, struct pay *p)
 {
-	const struct ordex_json *oc = expanded(o, "outcome");
+	const struct ordex_json *oc = ordex__obj(o, "outcome");
 	int64_t s;
 	p->score = -1;
 	if (!oc)
 		return;
 	if (get_int(oc, "risk_score", &s) && s >= 0 && s <= 100)
 		p->score = (int)s;
-	const char *level = text(oc, "risk_level");
-	const char *type = text(oc, "type");
+	const char *level = ordex__text(oc, "risk_level");
+	const char *type = ordex__text(oc, "type");
 	if (is(level, "elevated") || is(level, "highest") || is(type, "manual_review"))
 		p->decision = "review";
 	else if (is(level, "normal") && is(type, "authorized"))
@@ -452,8 +395,8 @@ static int map_payment_intent(struct ctx *c)
 {
 	const struct ordex_json *o = c->obj;
 	const char *id = ref(o, "id");
-	const char *status = text(o, "status");
-	const struct ordex_json *err = expanded(o, "last_payment_error");
+	const char *status = ordex__text(o, "status");
+	const struct ordex_json *err = ordex__obj(o, "last_payment_error");
 	struct pay p = {.score = -1};
 	const char *amount_key = "amount", *state = status, *time_key = "created";
 	bool need_amount = false;
@@ -464,7 +407,7 @@ static int map_payment_intent(struct ctx *c)
 	if (!id)
 		missing(c, c->at, "id", "is required");
 	if (is(status, "canceled") || is(c->type, "payment_intent.canceled")) {
-		const char *why = text(o, "cancellation_reason");
+		const char *why = ordex__text(o, "cancellation_reason");
 		p.type = "payment.failed";
 		p.reason = why ? ordex_arena_printf(c->a, "canceled: %s", why) : "canceled";
 		state = "canceled";
@@ -472,11 +415,13 @@ static int map_payment_intent(struct ctx *c)
 	} else if (is(c->type, "payment_intent.payment_failed") ||
 	           (is(status, "requires_payment_method") && err)) {
 		p.type = "payment.failed";
-		p.reason = err ? failure(c, text(err, "code"), text(err, "decline_code"),
-		                         text(err, "message"))
-		               : NULL;
+		p.reason =
+		    err ? failure(c, ordex__text(err, "code"), ordex__text(err, "decline_code"),
+		                  ordex__text(err, "message"))
+		        : NULL;
 		if (!p.reason)
-			p.reason = err && text(err, "type") ? text(err, "type") : "payment failed";
+			p.reason = err && ordex__text(err, "type") ? ordex__text(err, "type")
+			                                           : "payment failed";
 		const char *ch = err ? ref(err, "charge") : NULL;
 		state = ch ? ordex_arena_printf(c->a, "payment_failed/%s", ch) : "payment_failed";
 	} else if (is(status, "requires_action")) {
@@ -533,7 +478,7 @@ static int emit_refund(struct ctx *c, const struct ordex_json *r, const char *ba
 	if (!payment)
 		missing(c, base, "payment_intent",
 		        "is required: the refund names neither a payment intent nor a charge");
-	get_cur(c, text(r, "currency") ? r : cur_from, base, true, &cur);
+	get_cur(c, ordex__text(r, "currency") ? r : cur_from, base, true, &cur);
 	p.amount = amount(c, r, base, "amount", &cur, true);
 	link_all(c, &l, r, base);
 	if (!l.order)
@@ -548,7 +493,7 @@ static int emit_refund(struct ctx *c, const struct ordex_json *r, const char *ba
 	p.payment = payment;
 	p.refund = rid;
 	p.currency = cur.code;
-	p.reason = text(r, "reason");
+	p.reason = ordex__text(r, "reason");
 	return emit_payment(c, id ? id : rid, when, &l, &p);
 }
 
@@ -569,7 +514,7 @@ static int map_refund(struct ctx *c)
 {
 	const struct ordex_json *o = c->obj;
 	const char *id = ref(o, "id");
-	const char *status = text(o, "status");
+	const char *status = ordex__text(o, "status");
 
 	link_all(c, &c->link, o, c->at);
 	if (!status) {
@@ -595,7 +540,7 @@ static int charge_refunds(struct ctx *c, const struct ordex_json *o, const char 
                           const char *payment, bool required)
 {
 	const struct ordex_json *list = ordex_adapter_path(o, "refunds.data");
-	const char *lb = field(c, c->at, "refunds.data");
+	const char *lb = ordex__field(c->a, c->at, "refunds.data");
 	size_t n = 0;
 	int64_t refunded = 0;
 	int rc;
@@ -608,7 +553,7 @@ static int charge_refunds(struct ctx *c, const struct ordex_json *o, const char 
 		return ORDEX_OK;
 	}
 	for (const struct ordex_json *r = list->child; r; r = r->next)
-		if (is(text(r, "status"), "succeeded"))
+		if (is(ordex__text(r, "status"), "succeeded"))
 			n++;
 	if (n == 0) {
 		if (!required)
@@ -624,7 +569,7 @@ static int charge_refunds(struct ctx *c, const struct ordex_json *o, const char 
 	}
 	size_t i = 0;
 	for (const struct ordex_json *r = list->child; r; r = r->next, i++) {
-		if (!is(text(r, "status"), "succeeded"))
+		if (!is(ordex__text(r, "status"), "succeeded"))
 			continue;
 		const char *base = ordex_arena_printf(c->a, "%s[%zu]", lb, i);
 		const char *rid = ref(r, "id");
@@ -650,7 +595,7 @@ static int map_charge(struct ctx *c)
 {
 	const struct ordex_json *o = c->obj;
 	const char *id = ref(o, "id");
-	const char *status = text(o, "status");
+	const char *status = ordex__text(o, "status");
 	const char *payment = ref(o, "payment_intent");
 	struct pay p = {0};
 	const char *amount_key = "amount", *state;
@@ -678,10 +623,11 @@ static int map_charge(struct ctx *c)
 		p.reason = "expired: the authorization lapsed before it was captured";
 		state = "expired";
 	} else if (is(status, "failed")) {
-		const struct ordex_json *oc = expanded(o, "outcome");
+		const struct ordex_json *oc = ordex__obj(o, "outcome");
 		p.type = "payment.failed";
-		p.reason = failure(c, text(o, "failure_code"), oc ? text(oc, "reason") : NULL,
-		                   text(o, "failure_message"));
+		p.reason = failure(c, ordex__text(o, "failure_code"),
+		                   oc ? ordex__text(oc, "reason") : NULL,
+		                   ordex__text(o, "failure_message"));
 		if (!p.reason)
 			p.reason = "payment failed";
 		state = "failed";
@@ -724,7 +670,7 @@ static int map_dispute(struct ctx *c)
 {
 	const struct ordex_json *o = c->obj;
 	const char *id = ref(o, "id");
-	const char *status = text(o, "status");
+	const char *status = ordex__text(o, "status");
 	const char *payment = payment_of(o);
 	struct pay p = {.type = "payment.disputed", .score = -1};
 	struct cur cur;
@@ -742,7 +688,7 @@ static int map_dispute(struct ctx *c)
 		return ORDEX_OK;
 	p.payment = payment;
 	p.currency = cur.code;
-	p.reason = text(o, "reason");
+	p.reason = ordex__text(o, "reason");
 	p.dispute = id;
 	p.status = status;
 	const char *bare = ordex_arena_printf(c->a, "%s/%s", id, status ? status : "disputed");
@@ -767,7 +713,8 @@ static void no_order(struct ctx *c, const char *what, const char *payment)
 		return;
 	}
 	const char *via = ref(o, "payment_intent") ? "payment_intent" : "charge";
-	const char *f = field(c, c->at, ordex_arena_printf(c->a, "%s.metadata.order_id", via));
+	const char *f =
+	    ordex__field(c->a, c->at, ordex_arena_printf(c->a, "%s.metadata.order_id", via));
 	if (c->link.shopify)
 		ordex_adapter_missing(
 		    c->out, f,
@@ -795,19 +742,13 @@ static int emit_signal(struct ctx *c, const char *id, const char *when, const ch
 	ordex_jw_str(w, kind);
 	ordex_jw_key(w, "payment");
 	ordex_jw_str(w, payment);
-	if (text(o, "reason")) {
-		ordex_jw_key(w, "reason");
-		ordex_jw_str(w, text(o, "reason"));
-	}
-	if (text(o, "fraud_type")) {
-		ordex_jw_key(w, "fraud_type");
-		ordex_jw_str(w, text(o, "fraud_type"));
-	}
+	ordex__put(w, "reason", ordex__text(o, "reason"));
+	ordex__put(w, "fraud_type", ordex__text(o, "fraud_type"));
 	if (get_bool(o, "actionable", &actionable)) {
 		ordex_jw_key(w, "actionable");
 		ordex_jw_bool(w, actionable);
 	}
-	put_alias(w, &c->link);
+	ordex__put_order_alias(w, "shopify", c->link.shopify);
 	return ordex_adapter_end(c->out);
 }
 
@@ -815,7 +756,7 @@ static int map_review(struct ctx *c)
 {
 	const struct ordex_json *o = c->obj;
 	const char *id = ref(o, "id");
-	const char *closed = text(o, "closed_reason");
+	const char *closed = ordex__text(o, "closed_reason");
 	const char *payment = payment_of(o);
 	const char *rec, *state;
 	bool open;
@@ -948,12 +889,12 @@ static int map(const struct ordex_adapter_input *in, struct ordex_adapter_output
 		                     "not a Stripe event or object: the body is not a JSON object");
 		return ORDEX_OK;
 	}
-	if (is(text(body, "object"), "event")) {
+	if (is(ordex__text(body, "object"), "event")) {
 		c.envelope = true;
 		c.evt = ref(body, "id");
-		c.type = text(body, "type");
+		c.type = ordex__text(body, "type");
 		c.at = "data.object";
-		c.obj = expanded(ordex_json_get(body, "data"), "object");
+		c.obj = ordex__obj(ordex_json_get(body, "data"), "object");
 		if (get_int(body, "created", &s) && s >= 0 && s <= MAX_UNIX)
 			c.env_at = ordex_adapter_unix_time(c.a, s);
 		out->event_id = c.evt;
@@ -962,7 +903,7 @@ static int map(const struct ordex_adapter_input *in, struct ordex_adapter_output
 		c.type = in->topic;
 	}
 	if (c.obj)
-		object = text(c.obj, "object");
+		object = ordex__text(c.obj, "object");
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(kinds) && !object && c.type; i++)
 		if (!strncmp(c.type, kinds[i].type_prefix, strlen(kinds[i].type_prefix)))
 			object = kinds[i].object;

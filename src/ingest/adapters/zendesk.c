@@ -29,7 +29,7 @@
  * instead of conflicting. Statuses and priorities are lower-cased ("OPEN"
  * in webhooks, "open" in the API); subjects are copied byte for byte.
  */
-#include "ingest/adapters/adapter.h"
+#include "ingest/adapters/adapter_int.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -152,13 +152,6 @@ static bool word_at(const char *p, const char *end, const char *w)
 	return true;
 }
 
-/* A member as a string (numbers as their literal), NULL when absent or empty. */
-static const char *str(const struct ordex_json *obj, const char *key)
-{
-	const char *s = ordex_adapter_str(obj, key);
-	return s && *s ? s : NULL;
-}
-
 static bool has(const struct ordex_json *obj, const char *key)
 {
 	return ordex_json_get(obj, key) != NULL;
@@ -193,14 +186,6 @@ static const char *norm_time(struct ordex_arena *a, const char *s)
 		return NULL;
 	ordex_time_format(us, off, t);
 	return ordex_arena_strdup(a, t);
-}
-
-static bool same_instant(const char *x, const char *y)
-{
-	int64_t ux, uy;
-	int off;
-	return x && y && ordex_time_parse(x, strlen(x), &ux, &off) == ORDEX_OK &&
-	       ordex_time_parse(y, strlen(y), &uy, &off) == ORDEX_OK && ux == uy;
 }
 
 static const char *field(struct ctx *c, const char *key)
@@ -417,7 +402,7 @@ static void scan_custom_fields(struct ordex_arena *a, struct refs *r,
 	for (const struct ordex_json *f = fields->child; f; f = f->next) {
 		const char *title = NULL;
 		for (size_t i = 0; i < ORDEX_ARRAY_LEN(title_keys) && !title; i++)
-			title = str(f, title_keys[i]);
+			title = ordex__str(f, title_keys[i]);
 		custom_field(a, r, title, ordex_json_get(f, "value"));
 	}
 }
@@ -442,9 +427,9 @@ static const char *user_email(const struct ordex_json *users, const char *id)
 	if (!users || users->type != ORDEX_JSON_ARRAY || !id)
 		return NULL;
 	for (const struct ordex_json *u = users->child; u; u = u->next) {
-		const char *uid = str(u, "id");
+		const char *uid = ordex__str(u, "id");
 		if (uid && strcmp(uid, id) == 0)
-			return str(u, "email");
+			return ordex__str(u, "email");
 	}
 	return NULL;
 }
@@ -458,13 +443,13 @@ static const char *from_address(const struct ordex_json *obj)
 /* The requester's e-mail when the payload gives it; a requester_id alone does not. */
 static const char *ticket_email(struct ctx *c, const struct ordex_json *t)
 {
-	const char *e = str(ordex_json_get(t, "requester"), "email");
+	const char *e = ordex__str(ordex_json_get(t, "requester"), "email");
 	if (!e)
-		e = str(t, "requester_email");
+		e = ordex__str(t, "requester_email");
 	if (!e)
 		e = from_address(t);
 	if (!e)
-		e = user_email(c->users, str(t, "requester_id"));
+		e = user_email(c->users, ordex__str(t, "requester_id"));
 	return e;
 }
 
@@ -484,18 +469,9 @@ static int emit(struct ordex_adapter_output *out, const char *id, bool created,
 		ordex_jw_key(w, "subject");
 		ordex_jw_strn(w, f->subject->str, f->subject->len);
 	}
-	if (f->status) {
-		ordex_jw_key(w, "status");
-		ordex_jw_str(w, f->status);
-	}
-	if (f->priority) {
-		ordex_jw_key(w, "priority");
-		ordex_jw_str(w, f->priority);
-	}
-	if (f->email) {
-		ordex_jw_key(w, "requester_email");
-		ordex_jw_str(w, f->email);
-	}
+	ordex__put(w, "status", f->status);
+	ordex__put(w, "priority", f->priority);
+	ordex__put(w, "requester_email", f->email);
 	if (!f->refs.order && f->refs.n) {
 		ordex_jw_key(w, "order_candidates");
 		ordex_jw_arr(w);
@@ -519,8 +495,8 @@ static int map_ticket(struct ctx *c, const struct ordex_json *t, const struct or
 
 	out->kind = env ? "ticket_event" : "ticket";
 	ticket_refs(a, t, outer, &f.refs);
-	const char *id = str(t, "id");
-	const char *subject = env ? str(env, "subject") : NULL;
+	const char *id = ordex__str(t, "id");
+	const char *subject = env ? ordex__str(env, "subject") : NULL;
 	if (!id && subject && strncmp(subject, "zen:ticket:", 11) == 0)
 		id = subject + 11;
 	if (!id || !all_digits(id)) {
@@ -529,12 +505,12 @@ static int map_ticket(struct ctx *c, const struct ordex_json *t, const struct or
 		out->order = f.refs.order;
 		return ORDEX_OK;
 	}
-	const char *updated = str(t, "updated_at"), *created = str(t, "created_at");
+	const char *updated = ordex__str(t, "updated_at"), *created = ordex__str(t, "created_at");
 	const char *when = norm_time(a, updated);
 	if (!when)
 		when = norm_time(a, created);
 	if (!when && env)
-		when = norm_time(a, str(env, "time"));
+		when = norm_time(a, ordex__str(env, "time"));
 	if (!when)
 		when = norm_time(a, c->in->received_at);
 	if (!when) {
@@ -544,16 +520,17 @@ static int map_ticket(struct ctx *c, const struct ordex_json *t, const struct or
 	}
 	f.ticket = id;
 	f.subject = text(ordex_json_get(t, "subject"));
-	f.status = lowered(a, str(t, "status"));
-	f.priority = lowered(a, str(t, "priority"));
+	f.status = lowered(a, ordex__str(t, "status"));
+	f.priority = lowered(a, ordex__str(t, "priority"));
 	f.email = ticket_email(c, t);
-	bool is_new = (event && strcmp(event, "created") == 0) || same_instant(created, updated);
+	bool is_new =
+	    (event && strcmp(event, "created") == 0) || ordex__same_instant(created, updated);
 	return emit(out, ordex_arena_printf(a, "ticket/%s@%s", id, when), is_new, when, &f);
 }
 
 static bool is_type(const struct ordex_json *e, const char *type)
 {
-	const char *t = str(e, "type");
+	const char *t = ordex__str(e, "type");
 	return t && strcmp(t, type) == 0;
 }
 
@@ -584,31 +561,31 @@ static int map_audit(struct ctx *c, const struct ordex_json *au)
 		if (!is_type(e, "Create") && !is_type(e, "Change"))
 			continue;
 		creates |= is_type(e, "Create");
-		const char *name = str(e, "field_name");
+		const char *name = ordex__str(e, "field_name");
 		const struct ordex_json *v = ordex_json_get(e, "value");
 		if (!name)
 			continue;
 		if (strcmp(name, "status") == 0) {
-			f.status = lowered(a, str(e, "value"));
+			f.status = lowered(a, ordex__str(e, "value"));
 			changes = true;
 		} else if (strcmp(name, "priority") == 0) {
-			f.priority = lowered(a, str(e, "value"));
+			f.priority = lowered(a, ordex__str(e, "value"));
 			changes = true;
 		} else if (strcmp(name, "subject") == 0) {
 			f.subject = text(v);
 			changes = true;
 		} else if (strcmp(name, "requester_id") == 0) {
-			requester = str(e, "value");
+			requester = ordex__str(e, "value");
 		}
 	}
 	/* strongest first: custom fields (named by id), tags, subject, first comment */
 	for (const struct ordex_json *e = events ? events->child : NULL; e; e = e->next) {
-		const char *name = str(e, "field_name");
+		const char *name = ordex__str(e, "field_name");
 		if (name && all_digits(name))
 			scan_node(a, &f.refs, ordex_json_get(e, "value"));
 	}
 	for (const struct ordex_json *e = events ? events->child : NULL; e; e = e->next) {
-		const char *name = str(e, "field_name");
+		const char *name = ordex__str(e, "field_name");
 		if (name && strcmp(name, "tags") == 0)
 			scan_tags(a, &f.refs, ordex_json_get(e, "value"));
 	}
@@ -634,13 +611,13 @@ static int map_audit(struct ctx *c, const struct ordex_json *au)
 		        : "the audit changes only ticket fields ordex does not use");
 		return ORDEX_OK;
 	}
-	const char *id = str(au, "id"), *ticket = str(au, "ticket_id");
+	const char *id = ordex__str(au, "id"), *ticket = ordex__str(au, "ticket_id");
 	if (!id)
 		ordex_adapter_missing(out, field(c, "id"), "is required");
 	if (!ticket || !all_digits(ticket))
 		ordex_adapter_missing(out, field(c, "ticket_id"),
 		                      ticket ? "must be a Zendesk ticket id" : "is required");
-	const char *when = norm_time(a, str(au, "created_at"));
+	const char *when = norm_time(a, ordex__str(au, "created_at"));
 	if (!when)
 		when = norm_time(a, c->in->received_at);
 	if (!when)
@@ -723,7 +700,7 @@ static int map_event(struct ctx *c, const struct ordex_json *env, const char *na
 	struct ordex_adapter_output *out = c->out;
 	struct ordex_arena *a = out->a;
 
-	out->event_id = str(env, "id");
+	out->event_id = ordex__str(env, "id");
 	if (strncmp(name, "ticket.", 7) != 0) {
 		char domain[33];
 		size_t n = 0;
@@ -760,7 +737,7 @@ static int map_event(struct ctx *c, const struct ordex_json *env, const char *na
 
 static bool url_has(const struct ordex_json *o, const char *part)
 {
-	const char *u = str(o, "url");
+	const char *u = ordex__str(o, "url");
 	return u && strstr(u, part);
 }
 
@@ -775,7 +752,7 @@ static int map_object(struct ctx *c, const struct ordex_json *o)
 		ordex_adapter_ignore(out, "unknown", "a Zendesk payload is a JSON object");
 		return ORDEX_OK;
 	}
-	const char *type = str(o, "type");
+	const char *type = ordex__str(o, "type");
 	if (type && strncmp(type, EVENT_PREFIX, strlen(EVENT_PREFIX)) == 0)
 		return map_event(c, o, type + strlen(EVENT_PREFIX));
 	for (int s = 0; s < (int)ORDEX_ARRAY_LEN(shapes); s++) {
