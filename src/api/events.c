@@ -231,7 +231,8 @@ void ordex_api_events_post(struct ordex_req *rq)
 		unsigned char digest[32];
 		int64_t seq;
 		if (it->status != ORDEX_ITEM_PENDING ||
-		    st->ops->event_find(st, sc, it->ev->source, it->ev->id, digest, &seq) != ORDEX_OK)
+		    st->ops->event_find(st, sc, it->ev->source, it->ev->id, digest, &seq) !=
+		        ORDEX_OK)
 			continue;
 		it->seq = seq;
 		if (memcmp(digest, it->ev->digest, 32) == 0) {

@@ -75,7 +75,7 @@ struct parser {
 	size_t max_depth;
 	size_t nodes;     /* values parsed so far */
 	size_t max_nodes; /* a bound on memory: each value is a node in the arena */
-	uint64_t key[2]; /* SipHash key, fetched with the first large object */
+	uint64_t key[2];  /* SipHash key, fetched with the first large object */
 	bool keyed;
 	char *pool; /* nodes and strings are carved from arena chunks */
 	char *pool_end;
