@@ -13,6 +13,10 @@
  * known, whichever source each came from. Applying again is safe: every
  * projection is idempotent for the same fact.
  *
+ * A stock level may name its item by the source's own id (Shopify's
+ * inventory item); an inventory.item event says which SKU that is, and
+ * levels that came first wait for it the same way.
+ *
  * E-mail addresses match exactly after trimming and case folding. A
  * plus-address (hello+gifts@) of a known customer is never merged; it
  * becomes a suggestion for a person to confirm or dismiss.
@@ -21,6 +25,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/common.h"
 #include "core/json.h"
 #include "domain/project.h"
@@ -109,9 +114,13 @@ static int replay(struct ordex_apply *ap, const struct ordex_pending_row *p, con
 	if (ordex_json_parse(ap->a, raw, len, NULL, &doc, &jerr) != ORDEX_OK ||
 	    ordex_event_validate(ap->a, doc, raw, len, ev, &probs) != ORDEX_OK)
 		return ORDEX_E_CORRUPT; /* it was valid when it was stored */
-	ev->order = ref;
-	if ((rc = st->ops->event_set_order(st, ap->sc, p->event_seq, ref)))
-		return rc;
+	if (!strcmp(p->subject_kind, "stock")) {
+		ev->sku = ref; /* a stock level that waited for its item's SKU */
+	} else {
+		ev->order = ref;
+		if ((rc = st->ops->event_set_order(st, ap->sc, p->event_seq, ref)))
+			return rc;
+	}
 	struct ordex_apply again = *ap;
 	rc = ordex_apply_event(&again, ev, p->event_seq);
 	ap->exceptions_opened = again.exceptions_opened;
@@ -189,5 +198,52 @@ int ordex__customer_for_email(struct ordex_apply *ap, const char *email, const c
 	rc = st->ops->suggestion_add(st, ap->sc, "customer", c.ref, norm, why, ap->seq, &added);
 	if (rc == ORDEX_OK && added)
 		rc = ordex__audit(ap, "identity.suggested", c.ref, why);
+	return rc;
+}
+
+/* The pending_links source under which stock levels wait for an item's SKU. */
+static const char *stock_key(struct ordex_apply *ap, const char *source)
+{
+	return ordex_arena_printf(ap->a, "sku:%s", source);
+}
+
+int ordex__resolve_sku(struct ordex_apply *ap, struct ordex_event *ev, int64_t seq, bool *parked)
+{
+	*parked = false;
+	if (ev->sku || !ev->item)
+		return ORDEX_OK;
+	const char *sku;
+	int rc = ap->st->ops->sku_alias_get(ap->st, ap->sc, ev->source, ev->item, ap->a, &sku);
+	if (rc == ORDEX_OK) {
+		ev->sku = sku;
+		return ORDEX_OK;
+	}
+	if (rc != ORDEX_E_NOTFOUND)
+		return rc;
+	*parked = true;
+	return ap->st->ops->pending_add(ap->st, ap->sc, stock_key(ap, ev->source), ev->item,
+	                                "stock", ev->item, seq);
+}
+
+int ordex__link_sku(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
+{
+	int rc = ap->st->ops->sku_alias_put(ap->st, ap->sc, ev->source, ev->item, ev->sku, seq);
+	if (rc == ORDEX_OK) {
+		const char *body =
+		    ordex_arena_printf(ap->a, "{\"seq\":%lld,\"source\":", (long long)seq);
+		struct ordex_buf b;
+		ordex_buf_init(&b, 0);
+		ordex_buf_puts(&b, body);
+		ordex_json_write_string(&b, ev->source, strlen(ev->source));
+		ordex_buf_puts(&b, ",\"item\":");
+		ordex_json_write_string(&b, ev->item, strlen(ev->item));
+		ordex_buf_puts(&b, ",\"sku\":");
+		ordex_json_write_string(&b, ev->sku, strlen(ev->sku));
+		ordex_buf_putc(&b, '}');
+		rc = ordex__audit(ap, "inventory.item", ev->sku, b.data);
+		ordex_buf_free(&b);
+	}
+	if (rc == ORDEX_OK)
+		rc = take_and_replay(ap, stock_key(ap, ev->source), ev->item, ev->sku);
 	return rc;
 }

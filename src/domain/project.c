@@ -966,6 +966,12 @@ int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *in, int6
 		return rc;
 	if (!ev->order && needs_order(ev->type))
 		return ORDEX_OK; /* kept until its order is known */
+	if (ev->type == ORDEX_EV_INVENTORY_LEVEL) {
+		if ((rc = ordex__resolve_sku(ap, &copy, seq, &parked)))
+			return rc;
+		if (parked)
+			return ORDEX_OK; /* kept until its item's SKU is known */
+	}
 	switch (ev->type) {
 	case ORDEX_EV_ORDER_CREATED:
 	case ORDEX_EV_ORDER_UPDATED: rc = apply_order(ap, ev, seq); break;
@@ -987,6 +993,7 @@ int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *in, int6
 	case ORDEX_EV_TICKET_CREATED:
 	case ORDEX_EV_TICKET_UPDATED: rc = apply_ticket(ap, ev, seq); break;
 	case ORDEX_EV_DATA_ISSUE: rc = apply_issue(ap, ev, seq); break;
+	case ORDEX_EV_INVENTORY_ITEM: rc = ordex__link_sku(ap, ev, seq); break;
 	default: break;
 	}
 	/* an order event may be what earlier facts were waiting for */

@@ -19,6 +19,10 @@ struct ordex_event;
 int ordex__resolve_order(struct ordex_apply *ap, struct ordex_event *ev, int64_t seq, bool *parked);
 /* Keeps an order event's aliases and applies again what waited for them. */
 int ordex__link_order(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq);
+/* The SKU of a stock level that names only its item; waits for it (*parked). */
+int ordex__resolve_sku(struct ordex_apply *ap, struct ordex_event *ev, int64_t seq, bool *parked);
+/* Keeps an item's SKU and applies again the levels that waited for it. */
+int ordex__link_sku(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq);
 /* The customer behind an e-mail (NULL when none); suggests plus-address matches. */
 int ordex__customer_for_email(struct ordex_apply *ap, const char *email, const char **ref);
 

@@ -60,6 +60,7 @@ static const struct {
     [ORDEX_EV_TICKET_CREATED] = {"ticket.created", 0},
     [ORDEX_EV_TICKET_UPDATED] = {"ticket.updated", 0},
     [ORDEX_EV_DATA_ISSUE] = {"data.issue", NEED_ORDER},
+    [ORDEX_EV_INVENTORY_ITEM] = {"inventory.item", 0},
 };
 
 static const char *ship_names[] = {
@@ -602,7 +603,9 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 	case ORDEX_EV_PAYMENT_DISPUTED: validate_payment(&v, ev, need); break;
 	case ORDEX_EV_FRAUD_SIGNAL: validate_fraud(&v, ev); break;
 	case ORDEX_EV_INVENTORY_LEVEL:
-		ev->sku = get_str(&v, v.data, "data", "sku", true, MAX_REF);
+		/* the SKU, or the source's own item id that an inventory.item maps to one */
+		ev->item = get_str(&v, v.data, "data", "item", false, MAX_REF);
+		ev->sku = get_str(&v, v.data, "data", "sku", !ev->item, MAX_REF);
 		ev->location = get_str(&v, v.data, "data", "location", true, MAX_REF);
 		get_int(&v, v.data, "data", "available", true, -1000000000, 1000000000,
 		        &ev->available);
@@ -625,6 +628,10 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 		ev->status = get_str(&v, v.data, "data", "status", false, 64);
 		ev->email = get_str(&v, v.data, "data", "requester_email", false, MAX_REF);
 		ev->priority = get_str(&v, v.data, "data", "priority", false, 32);
+		break;
+	case ORDEX_EV_INVENTORY_ITEM:
+		ev->item = get_str(&v, v.data, "data", "item", true, MAX_REF);
+		ev->sku = get_str(&v, v.data, "data", "sku", true, MAX_REF);
 		break;
 	case ORDEX_EV_DATA_ISSUE:
 		ev->issue_key = get_str(&v, v.data, "data", "key", true, MAX_REF);

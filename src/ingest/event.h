@@ -40,6 +40,7 @@ enum ordex_event_type {
 	ORDEX_EV_TICKET_CREATED,
 	ORDEX_EV_TICKET_UPDATED,
 	ORDEX_EV_DATA_ISSUE,
+	ORDEX_EV_INVENTORY_ITEM,
 	ORDEX_EV_COUNT
 };
 
@@ -135,6 +136,7 @@ struct ordex_event {
 	const char *severity;
 	const char *signal_kind;
 	const char *sku;
+	const char *item; /* the source's own id of a stock item, when it does not name the SKU */
 	const char *location;
 	int64_t available;
 	const char *shipment;

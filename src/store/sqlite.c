@@ -57,6 +57,8 @@ enum stmt_id {
 	S_ISSUES_ORDER,
 	S_SUGGESTION_ADD,
 	S_CALIAS_PUT,
+	S_SKU_ALIAS_PUT,
+	S_SKU_ALIAS_GET,
 	S_CALIAS_DELETE,
 	S_CALIAS_GET,
 	S_ORDERS_RELINK,
@@ -183,6 +185,12 @@ static const char *const sql[S_COUNT] = {
                     "order_ref, key) DO UPDATE SET reason = excluded.reason, seq = excluded.seq",
     [S_ISSUES_ORDER] = "SELECT key, reason, seq FROM order_issues WHERE tenant = ?1 AND "
                        "environment = ?2 AND order_ref = ?3 ORDER BY key",
+    [S_SKU_ALIAS_PUT] =
+        "INSERT INTO aliases (tenant, environment, kind, source, ext_id, ref, seq) "
+        "VALUES (?1, ?2, 'sku', ?3, ?4, ?5, ?6) ON CONFLICT (tenant, environment, "
+        "kind, source, ext_id) DO UPDATE SET ref = excluded.ref, seq = excluded.seq",
+    [S_SKU_ALIAS_GET] = "SELECT ref FROM aliases WHERE tenant = ?1 AND environment = ?2 AND kind = "
+                        "'sku' AND source = ?3 AND ext_id = ?4",
     [S_CALIAS_PUT] = "INSERT INTO aliases (tenant, environment, kind, source, ext_id, ref, seq) "
                      "VALUES (?1, ?2, 'customer', 'email', ?3, ?4, ?5) ON CONFLICT (tenant, "
                      "environment, kind, source, ext_id) DO UPDATE SET ref = excluded.ref",
@@ -1936,6 +1944,40 @@ static int s_issues_for_order(struct ordex_store *st, const struct ordex_scope *
 
 /* ---- identity suggestions ---------------------------------------------- */
 
+static int s_sku_alias_put(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+                           const char *item, const char *sku, int64_t seq)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SKU_ALIAS_PUT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, item);
+	bind_text(q, 5, sku);
+	sqlite3_bind_int64(q, 6, seq);
+	return exec(s, q, "store a SKU alias");
+}
+
+static int s_sku_alias_get(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
+                           const char *item, struct ordex_arena *a, const char **sku)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SKU_ALIAS_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, item);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*sku = col_text(q, 0, a);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up a SKU alias");
+}
+
 static int s_customer_alias_put(struct ordex_store *st, const struct ordex_scope *sc,
                                 const char *email_norm, const char *customer_ref, int64_t seq)
 {
@@ -2260,6 +2302,8 @@ static const struct ordex_store_ops sqlite_ops = {
     .tickets_for_order = s_tickets_for_order,
     .issue_put = s_issue_put,
     .issues_for_order = s_issues_for_order,
+    .sku_alias_put = s_sku_alias_put,
+    .sku_alias_get = s_sku_alias_get,
     .customer_alias_put = s_customer_alias_put,
     .customer_alias_delete = s_customer_alias_delete,
     .customer_alias_get = s_customer_alias_get,

@@ -339,6 +339,12 @@ struct ordex_store_ops {
 	                        const char *order_ref, struct ordex_arena *a,
 	                        struct ordex_issue_row **rows, size_t *n);
 
+	/* a source's own id of a stock item, and the SKU it is */
+	int (*sku_alias_put)(struct ordex_store *st, const struct ordex_scope *sc,
+	                     const char *source, const char *item, const char *sku, int64_t seq);
+	int (*sku_alias_get)(struct ordex_store *st, const struct ordex_scope *sc,
+	                     const char *source, const char *item, struct ordex_arena *a,
+	                     const char **sku);
 	/* confirmed e-mail addresses of a customer beyond its own */
 	int (*customer_alias_put)(struct ordex_store *st, const struct ordex_scope *sc,
 	                          const char *email_norm, const char *customer_ref, int64_t seq);

@@ -329,6 +329,37 @@ static void one_parcel_known_by_two_names_is_one_shipment(void **state)
 	http_free(&r);
 }
 
+static void stock_level_named_by_item_waits_for_the_items_sku(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("order.created", "SK-1", "2025-06-05T09:00:00Z",
+	                      "{\"lines\":[{\"sku\":\"PINK-1\",\"qty\":5}]}"),
+	                 201);
+	/* the shop reports stock under its own item id before saying which SKU it is */
+	assert_int_equal(emit("inventory.level", NULL, "2025-06-05T09:30:00Z",
+	                      "{\"item\":\"808950810\",\"location\":\"L1\",\"available\":2}"),
+	                 201);
+	get(&h, "/v1/inventory/PINK-1", &r);
+	assert_true(has(&r, "\"known\":false"));
+	http_free(&r);
+	assert_int_equal(emit("inventory.item", NULL, "2025-06-05T10:00:00Z",
+	                      "{\"item\":\"808950810\",\"sku\":\"PINK-1\"}"),
+	                 201);
+	get(&h, "/v1/inventory/PINK-1", &r);
+	assert_true(has(&r, "\"level\":2"));
+	http_free(&r);
+	get_order("SK-1", &r);
+	assert_true(has(&r, "Short 3 of PINK-1"));
+	http_free(&r);
+	/* later levels of that item apply at once */
+	assert_int_equal(emit("inventory.level", NULL, "2025-06-05T11:00:00Z",
+	                      "{\"item\":\"808950810\",\"location\":\"L1\",\"available\":9}"),
+	                 201);
+	get_order("SK-1", &r);
+	assert_false(has(&r, "\"status\":\"open\""));
+	http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +378,7 @@ int main(void)
 	    cmocka_unit_test(a_date_promise_means_the_end_of_the_day_where_the_order_is),
 	    cmocka_unit_test(one_parcel_known_by_two_names_is_one_shipment),
 	    cmocka_unit_test(a_body_of_millions_of_tiny_values_is_refused_not_inflated),
+	    cmocka_unit_test(stock_level_named_by_item_waits_for_the_items_sku),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

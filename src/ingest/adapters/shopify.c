@@ -945,9 +945,29 @@ static int map_risk_assessment(struct ctx *c)
 /* ---- stock and people -------------------------------------------------- */
 
 /*
- * An inventory level names an inventory item, not a SKU: the level is
- * kept under "item-<inventory_item_id>" at "location-<location_id>".
+ * An inventory level names an inventory item, not a SKU: the level names
+ * the item (data.item) at "location-<location_id>", and the inventory item
+ * payload says which SKU the item is (inventory.item); ordex joins them.
  */
+static int map_inventory_item(struct ctx *c)
+{
+	const struct ordex_json *o = c->obj;
+	const char *item = need_id(c, o, "", "id");
+	const char *sku = ordex__text(o, "sku");
+	const char *t = when(c, o, "", "updated_at"), *occ = occurred(c, t, "updated_at");
+	if (!c->bad && !sku)
+		return ignore(c,
+		              "an inventory item without a SKU cannot be matched to order lines");
+	if (c->bad)
+		return ORDEX_OK;
+	struct ordex_jw *w = ordex_adapter_begin(
+	    c->out, ordex_arena_printf(c->a, "inventory_item/%s%s", item, snapshot(c, t)),
+	    "inventory.item", occ, NULL);
+	ordex__put(w, "item", item);
+	ordex__put(w, "sku", sku);
+	return ordex_adapter_end(c->out);
+}
+
 static int map_inventory_level(struct ctx *c)
 {
 	const struct ordex_json *o = c->obj, *av = ordex_json_get(o, "available");
@@ -969,7 +989,7 @@ static int map_inventory_level(struct ctx *c)
 	struct ordex_jw *w = ordex_adapter_begin(
 	    c->out, ordex_arena_printf(c->a, "inventory_level/%s/%s%s", item, loc, snapshot(c, t)),
 	    "inventory.level", occ, NULL);
-	ordex__put(w, "sku", ordex_arena_printf(c->a, "item-%s", item));
+	ordex__put(w, "item", item); /* an inventory_items payload says which SKU it is */
 	ordex__put(w, "location", ordex_arena_printf(c->a, "location-%s", loc));
 	ordex_jw_key(w, "available");
 	ordex_jw_int(w, n);
@@ -1058,8 +1078,8 @@ static const struct resource {
                     "a checkout (abandoned or not) is not an order yet"},
     [R_PRODUCT] = {"product", "product", "products", NULL, "a product does not concern orders"},
     [R_VARIANT] = {"variant", "variant", "variants", NULL, "a variant does not concern orders"},
-    [R_INVENTORY_ITEM] = {"inventory_item", "inventory_item", "inventory_items", NULL,
-                          "an inventory item carries no stock level"},
+    [R_INVENTORY_ITEM] = {"inventory_item", "inventory_item", "inventory_items", map_inventory_item,
+                          NULL},
     [R_LOCATION] = {"location", "location", "locations", NULL,
                     "a location does not concern orders"},
     [R_SHIPPING_ZONE] = {"shipping_zone", "shipping_zone", "shipping_zones", NULL,
