@@ -21,6 +21,7 @@
  * plus-address (hello+gifts@) of a known customer is never merged; it
  * becomes a suggestion for a person to confirm or dismiss.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -172,14 +173,16 @@ int ordex__customer_for_email(struct ordex_apply *ap, const char *email, const c
 	struct ordex_customer_row c;
 	const char *norm = ordex_email_normalize(ap->a, email);
 	*ref = NULL;
-	int rc = st->ops->customer_by_email(st, ap->sc, norm, ap->a, &c);
+	/* a person's confirmation that this address is a customer's comes first */
+	int rc = st->ops->customer_alias_get(st, ap->sc, norm, ap->a, ref);
+	if (rc != ORDEX_E_NOTFOUND)
+		return rc;
+	rc = st->ops->customer_by_email(st, ap->sc, norm, ap->a, &c);
 	if (rc == ORDEX_OK) {
 		*ref = c.ref;
 		return ORDEX_OK;
 	}
-	if (rc == ORDEX_E_NOTFOUND) /* an address a person confirmed as the customer's */
-		rc = st->ops->customer_alias_get(st, ap->sc, norm, ap->a, ref);
-	if (rc == ORDEX_OK || rc != ORDEX_E_NOTFOUND)
+	if (rc != ORDEX_E_NOTFOUND)
 		return rc;
 	const char *base = plus_base(ap->a, norm);
 	if (!base)
@@ -245,5 +248,51 @@ int ordex__link_sku(struct ordex_apply *ap, const struct ordex_event *ev, int64_
 	}
 	if (rc == ORDEX_OK)
 		rc = take_and_replay(ap, stock_key(ap, ev->source), ev->item, ev->sku);
+	return rc;
+}
+
+/* "  Zoë   ÜNAL " -> "zoë Ünal": ASCII letters folded, runs of spaces made one. */
+char *ordex__name_normalize(struct ordex_arena *a, const char *name)
+{
+	size_t n = strlen(name);
+	char *out = ordex_arena_alloc(a, n + 1), *o = out;
+	bool space = true; /* drops leading spaces */
+	for (const char *p = name; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+			space = true;
+			continue;
+		}
+		if (space && o != out)
+			*o++ = ' ';
+		space = false;
+		*o++ = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+	}
+	*o = '\0';
+	return out;
+}
+
+int ordex__customer_namesakes(struct ordex_apply *ap, const struct ordex_customer_row *c)
+{
+	if (!c->name_norm || !c->name_norm[0] || !c->email_norm)
+		return ORDEX_OK;
+	struct ordex_customer_row *rows;
+	size_t n;
+	int rc =
+	    ap->st->ops->customers_by_name(ap->st, ap->sc, c->name_norm, c->ref, ap->a, &rows, &n);
+	for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
+		if (!rows[i].email_norm || !strcmp(rows[i].email_norm, c->email_norm))
+			continue;
+		bool added;
+		const char *why = ordex_arena_printf(
+		    ap->a,
+		    "customer %s (%s) has the same name as customer %s (%s); the same person "
+		    "perhaps, not merged without a person",
+		    c->ref, c->email_norm, rows[i].ref, rows[i].email_norm);
+		rc = ap->st->ops->suggestion_add(ap->st, ap->sc, "customer", rows[i].ref,
+		                                 c->email_norm, why, ap->seq, &added);
+		if (rc == ORDEX_OK && added)
+			rc = ordex__audit(ap, "identity.suggested", rows[i].ref, why);
+	}
 	return rc;
 }

@@ -112,6 +112,7 @@ struct ordex_customer_row {
 	const char *email;
 	const char *email_norm;
 	const char *name;
+	const char *name_norm; /* case-folded, spaces collapsed: to find namesakes */
 	int64_t updated_seq;
 };
 

@@ -856,10 +856,13 @@ static int apply_customer(struct ordex_apply *ap, const struct ordex_event *ev, 
 		c.email = ev->email; /* the original spelling is kept for display */
 		c.email_norm = ordex_email_normalize(ap->a, ev->email);
 	}
-	if (ev->name)
+	if (ev->name) {
 		c.name = ev->name;
+		c.name_norm = ordex__name_normalize(ap->a, ev->name);
+	}
 	c.updated_seq = seq;
-	if ((rc = ap->st->ops->customer_put(ap->st, ap->sc, &c)))
+	if ((rc = ap->st->ops->customer_put(ap->st, ap->sc, &c)) ||
+	    (rc = ordex__customer_namesakes(ap, &c)))
 		return rc;
 	struct body bd;
 	body_begin(&bd, seq);

@@ -23,6 +23,12 @@ int ordex__link_order(struct ordex_apply *ap, const struct ordex_event *ev, int6
 int ordex__resolve_sku(struct ordex_apply *ap, struct ordex_event *ev, int64_t seq, bool *parked);
 /* Keeps an item's SKU and applies again the levels that waited for it. */
 int ordex__link_sku(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq);
+struct ordex_arena;
+struct ordex_customer_row;
+/* A name folded for comparison, in the arena. */
+char *ordex__name_normalize(struct ordex_arena *a, const char *name);
+/* Suggests the customers with the same name and another e-mail as the same person. */
+int ordex__customer_namesakes(struct ordex_apply *ap, const struct ordex_customer_row *c);
 /* The customer behind an e-mail (NULL when none); suggests plus-address matches. */
 int ordex__customer_for_email(struct ordex_apply *ap, const char *email, const char **ref);
 

@@ -41,6 +41,18 @@ static int audit(struct ordex_store *st, struct ordex_audit *au, const struct or
 	return rc;
 }
 
+/*
+ * The customer whose own record carries the e-mail address (a namesake's),
+ * or NULL for an address no customer has (a plus-address): the orders with
+ * that address belonged to it before a merge and go back to it on undo.
+ */
+static const char *owner(struct ordex_store *st, const struct ordex_scope *sc,
+                         struct ordex_arena *a, const char *email_norm)
+{
+	struct ordex_customer_row c;
+	return st->ops->customer_by_email(st, sc, email_norm, a, &c) == ORDEX_OK ? c.ref : NULL;
+}
+
 int ordex_suggestion_decide(struct ordex_store *st, struct ordex_audit *au,
                             const struct ordex_scope *sc, int64_t now, void *ctx)
 {
@@ -63,9 +75,10 @@ int ordex_suggestion_decide(struct ordex_store *st, struct ordex_audit *au,
 			goto out;
 		}
 		if (!strcmp(d->decision, "confirm")) {
+			const char *from = owner(st, sc, a, s.ref_b);
 			rc = st->ops->customer_alias_put(st, sc, s.ref_b, s.ref_a, s.created_seq);
 			if (!rc)
-				rc = st->ops->orders_relink_customer(st, sc, s.ref_b, NULL, s.ref_a,
+				rc = st->ops->orders_relink_customer(st, sc, s.ref_b, from, s.ref_a,
 				                                     &d->orders_relinked);
 			kind = "identity.merged";
 			status = "confirmed";
@@ -81,7 +94,8 @@ int ordex_suggestion_decide(struct ordex_store *st, struct ordex_audit *au,
 		}
 		rc = st->ops->customer_alias_delete(st, sc, s.ref_b);
 		if (!rc)
-			rc = st->ops->orders_relink_customer(st, sc, s.ref_b, s.ref_a, NULL,
+			rc = st->ops->orders_relink_customer(st, sc, s.ref_b, s.ref_a,
+			                                     owner(st, sc, a, s.ref_b),
 			                                     &d->orders_relinked);
 		kind = "identity.unmerged";
 		status = "open"; /* back to undecided: a person may decide again */

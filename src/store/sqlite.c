@@ -112,6 +112,7 @@ enum stmt_id {
 	S_CUSTOMER_EMAIL,
 	S_CUSTOMER_INSERT,
 	S_CUSTOMER_UPDATE,
+	S_CUSTOMERS_NAME,
 	S_EXC_ORDER,
 	S_EXC_INSERT,
 	S_EXC_UPDATE,
@@ -339,17 +340,19 @@ static const char *const sql[S_COUNT] = {
                   "as_of = excluded.as_of, seq = excluded.seq",
     [S_INV_SUM] = "SELECT count(*), coalesce(sum(available), 0) FROM inventory WHERE tenant "
                   "= ?1 AND environment = ?2 AND sku = ?3",
-#define CUSTOMER_COLS "id, ref, email, email_norm, name, updated_seq"
+#define CUSTOMER_COLS "id, ref, email, email_norm, name, updated_seq, name_norm"
     [S_CUSTOMER_GET] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
                        "environment = ?2 AND ref = ?3",
     [S_CUSTOMER_EMAIL] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
                          "environment = ?2 AND email_norm = ?3 ORDER BY id LIMIT 1",
     [S_CUSTOMER_INSERT] = "INSERT INTO customers (tenant, environment, ref, email, "
-                          "email_norm, name, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                          "?7)",
+                          "email_norm, name, updated_seq, name_norm) VALUES (?1, ?2, ?3, ?4, ?5, "
+                          "?6, ?7, ?8)",
     [S_CUSTOMER_UPDATE] = "UPDATE customers SET email = ?4, email_norm = ?5, name = ?6, "
-                          "updated_seq = ?7 WHERE tenant = ?1 AND environment = ?2 AND ref = "
-                          "?3",
+                          "updated_seq = ?7, name_norm = ?8 WHERE tenant = ?1 AND environment = "
+                          "?2 AND ref = ?3",
+    [S_CUSTOMERS_NAME] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
+                         "environment = ?2 AND name_norm = ?3 AND ref != ?4 ORDER BY id LIMIT 16",
 #define EXC_COLS                                                                                   \
 	"id, order_ref, kind, subject, status, severity, priority, why, evidence, seen, "          \
 	"opened_at, updated_at, resolved_at, resolution, updated_seq"
@@ -1341,6 +1344,7 @@ static void read_customer(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_c
 	c->email_norm = col_text(q, 3, a);
 	c->name = col_text(q, 4, a);
 	c->updated_seq = sqlite3_column_int64(q, 5);
+	c->name_norm = col_text(q, 6, a);
 }
 
 static int customer_one(struct sqlite_store *s, sqlite3_stmt *q, struct ordex_arena *a,
@@ -1380,6 +1384,20 @@ static int s_customer_by_email(struct ordex_store *st, const struct ordex_scope 
 	return customer_one(s, q, a, out);
 }
 
+static int s_customers_by_name(struct ordex_store *st, const struct ordex_scope *sc,
+                               const char *name_norm, const char *ref, struct ordex_arena *a,
+                               struct ordex_customer_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_CUSTOMERS_NAME);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, name_norm);
+	bind_text(q, 4, ref);
+	COLLECT(s, q, a, rows, n, struct ordex_customer_row, read_customer, "find namesakes");
+}
+
 static int s_customer_put(struct ordex_store *st, const struct ordex_scope *sc,
                           struct ordex_customer_row *c)
 {
@@ -1393,6 +1411,7 @@ static int s_customer_put(struct ordex_store *st, const struct ordex_scope *sc,
 	bind_text(q, 5, c->email_norm);
 	bind_text(q, 6, c->name);
 	sqlite3_bind_int64(q, 7, c->updated_seq);
+	bind_text(q, 8, c->name_norm);
 	int rc = exec(s, q, "store a customer");
 	if (rc == ORDEX_OK && !c->id)
 		c->id = sqlite3_last_insert_rowid(s->db);
@@ -2278,6 +2297,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .inventory_level = s_inventory_level,
     .customer_get = s_customer_get,
     .customer_by_email = s_customer_by_email,
+    .customers_by_name = s_customers_by_name,
     .customer_put = s_customer_put,
     .exceptions_for_order = s_exceptions_for_order,
     .exception_put = s_exception_put,

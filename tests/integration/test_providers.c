@@ -327,6 +327,67 @@ static void provider_id_reused_for_another_body_is_a_conflict_and_applies_nothin
 	http_free(&r);
 }
 
+static long first_suggestion_for(const char *email)
+{
+	struct http_resp r;
+	get(&h, "/v1/identity/suggestions", &r);
+	char needle[256];
+	snprintf(needle, sizeof(needle), "\"email\":\"%s\"", email);
+	const char *at = strstr(r.body, needle);
+	long id = -1;
+	if (at) {
+		const char *p = at;
+		while (p > r.body && strncmp(p, "{\"id\":", 6) != 0)
+			p--;
+		id = atol(p + 6);
+	}
+	http_free(&r);
+	return id;
+}
+
+static void namesakes_with_other_emails_are_suggested_and_can_be_merged_and_undone(void **state)
+{
+	struct http_resp r;
+	const char *evs[] = {
+	    "{\"id\":\"ns1\",\"source\":\"crm\",\"type\":\"customer.updated\",\"occurred_at\":"
+	    "\"2025-04-02T10:00:00Z\",\"data\":{\"customer\":\"N1\",\"email\":\"mira@home.test\","
+	    "\"name\":\"Mira  Sol\"}}",
+	    "{\"id\":\"ns2\",\"source\":\"crm\",\"type\":\"customer.updated\",\"occurred_at\":"
+	    "\"2025-04-02T11:00:00Z\",\"data\":{\"customer\":\"N2\",\"email\":\"mira@work.test\","
+	    "\"name\":\"mira sol\"}}",
+	    "{\"id\":\"ns3\",\"source\":\"shop\",\"type\":\"order.created\",\"occurred_at\":"
+	    "\"2025-04-02T12:00:00Z\",\"order\":\"NS-1\",\"data\":{\"email\":\"mira@work.test\"}}",
+	};
+	for (int i = 0; i < 3; i++) {
+		post_event(&h, evs[i], &r);
+		assert_int_equal(r.status, 201);
+		http_free(&r);
+	}
+	get(&h, "/v1/orders/NS-1", &r);
+	assert_true(has(&r, "\"customer\":\"N2\""));
+	http_free(&r);
+	long id = first_suggestion_for("mira@work.test");
+	assert_true(id > 0);
+	char path[64];
+	snprintf(path, sizeof(path), "/v1/identity/suggestions/%ld", id);
+	http(&h, "POST", path, h.key, "application/json", "{\"decision\":\"confirm\"}", 22, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	get(&h, "/v1/orders/NS-1", &r);
+	assert_true(has(&r, "\"customer\":\"N1\""));
+	http_free(&r);
+	http(&h, "POST", path, h.key, "application/json", "{\"decision\":\"undo\"}", 19, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	get(&h, "/v1/orders/NS-1", &r);
+	assert_true(has(&r, "\"customer\":\"N2\""));
+	http_free(&r);
+	/* a decision that does not fit the state is refused */
+	http(&h, "POST", path, h.key, "application/json", "{\"decision\":\"undo\"}", 19, &r);
+	assert_int_equal(r.status, 409);
+	http_free(&r);
+}
+
 /* The four providers' facts about order 2101. */
 static const char *const facts[][3] = {
     {"shopify", "orders/create",
@@ -406,6 +467,8 @@ int main(void)
 	    cmocka_unit_test(
 	        CASE_11_email_in_another_case_is_one_customer_plus_address_a_suggestion),
 	    cmocka_unit_test(provider_id_reused_for_another_body_is_a_conflict_and_applies_nothing),
+	    cmocka_unit_test(
+	        namesakes_with_other_emails_are_suggested_and_can_be_merged_and_undone),
 	    cmocka_unit_test(facts_from_four_providers_in_shuffled_order_make_one_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

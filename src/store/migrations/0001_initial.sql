@@ -174,10 +174,12 @@ CREATE TABLE customers (
 	email TEXT,
 	email_norm TEXT,
 	name TEXT,
+	name_norm TEXT,
 	updated_seq INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX customers_ref ON customers (tenant, environment, ref);
 CREATE INDEX customers_email ON customers (tenant, environment, email_norm);
+CREATE INDEX customers_name ON customers (tenant, environment, name_norm);
 
 CREATE TABLE exceptions (
 	id INTEGER PRIMARY KEY,
