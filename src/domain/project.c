@@ -708,14 +708,38 @@ static int ship_class(int status)
 	}
 }
 
+/*
+ * One parcel, several names: the shop's fulfillment, the carrier's tracking
+ * number. A shipment is found by its name, then by a name seen before for
+ * it, then by its tracking number, which makes the event's name another
+ * name of that shipment from then on.
+ */
+static int find_shipment(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq,
+                         struct ordex_shipment_row *s)
+{
+	struct ordex_store *st = ap->st;
+	int rc = st->ops->shipment_get(st, ap->sc, ev->shipment, ap->a, s);
+	if (rc != ORDEX_E_NOTFOUND)
+		return rc;
+	const char *ref;
+	rc = st->ops->shipment_alias_get(st, ap->sc, ev->shipment, ap->a, &ref);
+	if (rc == ORDEX_OK)
+		return st->ops->shipment_get(st, ap->sc, ref, ap->a, s);
+	if (rc != ORDEX_E_NOTFOUND || !ev->tracking)
+		return rc;
+	rc = st->ops->shipment_by_tracking(st, ap->sc, ev->tracking, ap->a, s);
+	if (rc == ORDEX_OK)
+		rc = st->ops->shipment_alias_put(st, ap->sc, ev->shipment, s->ref, seq);
+	return rc;
+}
+
 static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
 {
 	struct ordex_shipment_row s;
-	int rc = ap->st->ops->shipment_get(ap->st, ap->sc, ev->shipment, ap->a, &s);
-	/* another provider may know the same parcel under another name: the
-	 * tracking number says it is one shipment */
-	if (rc == ORDEX_E_NOTFOUND && ev->tracking)
-		rc = ap->st->ops->shipment_by_tracking(ap->st, ap->sc, ev->tracking, ap->a, &s);
+	int rc = find_shipment(ap, ev, seq, &s);
+	/* the event belongs to the shipment under the name it is kept by */
+	if (rc == ORDEX_OK && strcmp(s.ref, ev->shipment) != 0)
+		rc = ap->st->ops->event_set_subject(ap->st, ap->sc, seq, s.ref);
 	if (rc == ORDEX_E_NOTFOUND) {
 		memset(&s, 0, sizeof(s));
 		s.ref = ev->shipment;

@@ -32,6 +32,7 @@ enum stmt_id {
 	S_TENANT_SET_FRAUD,
 	S_EVENT_SET_ORDER,
 	S_EVENT_GET,
+	S_EVENT_SET_SUBJECT,
 	S_EVENTS_LINK_SUBJECT,
 	S_CONNECTOR_GET,
 	S_CONNECTOR_CREATE,
@@ -58,6 +59,8 @@ enum stmt_id {
 	S_SUGGESTION_ADD,
 	S_CALIAS_PUT,
 	S_SKU_ALIAS_PUT,
+	S_SHIP_ALIAS_PUT,
+	S_SHIP_ALIAS_GET,
 	S_SKU_ALIAS_GET,
 	S_CALIAS_DELETE,
 	S_CALIAS_GET,
@@ -127,6 +130,8 @@ enum stmt_id {
 static const char *const sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_BEGIN_READ] = "BEGIN",
+    [S_EVENT_SET_SUBJECT] = "UPDATE events SET subject = ?4 WHERE tenant = ?1 AND environment = "
+                            "?2 AND id = ?3",
     [S_EVENT_GET] = "SELECT raw FROM events WHERE tenant = ?1 AND environment = ?2 AND id = ?3",
     [S_EVENTS_LINK_SUBJECT] = "UPDATE events SET order_ref = ?4 WHERE tenant = ?1 AND "
                               "environment = ?2 AND subject = ?3 AND order_ref IS NULL",
@@ -186,6 +191,11 @@ static const char *const sql[S_COUNT] = {
                     "order_ref, key) DO UPDATE SET reason = excluded.reason, seq = excluded.seq",
     [S_ISSUES_ORDER] = "SELECT key, reason, seq FROM order_issues WHERE tenant = ?1 AND "
                        "environment = ?2 AND order_ref = ?3 ORDER BY key",
+    [S_SHIP_ALIAS_PUT] = "INSERT INTO aliases (tenant, environment, kind, source, ext_id, ref, "
+                         "seq) VALUES (?1, ?2, 'shipment', '*', ?3, ?4, ?5) ON CONFLICT (tenant, "
+                         "environment, kind, source, ext_id) DO NOTHING",
+    [S_SHIP_ALIAS_GET] = "SELECT ref FROM aliases WHERE tenant = ?1 AND environment = ?2 AND kind "
+                         "= 'shipment' AND source = '*' AND ext_id = ?3",
     [S_SKU_ALIAS_PUT] =
         "INSERT INTO aliases (tenant, environment, kind, source, ext_id, ref, seq) "
         "VALUES (?1, ?2, 'sku', ?3, ?4, ?5, ?6) ON CONFLICT (tenant, environment, "
@@ -719,6 +729,19 @@ static int s_event_set_order(struct ordex_store *st, const struct ordex_scope *s
 	sqlite3_bind_int64(q, 3, seq);
 	bind_text(q, 4, order_ref);
 	return exec(s, q, "link an event to its order");
+}
+
+static int s_event_set_subject(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
+                               const char *subject)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_EVENT_SET_SUBJECT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, seq);
+	bind_text(q, 4, subject);
+	return exec(s, q, "rename an event's subject");
 }
 
 static int s_event_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
@@ -1963,6 +1986,38 @@ static int s_issues_for_order(struct ordex_store *st, const struct ordex_scope *
 
 /* ---- identity suggestions ---------------------------------------------- */
 
+static int s_shipment_alias_put(struct ordex_store *st, const struct ordex_scope *sc,
+                                const char *name, const char *ref, int64_t seq)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SHIP_ALIAS_PUT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, name);
+	bind_text(q, 4, ref);
+	sqlite3_bind_int64(q, 5, seq);
+	return exec(s, q, "store a shipment alias");
+}
+
+static int s_shipment_alias_get(struct ordex_store *st, const struct ordex_scope *sc,
+                                const char *name, struct ordex_arena *a, const char **ref)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SHIP_ALIAS_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, name);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*ref = col_text(q, 0, a);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return ORDEX_E_NOTFOUND;
+	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up a shipment alias");
+}
+
 static int s_sku_alias_put(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
                            const char *item, const char *sku, int64_t seq)
 {
@@ -2273,6 +2328,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .event_insert = s_event_insert,
     .event_set_order = s_event_set_order,
     .event_get = s_event_get,
+    .event_set_subject = s_event_set_subject,
     .events_link_subject = s_events_link_subject,
     .events_for_order = s_events_for_order,
     .event_count = s_event_count,
@@ -2322,6 +2378,8 @@ static const struct ordex_store_ops sqlite_ops = {
     .tickets_for_order = s_tickets_for_order,
     .issue_put = s_issue_put,
     .issues_for_order = s_issues_for_order,
+    .shipment_alias_put = s_shipment_alias_put,
+    .shipment_alias_get = s_shipment_alias_get,
     .sku_alias_put = s_sku_alias_put,
     .sku_alias_get = s_sku_alias_get,
     .customer_alias_put = s_customer_alias_put,

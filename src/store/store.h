@@ -196,6 +196,9 @@ struct ordex_store_ops {
 	/* links the events about subject (a shipment, a payment) that named no order */
 	int (*events_link_subject)(struct ordex_store *st, const struct ordex_scope *sc,
 	                           const char *subject, const char *order_ref);
+	/* renames a stored event's subject to the name its shipment or payment is kept under */
+	int (*event_set_subject)(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
+	                         const char *subject);
 	/* links a stored event to the order its subject turned out to belong to */
 	int (*event_set_order)(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
 	                       const char *order_ref);
@@ -343,6 +346,11 @@ struct ordex_store_ops {
 	                        const char *order_ref, struct ordex_arena *a,
 	                        struct ordex_issue_row **rows, size_t *n);
 
+	/* another name of a shipment (a fulfillment's id for a carrier's tracking number) */
+	int (*shipment_alias_put)(struct ordex_store *st, const struct ordex_scope *sc,
+	                          const char *name, const char *ref, int64_t seq);
+	int (*shipment_alias_get)(struct ordex_store *st, const struct ordex_scope *sc,
+	                          const char *name, struct ordex_arena *a, const char **ref);
 	/* a source's own id of a stock item, and the SKU it is */
 	int (*sku_alias_put)(struct ordex_store *st, const struct ordex_scope *sc,
 	                     const char *source, const char *item, const char *sku, int64_t seq);

@@ -302,7 +302,7 @@ static void check_fixture(const char *file, size_t i)
 	} else if (!strcmp(file, "fulfillment.json")) {
 		d = event(0);
 		assert_string_equal(ev.type_name, "shipment.created");
-		assert_string_equal(ev.shipment, "1Z2345");
+		assert_string_equal(ev.shipment, "shopify-fulfillment-255858046");
 		assert_string_equal(ev.tracking, "1Z2345");
 		assert_string_equal(ev.carrier, "null-company");
 		assert_int_equal(ev.ship_status, ORDEX_SHIP_LABEL_CREATED); /* pending */
@@ -885,7 +885,8 @@ static void test_fulfillment_statuses_map_to_shipment_statuses(void **state)
 			print_message("%s/%s -> %s\n", cases[i].shipment_status, cases[i].status,
 			              ordex_ship_status_name(ev.ship_status));
 		assert_int_equal(ev.ship_status, cases[i].want);
-		assert_string_equal(ev.shipment, "1Z999");
+		assert_string_equal(ev.shipment, "shopify-fulfillment-255858046");
+		assert_string_equal(ev.tracking, "1Z999");
 		assert_string_equal(ev.carrier, "UPS");
 		char id[96];
 		snprintf(id, sizeof(id), "fulfillment/255858046/%s@2025-03-02T10:00:00Z",

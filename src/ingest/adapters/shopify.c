@@ -703,8 +703,9 @@ static int map_fulfillment(struct ctx *c)
 	        : ordex_arena_printf(c->a, "fulfillment/%s/%s%s", id, sw->status, snapshot(c, ver));
 	struct ordex_jw *w = ordex_adapter_begin(
 	    c->out, eid, create ? "shipment.created" : "shipment.updated", occ, NULL);
-	ordex__put(w, "shipment",
-	           tracking ? tracking : ordex_arena_printf(c->a, "shopify-fulfillment-%s", id));
+	/* named by the fulfillment (its events know no other name); the tracking
+	 * number joins it to the carrier's view of the same parcel */
+	ordex__put(w, "shipment", ordex_arena_printf(c->a, "shopify-fulfillment-%s", id));
 	ordex__put(w, "status", sw ? sw->status : NULL);
 	ordex__put(w, "carrier", ordex__text(o, "tracking_company"));
 	ordex__put(w, "tracking", tracking);
@@ -715,9 +716,8 @@ static int map_fulfillment(struct ctx *c)
 }
 
 /*
- * A fulfillment event names its fulfillment, not the tracking number, so
- * its shipment is "shopify-fulfillment-<fulfillment_id>" unless the
- * payload carries a tracking number.
+ * A fulfillment event names its fulfillment, so its shipment is
+ * "shopify-fulfillment-<fulfillment_id>", like the fulfillment's own.
  */
 static int map_fulfillment_event(struct ctx *c)
 {
@@ -749,8 +749,7 @@ static int map_fulfillment_event(struct ctx *c)
 	struct ordex_jw *w =
 	    ordex_adapter_begin(c->out, ordex_arena_printf(c->a, "fulfillment_event/%s", id),
 	                        "shipment.updated", occ, NULL);
-	ordex__put(w, "shipment",
-	           tracking ? tracking : ordex_arena_printf(c->a, "shopify-fulfillment-%s", fid));
+	ordex__put(w, "shipment", ordex_arena_printf(c->a, "shopify-fulfillment-%s", fid));
 	ordex__put(w, "status", sw->status);
 	ordex__put(w, "tracking", tracking);
 	ordex__put(w, "location", where);
