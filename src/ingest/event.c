@@ -577,9 +577,8 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 	validate_identity(&v, ev);
 	unsigned need = types[ev->type].need;
 	const struct ordex_json *order = ordex_json_get(doc, "order");
-	bool order_event = ev->type == ORDEX_EV_ORDER_CREATED ||
-	                   ev->type == ORDEX_EV_ORDER_UPDATED ||
-	                   ev->type == ORDEX_EV_ORDER_CANCELLED;
+	/* an order is created under its own name; later facts may name it otherwise */
+	bool order_event = ev->type == ORDEX_EV_ORDER_CREATED;
 	bool named_otherwise = !order_event && (ev->order_alias.source || ev->n_candidates);
 	if ((need & NEED_ORDER) && !order && !named_otherwise)
 		ordex_problem_add(probs, a, "order", "is required for %s%s", ev->type_name,

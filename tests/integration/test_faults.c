@@ -360,6 +360,25 @@ static void stock_level_named_by_item_waits_for_the_items_sku(void **state)
 	http_free(&r);
 }
 
+static void an_update_naming_its_order_by_alias_waits_for_the_order(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("order.updated", NULL, "2025-06-06T10:00:00Z",
+	                      "{\"status\":\"on_hold\",\"order_alias\":{\"source\":\"shop2\","
+	                      "\"id\":\"999\"}}"),
+	                 201);
+	get(&h, "/v1/orders/AL-1", &r);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+	assert_int_equal(emit("order.created", "AL-1", "2025-06-06T09:00:00Z",
+	                      "{\"aliases\":[{\"source\":\"shop2\",\"id\":\"999\"}]}"),
+	                 201);
+	get_order("AL-1", &r);
+	assert_true(has(&r, "\"status\":\"on_hold\""));
+	assert_int_equal(count_of(&r, "\"type\":\"order.updated\",\"source\""), 1);
+	http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +398,7 @@ int main(void)
 	    cmocka_unit_test(one_parcel_known_by_two_names_is_one_shipment),
 	    cmocka_unit_test(a_body_of_millions_of_tiny_values_is_refused_not_inflated),
 	    cmocka_unit_test(stock_level_named_by_item_waits_for_the_items_sku),
+	    cmocka_unit_test(an_update_naming_its_order_by_alias_waits_for_the_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

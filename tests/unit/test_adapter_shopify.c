@@ -1006,11 +1006,14 @@ static void test_address_hold_and_other_holds(void **state)
 	event(0);
 	assert_string_equal(ev.type_name, "address.verified");
 
-	/* other holds name the order only by its Shopify id: no order status can carry them */
+	/* other holds set the order's status, naming the order by its Shopify id */
 	run("fulfillment_orders/placed_on_hold",
 	    "{" HOLD_FO("on_hold") ",'created_fulfillment_hold':{'reason':'awaiting_payment'}}");
-	outcome_is(ORDEX_ADAPT_IGNORED, 0);
-	assert_non_null(strstr(out.ignored_why, "awaiting_payment"));
+	outcome_is(ORDEX_ADAPT_MAPPED, 1);
+	event(0);
+	assert_string_equal(ev.type_name, "order.updated");
+	assert_string_equal(ev.status, "on_hold");
+	assert_string_equal(ev.order_alias.id, "450789469");
 	run("fulfillment_orders/hold_released", "{" HOLD_FO("open") "}");
 	outcome_is(ORDEX_ADAPT_IGNORED, 0);
 

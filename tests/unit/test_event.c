@@ -859,7 +859,9 @@ static void test_rejects_order_created_with_null_order_reference(void **state)
 static void test_rejects_types_that_need_an_order_without_one(void **state)
 {
 	(void)state;
-	rejected_one("{" ENV("order.cancelled") "}", "order", "is required for order.cancelled");
+	rejected_one(
+	    "{" ENV("order.cancelled") "}", "order",
+	    "is required for order.cancelled (or data.order_alias or data.order_candidates)");
 	rejected_one(
 	    "{" ENV("address.invalid") "}", "order",
 	    "is required for address.invalid (or data.order_alias or data.order_candidates)");

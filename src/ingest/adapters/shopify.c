@@ -801,12 +801,6 @@ static int map_fulfillment_order(struct ctx *c)
 	if (!reason)
 		return ignore(c, "the payload does not say which hold; only fraud and address "
 		                 "holds have canonical events");
-	if (!fraud && !address)
-		return ignore(c, ordex_arena_printf(c->a,
-		                                    "a hold for \"%s\" has no canonical event: an "
-		                                    "order status needs the order's name, which a "
-		                                    "fulfillment order lacks",
-		                                    reason));
 
 	const char *id = need_id(c, fo, "", "id"), *order_id = need_id(c, fo, "", "order_id");
 	const char *t = when(c, fo, "", "updated_at"), *occ = occurred(c, t, "updated_at");
@@ -819,9 +813,13 @@ static int map_fulfillment_order(struct ctx *c)
 		w = ordex_adapter_begin(c->out, eid, "fraud.signal", occ, NULL);
 		ordex__put(w, "recommendation", placed ? "review" : "accept");
 		ordex__put(w, "kind", "fraud_hold");
-	} else {
+	} else if (address) {
 		w = ordex_adapter_begin(c->out, eid,
 		                        placed ? "address.invalid" : "address.verified", occ, NULL);
+	} else {
+		/* any other hold: the order's status says it waits, and why */
+		w = ordex_adapter_begin(c->out, eid, "order.updated", occ, NULL);
+		ordex__put(w, "status", placed ? "on_hold" : "open");
 	}
 	ordex__put(w, "reason", notes ? notes : reason);
 	ordex__put(w, "hold_reason", reason);
