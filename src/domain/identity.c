@@ -74,6 +74,19 @@ int ordex__resolve_order(struct ordex_apply *ap, struct ordex_event *ev, int64_t
 				                        ap->a, &ref);
 		}
 	}
+	/* a fraud signal about a payment: the payment's order */
+	if (rc == ORDEX_E_NOTFOUND && !ev->order_alias.source && !ev->n_candidates &&
+	    ev->type == ORDEX_EV_FRAUD_SIGNAL && ev->payment) {
+		struct ordex_payment_row p;
+		rc = st->ops->payment_get(st, ap->sc, ev->payment, ap->a, &p);
+		if (rc == ORDEX_OK && p.order_ref)
+			ref = p.order_ref;
+		else if (rc == ORDEX_OK || rc == ORDEX_E_NOTFOUND) {
+			*parked = true;
+			return st->ops->pending_add(st, ap->sc, "payment", ev->payment, "payment",
+			                            ev->payment, seq);
+		}
+	}
 	if (rc == ORDEX_OK) {
 		ev->order = ref;
 		return st->ops->event_set_order(st, ap->sc, seq, ref);
@@ -295,4 +308,9 @@ int ordex__customer_namesakes(struct ordex_apply *ap, const struct ordex_custome
 			rc = ordex__audit(ap, "identity.suggested", rows[i].ref, why);
 	}
 	return rc;
+}
+
+int ordex__link_payment(struct ordex_apply *ap, const char *payment, const char *order_ref)
+{
+	return take_and_replay(ap, "payment", payment, order_ref);
 }

@@ -653,9 +653,12 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 		if (!ev->order &&
 		    (rc = ap->st->ops->event_set_order(ap->st, ap->sc, seq, p.order_ref)))
 			return rc;
-		/* earlier events of this payment that named no order belong to it now */
+		/* earlier events of this payment that named no order belong to it now,
+		 * and signals about it that waited for its order apply */
 		if (newly_linked &&
 		    (rc = ap->st->ops->events_link_subject(ap->st, ap->sc, p.ref, p.order_ref)))
+			return rc;
+		if ((rc = ordex__link_payment(ap, p.ref, p.order_ref)))
 			return rc;
 		touch(ap, p.order_ref);
 	}

@@ -17,6 +17,8 @@ struct ordex_event;
  * event waiting under each name (*parked).
  */
 int ordex__resolve_order(struct ordex_apply *ap, struct ordex_event *ev, int64_t seq, bool *parked);
+/* Applies again what waited for a payment's order (fraud signals about it). */
+int ordex__link_payment(struct ordex_apply *ap, const char *payment, const char *order_ref);
 /* Keeps an order event's aliases and applies again what waited for them. */
 int ordex__link_order(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq);
 /* The SKU of a stock level that names only its item; waits for it (*parked). */

@@ -487,6 +487,8 @@ static void validate_fraud(struct v *v, struct ordex_event *ev)
 		ev->severity = NULL;
 	}
 	ev->signal_kind = get_str(v, v->data, "data", "kind", false, 64);
+	/* a signal about a payment finds its order through the payment */
+	ev->payment = get_str(v, v->data, "data", "payment", false, MAX_REF);
 	/* not when a signal field was given but wrong; problems elsewhere do not count */
 	if (ev->risk_score < 0 && !rec && !ev->severity && v->p->n + v->p->dropped == before)
 		ordex_problem_add(v->p, v->a, "data",
@@ -579,7 +581,10 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 	const struct ordex_json *order = ordex_json_get(doc, "order");
 	/* an order is created under its own name; later facts may name it otherwise */
 	bool order_event = ev->type == ORDEX_EV_ORDER_CREATED;
-	bool named_otherwise = !order_event && (ev->order_alias.source || ev->n_candidates);
+	bool named_otherwise =
+	    !order_event &&
+	    (ev->order_alias.source || ev->n_candidates ||
+	     (ev->type == ORDEX_EV_FRAUD_SIGNAL && ordex_json_get(v.data, "payment")));
 	if ((need & NEED_ORDER) && !order && !named_otherwise)
 		ordex_problem_add(probs, a, "order", "is required for %s%s", ev->type_name,
 		                  order_event ? ""

@@ -379,6 +379,31 @@ static void an_update_naming_its_order_by_alias_waits_for_the_order(void **state
 	http_free(&r);
 }
 
+static void a_fraud_signal_about_a_payment_reaches_the_payments_order(void **state)
+{
+	struct http_resp r;
+	/* the payment first, then the signal naming only the payment */
+	assert_int_equal(emit("payment.authorized", "FP-1", "2025-06-07T09:00:00Z",
+	                      "{\"payment\":\"pi_fp1\",\"amount\":\"90.00\",\"currency\":\"USD\"}"),
+	                 201);
+	assert_int_equal(emit("fraud.signal", NULL, "2025-06-07T09:05:00Z",
+	                      "{\"payment\":\"pi_fp1\",\"recommendation\":\"review\"}"),
+	                 201);
+	get_order("FP-1", &r);
+	assert_true(has(&r, "\"kind\":\"fraud_review\""));
+	http_free(&r);
+	/* the signal first: it waits for the payment's order */
+	assert_int_equal(emit("fraud.signal", NULL, "2025-06-07T10:05:00Z",
+	                      "{\"payment\":\"pi_fp2\",\"recommendation\":\"investigate\"}"),
+	                 201);
+	assert_int_equal(emit("payment.authorized", "FP-2", "2025-06-07T10:00:00Z",
+	                      "{\"payment\":\"pi_fp2\",\"amount\":\"90.00\",\"currency\":\"USD\"}"),
+	                 201);
+	get_order("FP-2", &r);
+	assert_true(has(&r, "\"kind\":\"fraud_review\""));
+	http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +424,7 @@ int main(void)
 	    cmocka_unit_test(a_body_of_millions_of_tiny_values_is_refused_not_inflated),
 	    cmocka_unit_test(stock_level_named_by_item_waits_for_the_items_sku),
 	    cmocka_unit_test(an_update_naming_its_order_by_alias_waits_for_the_order),
+	    cmocka_unit_test(a_fraud_signal_about_a_payment_reaches_the_payments_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -146,10 +146,11 @@ static struct expect expects[] = {
      "ch_1PgafuB7WZ01zgkWXYmPNZs8", "1.00", "USD", NULL, NULL, 0},
     {NULL, "dp_1Pgc71B7WZ01zgkWMevJiAUx", ORDEX_ADAPT_MAPPED, "dispute", "payment.disputed",
      "ch_1PgafuB7WZ01zgkWXYmPNZs8", "10.00", "USD", "general", NULL, 0},
-    {NULL, "prv_1Pgc79B7WZ01zgkWT6khp5C3", ORDEX_ADAPT_INCOMPLETE, "review", NULL, NULL, NULL, NULL,
-     NULL, "charge.metadata.order_id", 0},
-    {NULL, "issfr_1Pgc79B7WZ01zgkWxwDzEIPX", ORDEX_ADAPT_INCOMPLETE, "early_fraud_warning", NULL,
-     NULL, NULL, NULL, NULL, "charge.metadata.order_id", 0},
+    /* reviews and warnings that name only their payment: the order comes through it */
+    {NULL, "prv_1Pgc79B7WZ01zgkWT6khp5C3", ORDEX_ADAPT_MAPPED, "review", "fraud.signal", NULL, NULL,
+     NULL, NULL, NULL, 0},
+    {NULL, "issfr_1Pgc79B7WZ01zgkWxwDzEIPX", ORDEX_ADAPT_MAPPED, "early_fraud_warning",
+     "fraud.signal", NULL, NULL, NULL, NULL, NULL, 0},
     {NULL, "evt_1Pgc76B7WZ01zgkWwyRHS12y", ORDEX_ADAPT_IGNORED, "plan", NULL, NULL, NULL, NULL,
      NULL, NULL, 0},
     /* dj-stripe */
@@ -170,8 +171,8 @@ static struct expect expects[] = {
      NULL, "amount", 0},
     {NULL, "dp_1JAyTwJSZQVUcJYgPqasUEn1", ORDEX_ADAPT_MAPPED, "dispute", "payment.disputed",
      "pi_1JAyTwJSZQVUcJYgBbsz0NuH", "10.00", "USD", "fraudulent", NULL, 0},
-    {NULL, "prv_1N6QVaJSZQVUcJYg2ozEL1bt", ORDEX_ADAPT_INCOMPLETE, "review", NULL, NULL, NULL, NULL,
-     NULL, "payment_intent.metadata.order_id", 0},
+    {NULL, "prv_1N6QVaJSZQVUcJYg2ozEL1bt", ORDEX_ADAPT_MAPPED, "review", "fraud.signal", NULL, NULL,
+     NULL, NULL, NULL, 0},
     {NULL, "issfr_1N68ieJSZQVUcJYgqWI2udNV", ORDEX_ADAPT_INCOMPLETE, "early_fraud_warning", NULL,
      NULL, NULL, NULL, NULL, "charge", 0},
     /* metadata.order_id on a saved card does not make it a payment */
@@ -249,7 +250,8 @@ static void check_kind(const struct ordex_json *p)
 	for (size_t i = 0; i < res.out.n; i++) {
 		const struct ordex_event *ev = &res.ev[i];
 		if (ev->type == ORDEX_EV_FRAUD_SIGNAL) {
-			assert_non_null(ev->order);
+			/* its order, or the payment that leads ordex to it */
+			assert_true(ev->order || ev->payment || ev->order_alias.source);
 			assert_int_not_equal(ev->fraud_rec, ORDEX_FRAUD_NONE);
 			continue;
 		}
@@ -503,23 +505,21 @@ static void test_payment_failed_names_the_decline_code(void **state)
 static void test_bare_review_without_order_is_incomplete(void **state)
 {
 	(void)state;
+	/* with no order in sight, the signal names its payment: ordex finds the order
+	 * through it, now or when the payment's order becomes known */
 	run_doc("{'id':'prv_1','object':'review','open':true,'reason':'rule','charge':'ch_1',"
 	        "'payment_intent':null,'created':1740841200}");
-	assert_int_equal(res.out.outcome, ORDEX_ADAPT_INCOMPLETE);
+	assert_int_equal(res.out.outcome, ORDEX_ADAPT_MAPPED);
 	assert_string_equal(res.out.kind, "review");
-	assert_int_equal(res.out.n, 0);
-	assert_null(res.out.order);
-	assert_null(res.out.event_id);
-	assert_string_equal(res.out.problems.items[0].field, "charge.metadata.order_id");
+	assert_int_equal(res.out.n, 1);
+	assert_null(res.ev[0].order);
+	assert_string_equal(res.ev[0].payment, "ch_1");
 
-	/* in an event, the path is the payload's */
-	run_doc("{'id':'evt_r','object':'event','type':'review.opened','created':1740841200,"
-	        "'data':{'object':{'id':'prv_1','object':'review','open':true,"
-	        "'payment_intent':'pi_1','created':1740841200}}}");
+	/* naming no payment at all, it cannot reach an order */
+	run_doc("{'id':'prv_0','object':'review','open':true,'reason':'rule','charge':null,"
+	        "'payment_intent':null,'created':1740841200}");
 	assert_int_equal(res.out.outcome, ORDEX_ADAPT_INCOMPLETE);
-	assert_string_equal(res.out.event_id, "evt_r");
-	assert_string_equal(res.out.problems.items[0].field,
-	                    "data.object.payment_intent.metadata.order_id");
+	assert_int_equal(res.out.n, 0);
 }
 
 static void test_review_verdicts_with_an_expanded_payment(void **state)
@@ -547,14 +547,13 @@ static void test_review_verdicts_with_an_expanded_payment(void **state)
 	assert_string_equal(res.out.kind, "review");
 	assert_non_null(strstr(res.out.ignored_why, "\"refunded\""));
 
-	/* only Shopify's id of the order: a fraud signal cannot name it yet */
+	/* only Shopify's id of the order: the signal names the order by that alias */
 	run_doc("{'id':'prv_3','object':'review','open':true,'created':1740800000,"
 	        "'charge':{'id':'ch_3','object':'charge','metadata':{'shopify_order_id':'4507'}}}");
-	assert_int_equal(res.out.outcome, ORDEX_ADAPT_INCOMPLETE);
-	assert_int_equal(res.out.n, 0);
-	assert_null(res.out.order);
-	assert_string_equal(res.out.problems.items[0].field, "charge.metadata.order_id");
-	assert_non_null(strstr(res.out.problems.items[0].reason, "\"4507\""));
+	assert_int_equal(res.out.outcome, ORDEX_ADAPT_MAPPED);
+	assert_null(res.ev[0].order);
+	assert_string_equal(res.ev[0].order_alias.source, "shopify");
+	assert_string_equal(res.ev[0].order_alias.id, "4507");
 }
 
 static void test_review_closed_otherwise_is_ignored(void **state)
@@ -585,8 +584,8 @@ static void test_early_fraud_warning_asks_to_investigate(void **state)
 
 	run_doc("{'id':'issfr_2','object':'radar.early_fraud_warning','actionable':true,"
 	        "'charge':'ch_x','created':1740800000}");
-	assert_int_equal(res.out.outcome, ORDEX_ADAPT_INCOMPLETE);
-	assert_string_equal(res.out.problems.items[0].field, "charge.metadata.order_id");
+	assert_int_equal(res.out.outcome, ORDEX_ADAPT_MAPPED);
+	assert_string_equal(res.ev[0].payment, "ch_x"); /* the order comes through the payment */
 }
 
 static void test_charge_refunded_makes_one_event_per_refund(void **state)

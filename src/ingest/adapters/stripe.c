@@ -788,7 +788,7 @@ static int map_review(struct ctx *c)
 		                       closed ? closed : "unknown"));
 		return ORDEX_OK;
 	}
-	if (!c->link.order) {
+	if (!c->link.order && !c->link.shopify && !payment) {
 		no_order(c, "review", payment);
 		return ORDEX_OK;
 	}
@@ -812,7 +812,7 @@ static int map_warning(struct ctx *c)
 		missing(c, c->at, "id", "is required");
 		return ORDEX_OK;
 	}
-	if (!c->link.order) {
+	if (!c->link.order && !c->link.shopify && !payment) {
 		no_order(c, "early fraud warning", payment);
 		return ORDEX_OK;
 	}
