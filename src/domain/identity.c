@@ -314,3 +314,31 @@ int ordex__link_payment(struct ordex_apply *ap, const char *payment, const char 
 {
 	return take_and_replay(ap, "payment", payment, order_ref);
 }
+
+int ordex__address_namesakes(struct ordex_apply *ap, const struct ordex_order_row *o)
+{
+	if (!o->address_key || !o->customer || !o->email)
+		return ORDEX_OK;
+	const char *norm = ordex_email_normalize(ap->a, o->email);
+	struct ordex_customer_row *rows;
+	size_t n;
+	int rc = ap->st->ops->customers_at_address(ap->st, ap->sc, o->address_key, o->customer,
+	                                           ap->a, &rows, &n);
+	for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
+		const char *other = ordex_email_normalize(ap->a, rows[i].email);
+		if (!strcmp(other, norm))
+			continue;
+		bool added;
+		const char *why =
+		    ordex_arena_printf(ap->a,
+		                       "order %s of customer %s (%s) ships to the same address as "
+		                       "orders of customer %s "
+		                       "(%s); the same person perhaps, not merged without a person",
+		                       o->ref, o->customer, norm, rows[i].ref, other);
+		rc = ap->st->ops->suggestion_add(ap->st, ap->sc, "customer", rows[i].ref, norm, why,
+		                                 ap->seq, &added);
+		if (rc == ORDEX_OK && added)
+			rc = ordex__audit(ap, "identity.suggested", rows[i].ref, why);
+	}
+	return rc;
+}

@@ -357,8 +357,10 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 				o.promised_offset = o.tz_offset;
 			}
 		}
-		if (ev->ship_to)
+		if (ev->ship_to) {
 			o.ship_to = ev->ship_to;
+			o.address_key = ev->address_key;
+		}
 		if (ev->address_state && at >= o.address_at) {
 			o.address_state = ev->address_state;
 			o.address_why = ev->address_state < 0 ? ev->address_why : NULL;
@@ -400,7 +402,8 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 	if ((rc = link_customer(ap, &o)))
 		return rc;
 	o.updated_seq = seq;
-	if ((rc = ap->st->ops->order_put(ap->st, ap->sc, &o)))
+	if ((rc = ap->st->ops->order_put(ap->st, ap->sc, &o)) ||
+	    (rc = ordex__address_namesakes(ap, &o)))
 		return rc;
 	if (!set_lines && ev->lines_set) {
 		struct ordex_line_row *cur;

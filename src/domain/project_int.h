@@ -31,6 +31,9 @@ struct ordex_customer_row;
 char *ordex__name_normalize(struct ordex_arena *a, const char *name);
 /* Suggests the customers with the same name and another e-mail as the same person. */
 int ordex__customer_namesakes(struct ordex_apply *ap, const struct ordex_customer_row *c);
+struct ordex_order_row;
+/* Suggests the customers of other orders to the same address as the same person. */
+int ordex__address_namesakes(struct ordex_apply *ap, const struct ordex_order_row *o);
 /* The customer behind an e-mail (NULL when none); suggests plus-address matches. */
 int ordex__customer_for_email(struct ordex_apply *ap, const char *email, const char **ref);
 

@@ -356,6 +356,45 @@ static void validate_lines(struct v *v, struct ordex_event *ev)
 	}
 }
 
+/* Appends s folded (ASCII lower case, only letters and digits) to b. */
+static void fold(struct ordex_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 'A' && c <= 'Z')
+			ordex_buf_putc(b, (char)(c - 'A' + 'a'));
+		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)
+			ordex_buf_putc(b, (char)c);
+	}
+}
+
+/*
+ * "12 Rue X, 69001, FR" and "12 rue x 69001 fr" are one address: line1,
+ * the postal code and the country folded; NULL without line1 and country.
+ */
+static const char *address_key(struct ordex_arena *a, const struct ordex_json *addr)
+{
+	const char *line1 = ordex_json_string(ordex_json_get(addr, "line1"));
+	const char *zip = ordex_json_string(ordex_json_get(addr, "zip"));
+	const char *country = ordex_json_string(ordex_json_get(addr, "country"));
+	if (!zip)
+		zip = ordex_json_string(ordex_json_get(addr, "postal"));
+	if (!country)
+		country = ordex_json_string(ordex_json_get(addr, "country_code"));
+	if (!line1 || !country)
+		return NULL;
+	struct ordex_buf b;
+	ordex_buf_init(&b, 0);
+	fold(&b, line1);
+	ordex_buf_putc(&b, '|');
+	fold(&b, zip);
+	ordex_buf_putc(&b, '|');
+	fold(&b, country);
+	const char *key = ordex_arena_strndup(a, b.data, b.len);
+	ordex_buf_free(&b);
+	return key;
+}
+
 static void validate_address(struct v *v, struct ordex_event *ev)
 {
 	const struct ordex_json *addr = ordex_json_get(v->data, "shipping_address");
@@ -396,6 +435,7 @@ static void validate_address(struct v *v, struct ordex_event *ev)
 	ordex_json_write(&b, addr);
 	ev->ship_to = ordex_arena_strndup(v->a, b.data, b.len);
 	ordex_buf_free(&b);
+	ev->address_key = address_key(v->a, addr);
 	static const char *const need[] = {"line1", "city", "country"};
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(need); i++) {
 		const struct ordex_json *f = ordex_json_get(addr, need[i]);

@@ -88,6 +88,7 @@ enum stmt_id {
 	S_ORDER_GET,
 	S_ORDER_INSERT,
 	S_ORDER_UPDATE,
+	S_ORDERS_ADDRESS,
 	S_LINES_GET,
 	S_LINES_DELETE,
 	S_LINE_INSERT,
@@ -259,7 +260,7 @@ static const char *const sql[S_COUNT] = {
 	"version, version_at, currency, total, customer, email, placed_at, tz_offset, "            \
 	"promised_at, promised_offset, promised_date_only, address_state, address_why, "           \
 	"address_seq, fraud_state, fraud_score, fraud_why, fraud_seq, first_seq, updated_seq, "    \
-	"fraud_at, address_at, ship_to"
+	"fraud_at, address_at, ship_to, address_key"
     [S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders WHERE tenant = ?1 AND environment = "
                     "?2 AND ref = ?3",
     [S_ORDER_INSERT] = "INSERT INTO orders (tenant, environment, ref, known, status, "
@@ -267,10 +268,10 @@ static const char *const sql[S_COUNT] = {
                        "version_at, currency, total, customer, email, placed_at, tz_offset, "
                        "promised_at, promised_offset, promised_date_only, address_state, "
                        "address_why, address_seq, fraud_state, fraud_score, fraud_why, "
-                       "fraud_seq, first_seq, updated_seq, fraud_at, address_at, ship_to) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-                       "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, "
-                       "?29, ?30, ?31, ?32)",
+                       "fraud_seq, first_seq, updated_seq, fraud_at, address_at, ship_to, "
+                       "address_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                       "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+                       "?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
     [S_ORDER_UPDATE] = "UPDATE orders SET known = ?4, status = ?5, financial_status = ?6, "
                        "status_seq = ?7, cancelled_at = ?8, cancelled_seq = ?9, version = "
                        "?10, version_at = ?11, currency = ?12, total = ?13, customer = ?14, "
@@ -278,9 +279,11 @@ static const char *const sql[S_COUNT] = {
                        "promised_offset = ?19, promised_date_only = ?20, address_state = "
                        "?21, address_why = ?22, address_seq = ?23, fraud_state = ?24, "
                        "fraud_score = ?25, fraud_why = ?26, fraud_seq = ?27, first_seq = ?28, "
-                       "updated_seq = ?29, fraud_at = ?30, address_at = ?31, ship_to = ?32 WHERE "
-                       "tenant = ?1 "
-                       "AND environment = ?2 AND ref = ?3",
+                       "updated_seq = ?29, fraud_at = ?30, address_at = ?31, ship_to = ?32, "
+                       "address_key = ?33 WHERE tenant = ?1 AND environment = ?2 AND ref = ?3",
+    [S_ORDERS_ADDRESS] = "SELECT customer, email FROM orders WHERE tenant = ?1 AND environment = "
+                         "?2 AND address_key = ?3 AND customer IS NOT NULL AND customer != ?4 "
+                         "AND email IS NOT NULL ORDER BY id LIMIT 16",
 #define LINE_COLS                                                                                  \
 	"order_id, line_no, ref, sku, qty, price, allocated, seq, open, (SELECT o.ref FROM "       \
 	"orders o "                                                                                \
@@ -867,6 +870,7 @@ static void read_order(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_orde
 	o->fraud_at = sqlite3_column_int64(q, 28);
 	o->address_at = sqlite3_column_int64(q, 29);
 	o->ship_to = col_text(q, 30, a);
+	o->address_key = col_text(q, 31, a);
 }
 
 static int s_order_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
@@ -926,6 +930,7 @@ static int s_order_put(struct ordex_store *st, const struct ordex_scope *sc,
 	sqlite3_bind_int64(q, 30, o->fraud_at);
 	sqlite3_bind_int64(q, 31, o->address_at);
 	bind_text(q, 32, o->ship_to);
+	bind_text(q, 33, o->address_key);
 	int rc = exec(s, q, "store an order");
 	if (rc == ORDEX_OK && !o->id)
 		o->id = sqlite3_last_insert_rowid(s->db);
@@ -973,6 +978,40 @@ static void read_line(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_line_
 		*(n) = n_;                                                                         \
 		return ORDEX_OK;                                                                   \
 	} while (0)
+
+static int s_customers_at_address(struct ordex_store *st, const struct ordex_scope *sc,
+                                  const char *address_key, const char *customer,
+                                  struct ordex_arena *a, struct ordex_customer_row **rows,
+                                  size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_ORDERS_ADDRESS);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, address_key);
+	bind_text(q, 4, customer);
+	size_t cap = 4, cnt = 0;
+	struct ordex_customer_row *r = ordex_arena_zalloc(a, cap * sizeof(*r));
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && cnt < 16) {
+		if (cnt == cap) {
+			struct ordex_customer_row *g = ordex_arena_zalloc(a, 2 * cap * sizeof(*r));
+			memcpy(g, r, cap * sizeof(*r));
+			r = g;
+			cap *= 2;
+		}
+		r[cnt].ref = col_text(q, 0, a);
+		r[cnt].email = col_text(q, 1, a);
+		cnt++;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s, "find customers at an address");
+	*rows = r;
+	*n = cnt;
+	return ORDEX_OK;
+}
 
 static int s_lines_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t order_id,
                        struct ordex_arena *a, struct ordex_line_row **rows, size_t *n)
@@ -2334,6 +2373,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .event_count = s_event_count,
     .order_get = s_order_get,
     .order_put = s_order_put,
+    .customers_at_address = s_customers_at_address,
     .lines_get = s_lines_get,
     .lines_replace = s_lines_replace,
     .demand_for_sku = s_demand_for_sku,

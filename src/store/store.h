@@ -211,6 +211,11 @@ struct ordex_store_ops {
 	                 struct ordex_arena *a, struct ordex_order_row *out);
 	int (*order_put)(struct ordex_store *st, const struct ordex_scope *sc,
 	                 struct ordex_order_row *row);
+	/* the customers (ref, e-mail) of other orders shipping to the same address */
+	int (*customers_at_address)(struct ordex_store *st, const struct ordex_scope *sc,
+	                            const char *address_key, const char *customer,
+	                            struct ordex_arena *a, struct ordex_customer_row **rows,
+	                            size_t *n);
 	int (*lines_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t order_id,
 	                 struct ordex_arena *a, struct ordex_line_row **rows, size_t *n);
 	int (*lines_replace)(struct ordex_store *st, const struct ordex_scope *sc, int64_t order_id,

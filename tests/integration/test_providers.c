@@ -388,6 +388,45 @@ static void namesakes_with_other_emails_are_suggested_and_can_be_merged_and_undo
 	http_free(&r);
 }
 
+static void customers_shipping_to_one_address_are_suggested(void **state)
+{
+	struct http_resp r;
+	const char *evs[] = {
+	    "{\"id\":\"ad1\",\"source\":\"crm\",\"type\":\"customer.updated\",\"occurred_at\":"
+	    "\"2025-04-03T10:00:00Z\",\"data\":{\"customer\":\"AD-C1\",\"email\":\"lee@one.test\","
+	    "\"name\":\"Lee One\"}}",
+	    "{\"id\":\"ad2\",\"source\":\"crm\",\"type\":\"customer.updated\",\"occurred_at\":"
+	    "\"2025-04-03T10:00:00Z\",\"data\":{\"customer\":\"AD-C2\",\"email\":\"lee@two.test\","
+	    "\"name\":\"L. Two\"}}",
+	    "{\"id\":\"ad3\",\"source\":\"shop\",\"type\":\"order.created\",\"occurred_at\":"
+	    "\"2025-04-03T11:00:00Z\",\"order\":\"AD-1\",\"data\":{\"customer\":\"AD-C1\","
+	    "\"email\":\"lee@one.test\",\"shipping_address\":{\"line1\":\"5 Elm Road\","
+	    "\"city\":\"Leeds\",\"zip\":\"LS1 4AB\",\"country\":\"GB\"}}}",
+	    "{\"id\":\"ad4\",\"source\":\"shop\",\"type\":\"order.created\",\"occurred_at\":"
+	    "\"2025-04-03T12:00:00Z\",\"order\":\"AD-2\",\"data\":{\"customer\":\"AD-C2\","
+	    "\"email\":\"lee@two.test\",\"shipping_address\":{\"line1\":\"5 elm road\","
+	    "\"city\":\"Leeds\",\"zip\":\"ls14ab\",\"country\":\"gb\"}}}",
+	};
+	for (int i = 0; i < 4; i++) {
+		post_event(&h, evs[i], &r);
+		assert_int_equal(r.status, 201);
+		http_free(&r);
+	}
+	get(&h, "/v1/identity/suggestions", &r);
+	assert_true(has(&r, "\"customer\":\"AD-C1\",\"email\":\"lee@two.test\""));
+	assert_true(has(&r, "ships to the same address"));
+	http_free(&r);
+	long id = first_suggestion_for("lee@two.test");
+	char path[64];
+	snprintf(path, sizeof(path), "/v1/identity/suggestions/%ld", id);
+	http(&h, "POST", path, h.key, "application/json", "{\"decision\":\"dismiss\"}", 22, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	get(&h, "/v1/orders/AD-2", &r);
+	assert_true(has(&r, "\"customer\":\"AD-C2\""));
+	http_free(&r);
+}
+
 /* The four providers' facts about order 2101. */
 static const char *const facts[][3] = {
     {"shopify", "orders/create",
@@ -473,6 +512,7 @@ int main(void)
 	    cmocka_unit_test(provider_id_reused_for_another_body_is_a_conflict_and_applies_nothing),
 	    cmocka_unit_test(
 	        namesakes_with_other_emails_are_suggested_and_can_be_merged_and_undone),
+	    cmocka_unit_test(customers_shipping_to_one_address_are_suggested),
 	    cmocka_unit_test(facts_from_four_providers_in_shuffled_order_make_one_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -72,6 +72,8 @@ CREATE TABLE orders (
 	address_state INTEGER NOT NULL,
 	address_why TEXT,
 	ship_to TEXT,
+	address_key TEXT, -- the shipping address folded for comparison
+
 	address_seq INTEGER NOT NULL,
 	address_at INTEGER NOT NULL,
 	fraud_state INTEGER NOT NULL,
@@ -83,6 +85,8 @@ CREATE TABLE orders (
 	updated_seq INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX orders_ref ON orders (tenant, environment, ref);
+CREATE INDEX orders_address ON orders (tenant, environment, address_key)
+	WHERE address_key IS NOT NULL;
 
 CREATE TABLE order_lines (
 	tenant INTEGER NOT NULL,
