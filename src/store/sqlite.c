@@ -457,6 +457,21 @@ static void col_currency(sqlite3_stmt *q, int i, char out[4])
 		strncpy(out, (const char *)t, 3);
 }
 
+/*
+ * Steps a bound statement that gives at most one row, runs on_row on it,
+ * and returns from the calling function: ORDEX_OK, ORDEX_E_NOTFOUND or
+ * ORDEX_E_STORE (logged as "could not <what>").
+ */
+#define ONE_ROW(s, q, on_row, what)                                                                \
+	do {                                                                                       \
+		int rc_ = sqlite3_step(q);                                                         \
+		if (rc_ == SQLITE_ROW)                                                             \
+			on_row sqlite3_reset(q);                                                   \
+		if (rc_ == SQLITE_DONE)                                                            \
+			return ORDEX_E_NOTFOUND;                                                   \
+		return rc_ == SQLITE_ROW ? ORDEX_OK : fail((s), (what));                           \
+	} while (0)
+
 /* Runs a statement that returns no rows. */
 static int exec(struct sqlite_store *s, sqlite3_stmt *q, const char *what)
 {
@@ -547,13 +562,8 @@ static int s_tenant_find(struct ordex_store *st, const char *name, int64_t *id)
 	if (!q)
 		return ORDEX_E_STORE;
 	bind_text(q, 1, name);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "find a tenant");
+	ONE_ROW(
+	    s, q, { *id = sqlite3_column_int64(q, 0); }, "find a tenant");
 }
 
 static int s_tenant_first(struct ordex_store *st, int64_t *id, char *name, size_t namelen)
@@ -562,15 +572,13 @@ static int s_tenant_first(struct ordex_store *st, int64_t *id, char *name, size_
 	sqlite3_stmt *q = stmt(s, S_TENANT_FIRST);
 	if (!q)
 		return ORDEX_E_STORE;
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(q, 0);
-		snprintf(name, namelen, "%s", (const char *)sqlite3_column_text(q, 1));
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "find a tenant");
+	ONE_ROW(
+	    s, q,
+	    {
+		    *id = sqlite3_column_int64(q, 0);
+		    snprintf(name, namelen, "%s", (const char *)sqlite3_column_text(q, 1));
+	    },
+	    "find a tenant");
 }
 
 static int s_tenant_settings(struct ordex_store *st, int64_t tenant, int *fraud_threshold)
@@ -653,20 +661,19 @@ static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32],
 	if (!q)
 		return ORDEX_E_STORE;
 	sqlite3_bind_blob(q, 1, hash, 32, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		out->key_id = sqlite3_column_int64(q, 0);
-		out->tenant = sqlite3_column_int64(q, 1);
-		snprintf(out->tenant_name, sizeof(out->tenant_name), "%s",
-		         (const char *)sqlite3_column_text(q, 2));
-		snprintf(out->env, sizeof(out->env), "%s", (const char *)sqlite3_column_text(q, 3));
-		snprintf(out->role, sizeof(out->role), "%s",
-		         (const char *)sqlite3_column_text(q, 4));
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up a key");
+	ONE_ROW(
+	    s, q,
+	    {
+		    out->key_id = sqlite3_column_int64(q, 0);
+		    out->tenant = sqlite3_column_int64(q, 1);
+		    snprintf(out->tenant_name, sizeof(out->tenant_name), "%s",
+		             (const char *)sqlite3_column_text(q, 2));
+		    snprintf(out->env, sizeof(out->env), "%s",
+		             (const char *)sqlite3_column_text(q, 3));
+		    snprintf(out->role, sizeof(out->role), "%s",
+		             (const char *)sqlite3_column_text(q, 4));
+	    },
+	    "look up a key");
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -681,16 +688,14 @@ static int s_event_find(struct ordex_store *st, const struct ordex_scope *sc, co
 	bind_scope(q, sc);
 	bind_text(q, 3, source);
 	bind_text(q, 4, id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(q, 0);
-		if (sqlite3_column_bytes(q, 1) == 32)
-			memcpy(sha256, sqlite3_column_blob(q, 1), 32);
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up an event");
+	ONE_ROW(
+	    s, q,
+	    {
+		    *seq = sqlite3_column_int64(q, 0);
+		    if (sqlite3_column_bytes(q, 1) == 32)
+			    memcpy(sha256, sqlite3_column_blob(q, 1), 32);
+	    },
+	    "look up an event");
 }
 
 static int s_event_insert(struct ordex_store *st, const struct ordex_scope *sc,
@@ -756,15 +761,13 @@ static int s_event_get(struct ordex_store *st, const struct ordex_scope *sc, int
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	sqlite3_bind_int64(q, 3, seq);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*len = (size_t)sqlite3_column_bytes(q, 0);
-		*raw = ordex_arena_strndup(a, sqlite3_column_blob(q, 0), *len);
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read an event");
+	ONE_ROW(
+	    s, q,
+	    {
+		    *len = (size_t)sqlite3_column_bytes(q, 0);
+		    *raw = ordex_arena_strndup(a, sqlite3_column_blob(q, 0), *len);
+	    },
+	    "read an event");
 }
 
 static int s_events_link_subject(struct ordex_store *st, const struct ordex_scope *sc,
@@ -882,13 +885,8 @@ static int s_order_get(struct ordex_store *st, const struct ordex_scope *sc, con
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, ref);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		read_order(q, a, out);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read an order");
+	ONE_ROW(
+	    s, q, { read_order(q, a, out); }, "read an order");
 }
 
 static int s_order_put(struct ordex_store *st, const struct ordex_scope *sc,
@@ -1149,15 +1147,13 @@ static int s_payment_get(struct ordex_store *st, const struct ordex_scope *sc, c
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, ref);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		read_payment(q, a, out);
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a payment");
+	ONE_ROW(
+	    s, q,
+	    {
+		    memset(out, 0, sizeof(*out));
+		    read_payment(q, a, out);
+	    },
+	    "read a payment");
 }
 
 static int s_payment_put(struct ordex_store *st, const struct ordex_scope *sc,
@@ -1273,15 +1269,13 @@ static int s_shipment_get(struct ordex_store *st, const struct ordex_scope *sc, 
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, ref);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		read_shipment(q, a, out);
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a shipment");
+	ONE_ROW(
+	    s, q,
+	    {
+		    memset(out, 0, sizeof(*out));
+		    read_shipment(q, a, out);
+	    },
+	    "read a shipment");
 }
 
 static int s_shipment_put(struct ordex_store *st, const struct ordex_scope *sc,
@@ -1321,15 +1315,13 @@ static int s_shipment_by_tracking(struct ordex_store *st, const struct ordex_sco
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, tracking);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		read_shipment(q, a, out);
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "find a shipment by tracking number");
+	ONE_ROW(
+	    s, q,
+	    {
+		    memset(out, 0, sizeof(*out));
+		    read_shipment(q, a, out);
+	    },
+	    "find a shipment by tracking number");
 }
 
 static int s_shipments_for_order(struct ordex_store *st, const struct ordex_scope *sc,
@@ -1412,13 +1404,8 @@ static void read_customer(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_c
 static int customer_one(struct sqlite_store *s, sqlite3_stmt *q, struct ordex_arena *a,
                         struct ordex_customer_row *out)
 {
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		read_customer(q, a, out);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a customer");
+	ONE_ROW(
+	    s, q, { read_customer(q, a, out); }, "read a customer");
 }
 
 static int s_customer_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
@@ -1684,13 +1671,8 @@ static int s_connector_by_public(struct ordex_store *st, const char *public_id,
 	if (!q)
 		return ORDEX_E_STORE;
 	bind_text(q, 1, public_id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		read_connector(q, NULL, out);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a connector");
+	ONE_ROW(
+	    s, q, { read_connector(q, NULL, out); }, "read a connector");
 }
 
 static int s_connectors_list(struct ordex_store *st, const struct ordex_scope *sc,
@@ -1770,17 +1752,15 @@ static int s_delivery_find(struct ordex_store *st, const struct ordex_scope *sc,
 	bind_scope(q, sc);
 	bind_text(q, 3, source);
 	bind_text(q, 4, delivery_id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(q, 0);
-		memset(sha256, 0, 32);
-		if (sqlite3_column_bytes(q, 1) == 32)
-			memcpy(sha256, sqlite3_column_blob(q, 1), 32);
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up a delivery");
+	ONE_ROW(
+	    s, q,
+	    {
+		    *id = sqlite3_column_int64(q, 0);
+		    memset(sha256, 0, 32);
+		    if (sqlite3_column_bytes(q, 1) == 32)
+			    memcpy(sha256, sqlite3_column_blob(q, 1), 32);
+	    },
+	    "look up a delivery");
 }
 
 static int s_delivery_insert(struct ordex_store *st, const struct ordex_scope *sc,
@@ -1851,13 +1831,8 @@ static int s_alias_get(struct ordex_store *st, const struct ordex_scope *sc, con
 	bind_scope(q, sc);
 	bind_text(q, 3, source);
 	bind_text(q, 4, ext_id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*ref = col_text(q, 0, a);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up an alias");
+	ONE_ROW(
+	    s, q, { *ref = col_text(q, 0, a); }, "look up an alias");
 }
 
 static int s_pending_add(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
@@ -1940,15 +1915,13 @@ static int s_ticket_get(struct ordex_store *st, const struct ordex_scope *sc, co
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, ref);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		read_ticket(q, a, out);
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a ticket");
+	ONE_ROW(
+	    s, q,
+	    {
+		    memset(out, 0, sizeof(*out));
+		    read_ticket(q, a, out);
+	    },
+	    "read a ticket");
 }
 
 static int s_ticket_put(struct ordex_store *st, const struct ordex_scope *sc,
@@ -2048,13 +2021,8 @@ static int s_shipment_alias_get(struct ordex_store *st, const struct ordex_scope
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, name);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*ref = col_text(q, 0, a);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up a shipment alias");
+	ONE_ROW(
+	    s, q, { *ref = col_text(q, 0, a); }, "look up a shipment alias");
 }
 
 static int s_sku_alias_put(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
@@ -2082,13 +2050,8 @@ static int s_sku_alias_get(struct ordex_store *st, const struct ordex_scope *sc,
 	bind_scope(q, sc);
 	bind_text(q, 3, source);
 	bind_text(q, 4, item);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*sku = col_text(q, 0, a);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "look up a SKU alias");
+	ONE_ROW(
+	    s, q, { *sku = col_text(q, 0, a); }, "look up a SKU alias");
 }
 
 static int s_customer_alias_put(struct ordex_store *st, const struct ordex_scope *sc,
@@ -2126,13 +2089,8 @@ static int s_customer_alias_get(struct ordex_store *st, const struct ordex_scope
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, email_norm);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*ref = col_text(q, 0, a);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a customer e-mail");
+	ONE_ROW(
+	    s, q, { *ref = col_text(q, 0, a); }, "read a customer e-mail");
 }
 
 static int s_orders_relink_customer(struct ordex_store *st, const struct ordex_scope *sc,
@@ -2206,13 +2164,8 @@ static int s_suggestion_get(struct ordex_store *st, const struct ordex_scope *sc
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	sqlite3_bind_int64(q, 3, id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		read_suggestion(q, a, out);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read a suggestion");
+	ONE_ROW(
+	    s, q, { read_suggestion(q, a, out); }, "read a suggestion");
 }
 
 static int s_suggestion_decide(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
@@ -2240,17 +2193,15 @@ static int s_audit_head(struct ordex_store *st, int64_t tenant, int64_t *seq,
 	if (!q)
 		return ORDEX_E_STORE;
 	sqlite3_bind_int64(q, 1, tenant);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(q, 0);
-		memset(hash, 0, 32);
-		if (sqlite3_column_bytes(q, 1) == 32)
-			memcpy(hash, sqlite3_column_blob(q, 1), 32);
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return ORDEX_E_NOTFOUND;
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read the audit head");
+	ONE_ROW(
+	    s, q,
+	    {
+		    *seq = sqlite3_column_int64(q, 0);
+		    memset(hash, 0, 32);
+		    if (sqlite3_column_bytes(q, 1) == 32)
+			    memcpy(hash, sqlite3_column_blob(q, 1), 32);
+	    },
+	    "read the audit head");
 }
 
 static int s_audit_append(struct ordex_store *st, const struct ordex_audit_row *r)
