@@ -826,8 +826,16 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 static int apply_inventory(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
 {
 	bool applied;
-	int rc = ap->st->ops->inventory_put(ap->st, ap->sc, ev->sku, ev->location, ev->available,
-	                                    ev->occurred.us, seq, &applied);
+	/* a source's location may be known as one of the merchant's warehouses */
+	const char *where = ev->location;
+	int rc = ap->st->ops->warehouse_alias_get(ap->st, ap->sc, ev->source, ev->location, ap->a,
+	                                          &where);
+	if (rc == ORDEX_E_NOTFOUND)
+		where = ev->location;
+	else if (rc)
+		return rc;
+	rc = ap->st->ops->inventory_put(ap->st, ap->sc, ev->sku, where, ev->available,
+	                                ev->occurred.us, seq, &applied);
 	if (rc)
 		return rc;
 	if (applied && (rc = reallocate(ap, ev->sku)))
@@ -835,7 +843,7 @@ static int apply_inventory(struct ordex_apply *ap, const struct ordex_event *ev,
 	struct body bd;
 	body_begin(&bd, seq);
 	kv_str(&bd, "sku", ev->sku);
-	kv_str(&bd, "location", ev->location);
+	kv_str(&bd, "location", where);
 	kv_int(&bd, "available", ev->available);
 	kv_str(&bd, "note", applied ? "applied" : "older than the stored level; kept in history");
 	return body_end(ap, &bd, "inventory.changed", ev->sku);
@@ -967,6 +975,35 @@ static int apply_issue(struct ordex_apply *ap, const struct ordex_event *ev, int
 	return body_end(ap, &bd, "order.data_issue", ev->order);
 }
 
+/*
+ * A source's location is one of the merchant's warehouses: its levels move
+ * under the warehouse's name (the newer level wins where both exist), and
+ * later levels are kept there at once.
+ */
+static int apply_location(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
+{
+	const char **skus;
+	size_t n;
+	int rc = ap->st->ops->warehouse_alias_put(ap->st, ap->sc, ev->source, ev->location,
+	                                          ev->warehouse, seq);
+	if (rc == ORDEX_OK && strcmp(ev->location, ev->warehouse) != 0)
+		rc = ap->st->ops->inventory_relocate(ap->st, ap->sc, ev->location, ev->warehouse,
+		                                     ap->a, &skus, &n);
+	else
+		n = 0;
+	for (size_t i = 0; rc == ORDEX_OK && i < n; i++)
+		rc = reallocate(ap, skus[i]);
+	if (rc)
+		return rc;
+	struct body bd;
+	body_begin(&bd, seq);
+	kv_str(&bd, "source", ev->source);
+	kv_str(&bd, "location", ev->location);
+	kv_str(&bd, "warehouse", ev->warehouse);
+	kv_int(&bd, "levels_moved", (int64_t)n);
+	return body_end(ap, &bd, "inventory.location", ev->warehouse);
+}
+
 /* Types that say nothing without their order. */
 static bool needs_order(enum ordex_event_type t)
 {
@@ -1027,6 +1064,7 @@ int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *in, int6
 	case ORDEX_EV_TICKET_UPDATED: rc = apply_ticket(ap, ev, seq); break;
 	case ORDEX_EV_DATA_ISSUE: rc = apply_issue(ap, ev, seq); break;
 	case ORDEX_EV_INVENTORY_ITEM: rc = ordex__link_sku(ap, ev, seq); break;
+	case ORDEX_EV_INVENTORY_LOCATION: rc = apply_location(ap, ev, seq); break;
 	default: break;
 	}
 	/* an order event may be what earlier facts were waiting for */

@@ -61,6 +61,7 @@ static const struct {
     [ORDEX_EV_TICKET_UPDATED] = {"ticket.updated", 0},
     [ORDEX_EV_DATA_ISSUE] = {"data.issue", NEED_ORDER},
     [ORDEX_EV_INVENTORY_ITEM] = {"inventory.item", 0},
+    [ORDEX_EV_INVENTORY_LOCATION] = {"inventory.location", 0},
 };
 
 static const char *ship_names[] = {
@@ -676,6 +677,10 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 	case ORDEX_EV_INVENTORY_ITEM:
 		ev->item = get_str(&v, v.data, "data", "item", true, MAX_REF);
 		ev->sku = get_str(&v, v.data, "data", "sku", true, MAX_REF);
+		break;
+	case ORDEX_EV_INVENTORY_LOCATION:
+		ev->location = get_str(&v, v.data, "data", "location", true, MAX_REF);
+		ev->warehouse = get_str(&v, v.data, "data", "warehouse", true, MAX_REF);
 		break;
 	case ORDEX_EV_DATA_ISSUE:
 		ev->issue_key = get_str(&v, v.data, "data", "key", true, MAX_REF);

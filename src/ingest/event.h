@@ -41,6 +41,7 @@ enum ordex_event_type {
 	ORDEX_EV_TICKET_UPDATED,
 	ORDEX_EV_DATA_ISSUE,
 	ORDEX_EV_INVENTORY_ITEM,
+	ORDEX_EV_INVENTORY_LOCATION,
 	ORDEX_EV_COUNT
 };
 
@@ -139,6 +140,7 @@ struct ordex_event {
 	const char *sku;
 	const char *item; /* the source's own id of a stock item, when it does not name the SKU */
 	const char *location;
+	const char *warehouse; /* inventory.location: the warehouse a source's location is */
 	int64_t available;
 	const char *shipment;
 	enum ordex_ship_status ship_status;

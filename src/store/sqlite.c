@@ -112,6 +112,10 @@ enum stmt_id {
 	S_INV_GET,
 	S_INV_PUT,
 	S_INV_SUM,
+	S_INV_AT,
+	S_INV_DELETE,
+	S_WH_ALIAS_PUT,
+	S_WH_ALIAS_GET,
 	S_CUSTOMER_GET,
 	S_CUSTOMER_EMAIL,
 	S_CUSTOMER_INSERT,
@@ -351,6 +355,16 @@ static const char *const sql[S_COUNT] = {
                   "as_of, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant, "
                   "environment, sku, location) DO UPDATE SET available = excluded.available, "
                   "as_of = excluded.as_of, seq = excluded.seq",
+    [S_INV_AT] = "SELECT sku, available, as_of, seq FROM inventory WHERE tenant = ?1 AND "
+                 "environment = ?2 AND location = ?3",
+    [S_INV_DELETE] = "DELETE FROM inventory WHERE tenant = ?1 AND environment = ?2 AND sku = ?3 "
+                     "AND location = ?4",
+    [S_WH_ALIAS_PUT] = "INSERT INTO aliases (tenant, environment, kind, source, ext_id, ref, seq) "
+                       "VALUES (?1, ?2, 'warehouse', ?3, ?4, ?5, ?6) ON CONFLICT (tenant, "
+                       "environment, kind, source, ext_id) DO UPDATE SET ref = excluded.ref, seq "
+                       "= excluded.seq",
+    [S_WH_ALIAS_GET] = "SELECT ref FROM aliases WHERE tenant = ?1 AND environment = ?2 AND kind = "
+                       "'warehouse' AND source = ?3 AND ext_id = ?4",
     [S_INV_SUM] = "SELECT count(*), coalesce(sum(available), 0) FROM inventory WHERE tenant "
                   "= ?1 AND environment = ?2 AND sku = ?3",
 #define CUSTOMER_COLS "id, ref, email, email_norm, name, updated_seq, name_norm"
@@ -1369,6 +1383,91 @@ static int s_inventory_put(struct ordex_store *st, const struct ordex_scope *sc,
 	return exec(s, q, "store inventory");
 }
 
+static int s_inventory_relocate(struct ordex_store *st, const struct ordex_scope *sc,
+                                const char *from, const char *to, struct ordex_arena *a,
+                                const char ***skus, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_INV_AT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, from);
+	size_t cap = 8, cnt = 0;
+	const char **sk = ordex_arena_alloc(a, cap * sizeof(*sk));
+	int64_t *av = ordex_arena_alloc(a, cap * sizeof(*av)), *at = ordex_arena_alloc(a, cap * 8),
+	        *sq = ordex_arena_alloc(a, cap * 8);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			const char **g = ordex_arena_alloc(a, 2 * cap * sizeof(*g));
+			int64_t *g1 = ordex_arena_alloc(a, 2 * cap * 8),
+			        *g2 = ordex_arena_alloc(a, 2 * cap * 8),
+			        *g3 = ordex_arena_alloc(a, 2 * cap * 8);
+			memcpy(g, sk, cap * sizeof(*g));
+			memcpy(g1, av, cap * 8);
+			memcpy(g2, at, cap * 8);
+			memcpy(g3, sq, cap * 8);
+			sk = g, av = g1, at = g2, sq = g3;
+			cap *= 2;
+		}
+		sk[cnt] = col_text(q, 0, a);
+		av[cnt] = sqlite3_column_int64(q, 1);
+		at[cnt] = sqlite3_column_int64(q, 2);
+		sq[cnt] = sqlite3_column_int64(q, 3);
+		cnt++;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return fail(s, "read a location's stock");
+	for (size_t i = 0; i < cnt; i++) {
+		bool applied;
+		if ((rc = s_inventory_put(st, sc, sk[i], to, av[i], at[i], sq[i], &applied)))
+			return rc;
+		if (!(q = stmt(s, S_INV_DELETE)))
+			return ORDEX_E_STORE;
+		bind_scope(q, sc);
+		bind_text(q, 3, sk[i]);
+		bind_text(q, 4, from);
+		if ((rc = exec(s, q, "move a location's stock")))
+			return rc;
+	}
+	*skus = sk;
+	*n = cnt;
+	return ORDEX_OK;
+}
+
+static int s_warehouse_alias_put(struct ordex_store *st, const struct ordex_scope *sc,
+                                 const char *source, const char *location, const char *warehouse,
+                                 int64_t seq)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_WH_ALIAS_PUT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, location);
+	bind_text(q, 5, warehouse);
+	sqlite3_bind_int64(q, 6, seq);
+	return exec(s, q, "store a warehouse alias");
+}
+
+static int s_warehouse_alias_get(struct ordex_store *st, const struct ordex_scope *sc,
+                                 const char *source, const char *location, struct ordex_arena *a,
+                                 const char **warehouse)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_WH_ALIAS_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, source);
+	bind_text(q, 4, location);
+	ONE_ROW(
+	    s, q, { *warehouse = col_text(q, 0, a); }, "look up a warehouse alias");
+}
+
 static int s_inventory_level(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
                              int64_t *level, bool *known)
 {
@@ -2341,6 +2440,9 @@ static const struct ordex_store_ops sqlite_ops = {
     .shipment_by_tracking = s_shipment_by_tracking,
     .shipments_for_order = s_shipments_for_order,
     .inventory_put = s_inventory_put,
+    .inventory_relocate = s_inventory_relocate,
+    .warehouse_alias_put = s_warehouse_alias_put,
+    .warehouse_alias_get = s_warehouse_alias_get,
     .inventory_level = s_inventory_level,
     .customer_get = s_customer_get,
     .customer_by_email = s_customer_by_email,

@@ -264,6 +264,17 @@ struct ordex_store_ops {
 	int (*inventory_put)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
 	                     const char *location, int64_t available, int64_t as_of, int64_t seq,
 	                     bool *applied);
+	/* moves a location's levels under another name (the newer level wins) */
+	int (*inventory_relocate)(struct ordex_store *st, const struct ordex_scope *sc,
+	                          const char *from, const char *to, struct ordex_arena *a,
+	                          const char ***skus, size_t *n);
+	/* a source's location is this warehouse */
+	int (*warehouse_alias_put)(struct ordex_store *st, const struct ordex_scope *sc,
+	                           const char *source, const char *location, const char *warehouse,
+	                           int64_t seq);
+	int (*warehouse_alias_get)(struct ordex_store *st, const struct ordex_scope *sc,
+	                           const char *source, const char *location, struct ordex_arena *a,
+	                           const char **warehouse);
 	/* sum over locations; *known false when no level was ever seen */
 	int (*inventory_level)(struct ordex_store *st, const struct ordex_scope *sc,
 	                       const char *sku, int64_t *level, bool *known);

@@ -404,6 +404,49 @@ static void a_fraud_signal_about_a_payment_reaches_the_payments_order(void **sta
 	http_free(&r);
 }
 
+/* As emit(), from another source. */
+static long emit_from(const char *source, const char *type, const char *at, const char *data)
+{
+	char ev[1024];
+	snprintf(ev, sizeof(ev),
+	         "{\"id\":\"f%d\",\"source\":\"%s\",\"type\":\"%s\",\"occurred_at\":\"%s\","
+	         "\"data\":%s}",
+	         ++n_ev, source, type, at, data);
+	struct http_resp r;
+	post_event(&h, ev, &r);
+	long st = r.status;
+	http_free(&r);
+	return st;
+}
+
+static void one_warehouse_under_two_names_is_counted_once(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit_from("shop", "inventory.level", "2025-06-08T09:00:00Z",
+	                           "{\"sku\":\"WH-SKU\",\"location\":\"location-5\","
+	                           "\"available\":3}"),
+	                 201);
+	assert_int_equal(emit_from("wms", "inventory.level", "2025-06-08T10:00:00Z",
+	                           "{\"sku\":\"WH-SKU\",\"location\":\"WH-EAST\",\"available\":4}"),
+	                 201);
+	get(&h, "/v1/inventory/WH-SKU", &r);
+	assert_true(has(&r, "\"level\":7")); /* not yet known to be one place */
+	http_free(&r);
+	assert_int_equal(emit_from("shop", "inventory.location", "2025-06-08T11:00:00Z",
+	                           "{\"location\":\"location-5\",\"warehouse\":\"WH-EAST\"}"),
+	                 201);
+	get(&h, "/v1/inventory/WH-SKU", &r);
+	assert_true(has(&r, "\"level\":4")); /* one warehouse; its newer level */
+	http_free(&r);
+	assert_int_equal(emit_from("shop", "inventory.level", "2025-06-08T12:00:00Z",
+	                           "{\"sku\":\"WH-SKU\",\"location\":\"location-5\","
+	                           "\"available\":2}"),
+	                 201);
+	get(&h, "/v1/inventory/WH-SKU", &r);
+	assert_true(has(&r, "\"level\":2"));
+	http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +468,7 @@ int main(void)
 	    cmocka_unit_test(stock_level_named_by_item_waits_for_the_items_sku),
 	    cmocka_unit_test(an_update_naming_its_order_by_alias_waits_for_the_order),
 	    cmocka_unit_test(a_fraud_signal_about_a_payment_reaches_the_payments_order),
+	    cmocka_unit_test(one_warehouse_under_two_names_is_counted_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

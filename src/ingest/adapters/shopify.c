@@ -946,6 +946,25 @@ static int map_risk_assessment(struct ctx *c)
  * the item (data.item) at "location-<location_id>", and the inventory item
  * payload says which SKU the item is (inventory.item); ordex joins them.
  */
+/* A location is one of the merchant's warehouses, named as the shop names it. */
+static int map_location(struct ctx *c)
+{
+	const struct ordex_json *o = c->obj;
+	const char *id = need_id(c, o, "", "id");
+	const char *name = ordex__text(o, "name");
+	const char *t = when(c, o, "", "updated_at"), *occ = occurred(c, t, "updated_at");
+	if (!c->bad && !name)
+		return ignore(c, "a location without a name names no warehouse");
+	if (c->bad)
+		return ORDEX_OK;
+	struct ordex_jw *w = ordex_adapter_begin(
+	    c->out, ordex_arena_printf(c->a, "location/%s%s", id, snapshot(c, t)),
+	    "inventory.location", occ, NULL);
+	ordex__put(w, "location", ordex_arena_printf(c->a, "location-%s", id));
+	ordex__put(w, "warehouse", name);
+	return ordex_adapter_end(c->out);
+}
+
 static int map_inventory_item(struct ctx *c)
 {
 	const struct ordex_json *o = c->obj;
@@ -1077,8 +1096,7 @@ static const struct resource {
     [R_VARIANT] = {"variant", "variant", "variants", NULL, "a variant does not concern orders"},
     [R_INVENTORY_ITEM] = {"inventory_item", "inventory_item", "inventory_items", map_inventory_item,
                           NULL},
-    [R_LOCATION] = {"location", "location", "locations", NULL,
-                    "a location does not concern orders"},
+    [R_LOCATION] = {"location", "location", "locations", map_location, NULL},
     [R_SHIPPING_ZONE] = {"shipping_zone", "shipping_zone", "shipping_zones", NULL,
                          "a shipping zone does not concern orders"},
     [R_PAYOUT] = {"payout", "payout", "payouts", NULL, "a payout is accounting, not an order fact"},
