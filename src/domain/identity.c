@@ -285,23 +285,67 @@ char *ordex__name_normalize(struct ordex_arena *a, const char *name)
 	return out;
 }
 
+/*
+ * Edit distance of two byte strings, stopping early past max (names are
+ * short: a row of costs on the stack is enough).
+ */
+static int distance(const char *a, const char *b, int max)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 126 || lb > 126 || (la > lb ? la - lb : lb - la) > (size_t)max)
+		return max + 1;
+	int row[128];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0], best = row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j];
+			int cost = diag + (a[i - 1] != b[j - 1]);
+			int v = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
+			row[j] = cost < v ? cost : v;
+			diag = up;
+			if (row[j] < best)
+				best = row[j];
+		}
+		if (best > max)
+			return max + 1;
+	}
+	return row[lb];
+}
+
+/*
+ * Namesakes: customers under another e-mail whose folded name is the same,
+ * or one typing slip away for names of 8 bytes or more ("Mira Sol" and
+ * "Mira Soll"). Candidates share the name's first three bytes, found in
+ * the name index.
+ */
 int ordex__customer_namesakes(struct ordex_apply *ap, const struct ordex_customer_row *c)
 {
-	if (!c->name_norm || !c->name_norm[0] || !c->email_norm)
+	if (!c->name_norm || strlen(c->name_norm) < 3 || !c->email_norm)
 		return ORDEX_OK;
+	char prefix[4];
+	memcpy(prefix, c->name_norm, 3);
+	prefix[3] = '\0';
 	struct ordex_customer_row *rows;
 	size_t n;
-	int rc =
-	    ap->st->ops->customers_by_name(ap->st, ap->sc, c->name_norm, c->ref, ap->a, &rows, &n);
+	int rc = ap->st->ops->customers_by_name(ap->st, ap->sc, prefix, c->ref, ap->a, &rows, &n);
+	int slack = strlen(c->name_norm) >= 8 ? 1 : 0;
 	for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
-		if (!rows[i].email_norm || !strcmp(rows[i].email_norm, c->email_norm))
+		if (!rows[i].email_norm || !rows[i].name_norm ||
+		    !strcmp(rows[i].email_norm, c->email_norm))
+			continue;
+		int d = distance(c->name_norm, rows[i].name_norm, slack);
+		if (d > slack)
 			continue;
 		bool added;
-		const char *why = ordex_arena_printf(
-		    ap->a,
-		    "customer %s (%s) has the same name as customer %s (%s); the same person "
-		    "perhaps, not merged without a person",
-		    c->ref, c->email_norm, rows[i].ref, rows[i].email_norm);
+		const char *why =
+		    ordex_arena_printf(ap->a,
+		                       "customer %s (%s) has %s name as customer %s (%s); the same "
+		                       "person perhaps, not "
+		                       "merged without a person",
+		                       c->ref, c->email_norm, d ? "nearly the same" : "the same",
+		                       rows[i].ref, rows[i].email_norm);
 		rc = ap->st->ops->suggestion_add(ap->st, ap->sc, "customer", rows[i].ref,
 		                                 c->email_norm, why, ap->seq, &added);
 		if (rc == ORDEX_OK && added)

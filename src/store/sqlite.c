@@ -379,7 +379,8 @@ static const char *const sql[S_COUNT] = {
                           "updated_seq = ?7, name_norm = ?8 WHERE tenant = ?1 AND environment = "
                           "?2 AND ref = ?3",
     [S_CUSTOMERS_NAME] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
-                         "environment = ?2 AND name_norm = ?3 AND ref != ?4 ORDER BY id LIMIT 16",
+                         "environment = ?2 AND name_norm >= ?3 AND name_norm < ?3 || x'ff' AND "
+                         "ref != ?4 ORDER BY name_norm LIMIT 64",
 #define EXC_COLS                                                                                   \
 	"id, order_ref, kind, subject, status, severity, priority, why, evidence, seen, "          \
 	"opened_at, updated_at, resolved_at, resolution, updated_seq"

@@ -285,7 +285,7 @@ struct ordex_store_ops {
 	int (*customer_by_email)(struct ordex_store *st, const struct ordex_scope *sc,
 	                         const char *email_norm, struct ordex_arena *a,
 	                         struct ordex_customer_row *out);
-	/* customers with this normalized name, other than ref */
+	/* customers whose normalized name starts with prefix, other than ref (at most 64) */
 	int (*customers_by_name)(struct ordex_store *st, const struct ordex_scope *sc,
 	                         const char *name_norm, const char *ref, struct ordex_arena *a,
 	                         struct ordex_customer_row **rows, size_t *n);

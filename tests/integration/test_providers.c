@@ -386,6 +386,26 @@ static void namesakes_with_other_emails_are_suggested_and_can_be_merged_and_undo
 	http(&h, "POST", path, h.key, "application/json", "{\"decision\":\"undo\"}", 19, &r);
 	assert_int_equal(r.status, 409);
 	http_free(&r);
+	/* one typing slip away is nearly the same name; a different name is not */
+	post_event(&h,
+	           "{\"id\":\"ns4\",\"source\":\"crm\",\"type\":\"customer.updated\","
+	           "\"occurred_at\":\"2025-04-02T13:00:00Z\",\"data\":{\"customer\":\"N3\","
+	           "\"email\":\"mira@third.test\",\"name\":\"Mira Soll\"}}",
+	           &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	post_event(&h,
+	           "{\"id\":\"ns5\",\"source\":\"crm\",\"type\":\"customer.updated\","
+	           "\"occurred_at\":\"2025-04-02T14:00:00Z\",\"data\":{\"customer\":\"N4\","
+	           "\"email\":\"mirage@else.test\",\"name\":\"Mirage Solstice\"}}",
+	           &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	get(&h, "/v1/identity/suggestions", &r);
+	assert_true(has(&r, "\"email\":\"mira@third.test\""));
+	assert_true(has(&r, "nearly the same name"));
+	assert_false(has(&r, "mirage@else.test"));
+	http_free(&r);
 }
 
 static void customers_shipping_to_one_address_are_suggested(void **state)
