@@ -634,13 +634,17 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 		int64_t added;
 		if (!p.id && (rc = ap->st->ops->payment_put(ap->st, ap->sc, &p)))
 			return rc;
+		bool void_ = ev->refund_status && (!strcmp(ev->refund_status, "failed") ||
+		                                   !strcmp(ev->refund_status, "canceled"));
 		if ((rc = ap->st->ops->refund_record(ap->st, ap->sc, p.id, ev->refund,
 		                                     ev->amount.minor, ev->currency,
-		                                     ev->occurred.us, seq, &added)))
+		                                     ev->occurred.us, seq, void_, &added)))
 			return rc;
 		if (__builtin_add_overflow(p.refunded, added, &p.refunded))
 			return reject(ap, "data.amount", "makes the refunded total too large");
-		if (!added)
+		if (void_)
+			note = "refund failed or canceled: counts nothing";
+		else if (!added)
 			note = "refund already recorded";
 	} else if (ev->type == ORDEX_EV_PAYMENT_DISPUTED) {
 		p.disputed = true;

@@ -490,6 +490,12 @@ static void validate_payment(struct v *v, struct ordex_event *ev, unsigned need)
 	get_currency(v, v->data, (need & NEED_AMOUNT) || has_amount, ev->currency);
 	get_money(v, v->data, "data", "amount", need & NEED_AMOUNT, ev->currency, &ev->amount);
 	ev->refund = get_str(v, v->data, "data", "refund", need & NEED_REFUND, MAX_REF);
+	ev->refund_status = get_str(v, v->data, "data", "refund_status", false, 16);
+	if (ev->refund_status && strcmp(ev->refund_status, "succeeded") &&
+	    strcmp(ev->refund_status, "pending") && strcmp(ev->refund_status, "failed") &&
+	    strcmp(ev->refund_status, "canceled"))
+		ordex_problem_add(v->p, v->a, "data.refund_status",
+		                  "must be one of succeeded, pending, failed, canceled");
 	ev->reason = get_str(v, v->data, "data", "reason", false, MAX_TEXT);
 	const struct ordex_json *risk = ordex_json_get(v->data, "risk");
 	if (risk && risk->type != ORDEX_JSON_NULL) {

@@ -131,6 +131,8 @@ struct ordex_event {
 	const char *address_why;
 	const char *payment;
 	const char *refund;
+	const char
+	    *refund_status; /* payment.refunded: succeeded (NULL), pending, failed, canceled */
 	const char *reason;
 	const char *risk_decision;
 	int risk_score; /* -1: none */

@@ -325,12 +325,13 @@ static const char *const sql[S_COUNT] = {
                          "disputed = ?15 WHERE tenant = ?1 AND environment = ?2 AND ref = ?3",
     [S_PAYMENTS_ORDER] = "SELECT " PAYMENT_COLS " FROM payments WHERE tenant = ?1 AND "
                          "environment = ?2 AND order_ref = ?3 ORDER BY id",
-    [S_REFUND_GET] = "SELECT amount FROM refunds WHERE tenant = ?1 AND environment = ?2 AND "
+    [S_REFUND_GET] = "SELECT amount, void FROM refunds WHERE tenant = ?1 AND environment = ?2 AND "
                      "ref = ?3 AND payment_id = ?4",
     [S_REFUND_INSERT] = "INSERT INTO refunds (tenant, environment, payment_id, ref, amount, "
-                        "currency, at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [S_REFUND_UPDATE] = "UPDATE refunds SET amount = ?4, at = ?5, seq = ?6 WHERE tenant = "
-                        "?1 AND environment = ?2 AND ref = ?3 AND payment_id = ?7",
+                        "currency, at, seq, void) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [S_REFUND_UPDATE] =
+        "UPDATE refunds SET amount = ?4, at = ?5, seq = ?6, void = ?8 WHERE tenant = "
+        "?1 AND environment = ?2 AND ref = ?3 AND payment_id = ?7",
 #define SHIPMENT_COLS                                                                              \
 	"id, ref, order_ref, carrier, tracking, status, status_at, status_seq, eta, eta_seq, "     \
 	"delivered_at, location, reason, updated_seq"
@@ -1213,7 +1214,7 @@ static int s_payments_for_order(struct ordex_store *st, const struct ordex_scope
 
 static int s_refund_record(struct ordex_store *st, const struct ordex_scope *sc, int64_t payment_id,
                            const char *ref, int64_t amount, const char *currency, int64_t at,
-                           int64_t seq, int64_t *added)
+                           int64_t seq, bool void_, int64_t *added)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_REFUND_GET);
@@ -1224,34 +1225,37 @@ static int s_refund_record(struct ordex_store *st, const struct ordex_scope *sc,
 	sqlite3_bind_int64(q, 4, payment_id);
 	int rc = sqlite3_step(q);
 	int64_t old = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	bool was_void = rc == SQLITE_ROW && sqlite3_column_int(q, 1) != 0;
 	sqlite3_reset(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(s, "read a refund");
 	bool exists = rc == SQLITE_ROW;
+	*added = 0;
+	/* a failed or canceled refund counts nothing, for good; otherwise a refund
+	 * only grows: a smaller amount for the same refund is an older fact */
+	if (exists && (was_void || (!void_ && amount <= old)))
+		return ORDEX_OK;
+	int64_t counted = void_ ? 0 : amount;
 	if (!(q = stmt(s, exists ? S_REFUND_UPDATE : S_REFUND_INSERT)))
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
-	/* a refund only grows: a smaller amount for the same refund is an older fact */
-	if (exists && amount <= old) {
-		sqlite3_reset(q);
-		*added = 0;
-		return ORDEX_OK;
-	}
 	if (exists) {
 		bind_text(q, 3, ref);
-		sqlite3_bind_int64(q, 4, amount);
+		sqlite3_bind_int64(q, 4, counted);
 		sqlite3_bind_int64(q, 5, at);
 		sqlite3_bind_int64(q, 6, seq);
 		sqlite3_bind_int64(q, 7, payment_id);
+		sqlite3_bind_int(q, 8, void_);
 	} else {
 		sqlite3_bind_int64(q, 3, payment_id);
 		bind_text(q, 4, ref);
-		sqlite3_bind_int64(q, 5, amount);
+		sqlite3_bind_int64(q, 5, counted);
 		bind_text(q, 6, currency);
 		sqlite3_bind_int64(q, 7, at);
 		sqlite3_bind_int64(q, 8, seq);
+		sqlite3_bind_int(q, 9, void_);
 	}
-	*added = amount - old;
+	*added = counted - old;
 	return exec(s, q, "store a refund");
 }
 

@@ -242,10 +242,12 @@ struct ordex_store_ops {
 	int (*payments_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
 	                          const char *order_ref, struct ordex_arena *a,
 	                          struct ordex_payment_row **rows, size_t *n);
-	/* records a refund once per ref; *added is the amount newly counted */
+	/* records a refund once per ref; *added is the change of the amount counted (a refund
+	 * only grows, unless void: failed or canceled, it counts nothing) */
 	int (*refund_record)(struct ordex_store *st, const struct ordex_scope *sc,
 	                     int64_t payment_id, const char *ref, int64_t amount,
-	                     const char *currency, int64_t at, int64_t seq, int64_t *added);
+	                     const char *currency, int64_t at, int64_t seq, bool void_,
+	                     int64_t *added);
 
 	/* shipments */
 	int (*shipment_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,

@@ -447,6 +447,36 @@ static void one_warehouse_under_two_names_is_counted_once(void **state)
 	http_free(&r);
 }
 
+static void a_failed_refund_stops_counting_for_good(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("payment.captured", "RF-1", "2025-06-09T09:00:00Z",
+	                      "{\"payment\":\"rf1\",\"amount\":\"50.00\",\"currency\":\"USD\"}"),
+	                 201);
+	assert_int_equal(emit("payment.refunded", "RF-1", "2025-06-09T10:00:00Z",
+	                      "{\"payment\":\"rf1\",\"refund\":\"re_f\",\"amount\":\"20.00\","
+	                      "\"currency\":\"USD\",\"refund_status\":\"pending\"}"),
+	                 201);
+	get_order("RF-1", &r);
+	assert_true(has(&r, "\"refunded\":\"20.00\""));
+	http_free(&r);
+	assert_int_equal(emit("payment.refunded", "RF-1", "2025-06-09T11:00:00Z",
+	                      "{\"payment\":\"rf1\",\"refund\":\"re_f\",\"amount\":\"20.00\","
+	                      "\"currency\":\"USD\",\"refund_status\":\"failed\"}"),
+	                 201);
+	get_order("RF-1", &r);
+	assert_true(has(&r, "\"refunded\":\"0.00\""));
+	http_free(&r);
+	/* the success notice arriving late does not count it again */
+	assert_int_equal(emit("payment.refunded", "RF-1", "2025-06-09T10:30:00Z",
+	                      "{\"payment\":\"rf1\",\"refund\":\"re_f\",\"amount\":\"20.00\","
+	                      "\"currency\":\"USD\"}"),
+	                 201);
+	get_order("RF-1", &r);
+	assert_true(has(&r, "\"refunded\":\"0.00\""));
+	http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +499,7 @@ int main(void)
 	    cmocka_unit_test(an_update_naming_its_order_by_alias_waits_for_the_order),
 	    cmocka_unit_test(a_fraud_signal_about_a_payment_reaches_the_payments_order),
 	    cmocka_unit_test(one_warehouse_under_two_names_is_counted_once),
+	    cmocka_unit_test(a_failed_refund_stops_counting_for_good),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

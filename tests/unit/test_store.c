@@ -495,21 +495,25 @@ static void test_refund_record_counts_a_ref_once(void **state)
 	int64_t pid = make_payment(st, &sc, "pay_1");
 	int64_t added = -1;
 
-	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_1", 2500, "USD", 1, 1, &added),
-	                 ORDEX_OK);
+	assert_int_equal(
+	    st->ops->refund_record(st, &sc, pid, "re_1", 2500, "USD", 1, 1, false, &added),
+	    ORDEX_OK);
 	assert_int_equal(added, 2500);
-	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_1", 2500, "USD", 2, 2, &added),
-	                 ORDEX_OK);
+	assert_int_equal(
+	    st->ops->refund_record(st, &sc, pid, "re_1", 2500, "USD", 2, 2, false, &added),
+	    ORDEX_OK);
 	assert_int_equal(added, 0);
-	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_2", 1000, "USD", 3, 3, &added),
-	                 ORDEX_OK);
+	assert_int_equal(
+	    st->ops->refund_record(st, &sc, pid, "re_2", 1000, "USD", 3, 3, false, &added),
+	    ORDEX_OK);
 	assert_int_equal(added, 1000);
 
 	/* the same refund ref in another environment is another refund */
 	struct ordex_scope sand = {sc.tenant, "sandbox"};
 	int64_t spid = make_payment(st, &sand, "pay_1");
-	assert_int_equal(st->ops->refund_record(st, &sand, spid, "re_1", 2500, "USD", 4, 4, &added),
-	                 ORDEX_OK);
+	assert_int_equal(
+	    st->ops->refund_record(st, &sand, spid, "re_1", 2500, "USD", 4, 4, false, &added),
+	    ORDEX_OK);
 	assert_int_equal(added, 2500);
 }
 
@@ -521,14 +525,17 @@ static void test_refund_record_update_adds_only_the_difference(void **state)
 	int64_t pid = make_payment(st, &sc, "pay_1");
 	int64_t added = -1;
 
-	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_1", 2500, "USD", 1, 1, &added),
-	                 ORDEX_OK);
+	assert_int_equal(
+	    st->ops->refund_record(st, &sc, pid, "re_1", 2500, "USD", 1, 1, false, &added),
+	    ORDEX_OK);
 	assert_int_equal(added, 2500);
-	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_1", 4000, "USD", 2, 2, &added),
-	                 ORDEX_OK);
+	assert_int_equal(
+	    st->ops->refund_record(st, &sc, pid, "re_1", 4000, "USD", 2, 2, false, &added),
+	    ORDEX_OK);
 	assert_int_equal(added, 1500);
-	assert_int_equal(st->ops->refund_record(st, &sc, pid, "re_1", 4000, "USD", 3, 3, &added),
-	                 ORDEX_OK);
+	assert_int_equal(
+	    st->ops->refund_record(st, &sc, pid, "re_1", 4000, "USD", 3, 3, false, &added),
+	    ORDEX_OK);
 	assert_int_equal(added, 0);
 }
 
@@ -670,6 +677,29 @@ static void test_reader_does_not_wait_for_an_open_write_transaction(void **state
 	ro->ops->close(ro);
 }
 
+static void test_refund_record_void_counts_nothing_for_good(void **state)
+{
+	struct fixture *f = *state;
+	struct ordex_store *st = f->st;
+	int64_t t = make_tenant(st, "acme");
+	struct ordex_scope sc = {t, "production"};
+	int64_t pid = 77, added = 0;
+	assert_int_equal(
+	    st->ops->refund_record(st, &sc, pid, "re_v", 3000, "USD", 1, 1, false, &added),
+	    ORDEX_OK);
+	assert_int_equal(added, 3000);
+	/* it failed: what was counted comes off */
+	assert_int_equal(
+	    st->ops->refund_record(st, &sc, pid, "re_v", 3000, "USD", 2, 2, true, &added),
+	    ORDEX_OK);
+	assert_int_equal(added, -3000);
+	/* a late "succeeded" does not bring it back */
+	assert_int_equal(
+	    st->ops->refund_record(st, &sc, pid, "re_v", 3000, "USD", 3, 3, false, &added),
+	    ORDEX_OK);
+	assert_int_equal(added, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -687,6 +717,7 @@ int main(void)
 	    T(test_inventory_put_ignores_an_older_as_of),
 	    T(test_refund_record_counts_a_ref_once),
 	    T(test_refund_record_update_adds_only_the_difference),
+	    T(test_refund_record_void_counts_nothing_for_good),
 	    T(test_exception_list_pages_return_every_row_once_in_order),
 	    T(test_rollback_to_savepoint_undoes_only_later_work),
 	    T(test_reader_does_not_wait_for_an_open_write_transaction),

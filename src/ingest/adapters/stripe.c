@@ -94,6 +94,7 @@ struct pay {
 	const char *decision;
 	const char *dispute;
 	const char *status;
+	const char *refund_status; /* pending, failed, canceled; NULL: succeeded */
 };
 
 /* A currency as Stripe sends it, upper-cased, with both exponents. */
@@ -340,6 +341,7 @@ static int emit_payment(struct ctx *c, const char *id, const char *when, const s
 	ordex_jw_key(w, "payment");
 	ordex_jw_str(w, p->payment);
 	ordex__put(w, "refund", p->refund);
+	ordex__put(w, "refund_status", p->refund_status);
 	if (p->amount) {
 		ordex__put(w, "amount", p->amount);
 		ordex__put(w, "currency", p->currency);
@@ -465,10 +467,10 @@ static int map_payment_intent(struct ctx *c)
  */
 static int emit_refund(struct ctx *c, const struct ordex_json *r, const char *base,
                        const char *payment, const struct ordex_json *cur_from,
-                       const struct link *owner, const char *id)
+                       const struct link *owner, const char *id, const char *refund_status)
 {
 	const char *rid = ref(r, "id");
-	struct pay p = {.type = "payment.refunded", .score = -1};
+	struct pay p = {.type = "payment.refunded", .score = -1, .refund_status = refund_status};
 	struct link l = {0};
 	struct cur cur;
 	int before = c->out->problems.n + c->out->problems.dropped;
@@ -521,14 +523,22 @@ static int map_refund(struct ctx *c)
 		missing(c, c->at, "status", "is required");
 		return ORDEX_OK;
 	}
-	if (!is(status, "succeeded")) {
+	/* a refund under way counts as refunded; one that failed or was canceled
+	 * counts no more, whatever was counted before */
+	const char *settled = NULL;
+	if (is(status, "pending") || is(status, "requires_action"))
+		settled = "pending";
+	else if (is(status, "failed") || is(status, "canceled"))
+		settled = status;
+	else if (!is(status, "succeeded")) {
 		ordex_adapter_ignore(c->out, "refund", refund_why(c, status));
 		return ORDEX_OK;
 	}
 	if (id && !id_fits(c, c->at, id))
 		return ORDEX_OK;
-	const char *bare = id ? ordex_arena_printf(c->a, "%s/succeeded", id) : NULL;
-	return emit_refund(c, o, c->at, payment_of(o), o, &c->link, canon_id(c, false, NULL, bare));
+	const char *bare = id ? ordex_arena_printf(c->a, "%s/%s", id, status) : NULL;
+	return emit_refund(c, o, c->at, payment_of(o), o, &c->link, canon_id(c, false, NULL, bare),
+	                   settled);
 }
 
 /*
@@ -582,7 +592,7 @@ static int charge_refunds(struct ctx *c, const struct ordex_json *o, const char 
 		if (!id_fits(c, base, rid) || !id_fits(c, c->at, bare))
 			continue;
 		rc = emit_refund(c, r, base, rp ? rp : payment, o, &c->link,
-		                 canon_id(c, n > 1, rid, bare));
+		                 canon_id(c, n > 1, rid, bare), NULL);
 		if (rc)
 			return rc;
 	}

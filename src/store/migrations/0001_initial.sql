@@ -135,6 +135,7 @@ CREATE TABLE refunds (
 	currency TEXT NOT NULL,
 	at INTEGER NOT NULL,
 	seq INTEGER NOT NULL,
+	void INTEGER NOT NULL DEFAULT 0, -- failed or canceled: counts nothing, for good
 	PRIMARY KEY (tenant, environment, payment_id, ref)
 );
 
