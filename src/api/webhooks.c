@@ -71,13 +71,6 @@ static void stored_then(struct ordex_req *rq, struct ordex_batch *b)
 		              "the delivery was not stored; the provider will send it again", NULL);
 		return;
 	}
-	if (b->delivery_conflict) {
-		ordex_problem(r, 409, "conflict", "Conflict",
-		              "the provider's id of this delivery was used before for a different "
-		              "body; nothing of it was applied",
-		              NULL);
-		return;
-	}
 	struct ordex_jw w;
 	r->status = 200;
 	ordex_jw_init(&w, &r->body);
@@ -108,6 +101,7 @@ static void stored_then(struct ordex_req *rq, struct ordex_batch *b)
 		ordex_jw_key(&w, "status");
 		ordex_jw_str(&w, it->status == ORDEX_ITEM_ACCEPTED    ? "accepted"
 		                 : it->status == ORDEX_ITEM_DUPLICATE ? "duplicate"
+		                 : it->status == ORDEX_ITEM_CONFLICT  ? "conflict"
 		                                                      : "rejected");
 		if (it->status == ORDEX_ITEM_ACCEPTED || it->status == ORDEX_ITEM_DUPLICATE) {
 			ordex_jw_key(&w, "seq");

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/common.h"
@@ -50,6 +51,16 @@ static const char *subject_kind(const struct ordex_event *ev, const char **ref)
 	}
 	*ref = NULL;
 	return "event";
+}
+
+/*
+ * The name under which a fact waits in pending_links: its kind first, so
+ * that an order alias from one source never drains what waits for a SKU or
+ * a payment ("order:shopify", "text:", "sku:shopify", "payment:").
+ */
+static const char *wait_key(struct ordex_apply *ap, const char *kind, const char *source)
+{
+	return ordex_arena_printf(ap->a, "%s:%s", kind, source ? source : "");
 }
 
 int ordex__resolve_order(struct ordex_apply *ap, struct ordex_event *ev, int64_t seq, bool *parked)
@@ -83,8 +94,8 @@ int ordex__resolve_order(struct ordex_apply *ap, struct ordex_event *ev, int64_t
 			ref = p.order_ref;
 		else if (rc == ORDEX_OK || rc == ORDEX_E_NOTFOUND) {
 			*parked = true;
-			return st->ops->pending_add(st, ap->sc, "payment", ev->payment, "payment",
-			                            ev->payment, seq);
+			return st->ops->pending_add(st, ap->sc, wait_key(ap, "payment", NULL),
+			                            ev->payment, "payment", ev->payment, seq);
 		}
 	}
 	if (rc == ORDEX_OK) {
@@ -98,25 +109,69 @@ int ordex__resolve_order(struct ordex_apply *ap, struct ordex_event *ev, int64_t
 	const char *subject;
 	const char *kind = subject_kind(ev, &subject);
 	if (ev->order_alias.source) {
-		rc = st->ops->pending_add(st, ap->sc, ev->order_alias.source, ev->order_alias.id,
-		                          kind, subject, seq);
+		rc = st->ops->pending_add(st, ap->sc, wait_key(ap, "order", ev->order_alias.source),
+		                          ev->order_alias.id, kind, subject, seq);
 	} else {
 		rc = ORDEX_OK;
-		for (size_t i = 0; rc == ORDEX_OK && i < ev->n_candidates; i++)
-			rc = st->ops->pending_add(st, ap->sc, "*", ev->order_candidates[i], kind,
-			                          subject, seq);
+		for (size_t i = 0; rc == ORDEX_OK && i < ev->n_candidates; i++) {
+			bool again = false; /* a name listed twice waits once */
+			for (size_t j = 0; j < i; j++)
+				again |= !strcmp(ev->order_candidates[j], ev->order_candidates[i]);
+			if (!again)
+				rc = st->ops->pending_add(st, ap->sc, wait_key(ap, "text", NULL),
+				                          ev->order_candidates[i], kind, subject,
+				                          seq);
+		}
 	}
 	*parked = rc == ORDEX_OK;
 	return rc;
 }
 
-/* Applies a stored event again, now that its order is known. */
+/* What is waiting to be applied again within the event being applied. */
+struct drain_item {
+	const char *key, *ext, *value;
+	struct drain_item *next;
+};
+
+struct ordex_drain {
+	struct drain_item *head, *tail;
+	int64_t *done; /* event seqs applied again in this drain */
+	size_t n_done, cap_done;
+};
+
+static bool drained_before(struct ordex_drain *d, int64_t seq)
+{
+	for (size_t i = 0; i < d->n_done; i++)
+		if (d->done[i] == seq)
+			return true;
+	return false;
+}
+
+/*
+ * Applies a stored event again, now that its order (or SKU) is known, under
+ * a savepoint of its own: a refusal now leaves it as it was. Every name the
+ * event waited under is forgotten first, so it is applied once.
+ */
 static int replay(struct ordex_apply *ap, const struct ordex_pending_row *p, const char *ref)
 {
 	struct ordex_store *st = ap->st;
+	struct ordex_drain *d = ap->drain;
+	if (drained_before(d, p->event_seq))
+		return ORDEX_OK;
+	if (d->n_done == d->cap_done) {
+		size_t cap = d->cap_done ? d->cap_done * 2 : 16;
+		int64_t *g = ordex_arena_alloc(ap->a, sizeof(*g) * cap);
+		if (d->n_done)
+			memcpy(g, d->done, sizeof(*g) * d->n_done);
+		d->done = g;
+		d->cap_done = cap;
+	}
+	d->done[d->n_done++] = p->event_seq;
+	int rc = st->ops->pending_drop_event(st, ap->sc, p->event_seq);
 	const char *raw;
 	size_t len;
-	int rc = st->ops->event_get(st, ap->sc, p->event_seq, ap->a, &raw, &len);
+	if (rc == ORDEX_OK)
+		rc = st->ops->event_get(st, ap->sc, p->event_seq, ap->a, &raw, &len);
 	if (rc == ORDEX_E_NOTFOUND)
 		return ORDEX_OK;
 	if (rc)
@@ -125,31 +180,71 @@ static int replay(struct ordex_apply *ap, const struct ordex_pending_row *p, con
 	struct ordex_json_error jerr;
 	struct ordex_problems probs = {.n = 0};
 	struct ordex_event *ev = ordex_arena_zalloc(ap->a, sizeof(*ev));
-	if (ordex_json_parse(ap->a, raw, len, NULL, &doc, &jerr) != ORDEX_OK ||
+	struct ordex_json_limits jl = {.max_nodes = (size_t)-1};
+	if (ordex_json_parse(ap->a, raw, len, &jl, &doc, &jerr) != ORDEX_OK ||
 	    ordex_event_validate(ap->a, doc, raw, len, ev, &probs) != ORDEX_OK)
 		return ORDEX_E_CORRUPT; /* it was valid when it was stored */
+	if ((rc = st->ops->savepoint(st)))
+		return rc;
 	if (!strcmp(p->subject_kind, "stock")) {
 		ev->sku = ref; /* a stock level that waited for its item's SKU */
 	} else {
 		ev->order = ref;
-		if ((rc = st->ops->event_set_order(st, ap->sc, p->event_seq, ref)))
-			return rc;
+		rc = st->ops->event_set_order(st, ap->sc, p->event_seq, ref);
 	}
 	struct ordex_apply again = *ap;
-	rc = ordex_apply_event(&again, ev, p->event_seq);
+	if (rc == ORDEX_OK)
+		rc = ordex_apply_event(&again, ev, p->event_seq);
 	ap->exceptions_opened = again.exceptions_opened;
 	ap->exceptions_resolved = again.exceptions_resolved;
-	return rc == ORDEX_E_INVAL ? ORDEX_OK : rc; /* a refusal now leaves it as it was */
+	if (rc == ORDEX_E_INVAL) { /* refused now: as it was, with a note */
+		ordex_audit_reset(ap->au);
+		if ((rc = st->ops->rollback_to(st)))
+			return rc;
+		return ordex__audit(
+		    ap, "input.not_reapplied", ref,
+		    ordex_arena_printf(ap->a, "{\"seq\":%lld}", (long long)p->event_seq));
+	}
+	return rc ? rc : st->ops->release(st);
 }
 
-static int take_and_replay(struct ordex_apply *ap, const char *source, const char *ext_id,
-                           const char *ref)
+/*
+ * What waited under (key, ext) is applied again with value. Inside a drain
+ * the work is queued; the outermost call drains the queue in order, so that
+ * a chain of waiting facts (an order alias that brings another) is a loop,
+ * not a recursion.
+ */
+static int take_and_replay(struct ordex_apply *ap, const char *key, const char *ext,
+                           const char *value)
 {
-	struct ordex_pending_row *rows;
-	size_t n;
-	int rc = ap->st->ops->pending_take(ap->st, ap->sc, source, ext_id, ap->a, &rows, &n);
-	for (size_t i = 0; rc == ORDEX_OK && i < n; i++)
-		rc = replay(ap, &rows[i], ref);
+	struct drain_item *it = ordex_arena_zalloc(ap->a, sizeof(*it));
+	it->key = ordex_arena_strdup(ap->a, key);
+	it->ext = ordex_arena_strdup(ap->a, ext);
+	it->value = ordex_arena_strdup(ap->a, value);
+	if (ap->drain) {
+		if (ap->drain->tail)
+			ap->drain->tail->next = it;
+		else
+			ap->drain->head = it;
+		ap->drain->tail = it;
+		return ORDEX_OK;
+	}
+	struct ordex_drain d = {.head = it, .tail = it};
+	ap->drain = &d;
+	int rc = ORDEX_OK;
+	while (rc == ORDEX_OK && d.head) {
+		struct drain_item *cur = d.head;
+		d.head = cur->next;
+		if (!d.head)
+			d.tail = NULL;
+		struct ordex_pending_row *rows;
+		size_t n;
+		rc =
+		    ap->st->ops->pending_take(ap->st, ap->sc, cur->key, cur->ext, ap->a, &rows, &n);
+		for (size_t i = 0; rc == ORDEX_OK && i < n; i++)
+			rc = replay(ap, &rows[i], cur->value);
+	}
+	ap->drain = NULL;
 	return rc;
 }
 
@@ -161,11 +256,13 @@ int ordex__link_order(struct ordex_apply *ap, const struct ordex_event *ev, int6
 		rc = st->ops->alias_put(st, ap->sc, ev->aliases[i].source, ev->aliases[i].id,
 		                        ev->order, seq);
 	if (rc == ORDEX_OK)
-		rc = take_and_replay(ap, "*", ev->order, ev->order);
+		rc = take_and_replay(ap, wait_key(ap, "text", NULL), ev->order, ev->order);
 	for (size_t i = 0; rc == ORDEX_OK && i < ev->n_aliases; i++) {
-		rc = take_and_replay(ap, ev->aliases[i].source, ev->aliases[i].id, ev->order);
+		rc = take_and_replay(ap, wait_key(ap, "order", ev->aliases[i].source),
+		                     ev->aliases[i].id, ev->order);
 		if (rc == ORDEX_OK)
-			rc = take_and_replay(ap, "*", ev->aliases[i].id, ev->order);
+			rc = take_and_replay(ap, wait_key(ap, "text", NULL), ev->aliases[i].id,
+			                     ev->order);
 	}
 	return rc;
 }
@@ -220,7 +317,7 @@ int ordex__customer_for_email(struct ordex_apply *ap, const char *email, const c
 /* The pending_links source under which stock levels wait for an item's SKU. */
 static const char *stock_key(struct ordex_apply *ap, const char *source)
 {
-	return ordex_arena_printf(ap->a, "sku:%s", source);
+	return wait_key(ap, "sku", source);
 }
 
 int ordex__resolve_sku(struct ordex_apply *ap, struct ordex_event *ev, int64_t seq, bool *parked)
@@ -356,7 +453,7 @@ int ordex__customer_namesakes(struct ordex_apply *ap, const struct ordex_custome
 
 int ordex__link_payment(struct ordex_apply *ap, const char *payment, const char *order_ref)
 {
-	return take_and_replay(ap, "payment", payment, order_ref);
+	return take_and_replay(ap, wait_key(ap, "payment", NULL), payment, order_ref);
 }
 
 int ordex__address_namesakes(struct ordex_apply *ap, const struct ordex_order_row *o)

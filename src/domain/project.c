@@ -662,8 +662,8 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 			return rc;
 		/* earlier events of this payment that named no order belong to it now,
 		 * and signals about it that waited for its order apply */
-		if (newly_linked &&
-		    (rc = ap->st->ops->events_link_subject(ap->st, ap->sc, p.ref, p.order_ref)))
+		if (newly_linked && (rc = ap->st->ops->events_link_subject(
+		                         ap->st, ap->sc, p.ref, "payment.", p.order_ref)))
 			return rc;
 		if ((rc = ordex__link_payment(ap, p.ref, p.order_ref)))
 			return rc;
@@ -763,9 +763,10 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 	bool newly_linked = !s.order_ref && ev->order && s.id;
 	if (!s.order_ref && ev->order)
 		s.order_ref = ev->order;
-	if (ev->carrier)
+	bool later = ev->occurred.us >= s.status_at;
+	if (ev->carrier && (later || !s.carrier))
 		s.carrier = ev->carrier;
-	if (ev->tracking)
+	if (ev->tracking && (later || !s.tracking))
 		s.tracking = ev->tracking;
 	const char *note = "applied";
 	int cls = ship_class(ev->ship_status), cur = ship_class(s.status);
@@ -800,8 +801,8 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 		if ((rc = ensure_order(ap, s.order_ref, seq, &o)))
 			return rc;
 		/* earlier scans of this parcel that named no order belong to it now */
-		if (newly_linked &&
-		    (rc = ap->st->ops->events_link_subject(ap->st, ap->sc, s.ref, s.order_ref)))
+		if (newly_linked && (rc = ap->st->ops->events_link_subject(
+		                         ap->st, ap->sc, s.ref, "shipment.", s.order_ref)))
 			return rc;
 		/* a carrier scan naming only the parcel belongs to the order's timeline */
 		if (!ev->order &&
@@ -924,9 +925,12 @@ static int apply_ticket(struct ordex_apply *ap, const struct ordex_event *ev, in
 	} else if (rc) {
 		return rc;
 	}
-	if (ev->order)
+	/* an older fact (applied again once its order was found, say) fills what is
+	 * missing and changes nothing newer */
+	bool newer = ev->occurred.us >= t.status_at;
+	if (ev->order && (newer || !t.order_ref))
 		t.order_ref = ev->order;
-	if (ev->occurred.us >= t.status_at) {
+	if (newer) {
 		if (ev->status)
 			t.status = ev->status;
 		if (ev->priority)
@@ -935,7 +939,7 @@ static int apply_ticket(struct ordex_apply *ap, const struct ordex_event *ev, in
 			t.subject = ev->subject;
 		t.status_at = ev->occurred.us;
 	}
-	if (ev->email) {
+	if (ev->email && (newer || !t.email)) {
 		t.email = ev->email;
 		if ((rc = ordex__customer_for_email(ap, ev->email, &t.customer)))
 			return rc;

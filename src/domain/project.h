@@ -44,6 +44,10 @@ struct ordex_apply {
 	const char *reason;
 	int exceptions_opened;
 	int exceptions_resolved;
+	/* the facts waiting to be applied again while one is being applied:
+	 * a queue, drained iteratively, so that a chain of waiting facts does
+	 * not become a chain of nested calls (shared by the copies) */
+	struct ordex_drain *drain;
 };
 
 /*

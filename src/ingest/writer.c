@@ -207,18 +207,14 @@ static int store_delivery(struct ordex_writer *w, struct ordex_batch *b, int64_t
 	int rc = st->ops->delivery_find(st, &b->scope, d->source, d->delivery_id, &b->delivery_seq,
 	                                seen);
 	if (rc == ORDEX_OK && memcmp(seen, d->sha256, 32) != 0) {
-		/* the provider's id names another payload: take nothing of this one */
-		b->delivery_conflict = true;
-		for (size_t i = 0; i < b->n; i++) {
-			struct ordex_item *it = &b->items[i];
-			if (it->status != ORDEX_ITEM_PENDING)
-				continue;
-			it->status = ORDEX_ITEM_CONFLICT;
-			it->field = "delivery";
-			it->reason =
-			    "the provider's id of this delivery came before with another body";
-		}
-		return ORDEX_OK;
+		/* a retry of the same notification whose bytes changed (Stripe's
+		 * pending_webhooks, EasyPost's pending_urls): kept as evidence of its
+		 * own; its events are deduplicated one by one like any others */
+		char tag[17];
+		hex(d->sha256, 8, tag);
+		d->delivery_id = ordex_arena_printf(w->a, "%s#%s", d->delivery_id, tag);
+		rc = st->ops->delivery_find(st, &b->scope, d->source, d->delivery_id,
+		                            &b->delivery_seq, seen);
 	}
 	if (rc == ORDEX_OK)
 		b->delivery_duplicate = true;

@@ -60,9 +60,9 @@ struct ordex_batch {
 	 * (once per provider id); its row id is linked from each event */
 	struct ordex_delivery *delivery;
 	int64_t delivery_seq;    /* out */
-	bool delivery_duplicate; /* out: this delivery was received before */
-	bool delivery_conflict;  /* out: its provider id came before with another body;
-	                          * nothing of the batch was applied */
+	bool delivery_duplicate; /* out: these very bytes were received before under
+	                          * this provider id (a retry with other bytes is
+	                          * stored as a delivery of its own) */
 	/* optional: an audit entry for the batch itself (a refused webhook) */
 	const char *audit_kind;
 	const char *audit_subject;

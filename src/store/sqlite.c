@@ -50,6 +50,7 @@ enum stmt_id {
 	S_PENDING_ADD,
 	S_PENDING_FIND,
 	S_PENDING_DELETE,
+	S_PENDING_DROP_EVENT,
 	S_TICKET_GET,
 	S_TICKET_INSERT,
 	S_TICKET_UPDATE,
@@ -139,7 +140,8 @@ static const char *const sql[S_COUNT] = {
                             "?2 AND id = ?3",
     [S_EVENT_GET] = "SELECT raw FROM events WHERE tenant = ?1 AND environment = ?2 AND id = ?3",
     [S_EVENTS_LINK_SUBJECT] = "UPDATE events SET order_ref = ?4 WHERE tenant = ?1 AND "
-                              "environment = ?2 AND subject = ?3 AND order_ref IS NULL",
+                              "environment = ?2 AND subject = ?3 AND order_ref IS NULL AND "
+                              "substr(type, 1, length(?5)) = ?5",
     [S_CONNECTOR_GET] = "SELECT id FROM connectors WHERE tenant = ?1 AND environment = ?2 AND "
                         "source = ?3",
     [S_CONNECTOR_CREATE] = "INSERT INTO connectors (tenant, environment, source, created_at, "
@@ -177,6 +179,8 @@ static const char *const sql[S_COUNT] = {
     [S_PENDING_FIND] = "SELECT id, source, ext_id, subject_kind, subject_ref, event_seq FROM "
                        "pending_links WHERE tenant = ?1 AND environment = ?2 AND ext_id = ?4 "
                        "AND source = ?3 ORDER BY id",
+    [S_PENDING_DROP_EVENT] = "DELETE FROM pending_links WHERE tenant = ?1 AND environment = ?2 "
+                             "AND event_seq = ?3",
     [S_PENDING_DELETE] = "DELETE FROM pending_links WHERE tenant = ?1 AND environment = ?2 AND "
                          "ext_id = ?4 AND source = ?3",
 #define TICKET_COLS                                                                                \
@@ -787,7 +791,8 @@ static int s_event_get(struct ordex_store *st, const struct ordex_scope *sc, int
 }
 
 static int s_events_link_subject(struct ordex_store *st, const struct ordex_scope *sc,
-                                 const char *subject, const char *order_ref)
+                                 const char *subject, const char *type_prefix,
+                                 const char *order_ref)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_EVENTS_LINK_SUBJECT);
@@ -796,6 +801,7 @@ static int s_events_link_subject(struct ordex_store *st, const struct ordex_scop
 	bind_scope(q, sc);
 	bind_text(q, 3, subject);
 	bind_text(q, 4, order_ref);
+	bind_text(q, 5, type_prefix);
 	return exec(s, q, "link events to their order");
 }
 
@@ -1994,6 +2000,18 @@ static int s_pending_take(struct ordex_store *st, const struct ordex_scope *sc, 
 	return exec(s, q, "remove pending links");
 }
 
+static int s_pending_drop_event(struct ordex_store *st, const struct ordex_scope *sc,
+                                int64_t event_seq)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_PENDING_DROP_EVENT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, event_seq);
+	return exec(s, q, "forget a waiting event");
+}
+
 /* ---- tickets and issues ------------------------------------------------ */
 
 static void read_ticket(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_ticket_row *t)
@@ -2471,6 +2489,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .alias_get = s_alias_get,
     .pending_add = s_pending_add,
     .pending_take = s_pending_take,
+    .pending_drop_event = s_pending_drop_event,
     .ticket_get = s_ticket_get,
     .ticket_put = s_ticket_put,
     .tickets_for_order = s_tickets_for_order,

@@ -193,9 +193,11 @@ struct ordex_store_ops {
 	/* the raw bytes of a stored event (to apply it again once its order is known) */
 	int (*event_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
 	                 struct ordex_arena *a, const char **raw, size_t *len);
-	/* links the events about subject (a shipment, a payment) that named no order */
+	/* links the events about subject (a shipment, a payment: type_prefix "shipment." or
+	 * "payment." says which, as subjects of other kinds may share the name) */
 	int (*events_link_subject)(struct ordex_store *st, const struct ordex_scope *sc,
-	                           const char *subject, const char *order_ref);
+	                           const char *subject, const char *type_prefix,
+	                           const char *order_ref);
 	/* renames a stored event's subject to the name its shipment or payment is kept under */
 	int (*event_set_subject)(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
 	                         const char *subject);
@@ -347,6 +349,10 @@ struct ordex_store_ops {
 	int (*pending_take)(struct ordex_store *st, const struct ordex_scope *sc,
 	                    const char *source, const char *ext_id, struct ordex_arena *a,
 	                    struct ordex_pending_row **rows, size_t *n);
+
+	/* forgets every name an event waits under (it is being applied) */
+	int (*pending_drop_event)(struct ordex_store *st, const struct ordex_scope *sc,
+	                          int64_t event_seq);
 
 	/* support tickets */
 	int (*ticket_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,

@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "core/buf.h"
 #include "harness.h"
 #include "ingest/signature.h"
 
@@ -304,26 +305,104 @@ static void CASE_11_email_in_another_case_is_one_customer_plus_address_a_suggest
 	http_free(&r);
 }
 
-static void provider_id_reused_for_another_body_is_a_conflict_and_applies_nothing(void **state)
+#define RU_EVENT(pending, pi, amount, order)                                                       \
+	"{\"id\":\"evt_reuse\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\","        \
+	"\"created\":1740841200,\"pending_webhooks\":" pending                                     \
+	",\"data\":{\"object\":{\"id\":\"" pi                                                      \
+	"\",\"object\":\"payment_intent\",\"amount\":" amount ",\"amount_received\":" amount       \
+	",\"currency\":\"usd\",\"status\":\"succeeded\",\"created\":1740841200,"                   \
+	"\"metadata\":{\"order_id\":\"" order "\"}}}}"
+
+/* Stripe retries a notification with pending_webhooks counting down: the bytes
+ * differ, the facts do not. Each retry is kept as a delivery of its own, its
+ * events are duplicates, and a body that reuses the id for other facts is a
+ * conflict that applies nothing - answered 200 so the provider stops. */
+static void provider_retry_with_changed_bytes_is_kept_and_deduplicated(void **state)
 {
 	struct http_resp r;
-	send_ok("stripe", NULL,
-	        "{\"id\":\"evt_reuse\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\","
-	        "\"created\":1740841200,\"data\":{\"object\":{\"id\":\"pi_reuse1\",\"object\":"
-	        "\"payment_intent\",\"amount\":100,\"amount_received\":100,\"currency\":\"usd\","
-	        "\"status\":\"succeeded\",\"created\":1740841200,\"metadata\":{\"order_id\":"
-	        "\"RU-1\"}}}}");
-	webhook("stripe", NULL,
-	        "{\"id\":\"evt_reuse\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\","
-	        "\"created\":1740841200,\"data\":{\"object\":{\"id\":\"pi_reuse2\",\"object\":"
-	        "\"payment_intent\",\"amount\":900,\"amount_received\":900,\"currency\":\"usd\","
-	        "\"status\":\"succeeded\",\"created\":1740841200,\"metadata\":{\"order_id\":"
-	        "\"RU-2\"}}}}",
-	        &r);
-	assert_int_equal(r.status, 409);
+	webhook("stripe", NULL, RU_EVENT("2", "pi_reuse1", "100", "RU-1"), &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"status\":\"accepted\""));
+	long first = atol(strstr(r.body, "\"delivery\":") + 11);
+	http_free(&r);
+
+	webhook("stripe", NULL, RU_EVENT("1", "pi_reuse1", "100", "RU-1"), &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"duplicate\":false"));
+	assert_true(has(&r, "\"status\":\"duplicate\""));
+	long second = atol(strstr(r.body, "\"delivery\":") + 11);
+	assert_true(second != first);
+	http_free(&r);
+
+	webhook("stripe", NULL, RU_EVENT("1", "pi_reuse1", "100", "RU-1"), &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"duplicate\":true"));
+	assert_int_equal(atol(strstr(r.body, "\"delivery\":") + 11), second);
+	http_free(&r);
+
+	webhook("stripe", NULL, RU_EVENT("1", "pi_reuse2", "900", "RU-2"), &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"status\":\"conflict\""));
 	http_free(&r);
 	get(&h, "/v1/orders/RU-2", &r);
 	assert_int_equal(r.status, 404);
+	http_free(&r);
+	get(&h, "/v1/orders/RU-1", &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"captured\":\"1.00\""));
+	assert_false(has(&r, "pi_reuse2"));
+	http_free(&r);
+}
+
+/* Each fact names its order only through the next one: the last link
+ * resolves two thousand waiting facts, one after another, in one request
+ * (applied iteratively, not by recursion that would exhaust the stack). */
+static void a_long_chain_of_aliases_resolves_in_one_step(void **state)
+{
+	enum { N = 2000 };
+	struct ordex_buf b;
+	ordex_buf_init(&b, 0);
+	for (int k = N - 1; k >= 0; k--)
+		ordex_buf_printf(
+		    &b,
+		    "{\"id\":\"ch%d\",\"source\":\"t\",\"type\":\"order.updated\","
+		    "\"occurred_at\":\"2025-01-01T%02d:%02d:%02dZ\",\"data\":{\"status\":"
+		    "\"s%d\",\"order_alias\":{\"source\":\"oms\",\"id\":\"c%d\"},"
+		    "\"aliases\":[{\"source\":\"oms\",\"id\":\"c%d\"}]}}\n",
+		    k, k / 3600, k / 60 % 60, k % 60, k, k, k + 1);
+	struct http_resp r;
+	post_ndjson(&h, b.data, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_of(&r, "\"status\":\"accepted\""), N);
+	http_free(&r);
+	ordex_buf_free(&b);
+	get(&h, "/v1/orders/CH-1", &r);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+
+	post_event(&h,
+	           "{\"id\":\"ch-root\",\"source\":\"shop\",\"type\":\"order.created\","
+	           "\"occurred_at\":\"2024-12-31T00:00:00Z\",\"order\":\"CH-1\",\"data\":{"
+	           "\"aliases\":[{\"source\":\"oms\",\"id\":\"c0\"}]}}",
+	           &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	get(&h, "/v1/orders/CH-1", &r);
+	assert_int_equal(r.status, 200);
+	char want[64];
+	snprintf(want, sizeof(want), "\"status\":\"s%d\"", N - 1);
+	assert_true(has(&r, want));
+	http_free(&r);
+	/* the far end of the chain is a name of the same order now */
+	post_event(&h,
+	           "{\"id\":\"ch-tail\",\"source\":\"t\",\"type\":\"order.updated\","
+	           "\"occurred_at\":\"2025-02-01T00:00:00Z\",\"data\":{\"status\":\"end\","
+	           "\"order_alias\":{\"source\":\"oms\",\"id\":\"c2000\"}}}",
+	           &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	get(&h, "/v1/orders/CH-1", &r);
+	assert_true(has(&r, "\"status\":\"end\""));
 	http_free(&r);
 }
 
@@ -529,7 +608,8 @@ int main(void)
 	    cmocka_unit_test(CASE_10_nulls_in_provider_payloads_are_stored_and_answered),
 	    cmocka_unit_test(
 	        CASE_11_email_in_another_case_is_one_customer_plus_address_a_suggestion),
-	    cmocka_unit_test(provider_id_reused_for_another_body_is_a_conflict_and_applies_nothing),
+	    cmocka_unit_test(provider_retry_with_changed_bytes_is_kept_and_deduplicated),
+	    cmocka_unit_test(a_long_chain_of_aliases_resolves_in_one_step),
 	    cmocka_unit_test(
 	        namesakes_with_other_emails_are_suggested_and_can_be_merged_and_undone),
 	    cmocka_unit_test(customers_shipping_to_one_address_are_suggested),

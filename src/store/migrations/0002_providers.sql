@@ -70,6 +70,7 @@ CREATE TABLE pending_links (
 	event_seq INTEGER NOT NULL
 );
 CREATE INDEX pending_links_ext ON pending_links (tenant, environment, ext_id);
+CREATE INDEX pending_links_event ON pending_links (tenant, environment, event_seq);
 
 CREATE TABLE tickets (
 	id INTEGER PRIMARY KEY,
