@@ -10,7 +10,10 @@
  * 401 and audited, and changes nothing else. An accepted one is stored as
  * a delivery (the evidence) with the canonical events its adapter made, in
  * one transaction, and answered 200 whatever its outcome (mapped, ignored,
- * incomplete, duplicate) so that providers do not retry what was stored.
+ * incomplete, unparseable, duplicate) so that providers do not retry what
+ * was stored. A signed body that is not JSON is kept too, as evidence with
+ * outcome "unparseable" and no events: the provider made it, refusing it
+ * would only make the provider send the same bytes again.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +40,7 @@ struct hook {
 	const struct ordex_problems *problems;
 	const char *kind;
 	const char *note;
-	enum ordex_adapt_outcome outcome;
+	const char *outcome; /* mapped, ignored, incomplete or unparseable */
 };
 
 static const char *header(void *ctx, const char *name)
@@ -80,7 +83,7 @@ static void stored_then(struct ordex_req *rq, struct ordex_batch *b)
 	ordex_jw_key(&w, "duplicate");
 	ordex_jw_bool(&w, b->delivery_duplicate);
 	ordex_jw_key(&w, "outcome");
-	ordex_jw_str(&w, outcome_name(h->outcome));
+	ordex_jw_str(&w, h->outcome);
 	ordex_jw_key(&w, "kind");
 	ordex_jw_str(&w, h->kind);
 	if (h->note) {
@@ -264,8 +267,25 @@ void ordex_api_webhook_post(struct ordex_req *rq)
 		struct ordex_problems *p = ordex_arena_zalloc(a, sizeof(*p));
 		ordex_problem_add(p, a, jerr.path, "%s (line %d, column %d)", jerr.msg, jerr.line,
 		                  jerr.col);
-		ordex_problem(r, 400, "invalid_json", "Invalid JSON", "the body is not valid JSON",
-		              p);
+		char *id = ordex_arena_alloc(a, 65);
+		hexify(h->delivery.sha256, 32, id);
+		h->outcome = "unparseable";
+		h->kind = "unknown";
+		h->problems = p;
+		h->note =
+		    ordex_arena_printf(a, "the body is not valid JSON: %s", p->items[0].reason);
+		h->batch.items = ordex_arena_zalloc(a, sizeof(struct ordex_item));
+		h->delivery.source = source;
+		h->delivery.delivery_id = id;
+		h->delivery.kind = h->kind;
+		h->delivery.outcome = h->outcome;
+		h->delivery.note = h->note;
+		h->delivery.received_at = now;
+		h->batch.delivery = &h->delivery;
+		if (ordex_req_submit(rq, &h->batch, stored_then) != ORDEX_OK)
+			ordex_problem(r, 503, "shutting_down", "Shutting down",
+			              "the service is stopping; the provider will send it again",
+			              NULL);
 		return;
 	}
 	char received[ORDEX_TIME_MAX_LEN];
@@ -345,7 +365,7 @@ void ordex_api_webhook_post(struct ordex_req *rq)
 		h->batch.items[h->batch.n++] = *it;
 		ordex_buf_free(&ev);
 	}
-	h->outcome = out.outcome;
+	h->outcome = outcome_name(out.outcome);
 	h->kind = kind;
 	h->problems = ordex_arena_zalloc(a, sizeof(struct ordex_problems));
 	memcpy((void *)h->problems, &out.problems, sizeof(out.problems));
@@ -358,7 +378,7 @@ void ordex_api_webhook_post(struct ordex_req *rq)
 	h->delivery.delivery_id = delivery_id;
 	h->delivery.topic = ain.topic;
 	h->delivery.kind = kind;
-	h->delivery.outcome = outcome_name(out.outcome);
+	h->delivery.outcome = h->outcome;
 	h->delivery.note = h->note;
 	h->delivery.events = (int)out.n;
 	h->delivery.received_at = now;

@@ -354,6 +354,30 @@ static void provider_retry_with_changed_bytes_is_kept_and_deduplicated(void **st
 	http_free(&r);
 }
 
+/* A body the provider signed but that is not JSON (a truncated proxy
+ * buffer, a provider bug) is the provider's own: kept as evidence, counted
+ * as unparseable, answered 200; an unsigned one is still refused. */
+static void a_signed_body_that_is_not_json_is_kept_as_unparseable(void **state)
+{
+	struct http_resp r;
+	const char *bad = "{\"id\":\"evt_cut\",\"object\":\"event\",\"type\":\"payment_in";
+	webhook("easypost", NULL, bad, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"outcome\":\"unparseable\""));
+	assert_true(has(&r, "\"duplicate\":false"));
+	assert_true(has(&r, "\"events\":[]"));
+	assert_true(has(&r, "\"field\":"));
+	http_free(&r);
+	webhook("easypost", NULL, bad, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"duplicate\":true"));
+	http_free(&r);
+	get(&h, "/v1/webhooks", &r);
+	assert_true(has(&r, "\"source\":\"easypost\",\"kind\":\"unknown\",\"outcome\":"
+	                    "\"unparseable\",\"count\":1"));
+	http_free(&r);
+}
+
 /* Each fact names its order only through the next one: the last link
  * resolves two thousand waiting facts, one after another, in one request
  * (applied iteratively, not by recursion that would exhaust the stack). */
@@ -610,6 +634,7 @@ int main(void)
 	        CASE_11_email_in_another_case_is_one_customer_plus_address_a_suggestion),
 	    cmocka_unit_test(provider_retry_with_changed_bytes_is_kept_and_deduplicated),
 	    cmocka_unit_test(a_long_chain_of_aliases_resolves_in_one_step),
+	    cmocka_unit_test(a_signed_body_that_is_not_json_is_kept_as_unparseable),
 	    cmocka_unit_test(
 	        namesakes_with_other_emails_are_suggested_and_can_be_merged_and_undone),
 	    cmocka_unit_test(customers_shipping_to_one_address_are_suggested),
