@@ -76,7 +76,19 @@ int ordex_suggestion_decide(struct ordex_store *st, struct ordex_audit *au,
 		}
 		if (!strcmp(d->decision, "confirm")) {
 			const char *from = owner(st, sc, a, s.ref_b);
-			rc = st->ops->customer_alias_put(st, sc, s.ref_b, s.ref_a, s.created_seq);
+			const char *merged;
+			rc = st->ops->customer_alias_get(st, sc, s.ref_b, a, &merged);
+			if (rc == ORDEX_OK && strcmp(merged, s.ref_a) != 0) {
+				/* another confirmed merge owns the address: undo it first */
+				rc = ORDEX_E_CONFLICT;
+				d->why =
+				    "the address is merged into another customer already; undo "
+				    "that merge first";
+				goto out;
+			}
+			if (rc == ORDEX_OK || rc == ORDEX_E_NOTFOUND)
+				rc = st->ops->customer_alias_put(st, sc, s.ref_b, s.ref_a,
+				                                 s.created_seq);
 			if (!rc)
 				rc = st->ops->orders_relink_customer(st, sc, s.ref_b, from, s.ref_a,
 				                                     &d->orders_relinked);
@@ -92,7 +104,12 @@ int ordex_suggestion_decide(struct ordex_store *st, struct ordex_audit *au,
 			d->why = "only a confirmed suggestion can be undone";
 			goto out;
 		}
-		rc = st->ops->customer_alias_delete(st, sc, s.ref_b);
+		const char *merged;
+		rc = st->ops->customer_alias_get(st, sc, s.ref_b, a, &merged);
+		if (rc == ORDEX_OK && !strcmp(merged, s.ref_a))
+			rc = st->ops->customer_alias_delete(st, sc, s.ref_b);
+		else if (rc == ORDEX_OK || rc == ORDEX_E_NOTFOUND)
+			rc = ORDEX_OK; /* the address is no longer merged into this one */
 		if (!rc)
 			rc = st->ops->orders_relink_customer(st, sc, s.ref_b, s.ref_a,
 			                                     owner(st, sc, a, s.ref_b),

@@ -511,6 +511,85 @@ static void namesakes_with_other_emails_are_suggested_and_can_be_merged_and_undo
 	http_free(&r);
 }
 
+static long suggestion_of(const char *customer, const char *email)
+{
+	struct http_resp r;
+	get(&h, "/v1/identity/suggestions", &r);
+	char needle[256];
+	snprintf(needle, sizeof(needle), "\"customer\":\"%s\",\"email\":\"%s\"", customer, email);
+	const char *at = strstr(r.body, needle);
+	long id = -1;
+	if (at) {
+		const char *p = at;
+		while (p > r.body && strncmp(p, "{\"id\":", 6) != 0)
+			p--;
+		id = atol(p + 6);
+	}
+	http_free(&r);
+	return id;
+}
+
+/* One address is merged into one customer at a time: confirming a second
+ * merge of it is refused until the first is undone, and undoing a merge
+ * that no longer holds the address leaves the other merge alone. */
+static void an_address_merged_into_one_customer_is_not_merged_into_another(void **state)
+{
+	struct http_resp r;
+	const char *evs[] = {
+	    "{\"id\":\"tw1\",\"source\":\"crm\",\"type\":\"customer.updated\",\"occurred_at\":"
+	    "\"2025-04-05T10:00:00Z\",\"data\":{\"customer\":\"TW1\",\"email\":\"tove@one.test\","
+	    "\"name\":\"Tove Lind\"}}",
+	    "{\"id\":\"tw2\",\"source\":\"crm\",\"type\":\"customer.updated\",\"occurred_at\":"
+	    "\"2025-04-05T11:00:00Z\",\"data\":{\"customer\":\"TW2\",\"email\":\"tove@two.test\","
+	    "\"name\":\"tove lind\"}}",
+	    "{\"id\":\"tw3\",\"source\":\"crm\",\"type\":\"customer.updated\",\"occurred_at\":"
+	    "\"2025-04-05T12:00:00Z\",\"data\":{\"customer\":\"TW3\",\"email\":\"tove@three.test\","
+	    "\"name\":\"Tove  Lind\"}}",
+	    "{\"id\":\"tw4\",\"source\":\"shop\",\"type\":\"order.created\",\"occurred_at\":"
+	    "\"2025-04-05T13:00:00Z\",\"order\":\"TW-1\",\"data\":{\"email\":\"tove@three.test\"}}",
+	};
+	for (int i = 0; i < 4; i++) {
+		post_event(&h, evs[i], &r);
+		assert_int_equal(r.status, 201);
+		http_free(&r);
+	}
+	long one = suggestion_of("TW1", "tove@three.test");
+	long two = suggestion_of("TW2", "tove@three.test");
+	assert_true(one > 0 && two > 0);
+	char p1[64], p2[64];
+	snprintf(p1, sizeof(p1), "/v1/identity/suggestions/%ld", one);
+	snprintf(p2, sizeof(p2), "/v1/identity/suggestions/%ld", two);
+	const char *confirm = "{\"decision\":\"confirm\"}", *undo = "{\"decision\":\"undo\"}";
+
+	http(&h, "POST", p1, h.key, "application/json", confirm, strlen(confirm), &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	get(&h, "/v1/orders/TW-1", &r);
+	assert_true(has(&r, "\"customer\":\"TW1\""));
+	http_free(&r);
+
+	http(&h, "POST", p2, h.key, "application/json", confirm, strlen(confirm), &r);
+	assert_int_equal(r.status, 409);
+	assert_true(has(&r, "merged into another customer"));
+	http_free(&r);
+	get(&h, "/v1/orders/TW-1", &r);
+	assert_true(has(&r, "\"customer\":\"TW1\""));
+	http_free(&r);
+
+	http(&h, "POST", p1, h.key, "application/json", undo, strlen(undo), &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	get(&h, "/v1/orders/TW-1", &r);
+	assert_true(has(&r, "\"customer\":\"TW3\""));
+	http_free(&r);
+	http(&h, "POST", p2, h.key, "application/json", confirm, strlen(confirm), &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	get(&h, "/v1/orders/TW-1", &r);
+	assert_true(has(&r, "\"customer\":\"TW2\""));
+	http_free(&r);
+}
+
 static void customers_shipping_to_one_address_are_suggested(void **state)
 {
 	struct http_resp r;
@@ -637,6 +716,7 @@ int main(void)
 	    cmocka_unit_test(a_signed_body_that_is_not_json_is_kept_as_unparseable),
 	    cmocka_unit_test(
 	        namesakes_with_other_emails_are_suggested_and_can_be_merged_and_undone),
+	    cmocka_unit_test(an_address_merged_into_one_customer_is_not_merged_into_another),
 	    cmocka_unit_test(customers_shipping_to_one_address_are_suggested),
 	    cmocka_unit_test(facts_from_four_providers_in_shuffled_order_make_one_order),
 	};
