@@ -43,8 +43,13 @@ static void added(struct ordex_req *rq, struct ordex_batch *b)
 		return;
 	}
 	if (b->command_rc) {
-		ordex_problem(r, 422, "validation_failed", "Invalid connector",
-		              "the connector could not be created", NULL);
+		struct ordex_problems p = {.n = 0};
+		const char *why = ad->cmd.why ? ad->cmd.why : "the connector could not be created";
+		ordex_problem_add(&p, ordex_req_arena(rq), "secret", "%s", why);
+		if (b->command_rc == ORDEX_E_CONFLICT)
+			ordex_problem(r, 409, "conflict", "Conflict", why, &p);
+		else
+			ordex_problem(r, 422, "validation_failed", "Invalid connector", why, NULL);
 		return;
 	}
 	struct ordex_jw w;

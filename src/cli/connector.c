@@ -187,7 +187,8 @@ int ordex_cmd_connector(int argc, char **argv)
 	sodium_memzero(secret, sizeof(secret));
 	sodium_memzero(&vault, sizeof(vault));
 	if (rc) {
-		fprintf(stderr, "ordex: could not add the connector\n");
+		fprintf(stderr, "ordex: could not add the connector%s%s\n", cmd.why ? ": " : "",
+		        cmd.why ? cmd.why : "");
 		return 1;
 	}
 	fprintf(stderr, "ordex: %s %s connector; secret %s stored sealed\n",

@@ -38,15 +38,52 @@ static void hint_of(const char *secret, size_t n, char *out, size_t outlen)
 		snprintf(out, outlen, "…%.4s", secret + n - 4);
 }
 
+/*
+ * Refuses a secret that is valid in another environment of the tenant: a
+ * delivery signed with it would verify in both, so sandbox traffic could
+ * reach production's orders.
+ */
+static int used_elsewhere(struct ordex_store *st, const struct ordex_scope *sc, int64_t now,
+                          struct ordex_connector_add *c)
+{
+	struct ordex_arena *a = ordex_arena_new(1024);
+	struct ordex_secret_row *rows;
+	size_t n;
+	int rc = st->ops->secrets_elsewhere(st, sc, now, a, &rows, &n);
+	for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
+		char *plain;
+		size_t len;
+		if (ordex_vault_open(c->vault, rows[i].sealed, rows[i].sealed_len, a, &plain, &len))
+			continue;
+		bool same = len == c->secret_len && !sodium_memcmp(plain, c->secret, len);
+		sodium_memzero(plain, len);
+		if (same) {
+			c->why = "the secret is in use in another environment of this tenant; give "
+			         "each environment its own";
+			rc = ORDEX_E_CONFLICT;
+		}
+	}
+	ordex_arena_free(a);
+	return rc;
+}
+
 int ordex_connector_add(struct ordex_store *st, struct ordex_audit *au,
                         const struct ordex_scope *sc, int64_t now, void *ctx)
 {
 	struct ordex_connector_add *c = ctx;
-	if (!ordex_connector_source_known(c->source) || !c->secret_len ||
-	    c->secret_len > ORDEX_SECRET_MAX)
+	if (!ordex_connector_source_known(c->source)) {
+		c->why = "source must be one ordex has an adapter for";
 		return ORDEX_E_INVAL;
+	}
+	if (!c->secret_len || c->secret_len > ORDEX_SECRET_MAX) {
+		c->why = "secret must be 1 to 512 bytes";
+		return ORDEX_E_INVAL;
+	}
+	int rc = used_elsewhere(st, sc, now, c);
+	if (rc)
+		return rc;
 	int64_t id;
-	int rc = st->ops->connector_get(st, sc, c->source, &id);
+	rc = st->ops->connector_get(st, sc, c->source, &id);
 	if (rc == ORDEX_E_NOTFOUND) {
 		unsigned char raw[12];
 		randombytes_buf(raw, sizeof(raw));

@@ -35,12 +35,15 @@ struct ordex_connector_add {
 	int64_t secret_id;
 	char public_id[48];
 	char hint[32];
+	const char *why; /* refused: the reason */
 };
 
 /*
  * Creates the connector if missing and adds the secret (a writer command:
  * see struct ordex_batch). Returns ORDEX_OK, ORDEX_E_INVAL (unknown source,
- * empty or oversized secret) or ORDEX_E_STORE.
+ * empty or oversized secret), ORDEX_E_CONFLICT (the secret signs for another
+ * environment of the tenant: a sandbox's deliveries would be taken as
+ * production's) or ORDEX_E_STORE; why says what was refused.
  */
 int ordex_connector_add(struct ordex_store *st, struct ordex_audit *au,
                         const struct ordex_scope *sc, int64_t now, void *ctx);

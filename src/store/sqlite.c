@@ -40,6 +40,7 @@ enum stmt_id {
 	S_CONNECTORS_LIST,
 	S_SECRET_ADD,
 	S_SECRETS_LIST,
+	S_SECRETS_ELSEWHERE,
 	S_SECRET_EXPIRE,
 	S_DELIVERY_FIND,
 	S_DELIVERY_INSERT,
@@ -155,6 +156,9 @@ static const char *const sql[S_COUNT] = {
     [S_SECRETS_LIST] = "SELECT id, sealed, hint, created_at, coalesce(expires_at, 0) FROM "
                        "connector_secrets WHERE tenant = ?1 AND environment = ?2 AND connector = "
                        "?3 ORDER BY id",
+    [S_SECRETS_ELSEWHERE] = "SELECT id, sealed, hint, created_at, coalesce(expires_at, 0) "
+                            "FROM connector_secrets WHERE tenant = ?1 AND environment <> ?2 "
+                            "AND (expires_at IS NULL OR expires_at > ?3) ORDER BY id",
     [S_SECRET_EXPIRE] = "UPDATE connector_secrets SET expires_at = ?5 WHERE tenant = ?1 AND "
                         "environment = ?2 AND connector = ?3 AND id = ?4",
     [S_DELIVERY_FIND] =
@@ -1836,6 +1840,18 @@ static int s_secrets_list(struct ordex_store *st, const struct ordex_scope *sc, 
 	COLLECT(s, q, a, rows, n, struct ordex_secret_row, read_secret, "read secrets");
 }
 
+static int s_secrets_elsewhere(struct ordex_store *st, const struct ordex_scope *sc, int64_t now,
+                               struct ordex_arena *a, struct ordex_secret_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SECRETS_ELSEWHERE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, now);
+	COLLECT(s, q, a, rows, n, struct ordex_secret_row, read_secret, "read secrets");
+}
+
 static int s_secret_expire(struct ordex_store *st, const struct ordex_scope *sc, int64_t connector,
                            int64_t id, int64_t expires_at)
 {
@@ -2481,6 +2497,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .connectors_list = s_connectors_list,
     .secret_add = s_secret_add,
     .secrets_list = s_secrets_list,
+    .secrets_elsewhere = s_secrets_elsewhere,
     .secret_expire = s_secret_expire,
     .delivery_find = s_delivery_find,
     .delivery_insert = s_delivery_insert,

@@ -323,6 +323,9 @@ struct ordex_store_ops {
 	                  const unsigned char *sealed, size_t len, const char *hint, int64_t *id);
 	int (*secrets_list)(struct ordex_store *st, const struct ordex_scope *sc, int64_t connector,
 	                    struct ordex_arena *a, struct ordex_secret_row **rows, size_t *n);
+	/* the tenant's secrets still valid at now in its other environments */
+	int (*secrets_elsewhere)(struct ordex_store *st, const struct ordex_scope *sc, int64_t now,
+	                         struct ordex_arena *a, struct ordex_secret_row **rows, size_t *n);
 	/* ends a secret's life at expires_at (rotation: the old one overlaps) */
 	int (*secret_expire)(struct ordex_store *st, const struct ordex_scope *sc,
 	                     int64_t connector, int64_t id, int64_t expires_at);

@@ -430,6 +430,42 @@ static void a_long_chain_of_aliases_resolves_in_one_step(void **state)
 	http_free(&r);
 }
 
+/* A secret signs for one environment: if sandbox and production shared
+ * one, a delivery meant for the sandbox would verify in production too. */
+static void one_secret_is_refused_for_a_second_environment(void **state)
+{
+	char *out = NULL, *err = NULL;
+	const char *reuse[] = {
+	    "connector", "add",      "--data", h.dir,      "--env",
+	    "sandbox",   "--source", "stripe", "--secret", conn_of("stripe")->secret,
+	    NULL};
+	assert_int_equal(harness_cli(reuse, &out, &err), 1);
+	assert_non_null(strstr(err, "in use in another environment"));
+	free(out);
+	free(err);
+	const char *own[] = {"connector", "add",      "--data", h.dir,      "--env",
+	                     "sandbox",   "--source", "stripe", "--secret", "whsec_sandbox_only_9",
+	                     NULL};
+	assert_int_equal(harness_cli(own, &out, &err), 0);
+	free(out);
+	free(err);
+
+	struct http_resp r;
+	const char *body = "{\"source\":\"stripe\",\"secret\":\"whsec_sandbox_only_9\"}";
+	http(&h, "POST", "/v1/connectors", h.key, "application/json", body, strlen(body), &r);
+	assert_int_equal(r.status, 409);
+	assert_true(has(&r, "\"field\":\"secret\""));
+	assert_true(has(&r, "in use in another environment"));
+	http_free(&r);
+	/* production's own secret is untouched */
+	send_ok("stripe", NULL,
+	        "{\"id\":\"evt_env1\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\","
+	        "\"created\":1740841200,\"data\":{\"object\":{\"id\":\"pi_env1\",\"object\":"
+	        "\"payment_intent\",\"amount\":100,\"amount_received\":100,\"currency\":\"usd\","
+	        "\"status\":\"succeeded\",\"created\":1740841200,\"metadata\":{\"order_id\":"
+	        "\"ENV-1\"}}}}");
+}
+
 static long first_suggestion_for(const char *email)
 {
 	struct http_resp r;
@@ -713,6 +749,7 @@ int main(void)
 	        CASE_11_email_in_another_case_is_one_customer_plus_address_a_suggestion),
 	    cmocka_unit_test(provider_retry_with_changed_bytes_is_kept_and_deduplicated),
 	    cmocka_unit_test(a_long_chain_of_aliases_resolves_in_one_step),
+	    cmocka_unit_test(one_secret_is_refused_for_a_second_environment),
 	    cmocka_unit_test(a_signed_body_that_is_not_json_is_kept_as_unparseable),
 	    cmocka_unit_test(
 	        namesakes_with_other_emails_are_suggested_and_can_be_merged_and_undone),
