@@ -46,6 +46,9 @@ struct ordex_writer {
 	pthread_cond_t cv;
 	struct ordex_batch *head, *tail;
 	struct receipt *receipts; /* duplicates answered early, to audit */
+	size_t n_receipts;
+	struct timespec receipts_due; /* the oldest waiting receipt's deadline */
+	bool receipts_failing;        /* the last attempt to record them failed */
 	bool stopping;
 	struct ordex_writer_stats stats;
 };
@@ -294,6 +297,36 @@ static void free_receipts(struct receipt *r)
 	}
 }
 
+/* Receipts kept waiting at most; past it a storm of duplicates flushes. */
+#define RECEIPTS_MAX 4096
+
+/*
+ * A failed transaction took the receipts with it: they go back to wait for
+ * the next one, a second from now, up to RECEIPTS_MAX in all; the rest,
+ * and all of them once the writer stops, are dropped (the duplicates
+ * themselves were answered and counted).
+ */
+static void requeue_receipts(struct ordex_writer *w, struct receipt *r)
+{
+	pthread_mutex_lock(&w->mu);
+	struct receipt *keep = NULL, **tail = &keep;
+	while (r && !w->stopping && w->n_receipts < RECEIPTS_MAX) {
+		struct receipt *next = r->next;
+		r->next = NULL;
+		*tail = r;
+		tail = &r->next;
+		w->n_receipts++;
+		r = next;
+	}
+	*tail = w->receipts;
+	w->receipts = keep;
+	w->receipts_failing = true;
+	clock_gettime(CLOCK_REALTIME, &w->receipts_due);
+	w->receipts_due.tv_sec += 1;
+	pthread_mutex_unlock(&w->mu);
+	free_receipts(r);
+}
+
 /* Applies a group of batches in one transaction. */
 static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 {
@@ -304,6 +337,7 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	pthread_mutex_lock(&w->mu);
 	struct receipt *receipts = w->receipts;
 	w->receipts = NULL;
+	w->n_receipts = 0;
 	pthread_mutex_unlock(&w->mu);
 	for (struct receipt *r = receipts; rc == ORDEX_OK && r; r = r->next)
 		rc = audit_receipt(w, r, "duplicate");
@@ -333,7 +367,14 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 		st->ops->rollback(st);
 		ordex_audit_reset(w->au);
 	}
-	free_receipts(receipts);
+	if (rc) {
+		requeue_receipts(w, receipts);
+	} else {
+		free_receipts(receipts);
+		pthread_mutex_lock(&w->mu);
+		w->receipts_failing = false;
+		pthread_mutex_unlock(&w->mu);
+	}
 	ordex_arena_reset(w->a);
 	struct ordex_batch *b = group;
 	while (b) {
@@ -372,11 +413,12 @@ static void *writer_main(void *arg)
 				pthread_cond_wait(&w->cv, &w->mu);
 				continue;
 			}
-			/* receipts alone wait up to a second for a group to ride along */
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 1;
-			if (pthread_cond_timedwait(&w->cv, &w->mu, &until) == ETIMEDOUT && !w->head)
+			/* receipts alone wait for a group to ride along, up to a
+			 * second after the oldest of them or until there are many */
+			if (w->n_receipts >= RECEIPTS_MAX && !w->receipts_failing)
+				break;
+			if (pthread_cond_timedwait(&w->cv, &w->mu, &w->receipts_due) == ETIMEDOUT &&
+			    !w->head)
 				break;
 		}
 		if (!w->head && w->receipts) {
@@ -501,13 +543,24 @@ void ordex_writer_receipt(struct ordex_writer *w, const struct ordex_scope *sc,
 	memcpy(r->sha256, ev->sha256, 32);
 	r->seq = seq;
 	pthread_mutex_lock(&w->mu);
-	if (w->stopping) { /* too late to ride along: the receipt is not recorded */
+	if (w->stopping || (w->receipts_failing && w->n_receipts >= RECEIPTS_MAX)) {
+		/* too late to ride along, or the store is failing and enough wait:
+		 * the receipt is not recorded (the duplicate is still counted) */
+		if (!w->stopping) {
+			w->stats.duplicates++;
+			w->stats.events++;
+		}
 		pthread_mutex_unlock(&w->mu);
 		free_receipts(r);
 		return;
 	}
+	if (!w->receipts) {
+		clock_gettime(CLOCK_REALTIME, &w->receipts_due);
+		w->receipts_due.tv_sec += 1;
+	}
 	r->next = w->receipts;
 	w->receipts = r;
+	w->n_receipts++;
 	w->stats.duplicates++;
 	w->stats.events++;
 	pthread_cond_signal(&w->cv);

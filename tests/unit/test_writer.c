@@ -179,6 +179,81 @@ static void test_resent_event_is_a_duplicate_with_the_original_seq(void **state)
 	assert_audit_verifies(f);
 }
 
+static void sleep_ms(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&t, NULL);
+}
+
+/*
+ * Duplicates answered on the request thread are recorded later, riding
+ * along with the next group or a second after the oldest of them; a
+ * steady trickle of duplicates (one every 200 ms) must not keep pushing
+ * that second away. Old behaviour: nothing recorded while it lasts.
+ */
+static void test_a_trickle_of_duplicates_is_recorded_a_second_after_the_first(void **state)
+{
+	struct fixture *f = *state;
+	struct ordex_item *it = run(f, ORDER_1001 "\n", 1);
+	struct ordex_event ev = *it[0].ev;
+	int64_t recorded = 0;
+	for (int i = 0; i < 20 && !recorded; i++) { /* 4 s at most */
+		ordex_writer_receipt(f->w, &f->sc, &ev, it[0].seq);
+		sleep_ms(200);
+		recorded =
+		    sql_count(f, "SELECT count(*) FROM audit WHERE kind = '%s'", "input.duplicate");
+		if (recorded)
+			assert_true(i >= 3); /* not before the second is over */
+	}
+	assert_true(recorded > 0);
+	assert_audit_verifies(f);
+}
+
+/* A store whose next commits fail, as a full disk would make them. */
+static struct ordex_store_ops failing_ops, real_ops_of_failing;
+static int commits_to_fail;
+
+static int failing_commit(struct ordex_store *st)
+{
+	if (commits_to_fail > 0) {
+		commits_to_fail--;
+		return ORDEX_E_STORE;
+	}
+	const struct ordex_store_ops *real = st->ops;
+	st->ops = &real_ops_of_failing;
+	int rc = st->ops->commit(st);
+	st->ops = real;
+	return rc;
+}
+
+/* The receipts a failed commit took with it are recorded by the next. */
+static void test_receipts_survive_a_failed_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct ordex_item *it = run(f, ORDER_1001 "\n", 1);
+	struct ordex_event ev = *it[0].ev;
+
+	struct ordex_store *st = unit_store_open(f->db.path, false);
+	real_ops_of_failing = *st->ops;
+	failing_ops = *st->ops;
+	failing_ops.commit = failing_commit;
+	st->ops = &failing_ops;
+	struct ordex_writer *w2;
+	assert_int_equal(ordex_writer_start(st, NULL, &w2), ORDEX_OK);
+	commits_to_fail = 1;
+	ordex_writer_receipt(w2, &f->sc, &ev, it[0].seq);
+	int64_t recorded = 0;
+	for (int i = 0; i < 40 && !recorded; i++) { /* 4 s at most */
+		sleep_ms(100);
+		recorded =
+		    sql_count(f, "SELECT count(*) FROM audit WHERE kind = '%s'", "input.duplicate");
+	}
+	assert_int_equal(commits_to_fail, 0); /* the first attempt did fail */
+	assert_int_equal(recorded, 1);
+	ordex_writer_stop(w2);
+	assert_audit_verifies(f);
+}
+
 static void test_repeat_within_one_batch_is_a_duplicate_of_the_first(void **state)
 {
 	struct fixture *f = *state;
@@ -553,6 +628,8 @@ int main(void)
 	    T(test_new_events_are_accepted_in_log_order),
 	    T(test_resent_event_is_a_duplicate_with_the_original_seq),
 	    T(test_repeat_within_one_batch_is_a_duplicate_of_the_first),
+	    T(test_a_trickle_of_duplicates_is_recorded_a_second_after_the_first),
+	    T(test_receipts_survive_a_failed_commit),
 	    T(test_same_id_with_other_bytes_is_a_conflict),
 	    T(test_item_rejected_by_validation_is_left_alone),
 	    T(test_item_rejected_by_state_leaves_nothing_and_the_rest_applies),
