@@ -992,8 +992,21 @@ static int apply_location(struct ordex_apply *ap, const struct ordex_event *ev, 
 {
 	const char **skus;
 	size_t n;
-	int rc = ap->st->ops->warehouse_alias_put(ap->st, ap->sc, ev->source, ev->location,
-	                                          ev->warehouse, seq);
+	const char *was;
+	int rc =
+	    ap->st->ops->warehouse_alias_get(ap->st, ap->sc, ev->source, ev->location, ap->a, &was);
+	if (rc == ORDEX_OK && strcmp(was, ev->warehouse) != 0)
+		/* its levels were counted under that warehouse already; moving
+		 * them again cannot tell them from the warehouse's own */
+		return reject(
+		    ap, "data.warehouse",
+		    ordex_arena_printf(ap->a,
+		                       "location \"%s\" of %s is warehouse \"%s\" already; "
+		                       "a location is one warehouse for good",
+		                       ev->location, ev->source, was));
+	if (rc == ORDEX_OK || rc == ORDEX_E_NOTFOUND)
+		rc = ap->st->ops->warehouse_alias_put(ap->st, ap->sc, ev->source, ev->location,
+		                                      ev->warehouse, seq);
 	if (rc == ORDEX_OK && strcmp(ev->location, ev->warehouse) != 0)
 		rc = ap->st->ops->inventory_relocate(ap->st, ap->sc, ev->location, ev->warehouse,
 		                                     ap->a, &skus, &n);

@@ -445,6 +445,30 @@ static void one_warehouse_under_two_names_is_counted_once(void **state)
 	get(&h, "/v1/inventory/WH-SKU", &r);
 	assert_true(has(&r, "\"level\":2"));
 	http_free(&r);
+	/* the same location said again is nothing new; another warehouse for
+	 * it is refused, naming the field, and changes nothing */
+	assert_int_equal(emit_from("shop", "inventory.location", "2025-06-08T13:00:00Z",
+	                           "{\"location\":\"location-5\",\"warehouse\":\"WH-EAST\"}"),
+	                 201);
+	char ev[512];
+	snprintf(ev, sizeof(ev),
+	         "{\"id\":\"f%d\",\"source\":\"shop\",\"type\":\"inventory.location\","
+	         "\"occurred_at\":\"2025-06-08T14:00:00Z\",\"data\":{\"location\":\"location-5\","
+	         "\"warehouse\":\"WH-WEST\"}}",
+	         ++n_ev);
+	post_event(&h, ev, &r);
+	assert_int_equal(r.status, 422);
+	assert_true(has(&r, "\"field\":\"data.warehouse\""));
+	assert_true(has(&r, "is warehouse \\\"WH-EAST\\\" already"));
+	http_free(&r);
+	assert_int_equal(emit_from("shop", "inventory.level", "2025-06-08T15:00:00Z",
+	                           "{\"sku\":\"WH-SKU\",\"location\":\"location-5\","
+	                           "\"available\":1}"),
+	                 201);
+	get(&h, "/v1/inventory/WH-SKU", &r);
+	assert_true(has(&r, "\"level\":1"));
+	assert_false(has(&r, "WH-WEST"));
+	http_free(&r);
 }
 
 static void a_failed_refund_stops_counting_for_good(void **state)
