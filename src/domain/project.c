@@ -743,6 +743,30 @@ static int find_shipment(struct ordex_apply *ap, const struct ordex_event *ev, i
 	return rc;
 }
 
+/* Folds what t knows of a parcel into s, the newer scan winning. */
+static void fold_shipment(struct ordex_shipment_row *s, const struct ordex_shipment_row *t)
+{
+	if (!s->order_ref)
+		s->order_ref = t->order_ref;
+	if (!s->carrier)
+		s->carrier = t->carrier;
+	if (!s->tracking)
+		s->tracking = t->tracking;
+	int cs = ship_class(s->status), ct = ship_class(t->status);
+	if (ct > cs || (ct == cs && t->status_at > s->status_at)) {
+		s->status = t->status;
+		s->status_at = t->status_at;
+		s->status_seq = t->status_seq;
+		s->location = t->location;
+		s->reason = t->reason;
+		s->delivered_at = t->delivered_at;
+	}
+	if (t->eta && (!s->eta || t->eta_seq > s->eta_seq)) {
+		s->eta = t->eta;
+		s->eta_seq = t->eta_seq;
+	}
+}
+
 static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq)
 {
 	struct ordex_shipment_row s;
@@ -760,7 +784,33 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 		return reject(ap, "order",
 		              ordex_arena_printf(ap->a, "shipment \"%s\" belongs to order \"%s\"",
 		                                 s.ref, s.order_ref));
-	bool newly_linked = !s.order_ref && ev->order && s.id;
+	int pre = ship_class(s.status);
+	bool merged = false, newly_linked = false;
+	if (s.id && ev->tracking) {
+		/* the parcel may be kept under its tracking number already */
+		struct ordex_shipment_row t;
+		rc = ap->st->ops->shipment_by_tracking(ap->st, ap->sc, ev->tracking, ap->a, &t);
+		if (rc == ORDEX_OK && t.id != s.id) {
+			const char *order = s.order_ref ? s.order_ref : ev->order;
+			if (order && t.order_ref && strcmp(order, t.order_ref) != 0)
+				return reject(
+				    ap, "data.tracking",
+				    ordex_arena_printf(ap->a,
+				                       "tracking number \"%s\" is shipment "
+				                       "\"%s\" of order \"%s\"",
+				                       ev->tracking, t.ref, t.order_ref));
+			newly_linked = !s.order_ref && t.order_ref;
+			fold_shipment(&s, &t);
+			rc = ap->st->ops->shipment_merge(ap->st, ap->sc, t.ref, s.ref, seq);
+			merged = true;
+		} else if (rc == ORDEX_E_NOTFOUND) {
+			rc = ORDEX_OK;
+		}
+		if (rc)
+			return rc;
+	}
+	newly_linked |= !s.order_ref && ev->order && s.id;
+	newly_linked |= merged && (s.order_ref || ev->order);
 	if (!s.order_ref && ev->order)
 		s.order_ref = ev->order;
 	bool later = ev->occurred.us >= s.status_at;
@@ -768,7 +818,9 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 		s.carrier = ev->carrier;
 	if (ev->tracking && (later || !s.tracking))
 		s.tracking = ev->tracking;
-	const char *note = "applied";
+	const char *note = merged ? "applied; the same parcel kept under its tracking number "
+	                            "became one shipment"
+	                          : "applied";
 	int cls = ship_class(ev->ship_status), cur = ship_class(s.status);
 	bool newer = cls > cur || (cls == cur && ev->occurred.us >= s.status_at);
 	if (newer) {
@@ -809,7 +861,7 @@ static int apply_shipment(struct ordex_apply *ap, const struct ordex_event *ev, 
 		    (rc = ap->st->ops->event_set_order(ap->st, ap->sc, seq, s.order_ref)))
 			return rc;
 		/* a parcel that has just left no longer waits for stock */
-		if ((cur < 2 || newly_linked) && ship_class(s.status) >= 2) {
+		if ((pre < 2 || newly_linked) && ship_class(s.status) >= 2) {
 			if ((rc = ap->st->ops->lines_set_open(ap->st, ap->sc, o.id, false)) ||
 			    (rc = release_order(ap, o.id)))
 				return rc;

@@ -63,6 +63,9 @@ enum stmt_id {
 	S_SKU_ALIAS_PUT,
 	S_SHIP_ALIAS_PUT,
 	S_SHIP_ALIAS_GET,
+	S_SHIP_MERGE_DELETE,
+	S_SHIP_MERGE_ALIASES,
+	S_SHIP_MERGE_EVENTS,
 	S_SKU_ALIAS_GET,
 	S_CALIAS_DELETE,
 	S_CALIAS_GET,
@@ -209,6 +212,12 @@ static const char *const sql[S_COUNT] = {
                          "environment, kind, source, ext_id) DO NOTHING",
     [S_SHIP_ALIAS_GET] = "SELECT ref FROM aliases WHERE tenant = ?1 AND environment = ?2 AND kind "
                          "= 'shipment' AND source = '*' AND ext_id = ?3",
+    [S_SHIP_MERGE_DELETE] = "DELETE FROM shipments WHERE tenant = ?1 AND environment = ?2 AND "
+                            "ref = ?3",
+    [S_SHIP_MERGE_ALIASES] = "UPDATE aliases SET ref = ?4 WHERE tenant = ?1 AND environment = "
+                             "?2 AND kind = 'shipment' AND source = '*' AND ref = ?3",
+    [S_SHIP_MERGE_EVENTS] = "UPDATE events SET subject = ?4 WHERE tenant = ?1 AND environment = "
+                            "?2 AND subject = ?3 AND substr(type, 1, 9) = 'shipment.'",
     [S_SKU_ALIAS_PUT] =
         "INSERT INTO aliases (tenant, environment, kind, source, ext_id, ref, seq) "
         "VALUES (?1, ?2, 'sku', ?3, ?4, ?5, ?6) ON CONFLICT (tenant, environment, "
@@ -774,6 +783,26 @@ static int s_event_set_subject(struct ordex_store *st, const struct ordex_scope 
 	sqlite3_bind_int64(q, 3, seq);
 	bind_text(q, 4, subject);
 	return exec(s, q, "rename an event's subject");
+}
+
+static int s_shipment_merge(struct ordex_store *st, const struct ordex_scope *sc, const char *from,
+                            const char *into, int64_t seq)
+{
+	struct sqlite_store *s = S(st);
+	static const int steps[] = {S_SHIP_MERGE_DELETE, S_SHIP_MERGE_ALIASES, S_SHIP_MERGE_EVENTS};
+	for (size_t i = 0; i < ORDEX_ARRAY_LEN(steps); i++) {
+		sqlite3_stmt *q = stmt(s, steps[i]);
+		if (!q)
+			return ORDEX_E_STORE;
+		bind_scope(q, sc);
+		bind_text(q, 3, from);
+		if (steps[i] != S_SHIP_MERGE_DELETE)
+			bind_text(q, 4, into);
+		int rc = exec(s, q, "merge two shipments");
+		if (rc)
+			return rc;
+	}
+	return st->ops->shipment_alias_put(st, sc, from, into, seq);
 }
 
 static int s_event_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t seq,
@@ -2513,6 +2542,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .issue_put = s_issue_put,
     .issues_for_order = s_issues_for_order,
     .shipment_alias_put = s_shipment_alias_put,
+    .shipment_merge = s_shipment_merge,
     .shipment_alias_get = s_shipment_alias_get,
     .sku_alias_put = s_sku_alias_put,
     .sku_alias_get = s_sku_alias_get,

@@ -329,6 +329,56 @@ static void one_parcel_known_by_two_names_is_one_shipment(void **state)
 	http_free(&r);
 }
 
+/* The carrier's scans come first (kept under the tracking number, no
+ * order), the shop's fulfillment second without a tracking number; when the
+ * shop adds the number, the two rows are one parcel: one shipment, its
+ * newest scan, the carrier's events on the order's timeline. */
+static void a_tracking_number_added_later_joins_the_carriers_shipment(void **state)
+{
+	struct http_resp r;
+	assert_int_equal(emit("shipment.updated", NULL, "2025-06-05T09:00:00Z",
+	                      "{\"shipment\":\"TRK-51\",\"tracking\":\"TRK-51\","
+	                      "\"carrier\":\"UPS\",\"status\":\"out_for_delivery\"}"),
+	                 201);
+	assert_int_equal(
+	    emit("shipment.created", "TN-5", "2025-06-04T09:00:00Z",
+	         "{\"shipment\":\"shop-fulfillment-51\",\"status\":\"label_created\"}"),
+	    201);
+	get_order("TN-5", &r);
+	assert_int_equal(count_of(&r, "\"status_at\":"), 1);
+	assert_true(has(&r, "\"status\":\"label_created\""));
+	http_free(&r);
+	assert_int_equal(emit("shipment.updated", "TN-5", "2025-06-04T10:00:00Z",
+	                      "{\"shipment\":\"shop-fulfillment-51\",\"tracking\":\"TRK-51\","
+	                      "\"status\":\"in_transit\"}"),
+	                 201);
+	get_order("TN-5", &r);
+	assert_int_equal(count_of(&r, "\"status_at\":"), 1);
+	assert_true(
+	    has(&r, "{\"shipment\":\"shop-fulfillment-51\",\"status\":\"out_for_delivery\""));
+	assert_true(has(&r, "\"carrier\":\"UPS\""));
+	assert_int_equal(count_of(&r, "\"type\":\"shipment.updated\",\"source\""), 2);
+	http_free(&r);
+	/* a later scan under the tracking number lands on the one shipment */
+	assert_int_equal(emit("shipment.updated", NULL, "2025-06-05T15:00:00Z",
+	                      "{\"shipment\":\"TRK-51\",\"tracking\":\"TRK-51\","
+	                      "\"status\":\"delivered\"}"),
+	                 201);
+	get_order("TN-5", &r);
+	assert_int_equal(count_of(&r, "\"status_at\":"), 1);
+	assert_true(has(&r, "{\"shipment\":\"shop-fulfillment-51\",\"status\":\"delivered\""));
+	http_free(&r);
+	/* a tracking number that is another order's parcel is refused */
+	assert_int_equal(
+	    emit("shipment.created", "TN-6", "2025-06-05T09:00:00Z",
+	         "{\"shipment\":\"shop-fulfillment-61\",\"status\":\"label_created\"}"),
+	    201);
+	assert_int_equal(emit("shipment.updated", "TN-6", "2025-06-05T10:00:00Z",
+	                      "{\"shipment\":\"shop-fulfillment-61\",\"tracking\":\"TRK-51\","
+	                      "\"status\":\"in_transit\"}"),
+	                 422);
+}
+
 static void stock_level_named_by_item_waits_for_the_items_sku(void **state)
 {
 	struct http_resp r;
@@ -518,6 +568,7 @@ int main(void)
 	    cmocka_unit_test(stock_arriving_clears_every_short_order_not_just_some),
 	    cmocka_unit_test(a_date_promise_means_the_end_of_the_day_where_the_order_is),
 	    cmocka_unit_test(one_parcel_known_by_two_names_is_one_shipment),
+	    cmocka_unit_test(a_tracking_number_added_later_joins_the_carriers_shipment),
 	    cmocka_unit_test(a_body_of_millions_of_tiny_values_is_refused_not_inflated),
 	    cmocka_unit_test(stock_level_named_by_item_waits_for_the_items_sku),
 	    cmocka_unit_test(an_update_naming_its_order_by_alias_waits_for_the_order),
