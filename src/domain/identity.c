@@ -167,28 +167,32 @@ static int replay(struct ordex_apply *ap, const struct ordex_pending_row *p, con
 		d->cap_done = cap;
 	}
 	d->done[d->n_done++] = p->event_seq;
-	int rc = st->ops->pending_drop_event(st, ap->sc, p->event_seq);
-	const char *raw;
-	size_t len;
+	/* everything from here is undone if the event is refused now: the
+	 * other names it waits under, and the work its application queued */
+	struct drain_item *tail = d->tail;
+	int rc = st->ops->savepoint(st);
+	if (rc)
+		return rc;
+	rc = st->ops->pending_drop_event(st, ap->sc, p->event_seq);
+	const char *raw = NULL;
+	size_t len = 0;
 	if (rc == ORDEX_OK)
 		rc = st->ops->event_get(st, ap->sc, p->event_seq, ap->a, &raw, &len);
 	if (rc == ORDEX_E_NOTFOUND)
-		return ORDEX_OK;
-	if (rc)
-		return rc;
-	struct ordex_json *doc;
-	struct ordex_json_error jerr;
-	struct ordex_problems probs = {.n = 0};
+		return st->ops->release(st);
 	struct ordex_event *ev = ordex_arena_zalloc(ap->a, sizeof(*ev));
-	struct ordex_json_limits jl = {.max_nodes = (size_t)-1};
-	if (ordex_json_parse(ap->a, raw, len, &jl, &doc, &jerr) != ORDEX_OK ||
-	    ordex_event_validate(ap->a, doc, raw, len, ev, &probs) != ORDEX_OK)
-		return ORDEX_E_CORRUPT; /* it was valid when it was stored */
-	if ((rc = st->ops->savepoint(st)))
-		return rc;
-	if (!strcmp(p->subject_kind, "stock")) {
+	if (rc == ORDEX_OK) {
+		struct ordex_json *doc;
+		struct ordex_json_error jerr;
+		struct ordex_problems probs = {.n = 0};
+		struct ordex_json_limits jl = {.max_nodes = (size_t)-1};
+		if (ordex_json_parse(ap->a, raw, len, &jl, &doc, &jerr) != ORDEX_OK ||
+		    ordex_event_validate(ap->a, doc, raw, len, ev, &probs) != ORDEX_OK)
+			rc = ORDEX_E_CORRUPT; /* it was valid when it was stored */
+	}
+	if (rc == ORDEX_OK && !strcmp(p->subject_kind, "stock")) {
 		ev->sku = ref; /* a stock level that waited for its item's SKU */
-	} else {
+	} else if (rc == ORDEX_OK) {
 		ev->order = ref;
 		rc = st->ops->event_set_order(st, ap->sc, p->event_seq, ref);
 	}
@@ -201,6 +205,12 @@ static int replay(struct ordex_apply *ap, const struct ordex_pending_row *p, con
 		ordex_audit_reset(ap->au);
 		if ((rc = st->ops->rollback_to(st)))
 			return rc;
+		d->n_done--;
+		if (tail)
+			tail->next = NULL;
+		else
+			d->head = NULL;
+		d->tail = tail;
 		return ordex__audit(
 		    ap, "input.not_reapplied", ref,
 		    ordex_arena_printf(ap->a, "{\"seq\":%lld}", (long long)p->event_seq));

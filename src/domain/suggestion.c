@@ -106,10 +106,13 @@ int ordex_suggestion_decide(struct ordex_store *st, struct ordex_audit *au,
 		}
 		const char *merged;
 		rc = st->ops->customer_alias_get(st, sc, s.ref_b, a, &merged);
-		if (rc == ORDEX_OK && !strcmp(merged, s.ref_a))
+		if (rc == ORDEX_E_NOTFOUND || (rc == ORDEX_OK && strcmp(merged, s.ref_a) != 0)) {
+			rc = ORDEX_E_CONFLICT;
+			d->why = "the address is no longer merged into this customer";
+			goto out;
+		}
+		if (!rc)
 			rc = st->ops->customer_alias_delete(st, sc, s.ref_b);
-		else if (rc == ORDEX_OK || rc == ORDEX_E_NOTFOUND)
-			rc = ORDEX_OK; /* the address is no longer merged into this one */
 		if (!rc)
 			rc = st->ops->orders_relink_customer(st, sc, s.ref_b, s.ref_a,
 			                                     owner(st, sc, a, s.ref_b),

@@ -66,6 +66,7 @@ enum stmt_id {
 	S_SHIP_MERGE_DELETE,
 	S_SHIP_MERGE_ALIASES,
 	S_SHIP_MERGE_EVENTS,
+	S_SHIP_MERGE_EXCEPTIONS,
 	S_SKU_ALIAS_GET,
 	S_CALIAS_DELETE,
 	S_CALIAS_GET,
@@ -218,6 +219,10 @@ static const char *const sql[S_COUNT] = {
                              "?2 AND kind = 'shipment' AND source = '*' AND ref = ?3",
     [S_SHIP_MERGE_EVENTS] = "UPDATE events SET subject = ?4 WHERE tenant = ?1 AND environment = "
                             "?2 AND subject = ?3 AND substr(type, 1, 9) = 'shipment.'",
+    [S_SHIP_MERGE_EXCEPTIONS] =
+        "UPDATE OR IGNORE exceptions SET subject = ?4 WHERE tenant = ?1 "
+        "AND environment = ?2 AND subject = ?3 AND kind IN ('shipment_late', "
+        "'delivery_exception', 'state_conflict')",
     [S_SKU_ALIAS_PUT] =
         "INSERT INTO aliases (tenant, environment, kind, source, ext_id, ref, seq) "
         "VALUES (?1, ?2, 'sku', ?3, ?4, ?5, ?6) ON CONFLICT (tenant, environment, "
@@ -789,7 +794,8 @@ static int s_shipment_merge(struct ordex_store *st, const struct ordex_scope *sc
                             const char *into, int64_t seq)
 {
 	struct sqlite_store *s = S(st);
-	static const int steps[] = {S_SHIP_MERGE_DELETE, S_SHIP_MERGE_ALIASES, S_SHIP_MERGE_EVENTS};
+	static const int steps[] = {S_SHIP_MERGE_DELETE, S_SHIP_MERGE_ALIASES, S_SHIP_MERGE_EVENTS,
+	                            S_SHIP_MERGE_EXCEPTIONS};
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(steps); i++) {
 		sqlite3_stmt *q = stmt(s, steps[i]);
 		if (!q)

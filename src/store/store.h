@@ -379,8 +379,10 @@ struct ordex_store_ops {
 	int (*shipment_alias_get)(struct ordex_store *st, const struct ordex_scope *sc,
 	                          const char *name, struct ordex_arena *a, const char **ref);
 	/* one parcel kept under two names: from's row goes (its fields were
-	 * folded into into's by the caller), its names and its shipment events
-	 * follow into, and from becomes another name of into */
+	 * folded into into's by the caller), its names, its shipment events and
+	 * its exceptions follow into (where into has the same exception already,
+	 * from's is left to be resolved by detection), and from becomes another
+	 * name of into */
 	int (*shipment_merge)(struct ordex_store *st, const struct ordex_scope *sc,
 	                      const char *from, const char *into, int64_t seq);
 	/* a source's own id of a stock item, and the SKU it is */

@@ -368,6 +368,29 @@ static void a_tracking_number_added_later_joins_the_carriers_shipment(void **sta
 	assert_int_equal(count_of(&r, "\"status_at\":"), 1);
 	assert_true(has(&r, "{\"shipment\":\"shop-fulfillment-51\",\"status\":\"delivered\""));
 	http_free(&r);
+	/* an exception the carrier's row raised stays the one exception, now
+	 * under the shipment's name: not resolved and opened again */
+	assert_int_equal(emit("order.created", "TN-7", "2025-06-06T08:00:00Z", "{}"), 201);
+	assert_int_equal(emit("shipment.updated", "TN-7", "2025-06-06T12:00:00Z",
+	                      "{\"shipment\":\"TRK-71\",\"tracking\":\"TRK-71\","
+	                      "\"status\":\"exception\",\"reason\":\"damaged\"}"),
+	                 201);
+	assert_int_equal(
+	    emit("shipment.created", "TN-7", "2025-06-06T09:00:00Z",
+	         "{\"shipment\":\"shop-fulfillment-71\",\"status\":\"label_created\"}"),
+	    201);
+	get(&h, "/v1/exceptions?order=TN-7", &r);
+	assert_int_equal(count_of(&r, "\"kind\":\"delivery_exception\""), 1);
+	http_free(&r);
+	assert_int_equal(emit("shipment.updated", "TN-7", "2025-06-06T10:00:00Z",
+	                      "{\"shipment\":\"shop-fulfillment-71\",\"tracking\":\"TRK-71\","
+	                      "\"status\":\"in_transit\"}"),
+	                 201);
+	get(&h, "/v1/exceptions?order=TN-7&status=all", &r);
+	assert_int_equal(count_of(&r, "\"kind\":\"delivery_exception\""), 1);
+	assert_true(has(&r, "\"subject\":\"shop-fulfillment-71\""));
+	assert_false(has(&r, "\"status\":\"resolved\""));
+	http_free(&r);
 	/* a tracking number that is another order's parcel is refused */
 	assert_int_equal(
 	    emit("shipment.created", "TN-6", "2025-06-05T09:00:00Z",
