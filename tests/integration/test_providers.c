@@ -354,6 +354,40 @@ static void provider_retry_with_changed_bytes_is_kept_and_deduplicated(void **st
 	http_free(&r);
 }
 
+/* A fact waiting under two names that the first order refuses (another
+ * currency) is kept as it was, still waiting for the second name. */
+static void a_fact_refused_by_one_candidate_still_waits_for_the_other(void **state)
+{
+	struct http_resp r;
+	post_event(&h,
+	           "{\"id\":\"rp-e\",\"source\":\"desk\",\"type\":\"order.updated\","
+	           "\"occurred_at\":\"2025-05-01T12:00:00Z\",\"data\":{\"status\":\"held\","
+	           "\"currency\":\"EUR\",\"order_candidates\":[\"RP-A\",\"RP-B\"]}}",
+	           &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	post_event(&h,
+	           "{\"id\":\"rp-a\",\"source\":\"shop\",\"type\":\"order.created\","
+	           "\"occurred_at\":\"2025-05-01T10:00:00Z\",\"order\":\"RP-A\",\"data\":{"
+	           "\"status\":\"open\",\"currency\":\"USD\",\"total\":\"10.00\"}}",
+	           &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	get(&h, "/v1/orders/RP-A", &r);
+	assert_false(has(&r, "\"status\":\"held\""));
+	http_free(&r);
+	post_event(&h,
+	           "{\"id\":\"rp-b\",\"source\":\"shop\",\"type\":\"order.created\","
+	           "\"occurred_at\":\"2025-05-01T10:00:00Z\",\"order\":\"RP-B\",\"data\":{"
+	           "\"status\":\"open\",\"currency\":\"EUR\",\"total\":\"10.00\"}}",
+	           &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	get(&h, "/v1/orders/RP-B", &r);
+	assert_true(has(&r, "\"status\":\"held\""));
+	http_free(&r);
+}
+
 /* A body the provider signed but that is not JSON (a truncated proxy
  * buffer, a provider bug) is the provider's own: kept as evidence, counted
  * as unparseable, answered 200; an unsigned one is still refused. */
@@ -379,11 +413,12 @@ static void a_signed_body_that_is_not_json_is_kept_as_unparseable(void **state)
 }
 
 /* Each fact names its order only through the next one: the last link
- * resolves two thousand waiting facts, one after another, in one request
- * (applied iteratively, not by recursion that would exhaust the stack). */
+ * resolves six thousand waiting facts, one after another, in one request
+ * (applied iteratively: the recursion this replaced exhausted the stack at
+ * this length). */
 static void a_long_chain_of_aliases_resolves_in_one_step(void **state)
 {
-	enum { N = 2000 };
+	enum { N = 6000 };
 	struct ordex_buf b;
 	ordex_buf_init(&b, 0);
 	for (int k = N - 1; k >= 0; k--)
@@ -421,7 +456,7 @@ static void a_long_chain_of_aliases_resolves_in_one_step(void **state)
 	post_event(&h,
 	           "{\"id\":\"ch-tail\",\"source\":\"t\",\"type\":\"order.updated\","
 	           "\"occurred_at\":\"2025-02-01T00:00:00Z\",\"data\":{\"status\":\"end\","
-	           "\"order_alias\":{\"source\":\"oms\",\"id\":\"c2000\"}}}",
+	           "\"order_alias\":{\"source\":\"oms\",\"id\":\"c6000\"}}}",
 	           &r);
 	assert_int_equal(r.status, 201);
 	http_free(&r);
@@ -749,6 +784,7 @@ int main(void)
 	        CASE_11_email_in_another_case_is_one_customer_plus_address_a_suggestion),
 	    cmocka_unit_test(provider_retry_with_changed_bytes_is_kept_and_deduplicated),
 	    cmocka_unit_test(a_long_chain_of_aliases_resolves_in_one_step),
+	    cmocka_unit_test(a_fact_refused_by_one_candidate_still_waits_for_the_other),
 	    cmocka_unit_test(one_secret_is_refused_for_a_second_environment),
 	    cmocka_unit_test(a_signed_body_that_is_not_json_is_kept_as_unparseable),
 	    cmocka_unit_test(
