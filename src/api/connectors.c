@@ -99,7 +99,9 @@ void ordex_api_connectors_post(struct ordex_req *rq)
 		                  "aftership or zendesk");
 	else if (!ordex_connector_source_known(src->str))
 		ordex_problem_add(&probs, a, "source", "unknown source \"%s\"", src->str);
-	if (!sec || sec->type != ORDEX_JSON_STRING || sec->len == 0)
+	if (sec && sec->type != ORDEX_JSON_STRING)
+		ordex_problem_add(&probs, a, "secret", "must be a string");
+	else if (!sec || sec->len == 0)
 		ordex_problem_add(&probs, a, "secret",
 		                  "is required: the signing secret the "
 		                  "provider shows for this webhook");

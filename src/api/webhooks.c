@@ -220,11 +220,21 @@ void ordex_api_webhook_post(struct ordex_req *rq)
 		              "could not read the database", NULL);
 		return;
 	}
-	if (!public_id || st->ops->connector_by_public(st, public_id, &c) != ORDEX_OK ||
-	    strcmp(c.source, source) != 0) {
+	int found = public_id ? st->ops->connector_by_public(st, public_id, &c) : ORDEX_E_NOTFOUND;
+	if (found != ORDEX_OK && found != ORDEX_E_NOTFOUND) {
+		ordex_problem(r, 503, "storage_unavailable", "Service unavailable",
+		              "could not read the database", NULL);
+		return;
+	}
+	if (found != ORDEX_OK || strcmp(c.source, source) != 0) {
 		ordex_problem(r, 404, "unknown_connector", "Unknown connector",
-		              "the URL must carry ?connector= with the id ordex gave when the "
-		              "connector was created",
+		              !public_id ? "the URL must carry ?connector= with the id ordex gave "
+		                           "when the connector was created"
+		              : found != ORDEX_OK
+		                  ? "no connector has this id; use the webhook path ordex printed "
+		                    "when the connector was created"
+		                  : "this connector is for another source; use the webhook path "
+		                    "ordex printed for it",
 		              NULL);
 		return;
 	}

@@ -177,6 +177,15 @@ static bool get_int(struct v *v, const struct ordex_json *obj, const char *paren
 	return true;
 }
 
+/* "dddd-dd-dd" in front, whether or not it is a real day. */
+static bool looks_like_date(const char *s)
+{
+	for (int i = 0; i < 10; i++)
+		if ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return false;
+	return true;
+}
+
 /* A time member: RFC 3339 with an offset, or YYYY-MM-DD when allow_date. */
 static void get_when(struct v *v, const struct ordex_json *obj, const char *parent, const char *key,
                      bool required, bool allow_date, int tz_offset, struct ordex_when *out)
@@ -195,6 +204,12 @@ static void get_when(struct v *v, const struct ordex_json *obj, const char *pare
 		return;
 	}
 	if (ordex_time_parse(s, n, &out->us, &out->offset_min) != ORDEX_OK) {
+		if (n >= 10 && looks_like_date(s) &&
+		    ordex_date_parse(s, 10, &y, &m, &d) != ORDEX_OK) {
+			ordex_problem_add(v->p, v->a, f, "names a day that does not exist (%.10s)",
+			                  s);
+			return;
+		}
 		ordex_problem_add(v->p, v->a, f,
 		                  allow_date ? "must be an RFC 3339 time with an offset or a "
 		                               "date YYYY-MM-DD"

@@ -882,6 +882,9 @@ static void missing_or_wrong_connector_is_404(void **state)
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(paths); i++) {
 		send_hook(paths[i], p.body, p.len, sig, &r);
 		expect_404(&r, "unknown_connector");
+		/* the answer says which of the two it is */
+		assert_non_null(strstr(r.body, i == 0 || i == 4 ? "must carry ?connector="
+		                                                : "no connector has this id"));
 		http_free(&r);
 	}
 	assert_int_equal(deliveries(NULL, NULL, NULL), 0);
@@ -897,6 +900,7 @@ static void connector_of_another_source_is_404(void **state)
 	struct http_resp r;
 	deliver(shop, &p, secret_of("shopify"), now_s(), &r);
 	expect_404(&r, "unknown_connector");
+	assert_non_null(strstr(r.body, "this connector is for another source"));
 	http_free(&r);
 	assert_int_equal(deliveries(NULL, NULL, NULL), 0);
 	assert_int_equal(audit_rows("webhook.refused"), 0);

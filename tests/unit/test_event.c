@@ -887,8 +887,14 @@ static void test_rejects_promised_at_that_is_neither_time_nor_date(void **state)
 {
 	(void)state;
 	rejected_one("{" ENV("order.created") ",'order':'1','data':{'promised_at':'2018-02-30'}}",
-	             "data.promised_at",
-	             "must be an RFC 3339 time with an offset or a date YYYY-MM-DD");
+	             "data.promised_at", "names a day that does not exist (2018-02-30)");
+	rejected_one(
+	    "{" ENV("order.created") ",'order':'1','data':{'promised_at':'2018-02-28T25:00:00Z'}}",
+	    "data.promised_at", "must be an RFC 3339 time with an offset or a date YYYY-MM-DD");
+	rejected_one(
+	    "{" ENV(
+	        "order.created") ",'order':'1','data':{'promised_at':'2025-02-29T10:00:00+01:00'}}",
+	    "data.promised_at", "names a day that does not exist (2025-02-29)");
 }
 
 static void test_rejects_updated_at_as_a_date(void **state)
