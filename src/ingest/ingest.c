@@ -30,10 +30,15 @@ static bool blank(const char *p, size_t n)
 static void parse_one(struct ordex_arena *a, const char *p, size_t n, int depth,
                       struct ordex_item *it)
 {
+	/* where the kept bytes start in the body, for the error's position */
+	long line = it->line, col = 0;
 	if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
 		p += 3, n -= 3;
-	while (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+	while (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+		col = *p == '\n' ? 0 : col + 1;
+		line += *p == '\n';
 		p++, n--;
+	}
 	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
 		n--;
 	struct ordex_problems *probs = ordex_arena_zalloc(a, sizeof(*probs));
@@ -44,8 +49,9 @@ static void parse_one(struct ordex_arena *a, const char *p, size_t n, int depth,
 	int rc = ordex_json_parse(a, p, n, &jl, &doc, &err);
 	if (rc != ORDEX_OK) {
 		it->json_rc = rc;
-		ordex_problem_add(probs, a, err.path, "%s (line %d, column %d)", err.msg, err.line,
-		                  err.col);
+		ordex_problem_add(probs, a, err.path, "%s (line %ld, column %ld)", err.msg,
+		                  line + err.line - 1,
+		                  err.line == 1 ? col + err.col : (long)err.col);
 		it->status = ORDEX_ITEM_REJECTED;
 		return;
 	}

@@ -137,6 +137,8 @@ static void ndjson_batch_answers_each_line(void **state)
 	assert_true(has(&r, "\"duplicate\":1"));
 	assert_true(has(&r, "\"rejected\":2"));
 	assert_true(has(&r, "{\"line\":2,\"status\":\"rejected\""));
+	/* the parse error's position is the body's, not the line's own */
+	assert_true(has(&r, "(line 2, column 2)"));
 	assert_true(has(&r, "{\"line\":4,\"status\":\"rejected\""));
 	assert_true(has(&r, "\"field\":\"data.amount\",\"reason\":\"has 3 decimal places; USD "
 	                    "allows 2\""));
