@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,7 +311,8 @@ int ordex_cmd_import(int argc, char **argv)
 		}
 		FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 		if (!f) {
-			fprintf(stderr, "ordex: could not open \"%s\"\n", path);
+			fprintf(stderr, "ordex: could not open \"%s\": %s\n", path,
+			        strerror(errno));
 			rc = ORDEX_E_IO;
 			break;
 		}
@@ -327,7 +329,7 @@ int ordex_cmd_import(int argc, char **argv)
 	pthread_mutex_unlock(&im.mu);
 	ordex_writer_stop(im.w);
 	double secs = (double)(ordex_time_now() - im.started) / 1e6;
-	printf("imported %llu events in %.1f s: %llu accepted, %llu duplicate, %llu rejected\n",
+	printf("read %llu events in %.1f s: %llu accepted, %llu duplicate, %llu rejected\n",
 	       (unsigned long long)im.total, secs, (unsigned long long)im.accepted,
 	       (unsigned long long)im.duplicate, (unsigned long long)im.rejected);
 	if (im.failed) {

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,26 @@ struct ordex_server {
 	atomic_int in_flight;
 	int port;
 	struct ordex_vault vault;
+	atomic_bool listening;
+	char start_error[256]; /* what libmicrohttpd said while starting */
 };
+
+/*
+ * libmicrohttpd's own messages: kept while the daemon starts (to explain a
+ * failure in ordex's words), printed with a prefix afterwards.
+ */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct ordex_server *s = cls;
+	if (!atomic_load(&s->listening)) {
+		vsnprintf(s->start_error, sizeof(s->start_error), fmt, ap);
+		s->start_error[strcspn(s->start_error, "\n")] = '\0';
+		return;
+	}
+	char m[512];
+	vsnprintf(m, sizeof(m), fmt, ap);
+	fprintf(stderr, "ordex: http: %s%s", m, strchr(m, '\n') ? "" : "\n");
+}
 
 struct ordex_req {
 	struct ordex_server *srv;
@@ -494,13 +514,17 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 	                        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
 	                        (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_END);
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
 	if (!s->d) {
-		fprintf(stderr, "ordex: could not listen on \"%s\"\n", cfg->listen);
+		const char *why = strstr(s->start_error, ": ");
+		fprintf(stderr, "ordex: could not listen on \"%s\"%s%s\n", cfg->listen,
+		        why ? ": " : "", why ? why + 2 : "");
 		ordex_writer_stop(s->writer);
 		free(s);
 		return ORDEX_E_IO;
 	}
+	atomic_store(&s->listening, true);
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : ntohs(sa.sin_port);
 	*out = s;
