@@ -1248,10 +1248,17 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 		        fmt("%.0f req/s p99 %.2f ms", s.rate, s.p99),
 		        fmt("%.0f req/s p99 %.2f ms", b, bp99), s.rate / b, ">= 0.60",
 		        s.rate / b >= 0.6);
-		double ref = sqlite_at(d.per_fsync);
+		/* the reference at the batch the writer reached, measured right after
+		 * the run (fsync latency drifts over minutes on this kind of disk);
+		 * the figure interpolated from the probes above is shown beside it */
+		int eb = (int)lround(d.per_fsync);
+		snprintf(dir, sizeof(dir), "%s/raw-adjacent", work);
+		double ref = probe_sqlite(dir, &parsed, eb < 1 ? 1 : eb, quick ? 1.0 : 2.0,
+		                          audit_per_event);
 		add_row(fmt("durable ingest / raw txn @ batch %.1f, %d conn", d.per_fsync, k), mode,
 		        fmt("%.0f ev/s p50 %.2f p99 %.2f", d.rate, d.p50, d.p99),
-		        fmt("%.0f ev/s", ref), d.rate / ref, ">= 0.70", d.rate / ref >= 0.7);
+		        fmt("%.0f ev/s (earlier: %.0f)", ref, sqlite_at(d.per_fsync)), d.rate / ref,
+		        ">= 0.70", d.rate / ref >= 0.7);
 		if (d.rate > best.rate) {
 			best = d;
 			best_conns = k;
@@ -1332,7 +1339,19 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 		pid_t pid = serve(dir, port, "full", false);
 		long base = status_kb(pid, "VmRSS:");
 		struct reqs r = {0};
-		struct corpus *src = &c;
+		/* a corpus of its own, three times the others: SQLite's bounded page
+		 * caches fill during the first third, so what the rest adds is what
+		 * orders cost (with the main corpus the split was within the cache
+		 * fill and two full runs gave 27.3 and 38.5 MB for the same build) */
+		int rss_orders = quick ? orders : 3 * orders;
+		struct corpus c3 = {0};
+		snprintf(path, sizeof(path), "%s/corpus9.ndjson", work);
+		snprintf(cmd, sizeof(cmd), "'%s' simulate --orders %d --seed 9 > '%s'", bin,
+		         rss_orders, path);
+		if (system(cmd) != 0)
+			die("ordex simulate failed");
+		corpus_load(&c3, path);
+		struct corpus *src = &c3;
 		for (size_t i = 0; i < src->n; i += 100) {
 			size_t len = 0;
 			for (size_t j = i; j < i + 100 && j < src->n; j++)
@@ -1346,10 +1365,10 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 			reqs_add(&r, "/v1/events", "application/x-ndjson", body, len);
 			free(body);
 		}
-		/* two halves: the growth between them is what orders cost, apart
-		 * from the fixed caches (SQLite's page cache is bounded) */
-		struct reqs r1 = {r.p, r.len, r.n / 2},
-		            r2 = {r.p + r.n / 2, r.len + r.n / 2, r.n - r.n / 2};
+		/* the first third, then the rest: the growth over the rest is what
+		 * orders cost, apart from the fixed caches */
+		struct reqs r1 = {r.p, r.len, r.n / 3},
+		            r2 = {r.p + r.n / 3, r.len + r.n / 3, r.n - r.n / 3};
 		struct load L = {.port = port, .conns = 4, .rq = &r1, .seconds = 120000000000LL};
 		run_load(&L);
 		long hwm1 = status_kb(pid, "VmHWM:");
@@ -1357,15 +1376,20 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 		run_load(&L2);
 		long hwm = status_kb(pid, "VmHWM:");
 		stop_child(pid, SIGTERM);
-		double per100k = (double)(hwm - hwm1) / 1024.0 * 100000.0 / (orders / 2.0);
-		double all100k = (double)(hwm - base) / 1024.0 * 100000.0 / orders;
+		double rest = rss_orders - (double)rss_orders / 3.0;
+		double per100k = (double)(hwm - hwm1) / 1024.0 * 100000.0 / rest;
+		double all100k = (double)(hwm - base) / 1024.0 * 100000.0 / rss_orders;
 		add_row(fmt("peak RSS growth per 100k orders / 30 MB"), mode,
-		        fmt("%.1f MB (2nd half; all %.0f MB)", per100k, all100k),
-		        fmt("HWM %.1f MB, %d orders", hwm / 1024.0, orders), per100k / 30.0,
+		        fmt("%.1f MB (last 2/3; all %.0f MB)", per100k, all100k),
+		        fmt("HWM %.1f MB, %d orders", hwm / 1024.0, rss_orders), per100k / 30.0,
 		        "<= 1.00", per100k <= 30.0);
 		free(L2.lat.v);
 		reqs_free(&r);
 		free(L.lat.v);
+		for (size_t i = 0; i < c3.n; i++)
+			free(c3.line[i]);
+		free(c3.line);
+		free(c3.len);
 	}
 
 	/* kill -9 during ingest: every acknowledged event must come back */

@@ -163,9 +163,44 @@ static int reallocate(struct ordex_apply *ap, const char *sku)
 }
 
 /*
+ * Stock was freed (lines stopped being demand): the short lines take it in
+ * queue order. The queue was allocated greedily (full lines, then one
+ * partial, then none), so topping up its short lines gives what a full
+ * reallocation would, without reading the lines that are whole.
+ */
+static int top_up(struct ordex_apply *ap, const char *sku)
+{
+	int64_t level = 0, held = 0;
+	bool known = false;
+	int rc = ap->st->ops->inventory_level(ap->st, ap->sc, sku, &level, &known);
+	if (rc || !known)
+		return rc; /* no level: every line holds what it asks */
+	if ((rc = ap->st->ops->demand_allocated(ap->st, ap->sc, sku, &held)))
+		return rc;
+	int64_t left = level - held;
+	if (left <= 0)
+		return ORDEX_OK;
+	struct ordex_line_row *lines;
+	size_t n;
+	if ((rc = ap->st->ops->demand_short_lines(ap->st, ap->sc, sku, ap->a, &lines, &n)))
+		return rc;
+	for (size_t i = 0; rc == ORDEX_OK && i < n && left > 0; i++) {
+		struct ordex_line_row *l = &lines[i];
+		int64_t give = l->qty - l->allocated < left ? l->qty - l->allocated : left;
+		left -= give;
+		rc = ap->st->ops->line_set_allocated(ap->st, ap->sc, l->order_id, l->line_no,
+		                                     l->allocated + give);
+		touch(ap, l->order_ref);
+		if (l->order_ref)
+			push(ap->a, &ap->realloc, &ap->n_realloc, &ap->cap_realloc, l->order_ref);
+	}
+	return rc;
+}
+
+/*
  * The order's lines stopped being demand (cancelled, shipped): the stock
- * they held goes back. Only a SKU with a short line somewhere needs its
- * queue reallocated; otherwise the release changes nobody's allocation.
+ * they held goes back. Only a SKU with a short line somewhere changes:
+ * its short lines are topped up.
  */
 static int release_order(struct ordex_apply *ap, int64_t order_id)
 {
@@ -180,7 +215,7 @@ static int release_order(struct ordex_apply *ap, int64_t order_id)
 			continue;
 		rc = ap->st->ops->demand_short(ap->st, ap->sc, lines[i].sku, &shortage);
 		if (rc == ORDEX_OK && shortage)
-			rc = reallocate(ap, lines[i].sku);
+			rc = top_up(ap, lines[i].sku);
 	}
 	return rc;
 }

@@ -102,6 +102,7 @@ enum stmt_id {
 	S_LINE_ALLOC,
 	S_DEMAND_SUM,
 	S_DEMAND_SHORT,
+	S_DEMAND_SHORT_LINES,
 	S_LINES_OPEN,
 	S_PAYMENT_GET,
 	S_PAYMENT_INSERT,
@@ -325,6 +326,9 @@ static const char *const sql[S_COUNT] = {
                  "= ?2 AND sku = ?3 AND open = 1 ORDER BY seq, order_id, line_no",
     [S_DEMAND_SHORT] = "SELECT count(*) FROM (SELECT 1 FROM order_lines WHERE tenant = ?1 AND "
                        "environment = ?2 AND sku = ?3 AND open = 1 AND allocated < qty LIMIT 1)",
+    [S_DEMAND_SHORT_LINES] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND "
+                             "environment = ?2 AND sku = ?3 AND open = 1 AND allocated < qty "
+                             "ORDER BY seq, order_id, line_no",
     [S_DEMAND_SUM] = "SELECT coalesce(sum(allocated), 0) FROM order_lines WHERE tenant = ?1 AND "
                      "environment = ?2 AND sku = ?3 AND open = 1",
     [S_LINE_ALLOC] = "UPDATE order_lines SET allocated = ?5 WHERE tenant = ?1 AND "
@@ -1123,6 +1127,19 @@ static int s_demand_for_sku(struct ordex_store *st, const struct ordex_scope *sc
 	bind_scope(q, sc);
 	bind_text(q, 3, sku);
 	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read open demand");
+}
+
+static int s_demand_short_lines(struct ordex_store *st, const struct ordex_scope *sc,
+                                const char *sku, struct ordex_arena *a,
+                                struct ordex_line_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_DEMAND_SHORT_LINES);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, sku);
+	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read short demand");
 }
 
 static int s_demand_short(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
@@ -2501,6 +2518,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .lines_get = s_lines_get,
     .lines_replace = s_lines_replace,
     .demand_for_sku = s_demand_for_sku,
+    .demand_short_lines = s_demand_short_lines,
     .demand_short = s_demand_short,
     .demand_allocated = s_demand_allocated,
     .line_set_allocated = s_line_set_allocated,
