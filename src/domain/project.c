@@ -182,7 +182,8 @@ static int top_up(struct ordex_apply *ap, const char *sku)
 		return ORDEX_OK;
 	struct ordex_line_row *lines;
 	size_t n;
-	if ((rc = ap->st->ops->demand_short_lines(ap->st, ap->sc, sku, ap->a, &lines, &n)))
+	/* each short line takes at least one unit: no more than left of them */
+	if ((rc = ap->st->ops->demand_short_lines(ap->st, ap->sc, sku, left, ap->a, &lines, &n)))
 		return rc;
 	for (size_t i = 0; rc == ORDEX_OK && i < n && left > 0; i++) {
 		struct ordex_line_row *l = &lines[i];

@@ -328,7 +328,7 @@ static const char *const sql[S_COUNT] = {
                        "environment = ?2 AND sku = ?3 AND open = 1 AND allocated < qty LIMIT 1)",
     [S_DEMAND_SHORT_LINES] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND "
                              "environment = ?2 AND sku = ?3 AND open = 1 AND allocated < qty "
-                             "ORDER BY seq, order_id, line_no",
+                             "ORDER BY seq, order_id, line_no LIMIT ?4",
     [S_DEMAND_SUM] = "SELECT coalesce(sum(allocated), 0) FROM order_lines WHERE tenant = ?1 AND "
                      "environment = ?2 AND sku = ?3 AND open = 1",
     [S_LINE_ALLOC] = "UPDATE order_lines SET allocated = ?5 WHERE tenant = ?1 AND "
@@ -1130,7 +1130,7 @@ static int s_demand_for_sku(struct ordex_store *st, const struct ordex_scope *sc
 }
 
 static int s_demand_short_lines(struct ordex_store *st, const struct ordex_scope *sc,
-                                const char *sku, struct ordex_arena *a,
+                                const char *sku, int64_t limit, struct ordex_arena *a,
                                 struct ordex_line_row **rows, size_t *n)
 {
 	struct sqlite_store *s = S(st);
@@ -1139,6 +1139,7 @@ static int s_demand_short_lines(struct ordex_store *st, const struct ordex_scope
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, sku);
+	sqlite3_bind_int64(q, 4, limit);
 	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read short demand");
 }
 

@@ -225,9 +225,10 @@ struct ordex_store_ops {
 	/* open demand for a SKU, in allocation order */
 	int (*demand_for_sku)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
 	                      struct ordex_arena *a, struct ordex_line_row **rows, size_t *n);
-	/* the open lines of the SKU short of stock, in allocation order */
+	/* the first (up to limit) open lines of the SKU short of stock, in
+	 * allocation order */
 	int (*demand_short_lines)(struct ordex_store *st, const struct ordex_scope *sc,
-	                          const char *sku, struct ordex_arena *a,
+	                          const char *sku, int64_t limit, struct ordex_arena *a,
 	                          struct ordex_line_row **rows, size_t *n);
 	/* is any open line of the SKU short of stock? */
 	int (*demand_short)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
