@@ -185,6 +185,27 @@ static void refuse(struct ordex_req *rq, struct hook *h, const char *source, con
 		              "the service is stopping", NULL);
 }
 
+/*
+ * Submits the delivery (h's kind, outcome and note decided) with its
+ * events, to be stored as evidence and answered by stored_then.
+ */
+static void store(struct ordex_req *rq, struct hook *h, const char *source, const char *id,
+                  const char *topic, int events, int64_t now)
+{
+	h->delivery.source = source;
+	h->delivery.delivery_id = id;
+	h->delivery.topic = topic;
+	h->delivery.kind = h->kind;
+	h->delivery.outcome = h->outcome;
+	h->delivery.note = h->note;
+	h->delivery.events = events;
+	h->delivery.received_at = now;
+	h->batch.delivery = &h->delivery;
+	if (ordex_req_submit(rq, &h->batch, stored_then) != ORDEX_OK)
+		ordex_problem(ordex_req_response(rq), 503, "shutting_down", "Shutting down",
+		              "the service is stopping; the provider will send it again", NULL);
+}
+
 /* Shopify names the topic and the notification in headers. */
 static void provider_headers(struct ordex_req *rq, const char *source,
                              struct ordex_adapter_input *in)
@@ -285,17 +306,7 @@ void ordex_api_webhook_post(struct ordex_req *rq)
 		h->note =
 		    ordex_arena_printf(a, "the body is not valid JSON: %s", p->items[0].reason);
 		h->batch.items = ordex_arena_zalloc(a, sizeof(struct ordex_item));
-		h->delivery.source = source;
-		h->delivery.delivery_id = id;
-		h->delivery.kind = h->kind;
-		h->delivery.outcome = h->outcome;
-		h->delivery.note = h->note;
-		h->delivery.received_at = now;
-		h->batch.delivery = &h->delivery;
-		if (ordex_req_submit(rq, &h->batch, stored_then) != ORDEX_OK)
-			ordex_problem(r, 503, "shutting_down", "Shutting down",
-			              "the service is stopping; the provider will send it again",
-			              NULL);
+		store(rq, h, source, id, NULL, 0, now);
 		return;
 	}
 	char received[ORDEX_TIME_MAX_LEN];
@@ -384,18 +395,7 @@ void ordex_api_webhook_post(struct ordex_req *rq)
 	                                             : NULL;
 	ordex_buf_free(&note);
 
-	h->delivery.source = source;
-	h->delivery.delivery_id = delivery_id;
-	h->delivery.topic = ain.topic;
-	h->delivery.kind = kind;
-	h->delivery.outcome = h->outcome;
-	h->delivery.note = h->note;
-	h->delivery.events = (int)out.n;
-	h->delivery.received_at = now;
-	h->batch.delivery = &h->delivery;
-	if (ordex_req_submit(rq, &h->batch, stored_then) != ORDEX_OK)
-		ordex_problem(r, 503, "shutting_down", "Shutting down",
-		              "the service is stopping; the provider will send it again", NULL);
+	store(rq, h, source, delivery_id, ain.topic, (int)out.n, now);
 }
 
 struct stats {

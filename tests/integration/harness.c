@@ -265,6 +265,24 @@ void post_event(struct harness *h, const char *json, struct http_resp *r)
 	http(h, "POST", "/v1/events", h->key, "application/json", json, strlen(json), r);
 }
 
+long harness_emit(struct harness *h, const char *prefix, const char *source, const char *type,
+                  const char *order, const char *at, const char *data)
+{
+	char ev[4096];
+	snprintf(ev, sizeof(ev),
+	         "{\"id\":\"%s%d\",\"source\":\"%s\",\"type\":\"%s\",\"occurred_at\":\"%s\"%s%s%s,"
+	         "\"data\":%s}",
+	         prefix, ++h->n_emitted, source, type, at, order ? ",\"order\":\"" : "",
+	         order ? order : "", order ? "\"" : "", data);
+	struct http_resp r;
+	post_event(h, ev, &r);
+	long status = r.status;
+	if (status >= 300)
+		fprintf(stderr, "answer %ld: %s\n", status, r.body);
+	http_free(&r);
+	return status;
+}
+
 void post_ndjson(struct harness *h, const char *body, struct http_resp *r)
 {
 	http(h, "POST", "/v1/events", h->key, "application/x-ndjson", body, strlen(body), r);

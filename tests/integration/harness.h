@@ -17,6 +17,7 @@ struct harness {
 	char base[64]; /* "http://127.0.0.1:PORT" */
 	pid_t pid;     /* the server, 0 when not running */
 	int port;
+	int n_emitted; /* events harness_emit made, for their ids */
 };
 
 struct http_resp {
@@ -50,6 +51,13 @@ void http(struct harness *h, const char *method, const char *path, const char *k
 void http_free(struct http_resp *r);
 /* POST one JSON event with the admin key. */
 void post_event(struct harness *h, const char *json, struct http_resp *r);
+/*
+ * Posts an event of type from source about order (NULL: none) at time at
+ * with data (a JSON object), under a fresh id (prefix and a count); returns
+ * the HTTP status and prints the answer when it is not 2xx.
+ */
+long harness_emit(struct harness *h, const char *prefix, const char *source, const char *type,
+                  const char *order, const char *at, const char *data);
 /* POST NDJSON with the admin key. */
 void post_ndjson(struct harness *h, const char *body, struct http_resp *r);
 /* GET with the admin key. */

@@ -13,7 +13,6 @@
 #include "harness.h"
 
 static struct harness h;
-static int n_ev;
 
 static int setup(void **state)
 {
@@ -33,25 +32,7 @@ static int teardown(void **state)
 /* Posts an event of type about order at time with data; expects 201. */
 static void emit(const char *type, const char *order, const char *at, const char *data)
 {
-	char ev[2048];
-	if (order)
-		snprintf(
-		    ev, sizeof(ev),
-		    "{\"id\":\"d%d\",\"source\":\"test\",\"type\":\"%s\",\"occurred_at\":\"%s\","
-		    "\"order\":\"%s\",\"data\":%s}",
-		    ++n_ev, type, at, order, data);
-	else
-		snprintf(
-		    ev, sizeof(ev),
-		    "{\"id\":\"d%d\",\"source\":\"test\",\"type\":\"%s\",\"occurred_at\":\"%s\","
-		    "\"data\":%s}",
-		    ++n_ev, type, at, data);
-	struct http_resp r;
-	post_event(&h, ev, &r);
-	if (r.status != 201)
-		fprintf(stderr, "answer %ld: %s\n", r.status, r.body);
-	assert_int_equal(r.status, 201);
-	http_free(&r);
+	assert_int_equal(harness_emit(&h, "d", "test", type, order, at, data), 201);
 }
 
 /* The exceptions of an order in any status. */

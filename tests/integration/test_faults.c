@@ -13,7 +13,6 @@
 #include "harness.h"
 
 static struct harness h;
-static int n_ev;
 
 static int setup(void **state)
 {
@@ -32,19 +31,7 @@ static int teardown(void **state)
 
 static long emit(const char *type, const char *order, const char *at, const char *data)
 {
-	char ev[4096];
-	snprintf(ev, sizeof(ev),
-	         "{\"id\":\"f%d\",\"source\":\"test\",\"type\":\"%s\",\"occurred_at\":\"%s\"%s%s%s,"
-	         "\"data\":%s}",
-	         ++n_ev, type, at, order ? ",\"order\":\"" : "", order ? order : "",
-	         order ? "\"" : "", data);
-	struct http_resp r;
-	post_event(&h, ev, &r);
-	long st = r.status;
-	if (st >= 300)
-		fprintf(stderr, "answer %ld: %s\n", st, r.body);
-	http_free(&r);
-	return st;
+	return harness_emit(&h, "f", "test", type, order, at, data);
 }
 
 static void get_order(const char *order, struct http_resp *r)
@@ -480,16 +467,7 @@ static void a_fraud_signal_about_a_payment_reaches_the_payments_order(void **sta
 /* As emit(), from another source. */
 static long emit_from(const char *source, const char *type, const char *at, const char *data)
 {
-	char ev[1024];
-	snprintf(ev, sizeof(ev),
-	         "{\"id\":\"f%d\",\"source\":\"%s\",\"type\":\"%s\",\"occurred_at\":\"%s\","
-	         "\"data\":%s}",
-	         ++n_ev, source, type, at, data);
-	struct http_resp r;
-	post_event(&h, ev, &r);
-	long st = r.status;
-	http_free(&r);
-	return st;
+	return harness_emit(&h, "f", source, type, NULL, at, data);
 }
 
 static void one_warehouse_under_two_names_is_counted_once(void **state)
@@ -528,7 +506,7 @@ static void one_warehouse_under_two_names_is_counted_once(void **state)
 	         "{\"id\":\"f%d\",\"source\":\"shop\",\"type\":\"inventory.location\","
 	         "\"occurred_at\":\"2025-06-08T14:00:00Z\",\"data\":{\"location\":\"location-5\","
 	         "\"warehouse\":\"WH-WEST\"}}",
-	         ++n_ev);
+	         ++h.n_emitted);
 	post_event(&h, ev, &r);
 	assert_int_equal(r.status, 422);
 	assert_true(has(&r, "\"field\":\"data.warehouse\""));
