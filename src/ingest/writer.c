@@ -202,10 +202,11 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
  * Stores a webhook delivery once per (source, provider id) with an audit
  * entry of its receipt; a redelivery is recorded in the audit log only.
  */
-static int store_delivery_once(struct ordex_writer *w, struct ordex_batch *b, int64_t now)
+static int store_delivery(struct ordex_writer *w, struct ordex_batch *b, int64_t now)
 {
 	struct ordex_store *st = w->st;
-	struct ordex_delivery *d = b->delivery;
+	/* a copy: a retry renamed below must not change the caller's id */
+	struct ordex_delivery copy = *b->delivery, *d = &copy;
 	unsigned char seen[32];
 	int rc = st->ops->delivery_find(st, &b->scope, d->source, d->delivery_id, &b->delivery_seq,
 	                                seen);
@@ -253,16 +254,6 @@ static int store_delivery_once(struct ordex_writer *w, struct ordex_batch *b, in
 	                        b->delivery_duplicate ? "webhook.duplicate" : "webhook.received",
 	                        d->delivery_id, buf.data);
 	ordex_buf_free(&buf);
-	return rc;
-}
-
-/* The same, leaving the caller's delivery id as it was (a renamed one lives
- * in the writer's arena, which is reset after the group). */
-static int store_delivery(struct ordex_writer *w, struct ordex_batch *b, int64_t now)
-{
-	const char *given = b->delivery->delivery_id;
-	int rc = store_delivery_once(w, b, now);
-	b->delivery->delivery_id = given;
 	return rc;
 }
 
