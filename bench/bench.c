@@ -1444,15 +1444,46 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 	return 0;
 }
 
+/*
+ * bench load KEY PORT CONNS SECONDS FILE: posts the NDJSON events of FILE,
+ * one per request, to a running server at closed loop over CONNS
+ * keep-alive connections, from CPU 1 where there is one. For profiling a
+ * server by hand: the figures are those of one run, with no reference.
+ */
+static int cmd_load(char **argv)
+{
+	key = argv[0];
+	n_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (n_cpus >= 2)
+		pin(1);
+	struct corpus c = {0};
+	corpus_load(&c, argv[4]);
+	struct reqs r = {0};
+	reqs_events(&r, &c, 0, c.n);
+	struct load L = {.port = atoi(argv[1]),
+	                 .conns = atoi(argv[2]),
+	                 .rq = &r,
+	                 .seconds = (int64_t)(atof(argv[3]) * 1e9)};
+	run_load(&L);
+	printf("%zu requests in %.2f s: %.0f req/s, %zu answered 201, %zu 200, %zu other, %zu errors; "
+	       "p50 %.2f ms p99 %.2f ms\n",
+	       L.done, L.secs, (double)L.done / L.secs, L.s201, L.s200, L.other, L.errors,
+	       lat_ms(&L.lat, 0.5), lat_ms(&L.lat, 0.99));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (sodium_init() < 0)
 		die("could not initialize libsodium");
 	if (argc == 4 && !strcmp(argv[1], "bare"))
 		return run_bare(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 7 && !strcmp(argv[1], "load"))
+		return cmd_load(argv + 2);
 	if (argc == 6 && !strcmp(argv[1], "run"))
 		return cmd_run(argv[2], argv[3], argv[4], atoi(argv[5]) != 0);
 	fprintf(stderr,
-	        "usage: bench run ORDEX WORKDIR RESULTS_JSON QUICK | bench bare PORT THREADS\n");
+	        "usage: bench run ORDEX WORKDIR RESULTS_JSON QUICK | bench bare PORT THREADS\n"
+	        "       bench load KEY PORT CONNS SECONDS NDJSON\n");
 	return 2;
 }

@@ -16,16 +16,17 @@ void ordex_api_inventory_get(struct ordex_req *rq)
 	struct ordex_store *st = ordex_req_store(rq);
 	const struct ordex_scope *sc = ordex_req_scope(rq);
 	const char *sku = ordex_req_path_rest(rq);
-	int64_t level = 0;
-	bool known = false;
+	struct ordex_stock k;
 	struct ordex_line_row *lines;
 	size_t n;
-	if (!st || st->ops->inventory_level(st, sc, sku, &level, &known) ||
+	if (!st || st->ops->stock(st, sc, sku, &k) ||
 	    st->ops->demand_for_sku(st, sc, sku, ordex_req_arena(rq), &lines, &n)) {
 		ordex_problem(r, 503, "storage_unavailable", "Service unavailable",
 		              "could not read the database", NULL);
 		return;
 	}
+	bool known = k.known;
+	int64_t level = k.level;
 	if (!known && n == 0) {
 		ordex_problem(r, 404, "not_found", "Not found", "no such SKU", NULL);
 		return;

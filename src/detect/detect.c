@@ -94,14 +94,6 @@ static int load_state(struct ordex_apply *ap, const char *ref, struct ordex_orde
 		return rc;
 	if ((rc = st->ops->lines_get(st, ap->sc, os->order.id, ap->a, &os->lines, &os->n_lines)))
 		return rc;
-	os->sku_level = ordex_arena_alloc(ap->a, sizeof(int64_t) * (os->n_lines + 1));
-	for (size_t i = 0; i < os->n_lines; i++) {
-		bool known;
-		int64_t level;
-		if ((rc = st->ops->inventory_level(st, ap->sc, os->lines[i].sku, &level, &known)))
-			return rc;
-		os->sku_level[i] = known ? (level < 0 ? 0 : level) : -1;
-	}
 	if ((rc = st->ops->payments_for_order(st, ap->sc, ref, ap->a, &os->payments,
 	                                      &os->n_payments)))
 		return rc;

@@ -32,7 +32,6 @@ struct ordex_order_state {
 	size_t n_payments;
 	struct ordex_shipment_row *shipments;
 	size_t n_shipments;
-	int64_t *sku_level;             /* per line: stock level of its SKU, -1 unknown */
 	struct ordex_issue_row *issues; /* what incomplete provider payloads lacked */
 	size_t n_issues;
 };

@@ -26,7 +26,7 @@ void ordex__detect_stock(struct ordex_apply *ap, const struct ordex_order_state 
 	const struct ordex_order_row *o = &os->order;
 	for (size_t i = 0; i < os->n_lines; i++) {
 		const struct ordex_line_row *l = &os->lines[i];
-		if (!l->open || os->sku_level[i] < 0 || l->allocated >= l->qty)
+		if (!l->open || l->level < 0 || l->allocated >= l->qty)
 			continue;
 		bool again = false;
 		for (size_t j = 0; j < i; j++)
@@ -47,7 +47,7 @@ void ordex__detect_stock(struct ordex_apply *ap, const struct ordex_order_state 
 		                       "can be allocated (%lld in stock across locations, the "
 		                       "rest promised to earlier orders).",
 		                       (long long)(want - got), l->sku, (long long)want,
-		                       (long long)got, (long long)os->sku_level[i]),
+		                       (long long)got, (long long)l->level),
 		    reallocated(ap, o->ref) ? ap->seq : 0);
 	}
 	if (o->address_state < 0 && !o->cancelled_at)

@@ -69,8 +69,17 @@ struct ordex_line_row {
 	int64_t qty;
 	int64_t price; /* -1: none */
 	int64_t allocated;
-	int64_t seq; /* allocation order: the event that created the line */
-	bool open;   /* still demand: order neither cancelled nor shipped */
+	int64_t seq;   /* allocation order: the event that created the line */
+	bool open;     /* still demand: order neither cancelled nor shipped */
+	int64_t level; /* lines_get only: the SKU's stock level, at least 0; -1 unknown */
+};
+
+/* what allocation knows of a SKU (store op stock) */
+struct ordex_stock {
+	bool known;          /* some location reported a level */
+	int64_t level;       /* summed over locations, may be negative */
+	int64_t allocated;   /* held by open lines */
+	int64_t short_lines; /* open lines holding less than they ask */
 };
 
 struct ordex_payment_row {

@@ -133,22 +133,21 @@ static void kv_time(struct body *bd, const char *k, int64_t us, int off)
  */
 static int reallocate(struct ordex_apply *ap, const char *sku)
 {
-	int64_t level = 0;
-	bool known = false;
-	int rc = ap->st->ops->inventory_level(ap->st, ap->sc, sku, &level, &known);
+	struct ordex_stock k;
+	int rc = ap->st->ops->stock(ap->st, ap->sc, sku, &k);
 	if (rc)
 		return rc;
 	struct ordex_line_row *lines;
 	size_t n;
 	if ((rc = ap->st->ops->demand_for_sku(ap->st, ap->sc, sku, ap->a, &lines, &n)))
 		return rc;
-	int64_t left = level > 0 ? level : 0;
+	int64_t left = k.level > 0 ? k.level : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct ordex_line_row *l = &lines[i];
 		int64_t want = l->qty;
-		if (known)
+		if (k.known)
 			want = l->qty < left ? l->qty : left;
-		if (known)
+		if (k.known)
 			left -= want;
 		if (want == l->allocated)
 			continue;
@@ -170,14 +169,11 @@ static int reallocate(struct ordex_apply *ap, const char *sku)
  */
 static int top_up(struct ordex_apply *ap, const char *sku)
 {
-	int64_t level = 0, held = 0;
-	bool known = false;
-	int rc = ap->st->ops->inventory_level(ap->st, ap->sc, sku, &level, &known);
-	if (rc || !known)
+	struct ordex_stock k;
+	int rc = ap->st->ops->stock(ap->st, ap->sc, sku, &k);
+	if (rc || !k.known)
 		return rc; /* no level: every line holds what it asks */
-	if ((rc = ap->st->ops->demand_allocated(ap->st, ap->sc, sku, &held)))
-		return rc;
-	int64_t left = level - held;
+	int64_t left = k.level - k.allocated;
 	if (left <= 0)
 		return ORDEX_OK;
 	struct ordex_line_row *lines;
@@ -209,13 +205,14 @@ static int release_order(struct ordex_apply *ap, int64_t order_id)
 	size_t n;
 	int rc = ap->st->ops->lines_get(ap->st, ap->sc, order_id, ap->a, &lines, &n);
 	for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
-		bool again = false, shortage = false;
+		bool again = false;
 		for (size_t j = 0; j < i; j++)
 			again |= strcmp(lines[j].sku, lines[i].sku) == 0;
 		if (again)
 			continue;
-		rc = ap->st->ops->demand_short(ap->st, ap->sc, lines[i].sku, &shortage);
-		if (rc == ORDEX_OK && shortage)
+		struct ordex_stock k;
+		rc = ap->st->ops->stock(ap->st, ap->sc, lines[i].sku, &k);
+		if (rc == ORDEX_OK && k.short_lines > 0)
 			rc = top_up(ap, lines[i].sku);
 	}
 	return rc;
@@ -293,18 +290,15 @@ static int order_lines_set(struct ordex_apply *ap, struct ordex_order_row *o,
 		l->allocated = 0;
 		if (!open || n_old)
 			continue;
-		int64_t level = 0, held = 0;
-		bool known = false;
-		rc = ap->st->ops->inventory_level(ap->st, ap->sc, l->sku, &level, &known);
-		if (rc == ORDEX_OK && known)
-			rc = ap->st->ops->demand_allocated(ap->st, ap->sc, l->sku, &held);
-		if (rc)
+		struct ordex_stock k;
+		if ((rc = ap->st->ops->stock(ap->st, ap->sc, l->sku, &k)))
 			return rc;
+		int64_t held = k.allocated;
 		for (size_t j = 0; j < i; j++) /* earlier lines of this order, not yet stored */
 			if (!strcmp(rows[j].sku, l->sku))
 				held += rows[j].allocated;
-		int64_t left = level - held > 0 ? level - held : 0;
-		l->allocated = !known ? l->qty : l->qty < left ? l->qty : left;
+		int64_t left = k.level - held > 0 ? k.level - held : 0;
+		l->allocated = !k.known ? l->qty : l->qty < left ? l->qty : left;
 	}
 	if ((rc = ap->st->ops->lines_replace(ap->st, ap->sc, o->id, rows, ev->n_lines)))
 		return rc;

@@ -100,8 +100,7 @@ enum stmt_id {
 	S_LINE_INSERT,
 	S_DEMAND,
 	S_LINE_ALLOC,
-	S_DEMAND_SUM,
-	S_DEMAND_SHORT,
+	S_STOCK,
 	S_DEMAND_SHORT_LINES,
 	S_LINES_OPEN,
 	S_PAYMENT_GET,
@@ -118,7 +117,6 @@ enum stmt_id {
 	S_SHIPMENT_TRACKING,
 	S_INV_GET,
 	S_INV_PUT,
-	S_INV_SUM,
 	S_INV_AT,
 	S_INV_DELETE,
 	S_WH_ALIAS_PUT,
@@ -315,7 +313,10 @@ static const char *const sql[S_COUNT] = {
 	"order_id, line_no, ref, sku, qty, price, allocated, seq, open, (SELECT o.ref FROM "       \
 	"orders o "                                                                                \
 	"WHERE o.id = order_id)"
-    [S_LINES_GET] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND "
+    [S_LINES_GET] = "SELECT " LINE_COLS ", coalesce((SELECT CASE WHEN k.locations > 0 THEN "
+                    "max(k.available, 0) END FROM sku_stock k WHERE k.tenant = "
+                    "order_lines.tenant AND k.environment = order_lines.environment AND "
+                    "k.sku = order_lines.sku), -1) FROM order_lines WHERE tenant = ?1 AND "
                     "environment = ?2 AND order_id = ?3 ORDER BY line_no",
     [S_LINES_DELETE] = "DELETE FROM order_lines WHERE tenant = ?1 AND environment = ?2 AND "
                        "order_id = ?3",
@@ -324,13 +325,11 @@ static const char *const sql[S_COUNT] = {
                       "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_DEMAND] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND environment "
                  "= ?2 AND sku = ?3 AND open = 1 ORDER BY seq, order_id, line_no",
-    [S_DEMAND_SHORT] = "SELECT count(*) FROM (SELECT 1 FROM order_lines WHERE tenant = ?1 AND "
-                       "environment = ?2 AND sku = ?3 AND open = 1 AND allocated < qty LIMIT 1)",
     [S_DEMAND_SHORT_LINES] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND "
                              "environment = ?2 AND sku = ?3 AND open = 1 AND allocated < qty "
                              "ORDER BY seq, order_id, line_no LIMIT ?4",
-    [S_DEMAND_SUM] = "SELECT coalesce(sum(allocated), 0) FROM order_lines WHERE tenant = ?1 AND "
-                     "environment = ?2 AND sku = ?3 AND open = 1",
+    [S_STOCK] = "SELECT locations, available, allocated, short FROM sku_stock WHERE tenant = ?1 "
+                "AND environment = ?2 AND sku = ?3",
     [S_LINE_ALLOC] = "UPDATE order_lines SET allocated = ?5 WHERE tenant = ?1 AND "
                      "environment = ?2 AND order_id = ?3 AND line_no = ?4",
     [S_LINES_OPEN] = "UPDATE order_lines SET open = ?4, allocated = CASE WHEN ?4 THEN "
@@ -392,8 +391,6 @@ static const char *const sql[S_COUNT] = {
                        "= excluded.seq",
     [S_WH_ALIAS_GET] = "SELECT ref FROM aliases WHERE tenant = ?1 AND environment = ?2 AND kind = "
                        "'warehouse' AND source = ?3 AND ext_id = ?4",
-    [S_INV_SUM] = "SELECT count(*), coalesce(sum(available), 0) FROM inventory WHERE tenant "
-                  "= ?1 AND environment = ?2 AND sku = ?3",
 #define CUSTOMER_COLS "id, ref, email, email_norm, name, updated_seq, name_norm"
     [S_CUSTOMER_GET] = "SELECT " CUSTOMER_COLS " FROM customers WHERE tenant = ?1 AND "
                        "environment = ?2 AND ref = ?3",
@@ -1012,6 +1009,7 @@ static void read_line(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_line_
 	l->seq = sqlite3_column_int64(q, 7);
 	l->open = sqlite3_column_int(q, 8) != 0;
 	l->order_ref = col_text(q, 9, a);
+	l->level = sqlite3_column_count(q) > 10 ? sqlite3_column_int64(q, 10) : -1;
 }
 
 /*
@@ -1143,31 +1141,25 @@ static int s_demand_short_lines(struct ordex_store *st, const struct ordex_scope
 	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read short demand");
 }
 
-static int s_demand_short(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
-                          bool *any)
+static int s_stock(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+                   struct ordex_stock *out)
 {
 	struct sqlite_store *s = S(st);
-	sqlite3_stmt *q = stmt(s, S_DEMAND_SHORT);
+	sqlite3_stmt *q = stmt(s, S_STOCK);
 	if (!q)
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, sku);
-	int64_t n = 0;
-	int rc = count_query(s, q, &n);
-	*any = n > 0;
-	return rc;
-}
-
-static int s_demand_allocated(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
-                              int64_t *sum)
-{
-	struct sqlite_store *s = S(st);
-	sqlite3_stmt *q = stmt(s, S_DEMAND_SUM);
-	if (!q)
-		return ORDEX_E_STORE;
-	bind_scope(q, sc);
-	bind_text(q, 3, sku);
-	return count_query(s, q, sum);
+	memset(out, 0, sizeof(*out));
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		out->known = sqlite3_column_int64(q, 0) > 0;
+		out->level = sqlite3_column_int64(q, 1);
+		out->allocated = sqlite3_column_int64(q, 2);
+		out->short_lines = sqlite3_column_int64(q, 3);
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ORDEX_OK : fail(s, "read stock");
 }
 
 static int s_line_set_allocated(struct ordex_store *st, const struct ordex_scope *sc,
@@ -1534,24 +1526,6 @@ static int s_warehouse_alias_get(struct ordex_store *st, const struct ordex_scop
 	bind_text(q, 4, location);
 	ONE_ROW(
 	    s, q, { *warehouse = col_text(q, 0, a); }, "look up a warehouse alias");
-}
-
-static int s_inventory_level(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
-                             int64_t *level, bool *known)
-{
-	struct sqlite_store *s = S(st);
-	sqlite3_stmt *q = stmt(s, S_INV_SUM);
-	if (!q)
-		return ORDEX_E_STORE;
-	bind_scope(q, sc);
-	bind_text(q, 3, sku);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*known = sqlite3_column_int64(q, 0) > 0;
-		*level = sqlite3_column_int64(q, 1);
-	}
-	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read inventory");
 }
 
 /* ---- customers --------------------------------------------------------- */
@@ -2520,8 +2494,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .lines_replace = s_lines_replace,
     .demand_for_sku = s_demand_for_sku,
     .demand_short_lines = s_demand_short_lines,
-    .demand_short = s_demand_short,
-    .demand_allocated = s_demand_allocated,
+    .stock = s_stock,
     .line_set_allocated = s_line_set_allocated,
     .lines_set_open = s_lines_set_open,
     .payment_get = s_payment_get,
@@ -2536,7 +2509,6 @@ static const struct ordex_store_ops sqlite_ops = {
     .inventory_relocate = s_inventory_relocate,
     .warehouse_alias_put = s_warehouse_alias_put,
     .warehouse_alias_get = s_warehouse_alias_get,
-    .inventory_level = s_inventory_level,
     .customer_get = s_customer_get,
     .customer_by_email = s_customer_by_email,
     .customers_by_name = s_customers_by_name,

@@ -230,12 +230,9 @@ struct ordex_store_ops {
 	int (*demand_short_lines)(struct ordex_store *st, const struct ordex_scope *sc,
 	                          const char *sku, int64_t limit, struct ordex_arena *a,
 	                          struct ordex_line_row **rows, size_t *n);
-	/* is any open line of the SKU short of stock? */
-	int (*demand_short)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
-	                    bool *any);
-	/* what open lines of a SKU hold in all */
-	int (*demand_allocated)(struct ordex_store *st, const struct ordex_scope *sc,
-	                        const char *sku, int64_t *sum);
+	/* a SKU's level and what its open demand holds (zeros for an unknown SKU) */
+	int (*stock)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+	             struct ordex_stock *out);
 	int (*line_set_allocated)(struct ordex_store *st, const struct ordex_scope *sc,
 	                          int64_t order_id, int line_no, int64_t allocated);
 	int (*lines_set_open)(struct ordex_store *st, const struct ordex_scope *sc,
@@ -284,9 +281,6 @@ struct ordex_store_ops {
 	int (*warehouse_alias_get)(struct ordex_store *st, const struct ordex_scope *sc,
 	                           const char *source, const char *location, struct ordex_arena *a,
 	                           const char **warehouse);
-	/* sum over locations; *known false when no level was ever seen */
-	int (*inventory_level)(struct ordex_store *st, const struct ordex_scope *sc,
-	                       const char *sku, int64_t *level, bool *known);
 
 	/* customers */
 	int (*customer_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,

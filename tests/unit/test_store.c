@@ -443,12 +443,12 @@ static void test_inventory_put_ignores_an_older_as_of(void **state)
 	struct fixture *f = *state;
 	struct ordex_store *st = f->st;
 	struct ordex_scope sc = {make_tenant(st, "acme"), "production"};
-	bool applied = false, known = false;
-	int64_t level = -1;
+	bool applied = false;
+	struct ordex_stock k;
 
-	assert_int_equal(st->ops->inventory_level(st, &sc, "SKU-1", &level, &known), ORDEX_OK);
-	assert_false(known);
-	assert_int_equal(level, 0);
+	assert_int_equal(st->ops->stock(st, &sc, "SKU-1", &k), ORDEX_OK);
+	assert_false(k.known);
+	assert_int_equal(k.level, 0);
 
 	assert_int_equal(st->ops->inventory_put(st, &sc, "SKU-1", "WH1", 5, 2000, 1, &applied),
 	                 ORDEX_OK);
@@ -456,9 +456,9 @@ static void test_inventory_put_ignores_an_older_as_of(void **state)
 	assert_int_equal(st->ops->inventory_put(st, &sc, "SKU-1", "WH1", 9, 1000, 2, &applied),
 	                 ORDEX_OK);
 	assert_false(applied);
-	assert_int_equal(st->ops->inventory_level(st, &sc, "SKU-1", &level, &known), ORDEX_OK);
-	assert_true(known);
-	assert_int_equal(level, 5);
+	assert_int_equal(st->ops->stock(st, &sc, "SKU-1", &k), ORDEX_OK);
+	assert_true(k.known);
+	assert_int_equal(k.level, 5);
 
 	assert_int_equal(st->ops->inventory_put(st, &sc, "SKU-1", "WH1", 7, 3000, 3, &applied),
 	                 ORDEX_OK);
@@ -467,8 +467,149 @@ static void test_inventory_put_ignores_an_older_as_of(void **state)
 	assert_int_equal(st->ops->inventory_put(st, &sc, "SKU-1", "WH2", 4, 500, 4, &applied),
 	                 ORDEX_OK);
 	assert_true(applied);
-	assert_int_equal(st->ops->inventory_level(st, &sc, "SKU-1", &level, &known), ORDEX_OK);
-	assert_int_equal(level, 11);
+	assert_int_equal(st->ops->stock(st, &sc, "SKU-1", &k), ORDEX_OK);
+	assert_int_equal(k.level, 11);
+}
+
+/* xorshift64*: the same sequence on every platform, unlike rand(). */
+static uint64_t next_random(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+/* The SKU totals the stock op reads, summed the slow way from the rows. */
+static void assert_stock_matches_rows(struct fixture *f, const struct ordex_scope *sc,
+                                      const char *sku)
+{
+	struct ordex_store *st = f->st;
+	struct ordex_stock k;
+	assert_int_equal(st->ops->stock(st, sc, sku, &k), ORDEX_OK);
+	struct ordex_line_row *lines;
+	size_t n;
+	assert_int_equal(st->ops->demand_for_sku(st, sc, sku, f->a, &lines, &n), ORDEX_OK);
+	int64_t allocated = 0, short_lines = 0;
+	for (size_t i = 0; i < n; i++) {
+		allocated += lines[i].allocated;
+		short_lines += lines[i].allocated < lines[i].qty;
+	}
+	assert_int_equal(k.allocated, allocated);
+	assert_int_equal(k.short_lines, short_lines);
+}
+
+/*
+ * Migration 0004's triggers keep one row of totals per SKU. Random line,
+ * allocation, open/close and stock changes, some inside savepoints that
+ * are rolled back and some in transactions that are rolled back, must
+ * leave the totals equal to the sums over the rows they summarize.
+ */
+static void test_sku_stock_totals_follow_every_change_and_rollback(void **state)
+{
+	struct fixture *f = *state;
+	struct ordex_store *st = f->st;
+	struct ordex_scope sc = {make_tenant(st, "acme"), "production"};
+	struct ordex_scope other = {sc.tenant, "sandbox"};
+	static const char *const skus[] = {"A", "B", "C"};
+	static const char *const locs[] = {"WH1", "WH2"};
+	int64_t ids[6];
+	for (int i = 0; i < 6; i++)
+		put_order(st, i % 2 ? &other : &sc, (char[]){(char)('a' + i), 0}, 100, &ids[i]);
+	int64_t level[2][3][2] = {0}; /* scope, sku, location: what the test put */
+	bool known[2][3][2] = {0};
+	uint64_t r = 42;
+	int64_t seq = 1;
+	for (int round = 0; round < 60; round++) {
+		bool tx = next_random(&r) % 2;
+		bool undo_tx = tx && next_random(&r) % 4 == 0;
+		int64_t saved[2][3][2];
+		bool saved_known[2][3][2];
+		memcpy(saved, level, sizeof(level));
+		memcpy(saved_known, known, sizeof(known));
+		if (tx)
+			assert_int_equal(st->ops->begin(st), ORDEX_OK);
+		for (int op = 0; op < 8; op++) {
+			bool sp = tx && next_random(&r) % 3 == 0;
+			int64_t sp_level[2][3][2];
+			bool sp_known[2][3][2];
+			memcpy(sp_level, level, sizeof(level));
+			memcpy(sp_known, known, sizeof(known));
+			if (sp)
+				assert_int_equal(st->ops->savepoint(st), ORDEX_OK);
+			int o = (int)(next_random(&r) % 6);
+			const struct ordex_scope *osc = o % 2 ? &other : &sc;
+			switch (next_random(&r) % 4) {
+			case 0: { /* new lines for an order */
+				struct ordex_line_row rows[3];
+				size_t n = 1 + next_random(&r) % 3;
+				for (size_t i = 0; i < n; i++) {
+					int64_t qty = 1 + (int64_t)(next_random(&r) % 5);
+					rows[i] = (struct ordex_line_row){
+					    .order_id = ids[o],
+					    .line_no = (int)i + 1,
+					    .sku = skus[next_random(&r) % 3],
+					    .qty = qty,
+					    .price = 100,
+					    .allocated =
+					        (int64_t)(next_random(&r) % (uint64_t)(qty + 1)),
+					    .seq = seq++,
+					    .open = next_random(&r) % 4 != 0};
+				}
+				assert_int_equal(st->ops->lines_replace(st, osc, ids[o], rows, n),
+				                 ORDEX_OK);
+				break;
+			}
+			case 1: /* one line's allocation */
+				assert_int_equal(
+				    st->ops->line_set_allocated(st, osc, ids[o],
+				                                1 + (int)(next_random(&r) % 3),
+				                                (int64_t)(next_random(&r) % 6)),
+				    ORDEX_OK);
+				break;
+			case 2: /* the order closes or reopens */
+				assert_int_equal(
+				    st->ops->lines_set_open(st, osc, ids[o], next_random(&r) % 2),
+				    ORDEX_OK);
+				break;
+			default: { /* a stock level */
+				int s = (int)(next_random(&r) % 3), l = (int)(next_random(&r) % 2);
+				int64_t v = (int64_t)(next_random(&r) % 20) - 5;
+				bool applied = false;
+				assert_int_equal(st->ops->inventory_put(st, osc, skus[s], locs[l],
+				                                        v, seq, seq, &applied),
+				                 ORDEX_OK);
+				seq++;
+				assert_true(applied);
+				level[o % 2][s][l] = v;
+				known[o % 2][s][l] = true;
+			}
+			}
+			if (sp && next_random(&r) % 2) { /* rolls back and releases */
+				assert_int_equal(st->ops->rollback_to(st), ORDEX_OK);
+				memcpy(level, sp_level, sizeof(level));
+				memcpy(known, sp_known, sizeof(known));
+			} else if (sp) {
+				assert_int_equal(st->ops->release(st), ORDEX_OK);
+			}
+		}
+		if (undo_tx) {
+			assert_int_equal(st->ops->rollback(st), ORDEX_OK);
+			memcpy(level, saved, sizeof(level));
+			memcpy(known, saved_known, sizeof(known));
+		} else if (tx) {
+			assert_int_equal(st->ops->commit(st), ORDEX_OK);
+		}
+		for (int e = 0; e < 2; e++)
+			for (int s = 0; s < 3; s++) {
+				const struct ordex_scope *esc = e ? &other : &sc;
+				assert_stock_matches_rows(f, esc, skus[s]);
+				struct ordex_stock k;
+				assert_int_equal(st->ops->stock(st, esc, skus[s], &k), ORDEX_OK);
+				assert_int_equal(k.known, known[e][s][0] || known[e][s][1]);
+				assert_int_equal(k.level, level[e][s][0] + level[e][s][1]);
+			}
+	}
 }
 
 static int64_t make_payment(struct ordex_store *st, const struct ordex_scope *sc, const char *ref)
@@ -715,6 +856,7 @@ int main(void)
 	    T(test_same_order_ref_in_four_scopes_is_four_rows),
 	    T(test_event_find_dedupes_on_tenant_env_source_and_id),
 	    T(test_inventory_put_ignores_an_older_as_of),
+	    T(test_sku_stock_totals_follow_every_change_and_rollback),
 	    T(test_refund_record_counts_a_ref_once),
 	    T(test_refund_record_update_adds_only_the_difference),
 	    T(test_refund_record_void_counts_nothing_for_good),

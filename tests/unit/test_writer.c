@@ -370,11 +370,10 @@ static void test_item_rejected_by_state_leaves_nothing_and_the_rest_applies(void
 	struct ordex_order_row o;
 	assert_int_equal(ro->ops->order_get(ro, &f->sc, "1001", f->a, &o), ORDEX_OK);
 	assert_string_equal(o.status, "processing");
-	int64_t level = 0;
-	bool known = false;
-	assert_int_equal(ro->ops->inventory_level(ro, &f->sc, "SKU-9", &level, &known), ORDEX_OK);
-	assert_true(known);
-	assert_int_equal(level, 3);
+	struct ordex_stock k;
+	assert_int_equal(ro->ops->stock(ro, &f->sc, "SKU-9", &k), ORDEX_OK);
+	assert_true(k.known);
+	assert_int_equal(k.level, 3);
 	ro->ops->close(ro);
 
 	struct ordex_writer_stats ws;
