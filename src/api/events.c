@@ -223,16 +223,20 @@ void ordex_api_events_post(struct ordex_req *rq)
 		return;
 	}
 	/* a duplicate of what is durable already is answered here, without a
-	 * commit of its own; its receipt rides along with a later commit */
+	 * commit of its own; its receipt rides along with a later commit. One
+	 * committed but not yet flushed goes to the writer, which answers it
+	 * after a flush. */
 	struct ordex_store *st = ordex_req_store(rq);
 	const struct ordex_scope *sc = ordex_req_scope(rq);
+	int64_t durable = ordex_req_durable_seq(rq);
 	for (size_t i = 0; st && i < p->batch.n; i++) {
 		struct ordex_item *it = &p->batch.items[i];
 		unsigned char digest[32];
 		int64_t seq;
 		if (it->status != ORDEX_ITEM_PENDING ||
 		    st->ops->event_find(st, sc, it->ev->source, it->ev->id, digest, &seq) !=
-		        ORDEX_OK)
+		        ORDEX_OK ||
+		    seq > durable)
 			continue;
 		it->seq = seq;
 		if (memcmp(digest, it->ev->digest, 32) == 0) {

@@ -29,6 +29,9 @@ void ordex_api_metrics(struct ordex_req *rq)
 	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	counter(&r->body, "ordex_writer_commits_total", "Transactions the writer committed.",
 	        "counter", ws.commits);
+	counter(&r->body, "ordex_writer_flushes_total",
+	        "WAL flushes (fsync); one makes every commit before it durable.", "counter",
+	        ws.flushes);
 	counter(&r->body, "ordex_writer_events_total", "Events the writer handled.", "counter",
 	        ws.events);
 	counter(&r->body, "ordex_writer_accepted_total", "Events accepted and stored.", "counter",

@@ -284,7 +284,7 @@ int ordex_cmd_import(int argc, char **argv)
 		return 1;
 	}
 	struct ordex_store *st;
-	struct ordex_store_options o = {.sync = sync};
+	struct ordex_store_options o = {.sync = sync, .deferred_sync = true};
 	if (ordex_store_open_sqlite(db, &o, &st) != ORDEX_OK)
 		return 1;
 	struct import im = {.quiet = quiet};

@@ -74,6 +74,8 @@ const struct ordex_vault *ordex_req_vault(struct ordex_req *rq);
 const char *ordex_req_actor(struct ordex_req *rq);
 /* Records a duplicate answered without the writer (see ordex_writer_receipt). */
 void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64_t seq);
+/* The highest event seq known durable (see ordex_writer_durable_seq). */
+int64_t ordex_req_durable_seq(struct ordex_req *rq);
 /* This thread's read-only connection, or NULL (then answer 503). */
 struct ordex_store *ordex_req_store(struct ordex_req *rq);
 /*

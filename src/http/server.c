@@ -198,6 +198,11 @@ void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64
 	ordex_writer_receipt(rq->srv->writer, &rq->scope, ev, seq);
 }
 
+int64_t ordex_req_durable_seq(struct ordex_req *rq)
+{
+	return ordex_writer_durable_seq(rq->srv->writer);
+}
+
 static void batch_done(struct ordex_batch *b)
 {
 	struct ordex_req *rq = b->ctx;
@@ -493,7 +498,7 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 		return ORDEX_E_IO;
 	}
 	struct ordex_store *wst;
-	struct ordex_store_options o = {.sync = cfg->sync};
+	struct ordex_store_options o = {.sync = cfg->sync, .deferred_sync = true};
 	int rc = ordex_store_open_sqlite(cfg->db_path, &o, &wst);
 	if (rc) {
 		free(s);

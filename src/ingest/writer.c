@@ -10,17 +10,22 @@
  *     different bytes -> conflict, nothing stored
  *     new             -> SAVEPOINT; store the event; audit; project;
  *                        detect; RELEASE (or ROLLBACK TO on a rejection)
- *   COMMIT (one fsync in WAL mode with synchronous=FULL)
- * then calls every batch's done. While it commits, new batches queue up
- * and form the next group, so the group grows with the load and the fsync
- * cost is shared. If the database fails, the transaction is rolled back
+ *   COMMIT (the WAL frames are written, not yet flushed)
+ * and hands the group to the flushing thread, which flushes the WAL once
+ * for every group committed since its last flush (one fsync), then calls
+ * every batch's done. While a group is applied and flushed, new batches
+ * queue up and form the next group, so the group grows with the load and
+ * the fsync cost is shared; and the writer applies group n+1 while group
+ * n's flush runs. If the database fails, the transaction is rolled back
  * and every batch of the group fails whole: nothing half-applied is ever
- * acknowledged.
+ * acknowledged. If the flush fails, the group's events are answered as
+ * failed (sent again, they are found and answered as duplicates).
  */
 #include "ingest/writer.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,6 +56,14 @@ struct ordex_writer {
 	bool receipts_failing;        /* the last attempt to record them failed */
 	bool stopping;
 	struct ordex_writer_stats stats;
+	/* committed groups waiting for the flush, linked through next */
+	pthread_t flusher;
+	pthread_cond_t flush_cv;
+	struct ordex_batch *flush_head, *flush_tail;
+	int64_t flush_seq; /* the highest seq they hold */
+	bool flush_stopping;
+	_Atomic int64_t durable_seq;
+	int64_t group_seq; /* writer thread: the highest seq of the open group */
 };
 
 static void hex(const unsigned char *p, size_t n, char *out)
@@ -192,6 +205,8 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 		return rc;
 	it->status = ORDEX_ITEM_ACCEPTED;
 	it->seq = seq;
+	if (seq > w->group_seq)
+		w->group_seq = seq;
 	/* what one event needed is not needed by the next: memory stays bounded
 	 * by the largest event, not by the size of the group */
 	ordex_arena_reset(w->a);
@@ -328,12 +343,37 @@ static void requeue_receipts(struct ordex_writer *w, struct receipt *r)
 	free_receipts(r);
 }
 
+/* Answers each batch of a list (linked through next) with rc. */
+static void finish(struct ordex_writer *w, struct ordex_batch *b, int rc, const char *why)
+{
+	while (b) {
+		struct ordex_batch *next = b->next;
+		b->next = NULL;
+		b->rc = rc;
+		if (rc) {
+			for (size_t i = 0; i < b->n; i++) {
+				struct ordex_item *it = &b->items[i];
+				if (it->ev) {
+					it->status = ORDEX_ITEM_FAILED;
+					it->reason = why;
+				}
+			}
+		}
+		pthread_mutex_lock(&w->mu);
+		count(w, b);
+		pthread_mutex_unlock(&w->mu);
+		b->done(b);
+		b = next;
+	}
+}
+
 /* Applies a group of batches in one transaction. */
 static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 {
 	struct ordex_store *st = w->st;
 	int64_t now = ordex_time_now();
 	ordex_audit_reset(w->au);
+	w->group_seq = 0;
 	int rc = st->ops->begin(st);
 	pthread_mutex_lock(&w->mu);
 	struct receipt *receipts = w->receipts;
@@ -377,30 +417,62 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 		pthread_mutex_unlock(&w->mu);
 	}
 	ordex_arena_reset(w->a);
-	struct ordex_batch *b = group;
-	while (b) {
-		struct ordex_batch *next = b->next;
-		b->next = NULL;
-		b->rc = rc;
-		if (rc) {
-			for (size_t i = 0; i < b->n; i++) {
-				struct ordex_item *it = &b->items[i];
-				if (it->ev) {
-					it->status = ORDEX_ITEM_FAILED;
-					it->reason = "could not be stored; nothing was applied, "
-					             "send it again";
-				}
-			}
-		}
-		pthread_mutex_lock(&w->mu);
-		count(w, b);
-		pthread_mutex_unlock(&w->mu);
-		b->done(b);
-		b = next;
-	}
 	pthread_mutex_lock(&w->mu);
-	w->stats.commits++;
+	w->stats.commits += rc == ORDEX_OK;
 	pthread_mutex_unlock(&w->mu);
+	if (rc) {
+		finish(w, group, rc, "could not be stored; nothing was applied, send it again");
+		return;
+	}
+	/* committed: answered once the flusher has made it durable */
+	pthread_mutex_lock(&w->mu);
+	if (group) {
+		if (w->flush_tail)
+			w->flush_tail->next = group;
+		else
+			w->flush_head = group;
+		while (group->next)
+			group = group->next;
+		w->flush_tail = group;
+	}
+	if (w->group_seq > w->flush_seq)
+		w->flush_seq = w->group_seq;
+	pthread_cond_signal(&w->flush_cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/*
+ * The flushing thread: one flush makes every group committed before it
+ * durable; then their requests are answered.
+ */
+static void *flusher_main(void *arg)
+{
+	struct ordex_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->flush_head && !w->flush_stopping)
+			pthread_cond_wait(&w->flush_cv, &w->mu);
+		if (!w->flush_head)
+			break;
+		struct ordex_batch *groups = w->flush_head;
+		int64_t seq = w->flush_seq;
+		w->flush_head = w->flush_tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+		int rc = w->st->ops->sync(w->st);
+		if (rc == ORDEX_OK && seq > atomic_load(&w->durable_seq))
+			atomic_store(&w->durable_seq, seq);
+		else if (rc)
+			fprintf(stderr, "ordex: the log could not be flushed; %s\n",
+			        "the requests of the last commits are answered as failed");
+		pthread_mutex_lock(&w->mu);
+		w->stats.flushes += rc == ORDEX_OK;
+		pthread_mutex_unlock(&w->mu);
+		finish(w, groups, rc,
+		       "could not be made durable (the disk refused a flush); send it again");
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
 }
 
 static void *writer_main(void *arg)
@@ -460,11 +532,34 @@ int ordex_writer_start(struct ordex_store *st, const struct ordex_writer_config 
 		w->cfg = *cfg;
 	if (!w->cfg.settings.fraud_threshold)
 		w->cfg.settings.fraud_threshold = 75;
+	/* what a previous run committed is made durable before it is answered
+	 * for (a duplicate of it is acknowledged from a read connection) */
+	int64_t last = 0;
+	int rc = st->ops->sync(st);
+	if (rc == ORDEX_OK)
+		rc = st->ops->event_last_seq(st, &last);
+	if (rc) {
+		free(w);
+		return rc;
+	}
+	atomic_init(&w->durable_seq, last);
 	w->au = ordex_audit_new();
 	w->a = ordex_arena_new(64 * 1024);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	pthread_cond_init(&w->flush_cv, NULL);
+	if (pthread_create(&w->flusher, NULL, flusher_main, w) != 0) {
+		ordex_audit_free(w->au);
+		ordex_arena_free(w->a);
+		free(w);
+		return ORDEX_E_NOMEM;
+	}
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		pthread_mutex_lock(&w->mu);
+		w->flush_stopping = true;
+		pthread_cond_signal(&w->flush_cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->flusher, NULL);
 		ordex_audit_free(w->au);
 		ordex_arena_free(w->a);
 		free(w);
@@ -575,8 +670,15 @@ void ordex_writer_drain(struct ordex_writer *w)
 	w->stopping = true;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
-	if (!joined)
-		pthread_join(w->thread, NULL);
+	if (joined)
+		return;
+	pthread_join(w->thread, NULL);
+	/* the writer's last groups are flushed and answered, then the flusher ends */
+	pthread_mutex_lock(&w->mu);
+	w->flush_stopping = true;
+	pthread_cond_signal(&w->flush_cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->flusher, NULL);
 }
 
 void ordex_writer_stop(struct ordex_writer *w)
@@ -589,7 +691,13 @@ void ordex_writer_stop(struct ordex_writer *w)
 	ordex_arena_free(w->a);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->flush_cv);
 	free(w);
+}
+
+int64_t ordex_writer_durable_seq(struct ordex_writer *w)
+{
+	return atomic_load(&w->durable_seq);
 }
 
 void ordex_writer_get_stats(struct ordex_writer *w, struct ordex_writer_stats *out)

@@ -7,8 +7,9 @@
  * in one transaction (each event under its own savepoint, so a rejected
  * event leaves nothing behind) and commits once: group commit. Only after
  * the commit is durable does it call each batch's done callback, on the
- * writer thread. A batch and its items belong to the submitter and must
- * stay valid until done is called.
+ * writer's flushing thread: the writer applies the next group while the
+ * last one is flushed (see docs/internals/writer.md). A batch and its items
+ * belong to the submitter and must stay valid until done is called.
  */
 #ifndef ORDEX_WRITER_H
 #define ORDEX_WRITER_H
@@ -82,6 +83,7 @@ struct ordex_batch {
 
 struct ordex_writer_stats {
 	uint64_t commits;
+	uint64_t flushes; /* WAL flushes: one makes every commit before it durable */
 	uint64_t events;
 	uint64_t accepted;
 	uint64_t duplicates;
@@ -117,6 +119,12 @@ int ordex_writer_run(struct ordex_writer *w, struct ordex_batch *b);
  */
 void ordex_writer_receipt(struct ordex_writer *w, const struct ordex_scope *sc,
                           const struct ordex_event *ev, int64_t seq);
+/*
+ * The highest event seq known durable: an event at or below it may be
+ * answered as stored. One above it was committed (readers see it) but its
+ * flush may still be running. Any thread.
+ */
+int64_t ordex_writer_durable_seq(struct ordex_writer *w);
 
 /*
  * Stops taking batches (a submit then returns ORDEX_E_SHUTDOWN) and

@@ -11,11 +11,16 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -91,6 +96,7 @@ enum stmt_id {
 	S_EVENT_INSERT,
 	S_EVENTS_ORDER,
 	S_EVENT_COUNT,
+	S_EVENT_LAST,
 	S_ORDER_GET,
 	S_ORDER_INSERT,
 	S_ORDER_UPDATE,
@@ -280,6 +286,7 @@ static const char *const sql[S_COUNT] = {
                        "occurred_offset, received_at, raw, sha256 FROM events WHERE tenant "
                        "= ?1 AND environment = ?2 AND order_ref = ?3 ORDER BY occurred_at, id",
     [S_EVENT_COUNT] = "SELECT count(*) FROM events WHERE tenant = ?1 AND environment = ?2",
+    [S_EVENT_LAST] = "SELECT coalesce(max(id), 0) FROM events",
 #define ORDER_COLS                                                                                 \
 	"id, ref, known, status, financial_status, status_seq, cancelled_at, cancelled_seq, "      \
 	"version, version_at, currency, total, customer, email, placed_at, tz_offset, "            \
@@ -435,6 +442,11 @@ struct sqlite_store {
 	sqlite3_stmt *stmts[S_COUNT];
 	char path[512];
 	bool readonly;
+	/* deferred_sync: the log file, flushed by s_sync on its own thread */
+	bool deferred;
+	int wal_fd;
+	dev_t wal_dev;
+	ino_t wal_ino;
 };
 
 static struct sqlite_store *S(struct ordex_store *st)
@@ -888,6 +900,11 @@ static int count_query(struct sqlite_store *s, sqlite3_stmt *q, int64_t *n)
 		*n = sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
 	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "count rows");
+}
+
+static int s_event_last_seq(struct ordex_store *st, int64_t *seq)
+{
+	return count_query(S(st), stmt(S(st), S_EVENT_LAST), seq);
 }
 
 static int s_event_count(struct ordex_store *st, const struct ordex_scope *sc, int64_t *n)
@@ -2450,6 +2467,63 @@ static int s_audit_tenants(struct ordex_store *st, int64_t **tenants, size_t *n,
 
 /* ---- open, migrate, close ---------------------------------------------- */
 
+/*
+ * The directory entry of a newly opened log file is made durable once, as
+ * SQLite does for the files it syncs itself.
+ */
+static int sync_dir(const char *path)
+{
+	char copy[sizeof(((struct sqlite_store *)0)->path)];
+	snprintf(copy, sizeof(copy), "%s", path);
+	int fd = open(dirname(copy), O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Deferred sync: SQLite writes each commit's frames to the WAL without an
+ * fsync (synchronous=NORMAL), and this flushes the WAL file, which makes
+ * every commit written before it durable; the same guarantee as
+ * synchronous=FULL, one flush for however many commits. The file is opened
+ * here (only the flushing thread calls this) and reopened should it ever be
+ * replaced.
+ */
+static int s_sync(struct ordex_store *st)
+{
+	struct sqlite_store *s = S(st);
+	if (!s->deferred)
+		return ORDEX_OK;
+	char wal[sizeof(s->path) + 8];
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	struct stat now;
+	if (stat(wal, &now) != 0)
+		return errno == ENOENT ? ORDEX_OK : ORDEX_E_IO; /* nothing written yet */
+	if (s->wal_fd >= 0 && (now.st_dev != s->wal_dev || now.st_ino != s->wal_ino)) {
+		close(s->wal_fd);
+		s->wal_fd = -1;
+	}
+	if (s->wal_fd < 0) {
+		s->wal_fd = open(wal, O_RDWR | O_CLOEXEC);
+		if (s->wal_fd < 0 || sync_dir(s->path) != 0) {
+			fprintf(stderr, "ordex: could not sync \"%s\": %s\n", wal, strerror(errno));
+			return ORDEX_E_IO;
+		}
+		struct stat st_fd;
+		if (fstat(s->wal_fd, &st_fd) == 0) {
+			s->wal_dev = st_fd.st_dev;
+			s->wal_ino = st_fd.st_ino;
+		}
+	}
+	if (fdatasync(s->wal_fd) != 0) {
+		fprintf(stderr, "ordex: could not sync \"%s\": %s\n", wal, strerror(errno));
+		return ORDEX_E_IO;
+	}
+	return ORDEX_OK;
+}
+
 static void s_close(struct ordex_store *st)
 {
 	struct sqlite_store *s = S(st);
@@ -2458,6 +2532,8 @@ static void s_close(struct ordex_store *st)
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
+	if (s->wal_fd >= 0)
+		close(s->wal_fd);
 	free(s);
 }
 
@@ -2470,6 +2546,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .savepoint = s_savepoint,
     .release = s_release,
     .rollback_to = s_rollback_to,
+    .sync = s_sync,
     .tenant_create = s_tenant_create,
     .tenant_find = s_tenant_find,
     .tenant_first = s_tenant_first,
@@ -2487,6 +2564,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .events_link_subject = s_events_link_subject,
     .events_for_order = s_events_for_order,
     .event_count = s_event_count,
+    .event_last_seq = s_event_last_seq,
     .order_get = s_order_get,
     .order_put = s_order_put,
     .customers_at_address = s_customers_at_address,
@@ -2657,6 +2735,7 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 	s->base.ops = &sqlite_ops;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->readonly = opts && opts->readonly;
+	s->wal_fd = -1;
 	int flags = SQLITE_OPEN_NOMUTEX |
 	            (opts && opts->readonly ? SQLITE_OPEN_READONLY
 	                                    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -2688,6 +2767,12 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 		fprintf(stderr, "ordex: database \"%s\" is not initialized; run \"ordex init\"\n",
 		        path);
 		rc = ORDEX_E_STORE;
+	}
+	if (rc == ORDEX_OK && opts && !opts->readonly && opts->deferred_sync &&
+	    opts->sync == ORDEX_SYNC_FULL) {
+		/* checkpoints still sync the WAL and the database themselves */
+		s->deferred = true;
+		rc = exec_sql(s, "PRAGMA synchronous = NORMAL");
 	}
 	if (rc) {
 		s_close(&s->base);

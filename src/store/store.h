@@ -32,6 +32,13 @@ enum ordex_sync { ORDEX_SYNC_FULL, ORDEX_SYNC_NORMAL, ORDEX_SYNC_OFF };
 struct ordex_store_options {
 	enum ordex_sync sync;
 	bool readonly;
+	/*
+	 * With sync FULL: a commit writes the log without waiting for the disk,
+	 * and ops->sync makes every commit so far durable with one flush. For
+	 * the writer, which applies the next group while the last one's flush
+	 * runs on another thread, and acknowledges only after the flush.
+	 */
+	bool deferred_sync;
 };
 
 struct ordex_key_info {
@@ -169,6 +176,12 @@ struct ordex_store_ops {
 	int (*savepoint)(struct ordex_store *st);
 	int (*release)(struct ordex_store *st);
 	int (*rollback_to)(struct ordex_store *st);
+	/*
+	 * Makes every commit so far durable (opened with deferred_sync; else
+	 * commits are durable already and this returns at once). The only op
+	 * that may run on another thread while the store's own thread works.
+	 */
+	int (*sync)(struct ordex_store *st);
 
 	/* tenants, environments and keys */
 	int (*tenant_create)(struct ordex_store *st, const char *name, int64_t *id);
@@ -207,6 +220,8 @@ struct ordex_store_ops {
 	int (*events_for_order)(struct ordex_store *st, const struct ordex_scope *sc,
 	                        const char *order_ref, ordex_event_fn fn, void *ctx);
 	int (*event_count)(struct ordex_store *st, const struct ordex_scope *sc, int64_t *n);
+	/* the highest event seq stored, in any tenant (0: none) */
+	int (*event_last_seq)(struct ordex_store *st, int64_t *seq);
 
 	/* orders and lines */
 	int (*order_get)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,

@@ -8,9 +8,10 @@
  * production environment, and feeds it NDJSON bodies split by
  * ordex_ingest_split as a request thread would. What the writer stored is
  * read back through a second, readonly connection (a WAL reader) or with
- * plain SQLite. The concurrency tests hold the writer inside a done
- * callback (which runs on the writer thread) while the queue fills, so
- * that grouping and draining are certain instead of likely.
+ * plain SQLite. The concurrency tests hold the writer inside a command
+ * (which runs on the writer thread) while the queue fills, so that
+ * grouping and draining are certain instead of likely. Done callbacks run
+ * on the flushing thread, after the flush that makes the group durable.
  */
 #include "testutil.h"
 
@@ -207,6 +208,140 @@ static void test_a_trickle_of_duplicates_is_recorded_a_second_after_the_first(vo
 	}
 	assert_true(recorded > 0);
 	assert_audit_verifies(f);
+}
+
+/* A store whose flush waits for the test to open a gate, or fails. */
+static struct ordex_store_ops gated_ops, real_ops_of_gated;
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static bool gate_closed, flush_fails;
+static int flushes_waiting;
+
+static int gated_sync(struct ordex_store *st)
+{
+	pthread_mutex_lock(&gate_mu);
+	flushes_waiting++;
+	pthread_cond_broadcast(&gate_cv);
+	while (gate_closed)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	flushes_waiting--;
+	bool fails = flush_fails;
+	pthread_mutex_unlock(&gate_mu);
+	return fails ? ORDEX_E_IO : real_ops_of_gated.sync(st);
+}
+
+static void set_gate(bool closed, bool fails)
+{
+	pthread_mutex_lock(&gate_mu);
+	gate_closed = closed;
+	flush_fails = fails;
+	pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
+}
+
+struct answer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+};
+
+static void answer_done(struct ordex_batch *b)
+{
+	struct answer *an = b->ctx;
+	pthread_mutex_lock(&an->mu);
+	an->done = true;
+	pthread_cond_broadcast(&an->cv);
+	pthread_mutex_unlock(&an->mu);
+}
+
+static bool answered(struct answer *an)
+{
+	pthread_mutex_lock(&an->mu);
+	bool done = an->done;
+	pthread_mutex_unlock(&an->mu);
+	return done;
+}
+
+static void wait_answer(struct answer *an)
+{
+	pthread_mutex_lock(&an->mu);
+	while (!an->done)
+		pthread_cond_wait(&an->cv, &an->mu);
+	pthread_mutex_unlock(&an->mu);
+}
+
+/*
+ * A commit is answered only after the flush that makes it durable: while
+ * the flush is held, the event is committed (a reader sees it) but not
+ * acknowledged, and the durable seq stays below it, so the request path
+ * does not answer a duplicate of it either. A flush that fails answers the
+ * group as failed; sent again, the event is a duplicate.
+ */
+static void test_a_commit_is_answered_only_after_its_flush(void **state)
+{
+	struct fixture *f = *state;
+	struct ordex_store_options o = {.sync = ORDEX_SYNC_FULL, .deferred_sync = true};
+	struct ordex_store *st = NULL;
+	ordex_writer_stop(f->w); /* this test's writer flushes through the gate */
+	assert_int_equal(ordex_store_open_sqlite(f->db.path, &o, &st), ORDEX_OK);
+	real_ops_of_gated = *st->ops;
+	gated_ops = *st->ops;
+	gated_ops.sync = gated_sync;
+	st->ops = &gated_ops;
+	set_gate(false, false);
+	assert_int_equal(ordex_writer_start(st, NULL, &f->w), ORDEX_OK);
+	int64_t durable0 = ordex_writer_durable_seq(f->w);
+
+	set_gate(true, false);
+	size_t n = 0;
+	struct ordex_item *items = split(f->a, ORDER_1001 "\n", &n);
+	struct answer an = {.done = false};
+	pthread_mutex_init(&an.mu, NULL);
+	pthread_cond_init(&an.cv, NULL);
+	struct ordex_batch b = {
+	    .scope = f->sc, .items = items, .n = n, .done = answer_done, .ctx = &an};
+	assert_int_equal(ordex_writer_submit(f->w, &b), ORDEX_OK);
+	pthread_mutex_lock(&gate_mu);
+	while (flushes_waiting == 0)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	pthread_mutex_unlock(&gate_mu);
+	/* committed and visible, not acknowledged, not durable */
+	struct ordex_store *ro = reader(f);
+	unsigned char digest[32];
+	int64_t seq = 0;
+	assert_int_equal(ro->ops->event_find(ro, &f->sc, "shop", "evt_o1", digest, &seq), ORDEX_OK);
+	ro->ops->close(ro);
+	sleep_ms(50);
+	assert_false(answered(&an));
+	assert_true(ordex_writer_durable_seq(f->w) < seq);
+	assert_int_equal(ordex_writer_durable_seq(f->w), durable0);
+
+	set_gate(false, false);
+	wait_answer(&an);
+	assert_int_equal(b.rc, ORDEX_OK);
+	assert_int_equal(items[0].status, ORDEX_ITEM_ACCEPTED);
+	assert_int_equal(items[0].seq, seq);
+	assert_true(ordex_writer_durable_seq(f->w) >= seq);
+
+	/* a flush that fails: the group is answered as failed */
+	set_gate(false, true);
+	items = split(f->a, CAPTURE_1001 "\n", &n);
+	an.done = false;
+	b = (struct ordex_batch){
+	    .scope = f->sc, .items = items, .n = n, .done = answer_done, .ctx = &an};
+	assert_int_equal(ordex_writer_submit(f->w, &b), ORDEX_OK);
+	wait_answer(&an);
+	assert_int_equal(b.rc, ORDEX_E_IO);
+	assert_int_equal(items[0].status, ORDEX_ITEM_FAILED);
+	assert_non_null(strstr(items[0].reason, "durable"));
+	set_gate(false, false);
+	items = run(f, CAPTURE_1001 "\n", 1);
+	assert_int_equal(items[0].status, ORDEX_ITEM_DUPLICATE);
+	struct ordex_writer_stats ws;
+	ordex_writer_get_stats(f->w, &ws);
+	assert_true(ws.flushes >= 2);
+	pthread_mutex_destroy(&an.mu);
+	pthread_cond_destroy(&an.cv);
 }
 
 /* A store whose next commits fail, as a full disk would make them. */
@@ -489,16 +624,25 @@ static void *submit_main(void *arg)
 	return NULL;
 }
 
-/* Runs on the writer thread: holds it until every submitter has queued. */
-static void gate_wait_for_submitters(struct ordex_batch *b)
+static void gate_done(struct ordex_batch *b)
 {
-	struct shared *sh = b->ctx;
+	(void)b;
+}
+
+/* A command runs on the writer thread: this one holds it until every
+ * submitter has queued. */
+static int gate_wait_for_submitters(struct ordex_store *st, struct ordex_audit *au,
+                                    const struct ordex_scope *sc, int64_t now, void *ctx)
+{
+	(void)st, (void)au, (void)sc, (void)now;
+	struct shared *sh = ctx;
 	pthread_mutex_lock(&sh->mu);
 	sh->gate_entered = true;
 	pthread_cond_broadcast(&sh->cv);
 	while (sh->submitted < BATCHES)
 		pthread_cond_wait(&sh->cv, &sh->mu);
 	pthread_mutex_unlock(&sh->mu);
+	return ORDEX_OK;
 }
 
 static void test_concurrent_submitters_are_all_applied_in_fewer_commits(void **state)
@@ -508,7 +652,10 @@ static void test_concurrent_submitters_are_all_applied_in_fewer_commits(void **s
 	struct shared sh;
 	shared_init(&sh, f->w);
 
-	struct ordex_batch gate = {.scope = f->sc, .done = gate_wait_for_submitters, .ctx = &sh};
+	struct ordex_batch gate = {.scope = f->sc,
+	                           .command = gate_wait_for_submitters,
+	                           .command_ctx = &sh,
+	                           .done = gate_done};
 	assert_int_equal(ordex_writer_submit(f->w, &gate), ORDEX_OK);
 
 	pthread_t th[THREADS];
@@ -565,9 +712,12 @@ static void probe_done(struct ordex_batch *b)
  */
 static struct ordex_batch probes[MAX_PROBES];
 
-static void gate_wait_for_stop(struct ordex_batch *b)
+/* Holds the writer thread, submitting probes until the writer refuses them. */
+static int gate_wait_for_stop(struct ordex_store *st, struct ordex_audit *au,
+                              const struct ordex_scope *sc, int64_t now, void *ctx)
 {
-	struct shared *sh = b->ctx;
+	(void)st, (void)au, (void)now;
+	struct shared *sh = ctx;
 	pthread_mutex_lock(&sh->mu);
 	sh->gate_entered = true;
 	pthread_cond_broadcast(&sh->cv);
@@ -575,12 +725,12 @@ static void gate_wait_for_stop(struct ordex_batch *b)
 	for (;;) {
 		if (sh->probes == MAX_PROBES) {
 			sh->probe_overflow = true;
-			return;
+			return ORDEX_OK;
 		}
 		struct ordex_batch *p = &probes[sh->probes];
-		*p = (struct ordex_batch){.scope = b->scope, .done = probe_done, .ctx = sh};
+		*p = (struct ordex_batch){.scope = *sc, .done = probe_done, .ctx = sh};
 		if (ordex_writer_submit(sh->w, p) == ORDEX_E_SHUTDOWN)
-			return;
+			return ORDEX_OK;
 		sh->probes++;
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	}
@@ -596,7 +746,8 @@ static void test_stop_drains_the_queue(void **state)
 	for (int i = 0; i < N; i++)
 		make_sub(&subs[i], &sh, f->a, &f->sc, i);
 
-	struct ordex_batch gate = {.scope = f->sc, .done = gate_wait_for_stop, .ctx = &sh};
+	struct ordex_batch gate = {
+	    .scope = f->sc, .command = gate_wait_for_stop, .command_ctx = &sh, .done = gate_done};
 	assert_int_equal(ordex_writer_submit(f->w, &gate), ORDEX_OK);
 	pthread_mutex_lock(&sh.mu);
 	while (!sh.gate_entered)
@@ -629,6 +780,7 @@ int main(void)
 	    T(test_repeat_within_one_batch_is_a_duplicate_of_the_first),
 	    T(test_a_trickle_of_duplicates_is_recorded_a_second_after_the_first),
 	    T(test_receipts_survive_a_failed_commit),
+	    T(test_a_commit_is_answered_only_after_its_flush),
 	    T(test_same_id_with_other_bytes_is_a_conflict),
 	    T(test_item_rejected_by_validation_is_left_alone),
 	    T(test_item_rejected_by_state_leaves_nothing_and_the_rest_applies),
