@@ -443,7 +443,8 @@ struct sqlite_store {
 	char path[512];
 	bool readonly;
 	/* deferred_sync: the log file, flushed by s_sync on its own thread */
-	bool deferred;
+	bool deferred;      /* opened with deferred_sync (and sync FULL) */
+	bool commit_nosync; /* the store's thread: commits now leave the flush to s_sync */
 	int wal_fd;
 	dev_t wal_dev;
 	ino_t wal_ino;
@@ -2524,6 +2525,22 @@ static int s_sync(struct ordex_store *st)
 	return ORDEX_OK;
 }
 
+/*
+ * Whether the next commits leave their flush to s_sync (synchronous=NORMAL;
+ * checkpoints still sync the WAL and the database themselves) or sync as
+ * they commit (FULL). Between transactions, on the store's thread.
+ */
+static int s_defer_sync(struct ordex_store *st, bool on)
+{
+	struct sqlite_store *s = S(st);
+	if (!s->deferred || on == s->commit_nosync)
+		return ORDEX_OK;
+	int rc = exec_sql(s, on ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
+	if (rc == ORDEX_OK)
+		s->commit_nosync = on;
+	return rc;
+}
+
 static void s_close(struct ordex_store *st)
 {
 	struct sqlite_store *s = S(st);
@@ -2547,6 +2564,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .release = s_release,
     .rollback_to = s_rollback_to,
     .sync = s_sync,
+    .defer_sync = s_defer_sync,
     .tenant_create = s_tenant_create,
     .tenant_find = s_tenant_find,
     .tenant_first = s_tenant_first,
@@ -2769,11 +2787,8 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 		rc = ORDEX_E_STORE;
 	}
 	if (rc == ORDEX_OK && opts && !opts->readonly && opts->deferred_sync &&
-	    opts->sync == ORDEX_SYNC_FULL) {
-		/* checkpoints still sync the WAL and the database themselves */
-		s->deferred = true;
-		rc = exec_sql(s, "PRAGMA synchronous = NORMAL");
-	}
+	    opts->sync == ORDEX_SYNC_FULL)
+		s->deferred = true; /* commits sync until defer_sync(true) */
 	if (rc) {
 		s_close(&s->base);
 		return rc;

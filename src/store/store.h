@@ -33,10 +33,11 @@ struct ordex_store_options {
 	enum ordex_sync sync;
 	bool readonly;
 	/*
-	 * With sync FULL: a commit writes the log without waiting for the disk,
-	 * and ops->sync makes every commit so far durable with one flush. For
-	 * the writer, which applies the next group while the last one's flush
-	 * runs on another thread, and acknowledges only after the flush.
+	 * With sync FULL: ops->defer_sync(true) lets commits write the log
+	 * without waiting for the disk, and ops->sync makes every commit so far
+	 * durable with one flush. For the writer, which applies the next group
+	 * while the last one's flush runs on another thread, and acknowledges
+	 * only after the flush.
 	 */
 	bool deferred_sync;
 };
@@ -182,6 +183,9 @@ struct ordex_store_ops {
 	 * that may run on another thread while the store's own thread works.
 	 */
 	int (*sync)(struct ordex_store *st);
+	/* opened with deferred_sync: whether the next commits wait for the
+	 * disk themselves (false, the default) or leave it to sync (true) */
+	int (*defer_sync)(struct ordex_store *st, bool on);
 
 	/* tenants, environments and keys */
 	int (*tenant_create)(struct ordex_store *st, const char *name, int64_t *id);

@@ -245,13 +245,11 @@ struct answer {
 	bool done;
 };
 
+static void signal_answer(struct answer *an);
+
 static void answer_done(struct ordex_batch *b)
 {
-	struct answer *an = b->ctx;
-	pthread_mutex_lock(&an->mu);
-	an->done = true;
-	pthread_cond_broadcast(&an->cv);
-	pthread_mutex_unlock(&an->mu);
+	signal_answer(b->ctx);
 }
 
 static bool answered(struct answer *an)
@@ -270,12 +268,97 @@ static void wait_answer(struct answer *an)
 	pthread_mutex_unlock(&an->mu);
 }
 
+static void signal_answer(struct answer *an)
+{
+	pthread_mutex_lock(&an->mu);
+	an->done = true;
+	pthread_cond_broadcast(&an->cv);
+	pthread_mutex_unlock(&an->mu);
+}
+
+struct hold {
+	struct answer entered, released;
+};
+
+/* A command runs on the writer thread: this one holds it until released. */
+static int hold_writer(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
+                       int64_t now, void *ctx)
+{
+	(void)st, (void)au, (void)sc, (void)now;
+	struct hold *h = ctx;
+	signal_answer(&h->entered);
+	wait_answer(&h->released);
+	return ORDEX_OK;
+}
+
+struct pending {
+	struct ordex_batch b;
+	struct answer an;
+};
+
+static void pending_submit(struct fixture *f, struct pending *p, const char *body)
+{
+	size_t n = 0;
+	struct ordex_item *items = split(f->a, body, &n);
+	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->an.mu, NULL);
+	pthread_cond_init(&p->an.cv, NULL);
+	p->b = (struct ordex_batch){
+	    .scope = f->sc, .items = items, .n = n, .done = answer_done, .ctx = &p->an};
+	assert_int_equal(ordex_writer_submit(f->w, &p->b), ORDEX_OK);
+}
+
+static void pending_destroy(struct pending *p)
+{
+	pthread_mutex_destroy(&p->an.mu);
+	pthread_cond_destroy(&p->an.cv);
+}
+
 /*
- * A commit is answered only after the flush that makes it durable: while
- * the flush is held, the event is committed (a reader sees it) but not
- * acknowledged, and the durable seq stays below it, so the request path
- * does not answer a duplicate of it either. A flush that fails answers the
- * group as failed; sent again, the event is a duplicate.
+ * Queues a held writer, then two one-event batches behind it and lets it
+ * go: with one event per group, the first event's group has the second
+ * queued behind it, so its flush goes to the flushing thread.
+ */
+static void submit_behind_held_writer(struct fixture *f, struct pending *first,
+                                      struct pending *second, const char *body1, const char *body2)
+{
+	struct hold h;
+	struct answer gate_an = {.done = false};
+	struct answer *an[] = {&h.entered, &h.released, &gate_an};
+	for (int i = 0; i < 3; i++) {
+		an[i]->done = false;
+		pthread_mutex_init(&an[i]->mu, NULL);
+		pthread_cond_init(&an[i]->cv, NULL);
+	}
+	struct ordex_batch gate = {.scope = f->sc,
+	                           .command = hold_writer,
+	                           .command_ctx = &h,
+	                           .done = answer_done,
+	                           .ctx = &gate_an};
+	assert_int_equal(ordex_writer_submit(f->w, &gate), ORDEX_OK);
+	wait_answer(&h.entered); /* the writer took the gate alone: nothing queued */
+	pending_submit(f, first, body1);
+	pending_submit(f, second, body2);
+	signal_answer(&h.released);
+	wait_answer(&gate_an); /* its own commit synced itself */
+	for (int i = 0; i < 3; i++) {
+		pthread_mutex_destroy(&an[i]->mu);
+		pthread_cond_destroy(&an[i]->cv);
+	}
+}
+
+#define LEVEL_EVENT(id)                                                                            \
+	"{\"id\":\"" id "\",\"source\":\"wms\",\"type\":\"inventory.level\","                      \
+	"\"occurred_at\":\"2025-03-01T09:00:00Z\",\"data\":{\"sku\":\"SKU-1\","                    \
+	"\"location\":\"WH1\",\"available\":3}}\n"
+
+/*
+ * A commit handed to the flushing thread is answered only after the flush
+ * that makes it durable: while the flush is held, the event is committed (a
+ * reader sees it) but not acknowledged, and the durable seq stays below
+ * it, so the request path does not answer a duplicate of it either. A
+ * flush that fails answers its groups as failed; sent again, the event is
+ * a duplicate.
  */
 static void test_a_commit_is_answered_only_after_its_flush(void **state)
 {
@@ -289,18 +372,13 @@ static void test_a_commit_is_answered_only_after_its_flush(void **state)
 	gated_ops.sync = gated_sync;
 	st->ops = &gated_ops;
 	set_gate(false, false);
-	assert_int_equal(ordex_writer_start(st, NULL, &f->w), ORDEX_OK);
+	struct ordex_writer_config cfg = {.max_group_events = 1};
+	assert_int_equal(ordex_writer_start(st, &cfg, &f->w), ORDEX_OK);
 	int64_t durable0 = ordex_writer_durable_seq(f->w);
 
 	set_gate(true, false);
-	size_t n = 0;
-	struct ordex_item *items = split(f->a, ORDER_1001 "\n", &n);
-	struct answer an = {.done = false};
-	pthread_mutex_init(&an.mu, NULL);
-	pthread_cond_init(&an.cv, NULL);
-	struct ordex_batch b = {
-	    .scope = f->sc, .items = items, .n = n, .done = answer_done, .ctx = &an};
-	assert_int_equal(ordex_writer_submit(f->w, &b), ORDEX_OK);
+	struct pending p1, p2;
+	submit_behind_held_writer(f, &p1, &p2, ORDER_1001 "\n", LEVEL_EVENT("evt_l1"));
 	pthread_mutex_lock(&gate_mu);
 	while (flushes_waiting == 0)
 		pthread_cond_wait(&gate_cv, &gate_mu);
@@ -312,36 +390,37 @@ static void test_a_commit_is_answered_only_after_its_flush(void **state)
 	assert_int_equal(ro->ops->event_find(ro, &f->sc, "shop", "evt_o1", digest, &seq), ORDEX_OK);
 	ro->ops->close(ro);
 	sleep_ms(50);
-	assert_false(answered(&an));
+	assert_false(answered(&p1.an));
 	assert_true(ordex_writer_durable_seq(f->w) < seq);
 	assert_int_equal(ordex_writer_durable_seq(f->w), durable0);
 
 	set_gate(false, false);
-	wait_answer(&an);
-	assert_int_equal(b.rc, ORDEX_OK);
-	assert_int_equal(items[0].status, ORDEX_ITEM_ACCEPTED);
-	assert_int_equal(items[0].seq, seq);
-	assert_true(ordex_writer_durable_seq(f->w) >= seq);
+	wait_answer(&p1.an);
+	wait_answer(&p2.an);
+	assert_int_equal(p1.b.rc, ORDEX_OK);
+	assert_int_equal(p1.b.items[0].status, ORDEX_ITEM_ACCEPTED);
+	assert_int_equal(p1.b.items[0].seq, seq);
+	assert_int_equal(p2.b.items[0].status, ORDEX_ITEM_ACCEPTED);
+	assert_true(ordex_writer_durable_seq(f->w) >= p2.b.items[0].seq);
+	pending_destroy(&p1);
+	pending_destroy(&p2);
 
-	/* a flush that fails: the group is answered as failed */
+	/* a flush that fails: its groups are answered as failed */
 	set_gate(false, true);
-	items = split(f->a, CAPTURE_1001 "\n", &n);
-	an.done = false;
-	b = (struct ordex_batch){
-	    .scope = f->sc, .items = items, .n = n, .done = answer_done, .ctx = &an};
-	assert_int_equal(ordex_writer_submit(f->w, &b), ORDEX_OK);
-	wait_answer(&an);
-	assert_int_equal(b.rc, ORDEX_E_IO);
-	assert_int_equal(items[0].status, ORDEX_ITEM_FAILED);
-	assert_non_null(strstr(items[0].reason, "durable"));
+	submit_behind_held_writer(f, &p1, &p2, CAPTURE_1001 "\n", LEVEL_EVENT("evt_l2"));
+	wait_answer(&p1.an);
+	wait_answer(&p2.an);
+	assert_int_equal(p1.b.rc, ORDEX_E_IO);
+	assert_int_equal(p1.b.items[0].status, ORDEX_ITEM_FAILED);
+	assert_non_null(strstr(p1.b.items[0].reason, "durable"));
+	pending_destroy(&p1);
+	pending_destroy(&p2);
 	set_gate(false, false);
-	items = run(f, CAPTURE_1001 "\n", 1);
+	struct ordex_item *items = run(f, CAPTURE_1001 "\n", 1);
 	assert_int_equal(items[0].status, ORDEX_ITEM_DUPLICATE);
 	struct ordex_writer_stats ws;
 	ordex_writer_get_stats(f->w, &ws);
 	assert_true(ws.flushes >= 2);
-	pthread_mutex_destroy(&an.mu);
-	pthread_cond_destroy(&an.cv);
 }
 
 /* A store whose next commits fail, as a full disk would make them. */
