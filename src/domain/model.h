@@ -62,7 +62,7 @@ struct ordex_order_row {
 
 struct ordex_line_row {
 	int64_t order_id;
-	const char *order_ref; /* filled on load */
+	const char *order_ref; /* filled by the demand queries, not by lines_get */
 	int line_no;
 	const char *ref;
 	const char *sku;

@@ -320,11 +320,14 @@ static const char *const sql[S_COUNT] = {
 	"order_id, line_no, ref, sku, qty, price, allocated, seq, open, (SELECT o.ref FROM "       \
 	"orders o "                                                                                \
 	"WHERE o.id = order_id)"
-    [S_LINES_GET] = "SELECT " LINE_COLS ", coalesce((SELECT CASE WHEN k.locations > 0 THEN "
-                    "max(k.available, 0) END FROM sku_stock k WHERE k.tenant = "
-                    "order_lines.tenant AND k.environment = order_lines.environment AND "
-                    "k.sku = order_lines.sku), -1) FROM order_lines WHERE tenant = ?1 AND "
-                    "environment = ?2 AND order_id = ?3 ORDER BY line_no",
+    /* an order's lines with their SKU's stock level; the order's ref is the
+     * caller's (NULL here) */
+    [S_LINES_GET] = "SELECT l.order_id, l.line_no, l.ref, l.sku, l.qty, l.price, l.allocated, "
+                    "l.seq, l.open, NULL, CASE WHEN k.locations > 0 THEN max(k.available, 0) "
+                    "ELSE -1 END FROM order_lines l LEFT JOIN sku_stock k ON k.tenant = "
+                    "l.tenant AND k.environment = l.environment AND k.sku = l.sku WHERE "
+                    "l.tenant = ?1 AND l.environment = ?2 AND l.order_id = ?3 ORDER BY "
+                    "l.line_no",
     [S_LINES_DELETE] = "DELETE FROM order_lines WHERE tenant = ?1 AND environment = ?2 AND "
                        "order_id = ?3",
     [S_LINE_INSERT] = "INSERT INTO order_lines (tenant, environment, order_id, line_no, "
