@@ -81,6 +81,21 @@ void ordex_arena_reset(struct ordex_arena *a)
 	a->total = 0;
 }
 
+struct ordex_arena_mark ordex_arena_mark(const struct ordex_arena *a)
+{
+	return (struct ordex_arena_mark){a->head, a->big, a->head->used, a->total};
+}
+
+void ordex_arena_rewind(struct ordex_arena *a, struct ordex_arena_mark m)
+{
+	free_chain(a->head, m.head);
+	free_chain(a->big, m.big);
+	a->head = (struct block *)m.head;
+	a->big = (struct block *)m.big;
+	a->head->used = m.used;
+	a->total = m.total;
+}
+
 void *ordex_arena_alloc(struct ordex_arena *a, size_t n)
 {
 	size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);

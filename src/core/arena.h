@@ -22,6 +22,20 @@ void ordex_arena_free(struct ordex_arena *a);
 /* Releases every allocation but keeps the first block for reuse. */
 void ordex_arena_reset(struct ordex_arena *a);
 
+/* A point to come back to: see ordex_arena_rewind. */
+struct ordex_arena_mark {
+	const void *head, *big;
+	size_t used, total;
+};
+
+struct ordex_arena_mark ordex_arena_mark(const struct ordex_arena *a);
+/*
+ * Releases everything allocated since m was taken (and frees the blocks
+ * that came with it), keeping what was allocated before: for a loop whose
+ * rounds each need memory only until the round ends.
+ */
+void ordex_arena_rewind(struct ordex_arena *a, struct ordex_arena_mark m);
+
 /* Returns n bytes aligned for any type; never NULL. */
 void *ordex_arena_alloc(struct ordex_arena *a, size_t n);
 /* Returns n zeroed bytes; never NULL. */

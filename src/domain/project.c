@@ -1175,7 +1175,13 @@ int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *in, int6
 	    (ev->type == ORDEX_EV_ORDER_CREATED || ev->type == ORDEX_EV_ORDER_UPDATED)) {
 		rc = ordex__link_order(ap, ev, seq); /* each replay runs its own detectors */
 	}
-	for (int i = 0; rc == ORDEX_OK && i < ap->n_touched; i++)
+	/* one event can touch many orders (stock for a popular SKU tops up
+	 * hundreds of them): each order's detection gives its memory back, so
+	 * the event needs memory for one at a time */
+	for (int i = 0; rc == ORDEX_OK && i < ap->n_touched; i++) {
+		struct ordex_arena_mark m = ordex_arena_mark(ap->a);
 		rc = ordex_detect_order(ap, ap->touched[i], ev, seq);
+		ordex_arena_rewind(ap->a, m);
+	}
 	return rc;
 }

@@ -2778,9 +2778,16 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 		rc = wal_mode(s);
 	if (rc == ORDEX_OK)
 		rc = exec_sql(s, sync_pragma[opts ? opts->sync : ORDEX_SYNC_FULL]);
+	/* the writer keeps 16 MB of pages; a reader (one per request thread,
+	 * point look-ups and short lists) 2 MB, SQLite's default, and reads
+	 * the rest through the kernel's page cache: the service's memory stays
+	 * bounded however many orders it holds */
 	if (rc == ORDEX_OK)
-		rc = exec_sql(s, "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16000; "
-		                 "PRAGMA temp_store = MEMORY");
+		rc = exec_sql(s, opts && opts->readonly
+		                     ? "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -2000; "
+		                       "PRAGMA temp_store = MEMORY"
+		                     : "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16000; "
+		                       "PRAGMA temp_store = MEMORY");
 	if (rc == ORDEX_OK && !(opts && opts->readonly))
 		rc = migrate(s);
 	if (rc == ORDEX_OK &&

@@ -52,6 +52,33 @@ static void arena_reset_releases_everything_but_keeps_working(void **state)
 	ordex_arena_free(NULL);
 }
 
+/*
+ * A rewind gives back what came after its mark, blocks included, and keeps
+ * what came before: rounds of a loop that each allocate megabytes leave
+ * the arena where it was, and the earlier strings intact.
+ */
+static void arena_rewind_keeps_the_earlier_and_frees_the_later(void **state)
+{
+	struct ordex_arena *a = ordex_arena_new(256);
+	char *keep = ordex_arena_strdup(a, "kept before the mark");
+	size_t used = ordex_arena_used(a);
+	for (int round = 0; round < 5; round++) {
+		struct ordex_arena_mark m = ordex_arena_mark(a);
+		for (int i = 0; i < 2000; i++)
+			memset(ordex_arena_alloc(a, 200), 0xEE, 200); /* new blocks */
+		memset(ordex_arena_alloc(a, 1 << 20), 0xEE, 1 << 20); /* a big one */
+		assert_true(ordex_arena_used(a) > used + (1 << 20));
+		ordex_arena_rewind(a, m);
+		assert_int_equal(ordex_arena_used(a), used);
+		assert_string_equal(keep, "kept before the mark");
+		/* the next allocation continues right after the kept string */
+		char *next = ordex_arena_alloc(a, 16);
+		assert_true(next > keep && next - keep <= 32);
+		ordex_arena_rewind(a, m);
+	}
+	ordex_arena_free(a);
+}
+
 static void arena_strings_are_copied_and_terminated(void **state)
 {
 	struct ordex_arena *a = ordex_arena_new(256);
@@ -118,6 +145,7 @@ int main(void)
 	    cmocka_unit_test(arena_allocations_are_aligned_and_distinct),
 	    cmocka_unit_test(arena_large_allocation_gets_its_own_block),
 	    cmocka_unit_test(arena_reset_releases_everything_but_keeps_working),
+	    cmocka_unit_test(arena_rewind_keeps_the_earlier_and_frees_the_later),
 	    cmocka_unit_test(arena_strings_are_copied_and_terminated),
 	    cmocka_unit_test(buf_appends_and_stays_terminated),
 	    cmocka_unit_test(buf_limit_fails_whole_and_sticks),
