@@ -360,6 +360,24 @@ static void reqs_events(struct reqs *r, const struct corpus *c, size_t from, siz
 		reqs_add(r, "/v1/events", "application/json", c->line[i], c->len[i]);
 }
 
+/* Appends the corpus as NDJSON bodies of per_body events each. */
+static void reqs_bodies(struct reqs *r, const struct corpus *src, size_t per_body)
+{
+	for (size_t i = 0; i < src->n; i += per_body) {
+		size_t len = 0;
+		for (size_t j = i; j < i + per_body && j < src->n; j++)
+			len += src->len[j] + 1;
+		char *body = ordex_xmalloc(len + 1), *p = body;
+		for (size_t j = i; j < i + per_body && j < src->n; j++) {
+			memcpy(p, src->line[j], src->len[j]);
+			p += src->len[j];
+			*p++ = '\n';
+		}
+		reqs_add(r, "/v1/events", "application/x-ndjson", body, len);
+		free(body);
+	}
+}
+
 /* ---- the load generator ------------------------------------------------- */
 
 struct lat {
@@ -1362,20 +1380,7 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 		if (system(cmd) != 0)
 			die("ordex simulate failed");
 		corpus_load(&c3, path);
-		struct corpus *src = &c3;
-		for (size_t i = 0; i < src->n; i += 100) {
-			size_t len = 0;
-			for (size_t j = i; j < i + 100 && j < src->n; j++)
-				len += src->len[j] + 1;
-			char *body = ordex_xmalloc(len + 1), *p = body;
-			for (size_t j = i; j < i + 100 && j < src->n; j++) {
-				memcpy(p, src->line[j], src->len[j]);
-				p += src->len[j];
-				*p++ = '\n';
-			}
-			reqs_add(&r, "/v1/events", "application/x-ndjson", body, len);
-			free(body);
-		}
+		reqs_bodies(&r, &c3, 100);
 		/* the first third, then the rest: the growth over the rest is what
 		 * orders cost, apart from the fixed caches */
 		struct reqs r1 = {r.p, r.len, r.n / 3},
@@ -1456,12 +1461,13 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 }
 
 /*
- * bench load KEY PORT CONNS SECONDS FILE: posts the NDJSON events of FILE,
- * one per request, to a running server at closed loop over CONNS
- * keep-alive connections, from CPU 1 where there is one. For profiling a
- * server by hand: the figures are those of one run, with no reference.
+ * bench load KEY PORT CONNS SECONDS FILE [PER_BODY]: posts the NDJSON
+ * events of FILE, one per request (or PER_BODY per NDJSON body), to a
+ * running server at closed loop over CONNS keep-alive connections, from
+ * CPU 1 where there is one. For profiling a server by hand: the figures
+ * are those of one run, with no reference.
  */
-static int cmd_load(char **argv)
+static int cmd_load(int argc, char **argv)
 {
 	key = argv[0];
 	n_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -1470,7 +1476,10 @@ static int cmd_load(char **argv)
 	struct corpus c = {0};
 	corpus_load(&c, argv[4]);
 	struct reqs r = {0};
-	reqs_events(&r, &c, 0, c.n);
+	if (argc > 5 && atoi(argv[5]) > 1)
+		reqs_bodies(&r, &c, (size_t)atoi(argv[5]));
+	else
+		reqs_events(&r, &c, 0, c.n);
 	struct load L = {.port = atoi(argv[1]),
 	                 .conns = atoi(argv[2]),
 	                 .rq = &r,
@@ -1489,12 +1498,12 @@ int main(int argc, char **argv)
 		die("could not initialize libsodium");
 	if (argc == 4 && !strcmp(argv[1], "bare"))
 		return run_bare(atoi(argv[2]), atoi(argv[3]));
-	if (argc == 7 && !strcmp(argv[1], "load"))
-		return cmd_load(argv + 2);
+	if ((argc == 7 || argc == 8) && !strcmp(argv[1], "load"))
+		return cmd_load(argc - 2, argv + 2);
 	if (argc == 6 && !strcmp(argv[1], "run"))
 		return cmd_run(argv[2], argv[3], argv[4], atoi(argv[5]) != 0);
 	fprintf(stderr,
 	        "usage: bench run ORDEX WORKDIR RESULTS_JSON QUICK | bench bare PORT THREADS\n"
-	        "       bench load KEY PORT CONNS SECONDS NDJSON\n");
+	        "       bench load KEY PORT CONNS SECONDS NDJSON [PER_BODY]\n");
 	return 2;
 }
