@@ -65,6 +65,7 @@ struct ordex_writer {
 	int64_t flush_seq; /* the highest seq they hold */
 	bool flush_stopping;
 	bool flushing; /* the flusher is between taking groups and answering them */
+	bool busy;     /* batches queued while the last group was applied */
 	_Atomic int64_t durable_seq;
 	int64_t group_seq; /* writer thread: the highest seq of the open group */
 };
@@ -393,13 +394,16 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	int64_t now = ordex_time_now();
 	ordex_audit_reset(w->au);
 	w->group_seq = 0;
-	/* With more queued behind this group, its flush goes to the flusher and
-	 * the writer goes on with the next group. With nothing queued there is
-	 * nothing to overlap with: the commit syncs itself (SQLite's own
-	 * synchronous=FULL path, measured faster for a lone client than a
-	 * separate flush) and is answered here. */
+	/* Under load, the group's flush goes to the flusher and the writer goes
+	 * on with the next group. Idle, there is nothing to overlap with: the
+	 * commit syncs itself (SQLite's own synchronous=FULL path, measured
+	 * faster for a lone client than a separate flush) and is answered here.
+	 * Load is what queued while the last group was applied (the writer
+	 * takes everything queued, so the queue itself is empty here), and
+	 * whatever still waits for the flusher. The setting cannot change
+	 * inside a transaction, so it is chosen before it begins. */
 	pthread_mutex_lock(&w->mu);
-	bool deferred = w->head || w->flush_head || w->flushing;
+	bool deferred = w->busy || w->head || w->flush_head || w->flushing;
 	pthread_mutex_unlock(&w->mu);
 	int rc = st->ops->defer_sync(st, deferred);
 	if (rc == ORDEX_OK)
@@ -448,6 +452,7 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	ordex_arena_reset(w->a);
 	pthread_mutex_lock(&w->mu);
 	w->stats.commits += rc == ORDEX_OK;
+	w->busy = w->head != NULL;
 	pthread_mutex_unlock(&w->mu);
 	if (rc) {
 		finish(w, group, rc, "could not be stored; nothing was applied, send it again");

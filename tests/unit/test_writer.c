@@ -260,12 +260,19 @@ static bool answered(struct answer *an)
 	return done;
 }
 
+/* Waits for an answer, failing the test after 30 s instead of hanging. */
 static void wait_answer(struct answer *an)
 {
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
 	pthread_mutex_lock(&an->mu);
-	while (!an->done)
-		pthread_cond_wait(&an->cv, &an->mu);
+	while (!an->done && pthread_cond_timedwait(&an->cv, &an->mu, &until) == 0)
+		;
+	bool done = an->done;
 	pthread_mutex_unlock(&an->mu);
+	if (!done)
+		fail_msg("no answer within 30 s");
 }
 
 static void signal_answer(struct answer *an)
@@ -379,10 +386,16 @@ static void test_a_commit_is_answered_only_after_its_flush(void **state)
 	set_gate(true, false);
 	struct pending p1, p2;
 	submit_behind_held_writer(f, &p1, &p2, ORDER_1001 "\n", LEVEL_EVENT("evt_l1"));
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
 	pthread_mutex_lock(&gate_mu);
-	while (flushes_waiting == 0)
-		pthread_cond_wait(&gate_cv, &gate_mu);
+	while (flushes_waiting == 0 && pthread_cond_timedwait(&gate_cv, &gate_mu, &until) == 0)
+		;
+	int waiting = flushes_waiting;
 	pthread_mutex_unlock(&gate_mu);
+	if (!waiting)
+		fail_msg("the commit never reached the flusher within 30 s");
 	/* committed and visible, not acknowledged, not durable */
 	struct ordex_store *ro = reader(f);
 	unsigned char digest[32];
