@@ -24,15 +24,6 @@ struct add {
 	struct ordex_connector_add cmd;
 };
 
-static bool is_admin(struct ordex_req *rq)
-{
-	if (!strcmp(ordex_req_role(rq), "admin"))
-		return true;
-	ordex_problem(ordex_req_response(rq), 403, "forbidden", "Forbidden",
-	              "managing connectors needs an admin key", NULL);
-	return false;
-}
-
 static void added(struct ordex_req *rq, struct ordex_batch *b)
 {
 	struct add *ad = (struct add *)b;
@@ -74,8 +65,6 @@ static void added(struct ordex_req *rq, struct ordex_batch *b)
 
 void ordex_api_connectors_post(struct ordex_req *rq)
 {
-	if (!is_admin(rq))
-		return;
 	struct ordex_response *r = ordex_req_response(rq);
 	struct ordex_arena *a = ordex_req_arena(rq);
 	size_t len;

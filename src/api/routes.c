@@ -4,22 +4,23 @@
  * matches everything below it; the rest is the resource's id.
  */
 #include "api/api.h"
+#include "authz/authz.h"
 
 const struct ordex_route ordex_api_routes[] = {
-    {"GET", "/healthz", ORDEX_ACCESS_PUBLIC, ordex_api_health},
-    {"GET", "/readyz", ORDEX_ACCESS_PUBLIC, ordex_api_health},
-    {"GET", "/metrics", ORDEX_ACCESS_ADMIN, ordex_api_metrics},
-    {"POST", "/v1/events", ORDEX_ACCESS_INGEST, ordex_api_events_post},
-    {"GET", "/v1/exceptions", ORDEX_ACCESS_READ, ordex_api_exceptions_list},
-    {"GET", "/v1/orders/", ORDEX_ACCESS_READ, ordex_api_order_get},
-    {"GET", "/v1/inventory/", ORDEX_ACCESS_READ, ordex_api_inventory_get},
+    {"GET", "/healthz", ORDEX_ROUTE_PUBLIC, ordex_api_health},
+    {"GET", "/readyz", ORDEX_ROUTE_PUBLIC, ordex_api_health},
+    {"GET", "/metrics", ORDEX_OP_METRICS_READ, ordex_api_metrics},
+    {"POST", "/v1/events", ORDEX_OP_EVENTS_INGEST, ordex_api_events_post},
+    {"GET", "/v1/exceptions", ORDEX_OP_EXCEPTIONS_READ, ordex_api_exceptions_list},
+    {"GET", "/v1/orders/", ORDEX_OP_ORDERS_READ, ordex_api_order_get},
+    {"GET", "/v1/inventory/", ORDEX_OP_INVENTORY_READ, ordex_api_inventory_get},
     /* signed by the provider, not keyed: the handler checks the signature */
-    {"POST", "/v1/webhooks/", ORDEX_ACCESS_PUBLIC, ordex_api_webhook_post},
-    {"GET", "/v1/webhooks", ORDEX_ACCESS_READ, ordex_api_webhooks_stats},
-    {"POST", "/v1/connectors", ORDEX_ACCESS_ADMIN, ordex_api_connectors_post},
-    {"GET", "/v1/connectors", ORDEX_ACCESS_READ, ordex_api_connectors_list},
-    {"GET", "/v1/identity/suggestions", ORDEX_ACCESS_READ, ordex_api_suggestions_list},
-    {"POST", "/v1/identity/suggestions/", ORDEX_ACCESS_ADMIN, ordex_api_suggestion_decide},
+    {"POST", "/v1/webhooks/", ORDEX_ROUTE_PUBLIC, ordex_api_webhook_post},
+    {"GET", "/v1/webhooks", ORDEX_OP_WEBHOOKS_READ, ordex_api_webhooks_stats},
+    {"POST", "/v1/connectors", ORDEX_OP_CONNECTORS_WRITE, ordex_api_connectors_post},
+    {"GET", "/v1/connectors", ORDEX_OP_CONNECTORS_READ, ordex_api_connectors_list},
+    {"GET", "/v1/identity/suggestions", ORDEX_OP_IDENTITY_READ, ordex_api_suggestions_list},
+    {"POST", "/v1/identity/suggestions/", ORDEX_OP_IDENTITY_DECIDE, ordex_api_suggestion_decide},
 };
 
 const size_t ordex_api_routes_count = sizeof(ordex_api_routes) / sizeof(ordex_api_routes[0]);

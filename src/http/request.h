@@ -20,6 +20,7 @@
 struct ordex_arena;
 struct ordex_batch;
 struct ordex_event;
+struct ordex_principal;
 struct ordex_req;
 struct ordex_store;
 struct ordex_vault;
@@ -27,23 +28,13 @@ struct ordex_writer_stats;
 
 typedef void (*ordex_handler_fn)(struct ordex_req *rq);
 
-/*
- * What a route needs of the key. Until permissions per operation arrive,
- * roles map onto these: admin may do everything, an ingest key only sends
- * events, every other role (viewer, support_agent, ops_reviewer, ...)
- * reads.
- */
-enum ordex_access {
-	ORDEX_ACCESS_PUBLIC, /* no key: health checks, signed webhooks */
-	ORDEX_ACCESS_READ,
-	ORDEX_ACCESS_INGEST,
-	ORDEX_ACCESS_ADMIN,
-};
+/* A route anyone may call without a key: health checks, signed webhooks. */
+#define ORDEX_ROUTE_PUBLIC (-1)
 
 struct ordex_route {
 	const char *method;
 	const char *prefix; /* path, or prefix when it ends in '/' */
-	enum ordex_access access;
+	int op;             /* enum ordex_op the key must be allowed, or ORDEX_ROUTE_PUBLIC */
 	ordex_handler_fn handler;
 };
 
@@ -74,6 +65,8 @@ const struct ordex_vault *ordex_req_vault(struct ordex_req *rq);
 const char *ordex_req_actor(struct ordex_req *rq);
 /* Records a duplicate answered without the writer (see ordex_writer_receipt). */
 void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64_t seq);
+/* Who is acting: the authenticated key's tenant, environment and role. */
+const struct ordex_principal *ordex_req_principal(struct ordex_req *rq);
 /* The highest event seq known durable (see ordex_writer_durable_seq). */
 int64_t ordex_req_durable_seq(struct ordex_req *rq);
 /* This thread's read-only connection, or NULL (then answer 503). */

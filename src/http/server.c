@@ -31,6 +31,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "authz/authz.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/common.h"
@@ -100,6 +101,7 @@ struct ordex_req {
 	struct ordex_scope scope;
 	char env[16];
 	char role[32];
+	struct ordex_principal principal;
 	char actor[24];
 	struct ordex_response resp;
 	struct ordex_batch *batch;
@@ -152,6 +154,11 @@ const char *ordex_req_body(struct ordex_req *rq, size_t *len)
 const struct ordex_scope *ordex_req_scope(struct ordex_req *rq)
 {
 	return &rq->scope;
+}
+
+const struct ordex_principal *ordex_req_principal(struct ordex_req *rq)
+{
+	return &rq->principal;
 }
 
 const char *ordex_req_role(struct ordex_req *rq)
@@ -289,9 +296,15 @@ static int authenticate(struct ordex_req *rq)
 	}
 	snprintf(rq->env, sizeof(rq->env), "%s", info.env);
 	snprintf(rq->role, sizeof(rq->role), "%s", info.role);
+	int role = ordex_role_parse(rq->role);
 	snprintf(rq->actor, sizeof(rq->actor), "key:%.12s", key);
 	rq->scope.tenant = info.tenant;
 	rq->scope.env = rq->env;
+	rq->principal = (struct ordex_principal){
+	    .tenant = info.tenant,
+	    .env = rq->env,
+	    .role = role < 0 ? ORDEX_ROLE_COUNT : (enum ordex_role)role, /* unknown: nothing */
+	};
 	return ORDEX_OK;
 }
 
@@ -317,15 +330,6 @@ static MHD_RESULT_T send_response(struct ordex_req *rq)
 	MHD_RESULT_T ret = MHD_queue_response(rq->conn, r->status ? r->status : 200, mr);
 	MHD_destroy_response(mr);
 	return ret;
-}
-
-static bool allowed(const char *role, enum ordex_access need)
-{
-	if (need == ORDEX_ACCESS_PUBLIC || !strcmp(role, "admin"))
-		return true;
-	if (!strcmp(role, "ingest"))
-		return need == ORDEX_ACCESS_INGEST;
-	return need == ORDEX_ACCESS_READ;
 }
 
 static void route(struct ordex_req *rq)
@@ -360,7 +364,7 @@ static void route(struct ordex_req *rq)
 		}
 		return;
 	}
-	if (match->access != ORDEX_ACCESS_PUBLIC) {
+	if (match->op != ORDEX_ROUTE_PUBLIC) {
 		int rc = authenticate(rq);
 		if (rc == ORDEX_E_AUTH) {
 			rq->resp.www_auth = "Bearer realm=\"ordex\"";
@@ -374,12 +378,15 @@ static void route(struct ordex_req *rq)
 			              "could not read the database", NULL);
 			return;
 		}
-		if (!allowed(rq->role, match->access)) {
-			ordex_problem(&rq->resp, 403, "forbidden", "Forbidden",
-			              ordex_arena_printf(rq->a,
-			                                 "a key with role \"%s\" may not do this",
-			                                 rq->role),
-			              NULL);
+		struct ordex_authz_decision d =
+		    ordex_authz_check(&rq->principal, (enum ordex_op)match->op, NULL);
+		if (d.result != ORDEX_AUTHZ_ALLOW) {
+			ordex_problem(
+			    &rq->resp, 403, "forbidden", "Forbidden",
+			    ordex_arena_printf(rq->a, "a key with role \"%s\" may not do %s: %s",
+			                       rq->role, ordex_op_name((enum ordex_op)match->op),
+			                       d.reason),
+			    NULL);
 			return;
 		}
 	}

@@ -122,6 +122,48 @@ static void viewer_key_may_read_but_not_write(void **state)
 	http(&h, "GET", "/v1/orders/V-1", viewer, NULL, NULL, 0, &r);
 	assert_int_equal(r.status, 404); /* nothing was stored */
 	http_free(&r);
+	/* the refusal names the role and the operation */
+	http(&h, "GET", "/metrics", viewer, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 403);
+	assert_true(has(&r, "viewer\\\" may not do metrics.read")); /* JSON-escaped */
+	http_free(&r);
+}
+
+/* Each role reaches the routes of its operations (docs/access.md), no more. */
+static void roles_reach_the_routes_of_their_operations(void **state)
+{
+	static const struct {
+		const char *role, *method, *path;
+		int status;
+	} cases[] = {
+	    {"auditor", "GET", "/metrics", 200},
+	    {"auditor", "POST", "/v1/connectors", 403},
+	    {"ingest", "GET", "/v1/exceptions", 403},
+	    {"ingest", "GET", "/metrics", 403},
+	    {"support_agent", "GET", "/v1/identity/suggestions", 200},
+	    {"support_agent", "POST", "/v1/identity/suggestions/999999", 403},
+	    /* an ops reviewer may decide: the suggestion does not exist, so 404 */
+	    {"ops_reviewer", "POST", "/v1/identity/suggestions/999999", 404},
+	    {"finance_approver", "POST", "/v1/connectors", 403},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = NULL;
+		const char *args[] = {"key",    "create",      "--data", h.dir,
+		                      "--role", cases[i].role, NULL};
+		assert_int_equal(harness_cli(args, &out, NULL), 0);
+		char key[128];
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(out, "\n"), out);
+		free(out);
+		const char *body =
+		    !strcmp(cases[i].method, "POST") ? "{\"decision\":\"confirm\"}" : NULL;
+		struct http_resp r;
+		http(&h, cases[i].method, cases[i].path, key, body ? "application/json" : NULL,
+		     body, body ? strlen(body) : 0, &r);
+		if (r.status != cases[i].status)
+			fail_msg("%s %s %s: %d, wanted %d", cases[i].role, cases[i].method,
+			         cases[i].path, r.status, cases[i].status);
+		http_free(&r);
+	}
 }
 
 static void late_accept_does_not_release_a_newer_fraud_hold(void **state)
@@ -559,6 +601,7 @@ int main(void)
 	    cmocka_unit_test(retry_differing_only_in_whitespace_is_a_duplicate),
 	    cmocka_unit_test(byte_order_mark_keeps_the_order_page_valid_json),
 	    cmocka_unit_test(viewer_key_may_read_but_not_write),
+	    cmocka_unit_test(roles_reach_the_routes_of_their_operations),
 	    cmocka_unit_test(late_accept_does_not_release_a_newer_fraud_hold),
 	    cmocka_unit_test(late_invalid_address_does_not_undo_a_newer_verification),
 	    cmocka_unit_test(cancelled_order_stays_cancelled_after_a_late_update),
