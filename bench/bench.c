@@ -1033,7 +1033,7 @@ static double probe_sqlite(const char *dir, const struct parsed *p, int batch, d
 	sqlite3_exec(h,
 	             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
 	             "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16000; "
-	             "PRAGMA temp_store = MEMORY",
+	             "PRAGMA temp_store = FILE; PRAGMA recursive_triggers = ON",
 	             NULL, NULL, NULL);
 	sqlite3_stmt *q[S_N];
 	for (int i = 0; i < S_N; i++)

@@ -32,7 +32,8 @@ struct ordex_arena_mark ordex_arena_mark(const struct ordex_arena *a);
 /*
  * Releases everything allocated since m was taken (and frees the blocks
  * that came with it), keeping what was allocated before: for a loop whose
- * rounds each need memory only until the round ends.
+ * rounds each need memory only until the round ends. No reset may come
+ * between the mark and its rewind.
  */
 void ordex_arena_rewind(struct ordex_arena *a, struct ordex_arena_mark m);
 

@@ -64,8 +64,9 @@ struct ordex_writer {
 	struct ordex_batch *flush_head, *flush_tail;
 	int64_t flush_seq; /* the highest seq they hold */
 	bool flush_stopping;
-	bool flushing; /* the flusher is between taking groups and answering them */
-	bool busy;     /* batches queued while the last group was applied */
+	bool flushing;     /* the flusher is between taking groups and answering them */
+	bool busy;         /* batches queued while the last group was applied */
+	bool flush_failed; /* the disk refused a flush: nothing more is taken */
 	_Atomic int64_t durable_seq;
 	int64_t group_seq; /* writer thread: the highest seq of the open group */
 };
@@ -371,17 +372,29 @@ static void finish(struct ordex_writer *w, struct ordex_batch *b, int rc, const 
 	}
 }
 
-/* One flush: every commit so far is durable, then groups are answered. */
+/*
+ * One flush: every commit so far is durable, then groups are answered. A
+ * flush the disk refused is final: after a failed fsync the kernel may have
+ * dropped the pages and a later fsync can succeed without them, so no later
+ * flush may vouch for those commits. The writer then takes nothing more
+ * (submit answers as if shutting down) and the durable seq stays where it
+ * was; a restart syncs the log again and finds what is on disk.
+ */
 static void flush(struct ordex_writer *w, struct ordex_batch *groups, int64_t seq)
 {
-	int rc = w->st->ops->sync(w->st);
+	pthread_mutex_lock(&w->mu);
+	bool failed = w->flush_failed;
+	pthread_mutex_unlock(&w->mu);
+	int rc = failed ? ORDEX_E_IO : w->st->ops->sync(w->st);
 	if (rc == ORDEX_OK && seq > atomic_load(&w->durable_seq))
 		atomic_store(&w->durable_seq, seq);
-	else if (rc)
-		fprintf(stderr, "ordex: the log could not be flushed; %s\n",
-		        "the requests of the last commits are answered as failed");
 	pthread_mutex_lock(&w->mu);
 	w->stats.flushes += rc == ORDEX_OK;
+	if (rc && !w->flush_failed) {
+		w->flush_failed = true;
+		fprintf(stderr, "ordex: could not flush the log to disk; nothing more is "
+		                "acknowledged: restart ordex once the disk is healthy\n");
+	}
 	pthread_mutex_unlock(&w->mu);
 	finish(w, groups, rc,
 	       "could not be made durable (the disk refused a flush); send it again");
@@ -404,10 +417,18 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	 * inside a transaction, so it is chosen before it begins. */
 	pthread_mutex_lock(&w->mu);
 	bool deferred = w->busy || w->head || w->flush_head || w->flushing;
+	bool refused = w->flush_failed;
 	pthread_mutex_unlock(&w->mu);
+	if (refused) {
+		finish(
+		    w, group, ORDEX_E_IO,
+		    "not stored: the disk refused an earlier flush; send it again after a restart");
+		return;
+	}
 	int rc = st->ops->defer_sync(st, deferred);
+	bool begun = false;
 	if (rc == ORDEX_OK)
-		rc = st->ops->begin(st);
+		begun = (rc = st->ops->begin(st)) == ORDEX_OK;
 	pthread_mutex_lock(&w->mu);
 	struct receipt *receipts = w->receipts;
 	w->receipts = NULL;
@@ -438,7 +459,8 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	if (rc == ORDEX_OK)
 		rc = st->ops->commit(st);
 	if (rc) {
-		st->ops->rollback(st);
+		if (begun)
+			st->ops->rollback(st);
 		ordex_audit_reset(w->au);
 	}
 	if (rc) {
@@ -610,7 +632,7 @@ int ordex_writer_submit(struct ordex_writer *w, struct ordex_batch *b)
 	b->next = NULL;
 	b->rc = ORDEX_OK;
 	pthread_mutex_lock(&w->mu);
-	if (w->stopping) {
+	if (w->stopping || w->flush_failed) {
 		pthread_mutex_unlock(&w->mu);
 		return ORDEX_E_SHUTDOWN;
 	}

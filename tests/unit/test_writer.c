@@ -47,9 +47,12 @@ static int setup(void **state)
 	return 0;
 }
 
+static void set_gate(bool closed, bool fails);
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
+	set_gate(false, false); /* a failed flush test must not leave its flusher held */
 	ordex_writer_stop(f->w);
 	ordex_arena_free(f->a);
 	unit_db_remove(&f->db);
@@ -418,7 +421,10 @@ static void test_a_commit_is_answered_only_after_its_flush(void **state)
 	pending_destroy(&p1);
 	pending_destroy(&p2);
 
-	/* a flush that fails: its groups are answered as failed */
+	/* a flush that fails: its groups are answered as failed, the durable seq
+	 * stays, and the writer takes nothing more (a later fsync could succeed
+	 * without the pages the failed one dropped) */
+	int64_t durable = ordex_writer_durable_seq(f->w);
 	set_gate(false, true);
 	submit_behind_held_writer(f, &p1, &p2, CAPTURE_1001 "\n", LEVEL_EVENT("evt_l2"));
 	wait_answer(&p1.an);
@@ -426,14 +432,25 @@ static void test_a_commit_is_answered_only_after_its_flush(void **state)
 	assert_int_equal(p1.b.rc, ORDEX_E_IO);
 	assert_int_equal(p1.b.items[0].status, ORDEX_ITEM_FAILED);
 	assert_non_null(strstr(p1.b.items[0].reason, "durable"));
+	assert_int_equal(p2.b.items[0].status, ORDEX_ITEM_FAILED);
+	assert_int_equal(ordex_writer_durable_seq(f->w), durable);
 	pending_destroy(&p1);
 	pending_destroy(&p2);
 	set_gate(false, false);
-	struct ordex_item *items = run(f, CAPTURE_1001 "\n", 1);
-	assert_int_equal(items[0].status, ORDEX_ITEM_DUPLICATE);
+	size_t n = 0;
+	struct ordex_item *again = split(f->a, CAPTURE_1001 "\n", &n);
+	struct ordex_batch refused = {.scope = f->sc, .items = again, .n = n};
+	assert_int_equal(ordex_writer_submit(f->w, &refused), ORDEX_E_SHUTDOWN);
 	struct ordex_writer_stats ws;
 	ordex_writer_get_stats(f->w, &ws);
 	assert_true(ws.flushes >= 2);
+
+	/* after a restart, what was committed is found: the resend is a duplicate */
+	ordex_writer_stop(f->w);
+	assert_int_equal(ordex_writer_start(unit_store_open(f->db.path, false), NULL, &f->w),
+	                 ORDEX_OK);
+	struct ordex_item *items = run(f, CAPTURE_1001 "\n", 1);
+	assert_int_equal(items[0].status, ORDEX_ITEM_DUPLICATE);
 }
 
 /* A store whose next commits fail, as a full disk would make them. */
