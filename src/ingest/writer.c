@@ -21,7 +21,7 @@
  * n's flush runs. If the database fails, the transaction is rolled back
  * and every batch of the group fails whole: nothing half-applied is ever
  * acknowledged. If the flush fails, the group's events are answered as
- * failed (sent again, they are found and answered as duplicates).
+ * failed and the writer takes nothing more (see flush()).
  */
 #include "ingest/writer.h"
 
