@@ -21,6 +21,9 @@ const struct ordex_route ordex_api_routes[] = {
     {"GET", "/v1/connectors", ORDEX_OP_CONNECTORS_READ, ordex_api_connectors_list},
     {"GET", "/v1/identity/suggestions", ORDEX_OP_IDENTITY_READ, ordex_api_suggestions_list},
     {"POST", "/v1/identity/suggestions/", ORDEX_OP_IDENTITY_DECIDE, ordex_api_suggestion_decide},
+    {"GET", "/v1/keys", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_list},
+    {"POST", "/v1/keys", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_post},
+    {"DELETE", "/v1/keys/", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_delete},
 };
 
 const size_t ordex_api_routes_count = sizeof(ordex_api_routes) / sizeof(ordex_api_routes[0]);

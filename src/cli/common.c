@@ -67,5 +67,7 @@ int ordex_cli_key_create(struct ordex_store *st, const struct ordex_scope *sc, c
 	crypto_hash_sha256(hash, (const unsigned char *)key, strlen(key));
 	char prefix[16];
 	snprintf(prefix, sizeof(prefix), "%.12s", key);
-	return st->ops->key_create(st, sc, prefix, hash, role, NULL);
+	struct ordex_key_new k = {.prefix = prefix, .role = role};
+	memcpy(k.hash, hash, 32);
+	return st->ops->key_create(st, sc, &k, NULL);
 }

@@ -65,6 +65,8 @@ const struct ordex_vault *ordex_req_vault(struct ordex_req *rq);
 const char *ordex_req_actor(struct ordex_req *rq);
 /* Records a duplicate answered without the writer (see ordex_writer_receipt). */
 void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64_t seq);
+/* Drops the cached keys, so that a revocation holds from the next request. */
+void ordex_req_forget_keys(struct ordex_req *rq);
 /* Who is acting: the authenticated key's tenant, environment and role. */
 const struct ordex_principal *ordex_req_principal(struct ordex_req *rq);
 /* The highest event seq known durable (see ordex_writer_durable_seq). */

@@ -35,6 +35,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/common.h"
+#include "core/json.h"
 #include "core/timeutil.h"
 #include "core/vault.h"
 #include "ingest/writer.h"
@@ -156,6 +157,15 @@ const struct ordex_scope *ordex_req_scope(struct ordex_req *rq)
 	return &rq->scope;
 }
 
+void ordex_req_forget_keys(struct ordex_req *rq)
+{
+	struct ordex_server *s = rq->srv;
+	pthread_mutex_lock(&s->mu);
+	for (int i = 0; i < KEY_CACHE; i++)
+		s->keys[i].used = false;
+	pthread_mutex_unlock(&s->mu);
+}
+
 const struct ordex_principal *ordex_req_principal(struct ordex_req *rq)
 {
 	return &rq->principal;
@@ -252,8 +262,11 @@ void ordex_req_writer_stats(struct ordex_req *rq, struct ordex_writer_stats *out
 
 /*
  * Finds the key behind "Authorization: Bearer <key>". A short cache keeps
- * the database out of the hot path; revocation takes effect within its
- * lifetime (KEY_TTL_US).
+ * the database out of the hot path. A key revoked through the API is
+ * dropped from it at once (ordex_req_forget_keys); expiry and rotation
+ * deadlines are checked on every use; a key revoked from another process
+ * (the CLI, on the database) stops within the cache's lifetime
+ * (KEY_TTL_US).
  */
 static int authenticate(struct ordex_req *rq)
 {
@@ -275,7 +288,10 @@ static int authenticate(struct ordex_req *rq)
 	pthread_mutex_lock(&s->mu);
 	unsigned slot = hash[0] % KEY_CACHE;
 	struct cached_key *c = &s->keys[slot];
-	if (c->used && c->expires > now && sodium_memcmp(c->hash, hash, 32) == 0) {
+	/* a cached key still ends at its own expiry or rotation deadline */
+	if (c->used && c->expires > now && sodium_memcmp(c->hash, hash, 32) == 0 &&
+	    (!c->info.expires_at || c->info.expires_at > now) &&
+	    (!c->info.revoked_at || c->info.revoked_at > now)) {
 		info = c->info;
 		hit = true;
 	}
@@ -284,7 +300,7 @@ static int authenticate(struct ordex_req *rq)
 		struct ordex_store *st = ordex_req_store(rq);
 		if (!st)
 			return ORDEX_E_STORE;
-		int rc = st->ops->key_lookup(st, hash, &info);
+		int rc = st->ops->key_lookup(st, hash, now, &info);
 		if (rc)
 			return rc == ORDEX_E_NOTFOUND ? ORDEX_E_AUTH : rc;
 		pthread_mutex_lock(&s->mu);
@@ -304,6 +320,7 @@ static int authenticate(struct ordex_req *rq)
 	    .tenant = info.tenant,
 	    .env = rq->env,
 	    .role = role < 0 ? ORDEX_ROLE_COUNT : (enum ordex_role)role, /* unknown: nothing */
+	    .scopes = info.scopes,
 	};
 	return ORDEX_OK;
 }
@@ -330,6 +347,51 @@ static MHD_RESULT_T send_response(struct ordex_req *rq)
 	MHD_RESULT_T ret = MHD_queue_response(rq->conn, r->status ? r->status : 200, mr);
 	MHD_destroy_response(mr);
 	return ret;
+}
+
+struct denial {
+	struct ordex_batch batch;
+	const char *detail;
+};
+
+static void denied(struct ordex_req *rq, struct ordex_batch *b)
+{
+	struct denial *dn = (struct denial *)b;
+	ordex_problem(&rq->resp, 403, "forbidden", "Forbidden", dn->detail, NULL);
+}
+
+/*
+ * A refused operation is answered 403 once its audit entry (who, what,
+ * why) is stored; should the writer be stopping, it is answered anyway.
+ */
+static void deny(struct ordex_req *rq, enum ordex_op op, const char *why)
+{
+	struct denial *dn = ordex_arena_zalloc(rq->a, sizeof(*dn));
+	dn->detail = ordex_arena_printf(rq->a, "a key with role \"%s\" may not do %s: %s", rq->role,
+	                                ordex_op_name(op), why);
+	struct ordex_buf b;
+	struct ordex_jw w;
+	ordex_buf_init(&b, 0);
+	ordex_jw_init(&w, &b);
+	ordex_jw_obj(&w);
+	ordex_jw_key(&w, "by");
+	ordex_jw_str(&w, rq->actor);
+	ordex_jw_key(&w, "role");
+	ordex_jw_str(&w, rq->role);
+	ordex_jw_key(&w, "operation");
+	ordex_jw_str(&w, ordex_op_name(op));
+	ordex_jw_key(&w, "request");
+	ordex_jw_str(&w, ordex_arena_printf(rq->a, "%s %s", rq->method, rq->path));
+	ordex_jw_key(&w, "why");
+	ordex_jw_str(&w, why);
+	ordex_jw_obj_end(&w);
+	dn->batch.scope = rq->scope;
+	dn->batch.audit_kind = "access.denied";
+	dn->batch.audit_subject = rq->actor;
+	dn->batch.audit_body = ordex_arena_strdup(rq->a, b.data ? b.data : "{}");
+	ordex_buf_free(&b);
+	if (ordex_req_submit(rq, &dn->batch, denied) != ORDEX_OK)
+		denied(rq, &dn->batch);
 }
 
 static void route(struct ordex_req *rq)
@@ -381,12 +443,7 @@ static void route(struct ordex_req *rq)
 		struct ordex_authz_decision d =
 		    ordex_authz_check(&rq->principal, (enum ordex_op)match->op, NULL);
 		if (d.result != ORDEX_AUTHZ_ALLOW) {
-			ordex_problem(
-			    &rq->resp, 403, "forbidden", "Forbidden",
-			    ordex_arena_printf(rq->a, "a key with role \"%s\" may not do %s: %s",
-			                       rq->role, ordex_op_name((enum ordex_op)match->op),
-			                       d.reason),
-			    NULL);
+			deny(rq, (enum ordex_op)match->op, d.reason);
 			return;
 		}
 	}

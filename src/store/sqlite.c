@@ -92,6 +92,9 @@ enum stmt_id {
 	S_ENV_EXISTS,
 	S_KEY_CREATE,
 	S_KEY_LOOKUP,
+	S_KEY_LIST,
+	S_KEY_GET,
+	S_KEY_REVOKE,
 	S_EVENT_FIND,
 	S_EVENT_INSERT,
 	S_EVENTS_ORDER,
@@ -272,10 +275,22 @@ static const char *const sql[S_COUNT] = {
                      "VALUES (?1, ?2, ?3)",
     [S_ENV_EXISTS] = "SELECT 1 FROM environments WHERE tenant = ?1 AND environment = ?2",
     [S_KEY_CREATE] = "INSERT INTO api_keys (tenant, environment, prefix, hash, role, "
-                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [S_KEY_LOOKUP] = "SELECT k.id, k.tenant, t.name, k.environment, k.role FROM api_keys k "
+                     "created_at, scopes, name, expires_at, created_by) VALUES (?1, ?2, ?3, ?4, "
+                     "?5, ?6, ?7, ?8, ?9, ?10)",
+    [S_KEY_LOOKUP] = "SELECT k.id, k.tenant, t.name, k.environment, k.role, k.scopes, "
+                     "coalesce(k.expires_at, 0), coalesce(k.revoked_at, 0) FROM api_keys k "
                      "JOIN tenants t ON t.id = k.tenant WHERE k.hash = ?1 AND "
-                     "k.revoked_at IS NULL",
+                     "(k.revoked_at IS NULL OR k.revoked_at > ?2) AND (k.expires_at IS NULL OR "
+                     "k.expires_at > ?2)",
+#define KEY_COLS                                                                                   \
+	"id, prefix, name, role, created_by, scopes, created_at, coalesce(expires_at, 0), "        \
+	"coalesce(revoked_at, 0)"
+    [S_KEY_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant = ?1 AND environment = ?2 "
+                   "ORDER BY id",
+    [S_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant = ?1 AND environment = ?2 "
+                  "AND id = ?3",
+    [S_KEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?4 WHERE tenant = ?1 AND environment = "
+                     "?2 AND id = ?3 AND (revoked_at IS NULL OR revoked_at > ?4)",
     [S_EVENT_FIND] = "SELECT id, digest FROM events WHERE tenant = ?1 AND environment = ?2 "
                      "AND source = ?3 AND ext_id = ?4",
     [S_EVENT_INSERT] = "INSERT INTO events (tenant, environment, source, ext_id, type, "
@@ -690,25 +705,30 @@ static int s_env_exists(struct ordex_store *st, int64_t tenant, const char *env)
 	return rc == SQLITE_DONE ? ORDEX_E_NOTFOUND : fail(s, "find an environment");
 }
 
-static int s_key_create(struct ordex_store *st, const struct ordex_scope *sc, const char *prefix,
-                        const unsigned char hash[32], const char *role, int64_t *id)
+static int s_key_create(struct ordex_store *st, const struct ordex_scope *sc,
+                        const struct ordex_key_new *k, int64_t *id)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_KEY_CREATE);
 	if (!q)
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
-	bind_text(q, 3, prefix);
-	sqlite3_bind_blob(q, 4, hash, 32, SQLITE_STATIC);
-	bind_text(q, 5, role);
+	bind_text(q, 3, k->prefix);
+	sqlite3_bind_blob(q, 4, k->hash, 32, SQLITE_STATIC);
+	bind_text(q, 5, k->role);
 	sqlite3_bind_int64(q, 6, ordex_time_now());
+	sqlite3_bind_int64(q, 7, k->scopes);
+	bind_text(q, 8, k->name);
+	if (k->expires_at)
+		sqlite3_bind_int64(q, 9, k->expires_at);
+	bind_text(q, 10, k->created_by);
 	int rc = exec(s, q, "create a key");
 	if (rc == ORDEX_OK && id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return rc;
 }
 
-static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32],
+static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32], int64_t now,
                         struct ordex_key_info *out)
 {
 	struct sqlite_store *s = S(st);
@@ -716,6 +736,7 @@ static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32],
 	if (!q)
 		return ORDEX_E_STORE;
 	sqlite3_bind_blob(q, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now);
 	ONE_ROW(
 	    s, q,
 	    {
@@ -727,6 +748,9 @@ static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32],
 		             (const char *)sqlite3_column_text(q, 3));
 		    snprintf(out->role, sizeof(out->role), "%s",
 		             (const char *)sqlite3_column_text(q, 4));
+		    out->scopes = (unsigned)sqlite3_column_int64(q, 5);
+		    out->expires_at = sqlite3_column_int64(q, 6);
+		    out->revoked_at = sqlite3_column_int64(q, 7);
 	    },
 	    "look up a key");
 }
@@ -2471,6 +2495,65 @@ static int s_audit_tenants(struct ordex_store *st, int64_t **tenants, size_t *n,
 
 /* ---- open, migrate, close ---------------------------------------------- */
 
+/* ---- keys, listed and revoked ----------------------------------------- */
+
+static void read_key(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_key_row *k)
+{
+	k->id = sqlite3_column_int64(q, 0);
+	k->prefix = col_text(q, 1, a);
+	k->name = col_text(q, 2, a);
+	k->role = col_text(q, 3, a);
+	k->created_by = col_text(q, 4, a);
+	k->scopes = (unsigned)sqlite3_column_int64(q, 5);
+	k->created_at = sqlite3_column_int64(q, 6);
+	k->expires_at = sqlite3_column_int64(q, 7);
+	k->revoked_at = sqlite3_column_int64(q, 8);
+}
+
+static int s_key_list(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,
+                      struct ordex_key_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_KEY_LIST);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	COLLECT(s, q, a, rows, n, struct ordex_key_row, read_key, "list keys");
+}
+
+static int s_key_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+                     struct ordex_arena *a, struct ordex_key_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_KEY_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, id);
+	ONE_ROW(
+	    s, q, { read_key(q, a, out); }, "read a key");
+}
+
+static int s_key_revoke(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+                        int64_t at)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_KEY_REVOKE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, id);
+	sqlite3_bind_int64(q, 4, at);
+	int rc = exec(s, q, "revoke a key");
+	if (rc == ORDEX_OK && sqlite3_changes(s->db) == 0) {
+		struct ordex_arena *a = ordex_arena_new(256);
+		struct ordex_key_row k;
+		rc = s_key_get(st, sc, id, a, &k); /* ends sooner already: done */
+		ordex_arena_free(a);
+	}
+	return rc;
+}
+
 /*
  * The directory entry of a newly opened log file is made durable once, as
  * SQLite does for the files it syncs itself.
@@ -2577,6 +2660,9 @@ static const struct ordex_store_ops sqlite_ops = {
     .env_exists = s_env_exists,
     .key_create = s_key_create,
     .key_lookup = s_key_lookup,
+    .key_list = s_key_list,
+    .key_get = s_key_get,
+    .key_revoke = s_key_revoke,
     .event_find = s_event_find,
     .event_insert = s_event_insert,
     .event_set_order = s_event_set_order,

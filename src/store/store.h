@@ -48,6 +48,28 @@ struct ordex_key_info {
 	char tenant_name[64];
 	char env[16];
 	char role[32];
+	unsigned scopes;    /* enum ordex_scope_bit bits; 0: the whole role */
+	int64_t expires_at; /* 0: never */
+	int64_t revoked_at; /* 0: not revoked; in the future: a rotation's end */
+};
+
+/* A key to store: only its hash, never the secret. */
+struct ordex_key_new {
+	const char *prefix; /* the first characters, to recognize it in lists */
+	unsigned char hash[32];
+	const char *role;
+	unsigned scopes;
+	const char *name;       /* or NULL */
+	int64_t expires_at;     /* 0: never */
+	const char *created_by; /* the granting principal, or NULL (ordex init) */
+};
+
+/* A key as listed: metadata only. */
+struct ordex_key_row {
+	int64_t id;
+	const char *prefix, *name, *role, *created_by;
+	unsigned scopes;
+	int64_t created_at, expires_at, revoked_at; /* 0: none */
 };
 
 struct ordex_event_info {
@@ -196,10 +218,21 @@ struct ordex_store_ops {
 	int (*tenant_set_fraud_threshold)(struct ordex_store *st, int64_t tenant, int threshold);
 	int (*env_create)(struct ordex_store *st, int64_t tenant, const char *env);
 	int (*env_exists)(struct ordex_store *st, int64_t tenant, const char *env);
-	int (*key_create)(struct ordex_store *st, const struct ordex_scope *sc, const char *prefix,
-	                  const unsigned char hash[32], const char *role, int64_t *id);
-	int (*key_lookup)(struct ordex_store *st, const unsigned char hash[32],
+	int (*key_create)(struct ordex_store *st, const struct ordex_scope *sc,
+	                  const struct ordex_key_new *k, int64_t *id);
+	/* the key with this hash, valid at now (not expired, not revoked by
+	 * then); ORDEX_E_NOTFOUND otherwise */
+	int (*key_lookup)(struct ordex_store *st, const unsigned char hash[32], int64_t now,
 	                  struct ordex_key_info *out);
+	int (*key_list)(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,
+	                struct ordex_key_row **rows, size_t *n);
+	int (*key_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	               struct ordex_arena *a, struct ordex_key_row *out);
+	/* ends the key at `at` (now, or later for a rotation's overlap); a key
+	 * already ending sooner keeps its time; ORDEX_E_NOTFOUND if it is not
+	 * in the scope */
+	int (*key_revoke)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                  int64_t at);
 
 	/* events, in the writer's log order (seq) */
 	int (*event_find)(struct ordex_store *st, const struct ordex_scope *sc, const char *source,

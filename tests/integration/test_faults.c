@@ -12,6 +12,8 @@
 
 #include "harness.h"
 
+#include <sqlite3.h>
+
 static struct harness h;
 
 static int setup(void **state)
@@ -164,6 +166,161 @@ static void roles_reach_the_routes_of_their_operations(void **state)
 			         cases[i].path, r.status, cases[i].status);
 		http_free(&r);
 	}
+}
+
+/* The "key" of a POST /v1/keys answer, copied out of the JSON. */
+static void key_of(const struct http_resp *r, char *out, size_t n)
+{
+	const char *p = strstr(r->body, "\"key\":\"");
+	assert_non_null(p);
+	p += 7;
+	snprintf(out, n, "%.*s", (int)strcspn(p, "\""), p);
+}
+
+static long id_of(const struct http_resp *r)
+{
+	const char *p = strstr(r->body, "\"id\":");
+	assert_non_null(p);
+	return strtol(p + 5, NULL, 10);
+}
+
+/*
+ * Service identities through the API: a key narrowed to ingest sends events
+ * and reads nothing; a viewer cannot grant itself admin (refused, audited);
+ * a revoked key is refused on its very next request; a rotation leaves the
+ * old key working for its overlap; an expiry in the past is refused.
+ */
+static void keys_are_granted_narrowed_rotated_and_revoked(void **state)
+{
+	struct http_resp r;
+	const char *ingest_only = "{\"role\":\"admin\",\"scopes\":[\"ingest\"],\"name\":\"shop\"}";
+	http(&h, "POST", "/v1/keys", h.key, "application/json", ingest_only, strlen(ingest_only),
+	     &r);
+	assert_int_equal(r.status, 201);
+	assert_true(has(&r, "\"scopes\":[\"ingest\"]"));
+	char shop[128];
+	key_of(&r, shop, sizeof(shop));
+	long shop_id = id_of(&r);
+	http_free(&r);
+	const char *ev = "{\"id\":\"k1\",\"source\":\"test\",\"type\":\"order.cancelled\","
+	                 "\"occurred_at\":\"2025-01-01T00:00:00Z\",\"order\":\"K-1\"}";
+	http(&h, "POST", "/v1/events", shop, "application/json", ev, strlen(ev), &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	http(&h, "GET", "/v1/exceptions", shop, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 403);
+	assert_true(has(&r, "scopes do not include"));
+	http_free(&r);
+
+	/* a viewer asks for an admin key: refused and recorded */
+	const char *v = "{\"role\":\"viewer\"}";
+	http(&h, "POST", "/v1/keys", h.key, "application/json", v, strlen(v), &r);
+	assert_int_equal(r.status, 201);
+	char viewer[128];
+	key_of(&r, viewer, sizeof(viewer));
+	http_free(&r);
+	const char *up = "{\"role\":\"admin\"}";
+	http(&h, "POST", "/v1/keys", viewer, "application/json", up, strlen(up), &r);
+	assert_int_equal(r.status, 403);
+	http_free(&r);
+
+	/* an admin key narrowed to manage cannot mint a full admin key */
+	const char *mgr = "{\"role\":\"admin\",\"scopes\":[\"manage\"]}";
+	http(&h, "POST", "/v1/keys", h.key, "application/json", mgr, strlen(mgr), &r);
+	assert_int_equal(r.status, 201);
+	char manager[128];
+	key_of(&r, manager, sizeof(manager));
+	http_free(&r);
+	http(&h, "POST", "/v1/keys", manager, "application/json", up, strlen(up), &r);
+	assert_int_equal(r.status, 403);
+	assert_true(has(&r, "does not hold"));
+	http_free(&r);
+
+	/* revoked: the very next request is refused */
+	char path[64];
+	snprintf(path, sizeof(path), "/v1/keys/%ld", shop_id);
+	http(&h, "DELETE", path, h.key, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	http(&h, "POST", "/v1/events", shop, "application/json", ev, strlen(ev), &r);
+	assert_int_equal(r.status, 401);
+	http_free(&r);
+	http(&h, "DELETE", "/v1/keys/999999", h.key, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+
+	/* rotation: the replaced key works during its overlap, the new one too */
+	const char *rot = "{\"role\":\"viewer\",\"replaces\":%ld,\"overlap_seconds\":3600}";
+	char body[128];
+	http(&h, "POST", "/v1/keys", h.key, "application/json", v, strlen(v), &r);
+	long old_id = id_of(&r);
+	char old_key[128];
+	key_of(&r, old_key, sizeof(old_key));
+	http_free(&r);
+	snprintf(body, sizeof(body), rot, old_id);
+	http(&h, "POST", "/v1/keys", h.key, "application/json", body, strlen(body), &r);
+	assert_int_equal(r.status, 201);
+	char new_key[128];
+	key_of(&r, new_key, sizeof(new_key));
+	http_free(&r);
+	http(&h, "GET", "/v1/exceptions", old_key, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	http(&h, "GET", "/v1/exceptions", new_key, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	http(&h, "GET", "/v1/keys", h.key, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"state\":\"rotating\""));
+	assert_true(has(&r, "\"state\":\"revoked\""));
+	assert_false(has(&r, old_key)); /* secrets are never listed */
+	http_free(&r);
+
+	/* bad input names the field */
+	const char *bad = "{\"role\":\"root\",\"scopes\":[\"everything\"],"
+	                  "\"expires_at\":\"2001-01-01T00:00:00Z\"}";
+	http(&h, "POST", "/v1/keys", h.key, "application/json", bad, strlen(bad), &r);
+	assert_int_equal(r.status, 422);
+	assert_true(has(&r, "\"field\":\"role\""));
+	assert_true(has(&r, "\"field\":\"scopes[0]\""));
+	assert_true(has(&r, "\"field\":\"expires_at\""));
+	http_free(&r);
+
+	/* the audit log holds the grants, the refusals and the revocation */
+	char *out = NULL;
+	const char *args[] = {"audit", "verify", "--data", h.dir, NULL};
+	assert_int_equal(harness_cli(args, &out, NULL), 0);
+	free(out);
+	sqlite3 *db = NULL;
+	char dbp[300];
+	snprintf(dbp, sizeof(dbp), "%s/ordex.db", h.dir);
+	assert_int_equal(sqlite3_open(dbp, &db), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT kind, count(*) FROM audit WHERE kind LIKE "
+	                                    "'key.%' GROUP BY kind ORDER BY kind",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	char seen[256] = "";
+	while (sqlite3_step(q) == SQLITE_ROW)
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s=%d ",
+		         sqlite3_column_text(q, 0), sqlite3_column_int(q, 1));
+	sqlite3_finalize(q);
+	assert_string_equal(seen, "key.created=5 key.grant_refused=1 key.revoked=1 key.rotated=1 ");
+	/* the viewer's attempt never reached the handler: the router refused and
+	 * recorded it, naming the operation; so was the ingest-only key's read */
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT count(*) FROM audit WHERE kind = "
+	                                    "'access.denied' AND (body LIKE "
+	                                    "'%\"operation\":\"principals.manage\"%POST /v1/keys%' "
+	                                    "OR body LIKE '%\"request\":\"GET /v1/exceptions\"%"
+	                                    "scopes do not include%')",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 2);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 }
 
 static void late_accept_does_not_release_a_newer_fraud_hold(void **state)
@@ -602,6 +759,7 @@ int main(void)
 	    cmocka_unit_test(byte_order_mark_keeps_the_order_page_valid_json),
 	    cmocka_unit_test(viewer_key_may_read_but_not_write),
 	    cmocka_unit_test(roles_reach_the_routes_of_their_operations),
+	    cmocka_unit_test(keys_are_granted_narrowed_rotated_and_revoked),
 	    cmocka_unit_test(late_accept_does_not_release_a_newer_fraud_hold),
 	    cmocka_unit_test(late_invalid_address_does_not_undo_a_newer_verification),
 	    cmocka_unit_test(cancelled_order_stays_cancelled_after_a_late_update),

@@ -317,28 +317,67 @@ static void test_key_lookup_by_hash(void **state)
 	memset(h1, 0x11, 32);
 	memset(h2, 0x22, 32);
 	memset(unknown, 0x33, 32);
-	int64_t k1 = 0, k2 = 0;
-	assert_int_equal(st->ops->key_create(st, &sc, "ok_sb_1", h1, "ops_reviewer", &k1),
-	                 ORDEX_OK);
+	int64_t k1 = 0, k2 = 0, k3 = 0;
+	struct ordex_key_new n1 = {.prefix = "ok_sb_1", .role = "ops_reviewer"};
+	memcpy(n1.hash, h1, 32);
+	assert_int_equal(st->ops->key_create(st, &sc, &n1, &k1), ORDEX_OK);
 	sc.env = "production";
-	assert_int_equal(st->ops->key_create(st, &sc, "ok_pr_2", h2, "admin", &k2), ORDEX_OK);
+	struct ordex_key_new n2 = {.prefix = "ok_pr_2",
+	                           .role = "admin",
+	                           .scopes = 3,
+	                           .name = "deploy",
+	                           .expires_at = 5000,
+	                           .created_by = "key:ok_pr_0"};
+	memcpy(n2.hash, h2, 32);
+	assert_int_equal(st->ops->key_create(st, &sc, &n2, &k2), ORDEX_OK);
 	assert_true(k1 > 0 && k2 > 0 && k1 != k2);
 
 	struct ordex_key_info ki;
 	memset(&ki, 0, sizeof(ki));
-	assert_int_equal(st->ops->key_lookup(st, h1, &ki), ORDEX_OK);
+	assert_int_equal(st->ops->key_lookup(st, h1, 1000, &ki), ORDEX_OK);
 	assert_int_equal(ki.key_id, k1);
 	assert_int_equal(ki.tenant, t);
 	assert_string_equal(ki.tenant_name, "acme");
 	assert_string_equal(ki.env, "sandbox");
 	assert_string_equal(ki.role, "ops_reviewer");
+	assert_int_equal(ki.scopes, 0);
+	assert_int_equal(ki.expires_at, 0);
 
-	assert_int_equal(st->ops->key_lookup(st, h2, &ki), ORDEX_OK);
+	assert_int_equal(st->ops->key_lookup(st, h2, 1000, &ki), ORDEX_OK);
 	assert_int_equal(ki.key_id, k2);
 	assert_string_equal(ki.env, "production");
 	assert_string_equal(ki.role, "admin");
+	assert_int_equal(ki.scopes, 3);
+	assert_int_equal(ki.expires_at, 5000);
+	/* expired at its time */
+	assert_int_equal(st->ops->key_lookup(st, h2, 5000, &ki), ORDEX_E_NOTFOUND);
 
-	assert_int_equal(st->ops->key_lookup(st, unknown, &ki), ORDEX_E_NOTFOUND);
+	assert_int_equal(st->ops->key_lookup(st, unknown, 1000, &ki), ORDEX_E_NOTFOUND);
+
+	/* a revocation in the future (a rotation) leaves it working until then;
+	 * one now ends it; a later revocation does not extend an earlier one */
+	struct ordex_key_new n3 = {.prefix = "ok_pr_3", .role = "viewer"};
+	memcpy(n3.hash, unknown, 32);
+	assert_int_equal(st->ops->key_create(st, &sc, &n3, &k3), ORDEX_OK);
+	assert_int_equal(st->ops->key_revoke(st, &sc, k3, 3000), ORDEX_OK);
+	assert_int_equal(st->ops->key_lookup(st, unknown, 2999, &ki), ORDEX_OK);
+	assert_int_equal(ki.revoked_at, 3000);
+	assert_int_equal(st->ops->key_lookup(st, unknown, 3000, &ki), ORDEX_E_NOTFOUND);
+	assert_int_equal(st->ops->key_revoke(st, &sc, k3, 9000), ORDEX_OK);
+	assert_int_equal(st->ops->key_lookup(st, unknown, 2999, &ki), ORDEX_OK);
+	assert_int_equal(ki.revoked_at, 3000);
+	/* not in this scope: not found */
+	struct ordex_scope sandbox = {t, "sandbox"};
+	assert_int_equal(st->ops->key_revoke(st, &sandbox, k3, 100), ORDEX_E_NOTFOUND);
+
+	struct ordex_key_row *rows;
+	size_t n;
+	assert_int_equal(st->ops->key_list(st, &sc, f->a, &rows, &n), ORDEX_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].id, k2);
+	assert_string_equal(rows[0].name, "deploy");
+	assert_string_equal(rows[0].created_by, "key:ok_pr_0");
+	assert_int_equal(rows[1].revoked_at, 3000);
 }
 
 /* ---- scope isolation --------------------------------------------------- */
