@@ -222,6 +222,10 @@ void ordex_api_events_post(struct ordex_req *rq)
 		ordex_problem(r, 400, "empty_body", "Empty body", "the body holds no event", NULL);
 		return;
 	}
+	/* one token per event, taken whole or refused whole before anything is
+	 * looked at: a limited batch is never half applied */
+	if (ordex_req_charge(rq, (double)p->batch.n) != ORDEX_OK)
+		return;
 	/* a duplicate of what is durable already is answered here, without a
 	 * commit of its own; its receipt rides along with a later commit. One
 	 * committed but not yet flushed goes to the writer, which answers it

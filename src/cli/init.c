@@ -177,14 +177,18 @@ int ordex_cmd_tenant(int argc, char **argv)
 	    {"data", required_argument, NULL, 'd'},
 	    {"tenant", required_argument, NULL, 't'},
 	    {"fraud-threshold", required_argument, NULL, 'f'},
+	    {"rate-per-key", required_argument, NULL, 'K'},
+	    {"rate-per-tenant", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *data = NULL, *tenant = NULL;
 	long threshold = -1;
+	double rates[2] = {-1, -1}; /* per key, per tenant; -1: unchanged */
 	if (argc < 2 || strcmp(argv[1], "set") != 0) {
-		fprintf(stderr, "usage: ordex tenant set [--data DIR] [--tenant NAME] "
-		                "--fraud-threshold SCORE\n");
+		fprintf(stderr,
+		        "usage: ordex tenant set [--data DIR] [--tenant NAME] "
+		        "[--fraud-threshold SCORE] [--rate-per-key N] [--rate-per-tenant N]\n");
 		return 2;
 	}
 	int c;
@@ -202,11 +206,26 @@ int ordex_cmd_tenant(int argc, char **argv)
 			}
 			break;
 		}
+		case 'K':
+		case 'T': {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (*end || !(v >= 0) || v > 1e9) {
+				fprintf(stderr,
+				        "ordex: --rate-per-%s must be a number of events a second "
+				        "(0: the service's default)\n",
+				        c == 'K' ? "key" : "tenant");
+				return 2;
+			}
+			rates[c == 'K' ? 0 : 1] = v;
+			break;
+		}
 		default: return c == 'h' ? 0 : 2;
 		}
 	}
-	if (threshold < 0) {
-		fprintf(stderr, "ordex: nothing to set; give --fraud-threshold\n");
+	if (threshold < 0 && rates[0] < 0 && rates[1] < 0) {
+		fprintf(stderr, "ordex: nothing to set; give --fraud-threshold, --rate-per-key or "
+		                "--rate-per-tenant\n");
 		return 2;
 	}
 	char db[1024];
@@ -217,11 +236,22 @@ int ordex_cmd_tenant(int argc, char **argv)
 		return 1;
 	struct ordex_scope sc;
 	int rc = ordex_cli_scope(st, tenant, NULL, &sc);
-	if (!rc)
+	if (!rc && threshold >= 0)
 		rc = st->ops->tenant_set_fraud_threshold(st, sc.tenant, (int)threshold);
+	if (!rc && (rates[0] >= 0 || rates[1] >= 0))
+		rc = st->ops->tenant_set_rates(st, sc.tenant, rates[0], rates[1]);
 	st->ops->close(st);
 	if (rc)
 		return 1;
-	fprintf(stderr, "ordex: fraud threshold set to %ld\n", threshold);
+	if (threshold >= 0)
+		fprintf(stderr, "ordex: fraud threshold set to %ld\n", threshold);
+	for (int i = 0; i < 2; i++) {
+		if (rates[i] > 0)
+			fprintf(stderr, "ordex: rate per %s set to %g a second\n",
+			        i ? "tenant" : "key", rates[i]);
+		else if (rates[i] == 0)
+			fprintf(stderr, "ordex: rate per %s back to the service's default\n",
+			        i ? "tenant" : "key");
+	}
 	return 0;
 }

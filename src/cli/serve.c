@@ -22,6 +22,8 @@ static void usage(void)
 	fprintf(stderr, "usage: ordex serve [--listen HOST:PORT] [--data DIR] [--threads N]\n"
 	                "                   [--max-body BYTES] [--max-depth N] [--max-items N]\n"
 	                "                   [--sync full|normal|off] [--fraud-threshold SCORE]\n"
+	                "                   [--rate-per-key N] [--rate-per-tenant N]  (a second;\n"
+	                "                    a request or an event is 1; 0: none, the default)\n"
 	                "                   [--no-store]  (benchmarks: validate, store nothing)\n"
 	                "environment: ORDEX_LISTEN, ORDEX_DATA\n");
 }
@@ -54,6 +56,8 @@ int ordex_cmd_serve(int argc, char **argv)
 	    {"sync", required_argument, NULL, 's'},
 	    {"fraud-threshold", required_argument, NULL, 'f'},
 	    {"no-store", no_argument, NULL, 'N'},
+	    {"rate-per-key", required_argument, NULL, 'K'},
+	    {"rate-per-tenant", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -79,6 +83,20 @@ int ordex_cmd_serve(int argc, char **argv)
 		case 'i': cfg.max_items = (size_t)atol(optarg); break;
 		case 'f': cfg.fraud_threshold = atoi(optarg); break;
 		case 'N': cfg.no_store = true; break;
+		case 'K':
+		case 'T': {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (*end || !(v >= 0) || v > 1e9) {
+				fprintf(stderr,
+				        "ordex: --rate-per-%s must be a number of events a second "
+				        "(0: no limit)\n",
+				        c == 'K' ? "key" : "tenant");
+				return 2;
+			}
+			*(c == 'K' ? &cfg.rate_per_key : &cfg.rate_per_tenant) = v;
+			break;
+		}
 		case 's':
 			if (!strcmp(optarg, "full"))
 				cfg.sync = ORDEX_SYNC_FULL;

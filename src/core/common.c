@@ -26,6 +26,7 @@ const char *ordex_strerror(int rc)
 	case ORDEX_E_AUTH: return "not authorized";
 	case ORDEX_E_SHUTDOWN: return "shutting down";
 	case ORDEX_E_CORRUPT: return "stored data is corrupt";
+	case ORDEX_E_BUSY: return "a rate limit is spent";
 	}
 	return "unknown error";
 }

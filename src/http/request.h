@@ -65,6 +65,12 @@ const struct ordex_vault *ordex_req_vault(struct ordex_req *rq);
 const char *ordex_req_actor(struct ordex_req *rq);
 /* Records a duplicate answered without the writer (see ordex_writer_receipt). */
 void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64_t seq);
+/*
+ * Spends cost tokens of the key's and the tenant's rate limits, both or
+ * neither. Returns ORDEX_OK, or ORDEX_E_BUSY with the answer written (429
+ * with Retry-After, or 413 for a batch larger than the burst).
+ */
+int ordex_req_charge(struct ordex_req *rq, double cost);
 /* Drops the cached keys, so that a revocation holds from the next request. */
 void ordex_req_forget_keys(struct ordex_req *rq);
 /* Who is acting: the authenticated key's tenant, environment and role. */

@@ -18,6 +18,9 @@ struct ordex_response {
 	struct ordex_buf body;
 	const char *allow;    /* Allow header for 405, or NULL */
 	const char *www_auth; /* WWW-Authenticate for 401, or NULL */
+	/* rate limits (RateLimit-* fields; rl_limit 0: none), Retry-After for 429 */
+	double rl_limit, rl_remaining;
+	unsigned rl_reset, retry_after;
 };
 
 /*

@@ -15,6 +15,7 @@
  * The request (and its arena) is freed by the completion callback.
  */
 #include "http/server.h"
+#include "http/ratelimit.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -56,8 +57,17 @@ struct cached_key {
 	bool used;
 };
 
+/* Rate buckets by credential (id > 0) and tenant (id < 0), direct-mapped:
+ * a collision starts the newcomer's bucket full and forgets the other's. */
+#define BUCKETS 1024
+struct rate_slot {
+	int64_t id;
+	struct ordex_bucket b;
+};
+
 struct ordex_server {
 	struct ordex_server_config cfg;
+	struct rate_slot buckets[BUCKETS];
 	struct ordex_req_limits limits;
 	struct MHD_Daemon *d;
 	struct ordex_writer *writer;
@@ -104,6 +114,7 @@ struct ordex_req {
 	char role[32];
 	struct ordex_principal principal;
 	char actor[24];
+	struct ordex_key_info key; /* the authenticated key */
 	struct ordex_response resp;
 	struct ordex_batch *batch;
 	void (*then)(struct ordex_req *rq, struct ordex_batch *b);
@@ -155,6 +166,74 @@ const char *ordex_req_body(struct ordex_req *rq, size_t *len)
 const struct ordex_scope *ordex_req_scope(struct ordex_req *rq)
 {
 	return &rq->scope;
+}
+
+static struct ordex_bucket *bucket(struct ordex_server *s, int64_t id)
+{
+	uint64_t h = (uint64_t)id * UINT64_C(0x9E3779B97F4A7C15);
+	struct rate_slot *slot = &s->buckets[h >> 54]; /* 10 bits: BUCKETS */
+	if (slot->id != id) {
+		slot->id = id;
+		slot->b = (struct ordex_bucket){0};
+	}
+	return &slot->b;
+}
+
+int ordex_req_charge(struct ordex_req *rq, double cost)
+{
+	struct ordex_server *s = rq->srv;
+	struct ordex_rate per_key = {
+	    rq->key.rate_per_key > 0 ? rq->key.rate_per_key : s->cfg.rate_per_key, 0};
+	struct ordex_rate per_tenant = {
+	    rq->key.rate_per_tenant > 0 ? rq->key.rate_per_tenant : s->cfg.rate_per_tenant, 0};
+	if (per_key.rate <= 0 && per_tenant.rate <= 0)
+		return ORDEX_OK;
+	per_key.burst = per_key.rate; /* a second's worth */
+	per_tenant.burst = per_tenant.rate;
+	int64_t now = ordex_time_now();
+	double left_k, left_t, wait_k, wait_t;
+	pthread_mutex_lock(&s->mu);
+	struct ordex_bucket *bk = bucket(s, rq->key.key_id);
+	struct ordex_bucket *bt = bucket(s, -rq->key.tenant);
+	enum ordex_take tk = ordex_bucket_peek(bk, &per_key, now, cost, &left_k, &wait_k);
+	enum ordex_take tt = ordex_bucket_peek(bt, &per_tenant, now, cost, &left_t, &wait_t);
+	if (tk == ORDEX_TAKE_OK && tt == ORDEX_TAKE_OK) {
+		ordex_bucket_take(bk, &per_key, now, cost, &left_k, &wait_k);
+		ordex_bucket_take(bt, &per_tenant, now, cost, &left_t, &wait_t);
+	}
+	pthread_mutex_unlock(&s->mu);
+	/* the tighter of the two speaks in the headers */
+	bool key_tighter = per_key.rate > 0 && (per_tenant.rate <= 0 || left_k <= left_t);
+	struct ordex_response *r = &rq->resp;
+	r->rl_limit = key_tighter ? per_key.burst : per_tenant.burst;
+	r->rl_remaining = key_tighter ? left_k : left_t;
+	if (r->rl_remaining < 0)
+		r->rl_remaining = 0;
+	r->rl_reset = 1;
+	if (tk == ORDEX_TAKE_OK && tt == ORDEX_TAKE_OK)
+		return ORDEX_OK;
+	if (tk == ORDEX_TAKE_NEVER || tt == ORDEX_TAKE_NEVER) {
+		ordex_problem(r, 413, "batch_over_rate_limit", "Batch over the rate limit",
+		              ordex_arena_printf(
+		                  rq->a,
+		                  "the batch needs %.0f tokens and the limit allows at "
+		                  "most %.0f a second: split it",
+		                  cost, tk == ORDEX_TAKE_NEVER ? per_key.burst : per_tenant.burst),
+		              NULL);
+		return ORDEX_E_BUSY;
+	}
+	double wait = wait_k > wait_t ? wait_k : wait_t;
+	r->retry_after = (unsigned)(wait + 0.999);
+	if (!r->retry_after)
+		r->retry_after = 1;
+	r->rl_reset = r->retry_after;
+	ordex_problem(r, 429, "rate_limited", "Too many requests",
+	              ordex_arena_printf(rq->a,
+	                                 "the %s's rate limit is spent; nothing was applied, send "
+	                                 "it again in %u s",
+	                                 tk != ORDEX_TAKE_OK ? "key" : "tenant", r->retry_after),
+	              NULL);
+	return ORDEX_E_BUSY;
 }
 
 void ordex_req_forget_keys(struct ordex_req *rq)
@@ -314,6 +393,7 @@ static int authenticate(struct ordex_req *rq)
 	snprintf(rq->role, sizeof(rq->role), "%s", info.role);
 	int role = ordex_role_parse(rq->role);
 	snprintf(rq->actor, sizeof(rq->actor), "key:%.12s", key);
+	rq->key = info;
 	rq->scope.tenant = info.tenant;
 	rq->scope.env = rq->env;
 	rq->principal = (struct ordex_principal){
@@ -344,6 +424,20 @@ static MHD_RESULT_T send_response(struct ordex_req *rq)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->www_auth)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_auth);
+	if (r->rl_limit > 0) {
+		char v[32];
+		snprintf(v, sizeof(v), "%.0f", r->rl_limit);
+		MHD_add_response_header(mr, "RateLimit-Limit", v);
+		snprintf(v, sizeof(v), "%.0f", r->rl_remaining);
+		MHD_add_response_header(mr, "RateLimit-Remaining", v);
+		snprintf(v, sizeof(v), "%u", r->rl_reset);
+		MHD_add_response_header(mr, "RateLimit-Reset", v);
+	}
+	if (r->retry_after) {
+		char v[16];
+		snprintf(v, sizeof(v), "%u", r->retry_after);
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, v);
+	}
 	MHD_RESULT_T ret = MHD_queue_response(rq->conn, r->status ? r->status : 200, mr);
 	MHD_destroy_response(mr);
 	return ret;
@@ -446,6 +540,8 @@ static void route(struct ordex_req *rq)
 			deny(rq, (enum ordex_op)match->op, d.reason);
 			return;
 		}
+		if (match->op != ORDEX_OP_EVENTS_INGEST && ordex_req_charge(rq, 1) != ORDEX_OK)
+			return;
 	}
 	match->handler(rq);
 }

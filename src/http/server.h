@@ -20,17 +20,19 @@
 struct ordex_server;
 
 struct ordex_server_config {
-	const char *listen;   /* "127.0.0.1:8080"; port 0 picks a free one */
-	const char *db_path;  /* the SQLite database */
-	const char *data_dir; /* where the database and the sealing key live */
-	int threads;          /* request threads; 0: number of CPUs */
-	size_t max_body;      /* bytes; 0: 8 MiB */
-	int max_depth;        /* JSON nesting; 0: 32 */
-	size_t max_items;     /* events per request; 0: 10000 */
-	enum ordex_sync sync; /* durability of the writer */
-	int fraud_threshold;  /* 0: 75 */
-	bool no_store;        /* benchmarks only: answer "accepted" after validation,
-	                         without the writer (nothing is stored) */
+	const char *listen;     /* "127.0.0.1:8080"; port 0 picks a free one */
+	const char *db_path;    /* the SQLite database */
+	const char *data_dir;   /* where the database and the sealing key live */
+	int threads;            /* request threads; 0: number of CPUs */
+	size_t max_body;        /* bytes; 0: 8 MiB */
+	int max_depth;          /* JSON nesting; 0: 32 */
+	size_t max_items;       /* events per request; 0: 10000 */
+	enum ordex_sync sync;   /* durability of the writer */
+	int fraud_threshold;    /* 0: 75 */
+	bool no_store;          /* benchmarks only: answer "accepted" after validation,
+	                           without the writer (nothing is stored) */
+	double rate_per_key;    /* tokens a second per key (a request 1, an event 1); 0: none */
+	double rate_per_tenant; /* the same for all of a tenant's keys together; 0: none */
 	const struct ordex_route *routes;
 	size_t n_routes;
 };

@@ -93,6 +93,7 @@ enum stmt_id {
 	S_KEY_CREATE,
 	S_KEY_LOOKUP,
 	S_KEY_LIST,
+	S_TENANT_RATES,
 	S_KEY_GET,
 	S_KEY_REVOKE,
 	S_EVENT_FIND,
@@ -278,13 +279,17 @@ static const char *const sql[S_COUNT] = {
                      "created_at, scopes, name, expires_at, created_by) VALUES (?1, ?2, ?3, ?4, "
                      "?5, ?6, ?7, ?8, ?9, ?10)",
     [S_KEY_LOOKUP] = "SELECT k.id, k.tenant, t.name, k.environment, k.role, k.scopes, "
-                     "coalesce(k.expires_at, 0), coalesce(k.revoked_at, 0) FROM api_keys k "
+                     "coalesce(k.expires_at, 0), coalesce(k.revoked_at, 0), "
+                     "coalesce(t.rate_per_key, 0), coalesce(t.rate_per_tenant, 0) FROM api_keys k "
                      "JOIN tenants t ON t.id = k.tenant WHERE k.hash = ?1 AND "
                      "(k.revoked_at IS NULL OR k.revoked_at > ?2) AND (k.expires_at IS NULL OR "
                      "k.expires_at > ?2)",
 #define KEY_COLS                                                                                   \
 	"id, prefix, name, role, created_by, scopes, created_at, coalesce(expires_at, 0), "        \
 	"coalesce(revoked_at, 0)"
+    [S_TENANT_RATES] = "UPDATE tenants SET rate_per_key = CASE WHEN ?2 < 0 THEN rate_per_key "
+                       "WHEN ?2 = 0 THEN NULL ELSE ?2 END, rate_per_tenant = CASE WHEN ?3 < 0 "
+                       "THEN rate_per_tenant WHEN ?3 = 0 THEN NULL ELSE ?3 END WHERE id = ?1",
     [S_KEY_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant = ?1 AND environment = ?2 "
                    "ORDER BY id",
     [S_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant = ?1 AND environment = ?2 "
@@ -751,6 +756,8 @@ static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32], in
 		    out->scopes = (unsigned)sqlite3_column_int64(q, 5);
 		    out->expires_at = sqlite3_column_int64(q, 6);
 		    out->revoked_at = sqlite3_column_int64(q, 7);
+		    out->rate_per_key = sqlite3_column_double(q, 8);
+		    out->rate_per_tenant = sqlite3_column_double(q, 9);
 	    },
 	    "look up a key");
 }
@@ -2497,6 +2504,22 @@ static int s_audit_tenants(struct ordex_store *st, int64_t **tenants, size_t *n,
 
 /* ---- keys, listed and revoked ----------------------------------------- */
 
+static int s_tenant_set_rates(struct ordex_store *st, int64_t tenant, double per_key,
+                              double per_tenant)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_TENANT_RATES);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_int64(q, 1, tenant);
+	sqlite3_bind_double(q, 2, per_key);
+	sqlite3_bind_double(q, 3, per_tenant);
+	int rc = exec(s, q, "set rate limits");
+	if (rc == ORDEX_OK && sqlite3_changes(s->db) == 0)
+		rc = ORDEX_E_NOTFOUND;
+	return rc;
+}
+
 static void read_key(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_key_row *k)
 {
 	k->id = sqlite3_column_int64(q, 0);
@@ -2661,6 +2684,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .key_create = s_key_create,
     .key_lookup = s_key_lookup,
     .key_list = s_key_list,
+    .tenant_set_rates = s_tenant_set_rates,
     .key_get = s_key_get,
     .key_revoke = s_key_revoke,
     .event_find = s_event_find,

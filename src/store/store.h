@@ -48,9 +48,10 @@ struct ordex_key_info {
 	char tenant_name[64];
 	char env[16];
 	char role[32];
-	unsigned scopes;    /* enum ordex_scope_bit bits; 0: the whole role */
-	int64_t expires_at; /* 0: never */
-	int64_t revoked_at; /* 0: not revoked; in the future: a rotation's end */
+	unsigned scopes;                      /* enum ordex_scope_bit bits; 0: the whole role */
+	int64_t expires_at;                   /* 0: never */
+	int64_t revoked_at;                   /* 0: not revoked; in the future: a rotation's end */
+	double rate_per_key, rate_per_tenant; /* the tenant's limits; 0: the defaults */
 };
 
 /* A key to store: only its hash, never the secret. */
@@ -216,6 +217,9 @@ struct ordex_store_ops {
 	/* *fraud_threshold is left as it is when the tenant has none of its own */
 	int (*tenant_settings)(struct ordex_store *st, int64_t tenant, int *fraud_threshold);
 	int (*tenant_set_fraud_threshold)(struct ordex_store *st, int64_t tenant, int threshold);
+	/* a tenant's rate limits; < 0 leaves one as it is, 0 returns it to the default */
+	int (*tenant_set_rates)(struct ordex_store *st, int64_t tenant, double per_key,
+	                        double per_tenant);
 	int (*env_create)(struct ordex_store *st, int64_t tenant, const char *env);
 	int (*env_exists)(struct ordex_store *st, int64_t tenant, const char *env);
 	int (*key_create)(struct ordex_store *st, const struct ordex_scope *sc,

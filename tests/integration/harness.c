@@ -247,6 +247,14 @@ void http(struct harness *h, const char *method, const char *path, const char *k
 		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &t);
 		if (t)
 			snprintf(r->content_type, sizeof(r->content_type), "%s", t);
+		struct curl_header *hv;
+		if (curl_easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &hv) == CURLHE_OK)
+			snprintf(r->retry_after, sizeof(r->retry_after), "%s", hv->value);
+		if (curl_easy_header(c, "RateLimit-Limit", 0, CURLH_HEADER, -1, &hv) == CURLHE_OK)
+			snprintf(r->rl_limit, sizeof(r->rl_limit), "%s", hv->value);
+		if (curl_easy_header(c, "RateLimit-Remaining", 0, CURLH_HEADER, -1, &hv) ==
+		    CURLHE_OK)
+			snprintf(r->rl_remaining, sizeof(r->rl_remaining), "%s", hv->value);
 	} else {
 		r->status = -1;
 	}

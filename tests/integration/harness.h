@@ -25,6 +25,8 @@ struct http_resp {
 	char *body;
 	size_t len;
 	char content_type[128];
+	/* rate limit fields, "" when absent */
+	char retry_after[16], rl_limit[16], rl_remaining[16];
 };
 
 /* Makes a data directory and runs ordex init in it; fills h->key. */

@@ -10,6 +10,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/common.h"
+#include "http/ratelimit.h"
 
 static void arena_allocations_are_aligned_and_distinct(void **state)
 {
@@ -93,6 +94,34 @@ static void arena_strings_are_copied_and_terminated(void **state)
 	ordex_arena_free(a);
 }
 
+/* A token bucket: full at first, refilled by time up to its burst, a cost
+ * taken whole or not at all, and told how long to wait. */
+static void bucket_takes_whole_costs_and_refills_with_time(void **state)
+{
+	struct ordex_bucket b = {0};
+	struct ordex_rate r = {.rate = 10, .burst = 10};
+	double left, wait;
+	int64_t t = 1000000;
+	assert_int_equal(ordex_bucket_take(&b, &r, t, 8, &left, &wait), ORDEX_TAKE_OK);
+	assert_true(left > 1.99 && left < 2.01);
+	/* 5 do not fit in 2: nothing is taken, 0.3 s to wait */
+	assert_int_equal(ordex_bucket_take(&b, &r, t, 5, &left, &wait), ORDEX_TAKE_WAIT);
+	assert_true(left > 1.99 && left < 2.01);
+	assert_true(wait > 0.29 && wait < 0.31);
+	/* after 0.3 s they do */
+	assert_int_equal(ordex_bucket_take(&b, &r, t + 300000, 5, &left, &wait), ORDEX_TAKE_OK);
+	assert_true(left > -0.01 && left < 0.01);
+	/* a long pause refills to the burst, no more */
+	assert_int_equal(ordex_bucket_peek(&b, &r, t + 60000000, 1, &left, &wait), ORDEX_TAKE_OK);
+	assert_true(left > 9.99 && left < 10.01);
+	/* more than the burst never fits */
+	assert_int_equal(ordex_bucket_take(&b, &r, t + 60000000, 11, &left, &wait),
+	                 ORDEX_TAKE_NEVER);
+	/* no rate: no limit */
+	struct ordex_rate none = {0, 0};
+	assert_int_equal(ordex_bucket_take(&b, &none, t, 1e6, &left, &wait), ORDEX_TAKE_OK);
+}
+
 static void buf_appends_and_stays_terminated(void **state)
 {
 	struct ordex_buf b;
@@ -147,6 +176,7 @@ int main(void)
 	    cmocka_unit_test(arena_reset_releases_everything_but_keeps_working),
 	    cmocka_unit_test(arena_rewind_keeps_the_earlier_and_frees_the_later),
 	    cmocka_unit_test(arena_strings_are_copied_and_terminated),
+	    cmocka_unit_test(bucket_takes_whole_costs_and_refills_with_time),
 	    cmocka_unit_test(buf_appends_and_stays_terminated),
 	    cmocka_unit_test(buf_limit_fails_whole_and_sticks),
 	    cmocka_unit_test(buf_large_printf_goes_through_the_slow_path),
