@@ -23,6 +23,7 @@ static const struct {
     {"exceptions", ordex_cmd_exceptions, "list exceptions, highest priority first"},
     {"audit", ordex_cmd_audit, "verify the audit chain (audit verify)"},
     {"simulate", ordex_cmd_simulate, "write a realistic, deterministic event stream (NDJSON)"},
+    {"usage", ordex_cmd_usage, "metering counts of a tenant's environment, per hour or day"},
 };
 
 static void usage(FILE *f)

@@ -25,6 +25,7 @@ void ordex_api_connectors_list(struct ordex_req *rq);
 void ordex_api_suggestions_list(struct ordex_req *rq);
 void ordex_api_suggestion_decide(struct ordex_req *rq);
 void ordex_api_keys_list(struct ordex_req *rq);
+void ordex_api_usage_get(struct ordex_req *rq);
 void ordex_api_keys_post(struct ordex_req *rq);
 void ordex_api_keys_delete(struct ordex_req *rq);
 

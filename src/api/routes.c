@@ -22,6 +22,7 @@ const struct ordex_route ordex_api_routes[] = {
     {"GET", "/v1/identity/suggestions", ORDEX_OP_IDENTITY_READ, ordex_api_suggestions_list},
     {"POST", "/v1/identity/suggestions/", ORDEX_OP_IDENTITY_DECIDE, ordex_api_suggestion_decide},
     {"GET", "/v1/keys", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_list},
+    {"GET", "/v1/usage", ORDEX_OP_USAGE_READ, ordex_api_usage_get},
     {"POST", "/v1/keys", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_post},
     {"DELETE", "/v1/keys/", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_delete},
 };

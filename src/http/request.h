@@ -71,6 +71,8 @@ void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64
  * with Retry-After, or 413 for a batch larger than the burst).
  */
 int ordex_req_charge(struct ordex_req *rq, double cost);
+/* Adds n to a metering count of the caller's tenant and environment. */
+void ordex_req_count(struct ordex_req *rq, const char *metric, int64_t n);
 /* Drops the cached keys, so that a revocation holds from the next request. */
 void ordex_req_forget_keys(struct ordex_req *rq);
 /* Who is acting: the authenticated key's tenant, environment and role. */

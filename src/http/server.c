@@ -236,6 +236,12 @@ int ordex_req_charge(struct ordex_req *rq, double cost)
 	return ORDEX_E_BUSY;
 }
 
+void ordex_req_count(struct ordex_req *rq, const char *metric, int64_t n)
+{
+	if (rq->srv->writer && rq->scope.env)
+		ordex_writer_count(rq->srv->writer, &rq->scope, metric, n);
+}
+
 void ordex_req_forget_keys(struct ordex_req *rq)
 {
 	struct ordex_server *s = rq->srv;
@@ -540,6 +546,10 @@ static void route(struct ordex_req *rq)
 			deny(rq, (enum ordex_op)match->op, d.reason);
 			return;
 		}
+		ordex_req_count(
+		    rq,
+		    ordex_arena_printf(rq->a, "api.%s", ordex_op_name((enum ordex_op)match->op)),
+		    1);
 		if (match->op != ORDEX_OP_EVENTS_INGEST && ordex_req_charge(rq, 1) != ORDEX_OK)
 			return;
 	}

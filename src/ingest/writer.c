@@ -67,6 +67,9 @@ struct ordex_writer {
 	bool flushing;     /* the flusher is between taking groups and answering them */
 	bool busy;         /* batches queued while the last group was applied */
 	bool flush_failed; /* the disk refused a flush: nothing more is taken */
+	/* metering counts waiting for the next transaction */
+	struct usage *usage;
+	size_t n_usage, cap_usage;
 	_Atomic int64_t durable_seq;
 	int64_t group_seq; /* writer thread: the highest seq of the open group */
 };
@@ -79,6 +82,64 @@ static void hex(const unsigned char *p, size_t n, char *out)
 		out[2 * i + 1] = d[p[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+struct usage {
+	int64_t tenant;
+	char env[16];
+	char metric[48];
+	int64_t n;
+};
+
+/* Adds to a waiting count; with w->mu held. */
+static void usage_add_locked(struct ordex_writer *w, int64_t tenant, const char *env,
+                             const char *metric, int64_t n)
+{
+	for (size_t i = 0; i < w->n_usage; i++) {
+		struct usage *u = &w->usage[i];
+		if (u->tenant == tenant && !strcmp(u->env, env) && !strcmp(u->metric, metric)) {
+			u->n += n;
+			return;
+		}
+	}
+	if (w->n_usage == w->cap_usage) {
+		w->cap_usage = w->cap_usage ? w->cap_usage * 2 : 16;
+		w->usage = ordex_xrealloc(w->usage, w->cap_usage * sizeof(*w->usage));
+	}
+	struct usage *u = &w->usage[w->n_usage++];
+	u->tenant = tenant;
+	snprintf(u->env, sizeof(u->env), "%s", env);
+	snprintf(u->metric, sizeof(u->metric), "%s", metric);
+	u->n = n;
+}
+
+/* With w->mu held: anything waiting to be written without a group? */
+static bool pending_locked(const struct ordex_writer *w)
+{
+	return w->receipts || w->n_usage;
+}
+
+static void usage_add(struct ordex_writer *w, const struct ordex_scope *sc, const char *metric,
+                      int64_t n)
+{
+	pthread_mutex_lock(&w->mu);
+	usage_add_locked(w, sc->tenant, sc->env, metric, n);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void ordex_writer_count(struct ordex_writer *w, const struct ordex_scope *sc, const char *metric,
+                        int64_t n)
+{
+	if (!n)
+		return;
+	pthread_mutex_lock(&w->mu);
+	if (!pending_locked(w)) {
+		clock_gettime(CLOCK_REALTIME, &w->receipts_due);
+		w->receipts_due.tv_sec += 1;
+	}
+	usage_add_locked(w, sc->tenant, sc->env, metric, n);
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
 }
 
 /* What an input's audit entry records; a duplicate's receipt keeps a copy. */
@@ -166,8 +227,10 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 		it->seq = seq;
 		if (memcmp(sha, ev->digest, 32) == 0) {
 			it->status = ORDEX_ITEM_DUPLICATE;
+			usage_add(w, sc, "events.duplicate", 1);
 			return audit_input(w, sc, ev, seq, "duplicate");
 		}
+		usage_add(w, sc, "events.rejected", 1);
 		it->status = ORDEX_ITEM_CONFLICT;
 		it->field = "id";
 		it->reason = "was already received from this source with different content";
@@ -197,6 +260,7 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 		if ((rc = st->ops->rollback_to(st)))
 			return rc;
 		it->status = ORDEX_ITEM_REJECTED;
+		usage_add(w, sc, "events.rejected", 1);
 		snprintf(it->field_buf, sizeof(it->field_buf), "%s", ap.field ? ap.field : "");
 		snprintf(it->reason_buf, sizeof(it->reason_buf), "%s", ap.reason);
 		it->field = it->field_buf;
@@ -212,6 +276,12 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 	it->seq = seq;
 	if (seq > w->group_seq)
 		w->group_seq = seq;
+	pthread_mutex_lock(&w->mu);
+	usage_add_locked(w, sc->tenant, sc->env, "events.accepted", 1);
+	usage_add_locked(w, sc->tenant, sc->env, "bytes.stored", (int64_t)ev->raw_len);
+	if (ap.exceptions_opened)
+		usage_add_locked(w, sc->tenant, sc->env, "exceptions.opened", ap.exceptions_opened);
+	pthread_mutex_unlock(&w->mu);
 	/* what one event needed is not needed by the next: memory stays bounded
 	 * by the largest event, not by the size of the group */
 	ordex_arena_reset(w->a);
@@ -456,8 +526,29 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 			rc = apply_item(w, &b->scope, &settings, it, now, b->delivery_seq);
 		}
 	}
+	/* the counts of this group and of requests since the last one, in
+	 * the same transaction; put back should it fail */
+	pthread_mutex_lock(&w->mu);
+	struct usage *usage = w->usage;
+	size_t n_usage = w->n_usage;
+	w->usage = NULL;
+	w->n_usage = w->cap_usage = 0;
+	pthread_mutex_unlock(&w->mu);
+	int64_t hour = now / (3600 * INT64_C(1000000));
+	for (size_t i = 0; rc == ORDEX_OK && i < n_usage; i++) {
+		struct ordex_scope usc = {usage[i].tenant, usage[i].env};
+		rc = st->ops->usage_add(st, &usc, hour, usage[i].metric, usage[i].n);
+	}
 	if (rc == ORDEX_OK)
 		rc = st->ops->commit(st);
+	if (rc && n_usage) {
+		pthread_mutex_lock(&w->mu);
+		for (size_t i = 0; i < n_usage; i++)
+			usage_add_locked(w, usage[i].tenant, usage[i].env, usage[i].metric,
+			                 usage[i].n);
+		pthread_mutex_unlock(&w->mu);
+	}
+	free(usage);
 	if (rc) {
 		if (begun)
 			st->ops->rollback(st);
@@ -540,7 +631,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->head && !w->stopping) {
-			if (!w->receipts) {
+			if (!pending_locked(w)) {
 				pthread_cond_wait(&w->cv, &w->mu);
 				continue;
 			}
@@ -552,7 +643,18 @@ static void *writer_main(void *arg)
 			    !w->head)
 				break;
 		}
-		if (!w->head && w->receipts) {
+		if (!w->head && pending_locked(w) && w->flush_failed) {
+			/* nothing more is written after a refused flush */
+			struct receipt *r = w->receipts;
+			w->receipts = NULL;
+			w->n_receipts = 0;
+			w->n_usage = 0;
+			pthread_mutex_unlock(&w->mu);
+			free_receipts(r);
+			pthread_mutex_lock(&w->mu);
+			continue;
+		}
+		if (!w->head && pending_locked(w)) {
 			pthread_mutex_unlock(&w->mu);
 			apply_group(w, NULL);
 			pthread_mutex_lock(&w->mu);
@@ -715,6 +817,7 @@ void ordex_writer_receipt(struct ordex_writer *w, const struct ordex_scope *sc,
 	r->next = w->receipts;
 	w->receipts = r;
 	w->n_receipts++;
+	usage_add_locked(w, sc->tenant, sc->env, "events.duplicate", 1);
 	w->stats.duplicates++;
 	w->stats.events++;
 	pthread_cond_signal(&w->cv);
@@ -750,6 +853,7 @@ void ordex_writer_stop(struct ordex_writer *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	pthread_cond_destroy(&w->flush_cv);
+	free(w->usage);
 	free(w);
 }
 

@@ -120,6 +120,13 @@ int ordex_writer_run(struct ordex_writer *w, struct ordex_batch *b);
 void ordex_writer_receipt(struct ordex_writer *w, const struct ordex_scope *sc,
                           const struct ordex_event *ev, int64_t seq);
 /*
+ * Adds n to a metering count of sc's tenant and environment in the current
+ * hour (GET /v1/usage); written with the next transaction, or within a
+ * second when nothing else comes. Any thread.
+ */
+void ordex_writer_count(struct ordex_writer *w, const struct ordex_scope *sc, const char *metric,
+                        int64_t n);
+/*
  * The highest event seq known durable: an event at or below it may be
  * answered as stored. One above it was committed (readers see it) but its
  * flush may still be running. Any thread.

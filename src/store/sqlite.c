@@ -93,6 +93,8 @@ enum stmt_id {
 	S_KEY_CREATE,
 	S_KEY_LOOKUP,
 	S_KEY_LIST,
+	S_USAGE_ADD,
+	S_USAGE_LIST,
 	S_TENANT_RATES,
 	S_KEY_GET,
 	S_KEY_REVOKE,
@@ -290,6 +292,12 @@ static const char *const sql[S_COUNT] = {
     [S_TENANT_RATES] = "UPDATE tenants SET rate_per_key = CASE WHEN ?2 < 0 THEN rate_per_key "
                        "WHEN ?2 = 0 THEN NULL ELSE ?2 END, rate_per_tenant = CASE WHEN ?3 < 0 "
                        "THEN rate_per_tenant WHEN ?3 = 0 THEN NULL ELSE ?3 END WHERE id = ?1",
+    [S_USAGE_ADD] = "INSERT INTO usage (tenant, environment, hour, metric, count) VALUES (?1, "
+                    "?2, ?3, ?4, ?5) ON CONFLICT (tenant, environment, hour, metric) DO UPDATE "
+                    "SET count = count + excluded.count",
+    [S_USAGE_LIST] = "SELECT hour - ((hour - ?3) % ?5), metric, sum(count) FROM usage WHERE "
+                     "tenant = ?1 AND environment = ?2 AND hour >= ?3 AND hour < ?4 GROUP BY 1, "
+                     "2 ORDER BY 1, 2",
     [S_KEY_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant = ?1 AND environment = ?2 "
                    "ORDER BY id",
     [S_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant = ?1 AND environment = ?2 "
@@ -2502,6 +2510,44 @@ static int s_audit_tenants(struct ordex_store *st, int64_t **tenants, size_t *n,
 
 /* ---- open, migrate, close ---------------------------------------------- */
 
+/* ---- metering ---------------------------------------------------------- */
+
+static int s_usage_add(struct ordex_store *st, const struct ordex_scope *sc, int64_t hour,
+                       const char *metric, int64_t n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_USAGE_ADD);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, hour);
+	bind_text(q, 4, metric);
+	sqlite3_bind_int64(q, 5, n);
+	return exec(s, q, "count usage");
+}
+
+static void read_usage(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_usage_row *u)
+{
+	u->hour = sqlite3_column_int64(q, 0);
+	u->metric = col_text(q, 1, a);
+	u->count = sqlite3_column_int64(q, 2);
+}
+
+static int s_usage_list(struct ordex_store *st, const struct ordex_scope *sc, int64_t from_hour,
+                        int64_t to_hour, int bucket, struct ordex_arena *a,
+                        struct ordex_usage_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_USAGE_LIST);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, from_hour);
+	sqlite3_bind_int64(q, 4, to_hour);
+	sqlite3_bind_int(q, 5, bucket < 1 ? 1 : bucket);
+	COLLECT(s, q, a, rows, n, struct ordex_usage_row, read_usage, "read usage");
+}
+
 /* ---- keys, listed and revoked ----------------------------------------- */
 
 static int s_tenant_set_rates(struct ordex_store *st, int64_t tenant, double per_key,
@@ -2684,6 +2730,8 @@ static const struct ordex_store_ops sqlite_ops = {
     .key_create = s_key_create,
     .key_lookup = s_key_lookup,
     .key_list = s_key_list,
+    .usage_add = s_usage_add,
+    .usage_list = s_usage_list,
     .tenant_set_rates = s_tenant_set_rates,
     .key_get = s_key_get,
     .key_revoke = s_key_revoke,

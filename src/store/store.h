@@ -65,6 +65,12 @@ struct ordex_key_new {
 	const char *created_by; /* the granting principal, or NULL (ordex init) */
 };
 
+struct ordex_usage_row {
+	int64_t hour; /* the bucket's first hour */
+	const char *metric;
+	int64_t count;
+};
+
 /* A key as listed: metadata only. */
 struct ordex_key_row {
 	int64_t id;
@@ -228,6 +234,13 @@ struct ordex_store_ops {
 	 * then); ORDEX_E_NOTFOUND otherwise */
 	int (*key_lookup)(struct ordex_store *st, const unsigned char hash[32], int64_t now,
 	                  struct ordex_key_info *out);
+	/* metering: adds n to a metric's count in an hour */
+	int (*usage_add)(struct ordex_store *st, const struct ordex_scope *sc, int64_t hour,
+	                 const char *metric, int64_t n);
+	/* the counts of [from_hour, to_hour), summed per bucket of `bucket` hours */
+	int (*usage_list)(struct ordex_store *st, const struct ordex_scope *sc, int64_t from_hour,
+	                  int64_t to_hour, int bucket, struct ordex_arena *a,
+	                  struct ordex_usage_row **rows, size_t *n);
 	int (*key_list)(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,
 	                struct ordex_key_row **rows, size_t *n);
 	int (*key_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
