@@ -46,6 +46,27 @@ static bool valid_role(const char *r)
 	return false;
 }
 
+/* A tenant with production and sandbox and an admin key for production,
+ * in one transaction. */
+static int create_tenant(struct ordex_store *st, const char *name, char *key, size_t keylen)
+{
+	struct ordex_scope sc = {.env = "production"};
+	int rc = st->ops->begin(st);
+	if (!rc)
+		rc = st->ops->tenant_create(st, name, &sc.tenant);
+	if (!rc)
+		rc = st->ops->env_create(st, sc.tenant, "production");
+	if (!rc)
+		rc = st->ops->env_create(st, sc.tenant, "sandbox");
+	if (!rc)
+		rc = ordex_cli_key_create(st, &sc, "admin", key, keylen);
+	if (!rc)
+		rc = st->ops->commit(st);
+	if (rc)
+		st->ops->rollback(st);
+	return rc;
+}
+
 int ordex_cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -94,20 +115,7 @@ int ordex_cmd_init(int argc, char **argv)
 		return 1;
 	}
 	char key[128];
-	struct ordex_scope sc = {.env = "production"};
-	rc = st->ops->begin(st);
-	if (!rc)
-		rc = st->ops->tenant_create(st, tenant, &sc.tenant);
-	if (!rc)
-		rc = st->ops->env_create(st, sc.tenant, "production");
-	if (!rc)
-		rc = st->ops->env_create(st, sc.tenant, "sandbox");
-	if (!rc)
-		rc = ordex_cli_key_create(st, &sc, "admin", key, sizeof(key));
-	if (!rc)
-		rc = st->ops->commit(st);
-	if (rc) {
-		st->ops->rollback(st);
+	if (create_tenant(st, tenant, key, sizeof(key))) {
 		st->ops->close(st);
 		fprintf(stderr, "ordex: could not initialize \"%s\"\n", db);
 		return 1;
@@ -171,6 +179,58 @@ int ordex_cmd_key(int argc, char **argv)
 	return 0;
 }
 
+/* ordex tenant create NAME: another tenant in the same database. */
+static int tenant_create_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"data", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *data = NULL;
+	int c;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': data = optarg; break;
+		default:
+			fprintf(stderr, "usage: ordex tenant create NAME [--data DIR]\n");
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind != argc - 1 || !argv[optind][0] || strlen(argv[optind]) > 63) {
+		fprintf(stderr, "usage: ordex tenant create NAME [--data DIR] (a name of 1 to 63 "
+		                "bytes)\n");
+		return 2;
+	}
+	const char *name = argv[optind];
+	char db[1024];
+	ordex_cli_db_path(ordex_cli_data_dir(data), db, sizeof(db));
+	struct ordex_store *st;
+	struct ordex_store_options o = {.sync = ORDEX_SYNC_FULL};
+	if (ordex_store_open_sqlite(db, &o, &st) != ORDEX_OK)
+		return 1;
+	int64_t id;
+	if (st->ops->tenant_find(st, name, &id) == ORDEX_OK) {
+		fprintf(stderr, "ordex: a tenant named \"%s\" exists already\n", name);
+		st->ops->close(st);
+		return 1;
+	}
+	char key[128];
+	int rc = create_tenant(st, name, key, sizeof(key));
+	st->ops->close(st);
+	if (rc) {
+		fprintf(stderr, "ordex: could not create tenant \"%s\"\n", name);
+		return 1;
+	}
+	fprintf(stderr,
+	        "ordex: tenant \"%s\" with environments production and sandbox; its admin key "
+	        "for production follows, shown only this once\n",
+	        name);
+	printf("%s\n", key);
+	return 0;
+}
+
 int ordex_cmd_tenant(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -185,9 +245,12 @@ int ordex_cmd_tenant(int argc, char **argv)
 	const char *data = NULL, *tenant = NULL;
 	long threshold = -1;
 	double rates[2] = {-1, -1}; /* per key, per tenant; -1: unchanged */
+	if (argc >= 2 && !strcmp(argv[1], "create"))
+		return tenant_create_cmd(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "set") != 0) {
 		fprintf(stderr,
-		        "usage: ordex tenant set [--data DIR] [--tenant NAME] "
+		        "usage: ordex tenant create NAME [--data DIR]\n"
+		        "       ordex tenant set [--data DIR] [--tenant NAME] "
 		        "[--fraud-threshold SCORE] [--rate-per-key N] [--rate-per-tenant N]\n");
 		return 2;
 	}
