@@ -26,6 +26,11 @@ void ordex_api_suggestions_list(struct ordex_req *rq);
 void ordex_api_suggestion_decide(struct ordex_req *rq);
 void ordex_api_keys_list(struct ordex_req *rq);
 void ordex_api_usage_get(struct ordex_req *rq);
+void ordex_api_users_post(struct ordex_req *rq);
+void ordex_api_users_list(struct ordex_req *rq);
+void ordex_api_users_delete(struct ordex_req *rq);
+void ordex_api_sessions_post(struct ordex_req *rq);
+void ordex_api_sessions_delete(struct ordex_req *rq);
 void ordex_api_keys_post(struct ordex_req *rq);
 void ordex_api_keys_delete(struct ordex_req *rq);
 

@@ -23,6 +23,12 @@ const struct ordex_route ordex_api_routes[] = {
     {"POST", "/v1/identity/suggestions/", ORDEX_OP_IDENTITY_DECIDE, ordex_api_suggestion_decide},
     {"GET", "/v1/keys", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_list},
     {"GET", "/v1/usage", ORDEX_OP_USAGE_READ, ordex_api_usage_get},
+    {"POST", "/v1/users", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_users_post},
+    {"GET", "/v1/users", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_users_list},
+    {"DELETE", "/v1/users/", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_users_delete},
+    /* a person's password is the credential */
+    {"POST", "/v1/sessions", ORDEX_ROUTE_PUBLIC, ordex_api_sessions_post},
+    {"DELETE", "/v1/sessions", ORDEX_ROUTE_SIGNED_IN, ordex_api_sessions_delete},
     {"POST", "/v1/keys", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_post},
     {"DELETE", "/v1/keys/", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_delete},
 };

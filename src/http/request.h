@@ -30,6 +30,8 @@ typedef void (*ordex_handler_fn)(struct ordex_req *rq);
 
 /* A route anyone may call without a key: health checks, signed webhooks. */
 #define ORDEX_ROUTE_PUBLIC (-1)
+/* A route any signed-in principal may call, about itself (sign out). */
+#define ORDEX_ROUTE_SIGNED_IN (-2)
 
 struct ordex_route {
 	const char *method;
@@ -71,6 +73,12 @@ void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64
  * with Retry-After, or 413 for a batch larger than the burst).
  */
 int ordex_req_charge(struct ordex_req *rq, double cost);
+/* The session the request is signed in with, or 0 (an API key). */
+int64_t ordex_req_session_id(struct ordex_req *rq);
+/* A cookie of the request, or NULL. */
+const char *ordex_req_cookie(struct ordex_req *rq, const char *name);
+/* Whether the request came over TLS (directly or as its proxy says). */
+bool ordex_req_secure(struct ordex_req *rq);
 /* Adds n to a metering count of the caller's tenant and environment. */
 void ordex_req_count(struct ordex_req *rq, const char *metric, int64_t n);
 /* Drops the cached keys, so that a revocation holds from the next request. */

@@ -16,8 +16,9 @@ struct ordex_response {
 	unsigned status;
 	const char *content_type;
 	struct ordex_buf body;
-	const char *allow;    /* Allow header for 405, or NULL */
-	const char *www_auth; /* WWW-Authenticate for 401, or NULL */
+	const char *allow;      /* Allow header for 405, or NULL */
+	const char *www_auth;   /* WWW-Authenticate for 401, or NULL */
+	const char *set_cookie; /* Set-Cookie, or NULL */
 	/* rate limits (RateLimit-* fields; rl_limit 0: none), Retry-After for 429 */
 	double rl_limit, rl_remaining;
 	unsigned rl_reset, retry_after;

@@ -113,8 +113,10 @@ struct ordex_req {
 	char env[16];
 	char role[32];
 	struct ordex_principal principal;
-	char actor[24];
-	struct ordex_key_info key; /* the authenticated key */
+	char actor[80];
+	struct ordex_key_info key; /* the authenticated key (or a session's person) */
+	bool csrf_failed;          /* a session's state-changing request without its token */
+	int64_t session_id;        /* signed in with a session: its id; else 0 */
 	struct ordex_response resp;
 	struct ordex_batch *batch;
 	void (*then)(struct ordex_req *rq, struct ordex_batch *b);
@@ -150,6 +152,22 @@ const char *ordex_req_path_rest(struct ordex_req *rq)
 const char *ordex_req_header(struct ordex_req *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+int64_t ordex_req_session_id(struct ordex_req *rq)
+{
+	return rq->session_id;
+}
+
+const char *ordex_req_cookie(struct ordex_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, name);
+}
+
+bool ordex_req_secure(struct ordex_req *rq)
+{
+	const char *p = ordex_req_header(rq, "X-Forwarded-Proto");
+	return p && !strcasecmp(p, "https");
 }
 
 const char *ordex_req_query(struct ordex_req *rq, const char *name)
@@ -353,10 +371,63 @@ void ordex_req_writer_stats(struct ordex_req *rq, struct ordex_writer_stats *out
  * (the CLI, on the database) stops within the cache's lifetime
  * (KEY_TTL_US).
  */
+/* Person ids share the rate buckets' key space above every key id. */
+#define PERSON_BUCKET (INT64_C(1) << 40)
+
+/*
+ * A person's session: the ordex_session cookie, looked up on every request
+ * (so a logout or a disabled person holds from the next one). Requests
+ * that change state must carry the session's token in X-CSRF-Token: a
+ * cookie alone, as a cross-site form would send it, changes nothing.
+ */
+static int authenticate_session(struct ordex_req *rq, const char *token)
+{
+	size_t n = strlen(token);
+	if (n < 16 || n > 128)
+		return ORDEX_E_AUTH;
+	unsigned char hash[32];
+	crypto_hash_sha256(hash, (const unsigned char *)token, n);
+	struct ordex_store *st = ordex_req_store(rq);
+	if (!st)
+		return ORDEX_E_STORE;
+	struct ordex_session_info si;
+	int rc = st->ops->session_lookup(st, hash, ordex_time_now(), &si);
+	if (rc)
+		return rc == ORDEX_E_NOTFOUND ? ORDEX_E_AUTH : rc;
+	snprintf(rq->env, sizeof(rq->env), "%s", si.env);
+	snprintf(rq->role, sizeof(rq->role), "%s", si.role);
+	snprintf(rq->actor, sizeof(rq->actor), "user:%s", si.username);
+	rq->session_id = si.session_id;
+	rq->scope.tenant = si.tenant;
+	rq->scope.env = rq->env;
+	memset(&rq->key, 0, sizeof(rq->key));
+	rq->key.key_id = PERSON_BUCKET + si.user_id;
+	rq->key.tenant = si.tenant;
+	rq->key.rate_per_key = si.rate_per_key;
+	rq->key.rate_per_tenant = si.rate_per_tenant;
+	int role = ordex_role_parse(rq->role);
+	rq->principal = (struct ordex_principal){
+	    .tenant = si.tenant,
+	    .env = rq->env,
+	    .role = role < 0 ? ORDEX_ROLE_COUNT : (enum ordex_role)role,
+	    .scopes = si.scopes,
+	};
+	bool safe = !strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD") ||
+	            !strcmp(rq->method, "OPTIONS");
+	const char *sent = ordex_req_header(rq, "X-CSRF-Token");
+	rq->csrf_failed = !safe && (!sent || strlen(sent) != strlen(si.csrf) ||
+	                            sodium_memcmp(sent, si.csrf, strlen(si.csrf)) != 0);
+	return ORDEX_OK;
+}
+
 static int authenticate(struct ordex_req *rq)
 {
 	const char *h = ordex_req_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+	if (!h) {
+		const char *cookie = ordex_req_cookie(rq, "ordex_session");
+		return cookie ? authenticate_session(rq, cookie) : ORDEX_E_AUTH;
+	}
+	if (strncasecmp(h, "Bearer ", 7) != 0)
 		return ORDEX_E_AUTH;
 	const char *key = h + 7;
 	while (*key == ' ')
@@ -430,6 +501,8 @@ static MHD_RESULT_T send_response(struct ordex_req *rq)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->www_auth)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_auth);
+	if (r->set_cookie)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	if (r->rl_limit > 0) {
 		char v[32];
 		snprintf(v, sizeof(v), "%.0f", r->rl_limit);
@@ -531,7 +604,8 @@ static void route(struct ordex_req *rq)
 		if (rc == ORDEX_E_AUTH) {
 			rq->resp.www_auth = "Bearer realm=\"ordex\"";
 			ordex_problem(&rq->resp, 401, "unauthorized", "Unauthorized",
-			              "send a valid API key as \"Authorization: Bearer <key>\"",
+			              "send a valid API key as \"Authorization: Bearer <key>\", or "
+			              "sign in (POST /v1/sessions) and send the session cookie",
 			              NULL);
 			return;
 		}
@@ -540,16 +614,28 @@ static void route(struct ordex_req *rq)
 			              "could not read the database", NULL);
 			return;
 		}
+		/* ORDEX_ROUTE_SIGNED_IN: any principal, for its own session */
+		enum ordex_op op =
+		    match->op == ORDEX_ROUTE_SIGNED_IN ? ORDEX_OP_COUNT : (enum ordex_op)match->op;
 		struct ordex_authz_decision d =
-		    ordex_authz_check(&rq->principal, (enum ordex_op)match->op, NULL);
+		    op == ORDEX_OP_COUNT
+		        ? (struct ordex_authz_decision){ORDEX_AUTHZ_ALLOW, "allowed"}
+		        : ordex_authz_check(&rq->principal, op, NULL);
 		if (d.result != ORDEX_AUTHZ_ALLOW) {
-			deny(rq, (enum ordex_op)match->op, d.reason);
+			deny(rq, op, d.reason);
 			return;
 		}
-		ordex_req_count(
-		    rq,
-		    ordex_arena_printf(rq->a, "api.%s", ordex_op_name((enum ordex_op)match->op)),
-		    1);
+		if (rq->csrf_failed) {
+			deny(rq, op,
+			     "a signed-in request that changes state needs the session's "
+			     "X-CSRF-Token");
+			return;
+		}
+		ordex_req_count(rq,
+		                op == ORDEX_OP_COUNT
+		                    ? "api.session"
+		                    : ordex_arena_printf(rq->a, "api.%s", ordex_op_name(op)),
+		                1);
 		if (match->op != ORDEX_OP_EVENTS_INGEST && ordex_req_charge(rq, 1) != ORDEX_OK)
 			return;
 	}

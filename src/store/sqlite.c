@@ -93,6 +93,14 @@ enum stmt_id {
 	S_KEY_CREATE,
 	S_KEY_LOOKUP,
 	S_KEY_LIST,
+	S_USER_CREATE,
+	S_USER_FIND,
+	S_USER_LIST,
+	S_USER_DISABLE,
+	S_USER_END_SESSIONS,
+	S_SESSION_CREATE,
+	S_SESSION_LOOKUP,
+	S_SESSION_END,
 	S_USAGE_ADD,
 	S_USAGE_LIST,
 	S_TENANT_RATES,
@@ -298,6 +306,28 @@ static const char *const sql[S_COUNT] = {
     [S_USAGE_LIST] = "SELECT hour - ((hour - ?3) % ?5), metric, sum(count) FROM usage WHERE "
                      "tenant = ?1 AND environment = ?2 AND hour >= ?3 AND hour < ?4 GROUP BY 1, "
                      "2 ORDER BY 1, 2",
+#define USER_COLS                                                                                  \
+	"id, username, pwhash, role, created_by, scopes, created_at, coalesce(disabled_at, 0)"
+    [S_USER_CREATE] = "INSERT INTO users (tenant, environment, username, pwhash, role, scopes, "
+                      "created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_USER_FIND] = "SELECT " USER_COLS " FROM users WHERE tenant = ?1 AND environment = ?2 "
+                    "AND username = ?3",
+    [S_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE tenant = ?1 AND environment = ?2 "
+                    "ORDER BY id",
+    [S_USER_DISABLE] = "UPDATE users SET disabled_at = ?4 WHERE tenant = ?1 AND environment = "
+                       "?2 AND id = ?3 AND disabled_at IS NULL",
+    [S_USER_END_SESSIONS] = "UPDATE sessions SET ended_at = ?4 WHERE tenant = ?1 AND "
+                            "environment = ?2 AND user_id = ?3 AND ended_at IS NULL",
+    [S_SESSION_CREATE] = "INSERT INTO sessions (tenant, environment, user_id, token_hash, csrf, "
+                         "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_SESSION_LOOKUP] = "SELECT s.id, u.id, s.tenant, s.environment, u.username, u.role, "
+                         "u.scopes, s.csrf, s.expires_at, coalesce(t.rate_per_key, 0), "
+                         "coalesce(t.rate_per_tenant, 0) FROM sessions s JOIN users u ON u.id "
+                         "= s.user_id JOIN tenants t ON t.id = s.tenant WHERE s.token_hash = ?1 "
+                         "AND s.ended_at IS NULL AND s.expires_at > ?2 AND u.disabled_at IS "
+                         "NULL",
+    [S_SESSION_END] = "UPDATE sessions SET ended_at = ?4 WHERE tenant = ?1 AND environment = ?2 "
+                      "AND id = ?3 AND ended_at IS NULL",
     [S_KEY_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant = ?1 AND environment = ?2 "
                    "ORDER BY id",
     [S_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant = ?1 AND environment = ?2 "
@@ -2510,6 +2540,156 @@ static int s_audit_tenants(struct ordex_store *st, int64_t **tenants, size_t *n,
 
 /* ---- open, migrate, close ---------------------------------------------- */
 
+/* ---- people and sessions ----------------------------------------------- */
+
+static void read_user(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_user_row *u)
+{
+	u->id = sqlite3_column_int64(q, 0);
+	u->username = col_text(q, 1, a);
+	u->pwhash = col_text(q, 2, a);
+	u->role = col_text(q, 3, a);
+	u->created_by = col_text(q, 4, a);
+	u->scopes = (unsigned)sqlite3_column_int64(q, 5);
+	u->created_at = sqlite3_column_int64(q, 6);
+	u->disabled_at = sqlite3_column_int64(q, 7);
+}
+
+static int s_user_create(struct ordex_store *st, const struct ordex_scope *sc, const char *username,
+                         const char *pwhash, const char *role, unsigned scopes,
+                         const char *created_by, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_USER_CREATE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, username);
+	bind_text(q, 4, pwhash);
+	bind_text(q, 5, role);
+	sqlite3_bind_int64(q, 6, scopes);
+	sqlite3_bind_int64(q, 7, ordex_time_now());
+	bind_text(q, 8, created_by);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_CONSTRAINT)
+		return ORDEX_E_CONFLICT;
+	if (rc != SQLITE_DONE)
+		return fail(s, "create a user");
+	if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return ORDEX_OK;
+}
+
+static int s_user_find(struct ordex_store *st, const struct ordex_scope *sc, const char *username,
+                       struct ordex_arena *a, struct ordex_user_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_USER_FIND);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, username);
+	ONE_ROW(
+	    s, q, { read_user(q, a, out); }, "read a user");
+}
+
+static int s_user_list(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,
+                       struct ordex_user_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_USER_LIST);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	COLLECT(s, q, a, rows, n, struct ordex_user_row, read_user, "list users");
+}
+
+static int s_user_disable(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+                          int64_t at)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_USER_DISABLE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, id);
+	sqlite3_bind_int64(q, 4, at);
+	int rc = exec(s, q, "disable a user");
+	if (rc == ORDEX_OK && sqlite3_changes(s->db) == 0)
+		return ORDEX_E_NOTFOUND;
+	if (rc == ORDEX_OK && (q = stmt(s, S_USER_END_SESSIONS))) {
+		bind_scope(q, sc);
+		sqlite3_bind_int64(q, 3, id);
+		sqlite3_bind_int64(q, 4, at);
+		rc = exec(s, q, "end a user's sessions");
+	}
+	return rc;
+}
+
+static int s_session_create(struct ordex_store *st, const struct ordex_scope *sc, int64_t user_id,
+                            const unsigned char token_hash[32], const char *csrf,
+                            int64_t expires_at, int64_t *id)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SESSION_CREATE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, user_id);
+	sqlite3_bind_blob(q, 4, token_hash, 32, SQLITE_STATIC);
+	bind_text(q, 5, csrf);
+	sqlite3_bind_int64(q, 6, ordex_time_now());
+	sqlite3_bind_int64(q, 7, expires_at);
+	int rc = exec(s, q, "start a session");
+	if (rc == ORDEX_OK && id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int s_session_lookup(struct ordex_store *st, const unsigned char token_hash[32], int64_t now,
+                            struct ordex_session_info *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SESSION_LOOKUP);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_blob(q, 1, token_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now);
+	ONE_ROW(
+	    s, q,
+	    {
+		    out->session_id = sqlite3_column_int64(q, 0);
+		    out->user_id = sqlite3_column_int64(q, 1);
+		    out->tenant = sqlite3_column_int64(q, 2);
+		    snprintf(out->env, sizeof(out->env), "%s",
+		             (const char *)sqlite3_column_text(q, 3));
+		    snprintf(out->username, sizeof(out->username), "%s",
+		             (const char *)sqlite3_column_text(q, 4));
+		    snprintf(out->role, sizeof(out->role), "%s",
+		             (const char *)sqlite3_column_text(q, 5));
+		    out->scopes = (unsigned)sqlite3_column_int64(q, 6);
+		    snprintf(out->csrf, sizeof(out->csrf), "%s",
+		             (const char *)sqlite3_column_text(q, 7));
+		    out->expires_at = sqlite3_column_int64(q, 8);
+		    out->rate_per_key = sqlite3_column_double(q, 9);
+		    out->rate_per_tenant = sqlite3_column_double(q, 10);
+	    },
+	    "look up a session");
+}
+
+static int s_session_end(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+                         int64_t at)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SESSION_END);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, id);
+	sqlite3_bind_int64(q, 4, at);
+	return exec(s, q, "end a session");
+}
+
 /* ---- metering ---------------------------------------------------------- */
 
 static int s_usage_add(struct ordex_store *st, const struct ordex_scope *sc, int64_t hour,
@@ -2731,6 +2911,13 @@ static const struct ordex_store_ops sqlite_ops = {
     .key_lookup = s_key_lookup,
     .key_list = s_key_list,
     .usage_add = s_usage_add,
+    .user_create = s_user_create,
+    .user_find = s_user_find,
+    .user_list = s_user_list,
+    .user_disable = s_user_disable,
+    .session_create = s_session_create,
+    .session_lookup = s_session_lookup,
+    .session_end = s_session_end,
     .usage_list = s_usage_list,
     .tenant_set_rates = s_tenant_set_rates,
     .key_get = s_key_get,

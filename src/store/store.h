@@ -71,6 +71,25 @@ struct ordex_usage_row {
 	int64_t count;
 };
 
+struct ordex_user_row {
+	int64_t id;
+	const char *username, *pwhash, *role, *created_by;
+	unsigned scopes;
+	int64_t created_at, disabled_at; /* 0: active */
+};
+
+/* A live session with its person. */
+struct ordex_session_info {
+	int64_t session_id, user_id, tenant;
+	char env[16];
+	char username[64];
+	char role[32];
+	unsigned scopes;
+	char csrf[48];
+	int64_t expires_at;
+	double rate_per_key, rate_per_tenant;
+};
+
 /* A key as listed: metadata only. */
 struct ordex_key_row {
 	int64_t id;
@@ -241,6 +260,25 @@ struct ordex_store_ops {
 	int (*usage_list)(struct ordex_store *st, const struct ordex_scope *sc, int64_t from_hour,
 	                  int64_t to_hour, int bucket, struct ordex_arena *a,
 	                  struct ordex_usage_row **rows, size_t *n);
+	/* people and their sessions */
+	int (*user_create)(struct ordex_store *st, const struct ordex_scope *sc,
+	                   const char *username, const char *pwhash, const char *role,
+	                   unsigned scopes, const char *created_by, int64_t *id);
+	int (*user_find)(struct ordex_store *st, const struct ordex_scope *sc, const char *username,
+	                 struct ordex_arena *a, struct ordex_user_row *out);
+	int (*user_list)(struct ordex_store *st, const struct ordex_scope *sc,
+	                 struct ordex_arena *a, struct ordex_user_row **rows, size_t *n);
+	/* disables the person and ends every session of theirs */
+	int (*user_disable)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                    int64_t at);
+	int (*session_create)(struct ordex_store *st, const struct ordex_scope *sc, int64_t user_id,
+	                      const unsigned char token_hash[32], const char *csrf,
+	                      int64_t expires_at, int64_t *id);
+	/* the session of this token, live at now (not ended or expired, its person active) */
+	int (*session_lookup)(struct ordex_store *st, const unsigned char token_hash[32],
+	                      int64_t now, struct ordex_session_info *out);
+	int (*session_end)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                   int64_t at);
 	int (*key_list)(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,
 	                struct ordex_key_row **rows, size_t *n);
 	int (*key_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,

@@ -213,6 +213,13 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 void http(struct harness *h, const char *method, const char *path, const char *key,
           const char *ctype, const char *body, size_t len, struct http_resp *r)
 {
+	http_with(h, method, path, key, ctype, body, len, NULL, r);
+}
+
+void http_with(struct harness *h, const char *method, const char *path, const char *key,
+               const char *ctype, const char *body, size_t len, const char *const *headers,
+               struct http_resp *r)
+{
 	memset(r, 0, sizeof(*r));
 	r->body = calloc(1, 1);
 	CURL *c = curl_easy_init();
@@ -229,6 +236,8 @@ void http(struct harness *h, const char *method, const char *path, const char *k
 		hd = curl_slist_append(hd, ct);
 	}
 	hd = curl_slist_append(hd, "Expect:");
+	for (size_t i = 0; headers && headers[i]; i++)
+		hd = curl_slist_append(hd, headers[i]);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
@@ -255,6 +264,8 @@ void http(struct harness *h, const char *method, const char *path, const char *k
 		if (curl_easy_header(c, "RateLimit-Remaining", 0, CURLH_HEADER, -1, &hv) ==
 		    CURLHE_OK)
 			snprintf(r->rl_remaining, sizeof(r->rl_remaining), "%s", hv->value);
+		if (curl_easy_header(c, "Set-Cookie", 0, CURLH_HEADER, -1, &hv) == CURLHE_OK)
+			snprintf(r->set_cookie, sizeof(r->set_cookie), "%s", hv->value);
 	} else {
 		r->status = -1;
 	}

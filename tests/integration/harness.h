@@ -27,6 +27,7 @@ struct http_resp {
 	char content_type[128];
 	/* rate limit fields, "" when absent */
 	char retry_after[16], rl_limit[16], rl_remaining[16];
+	char set_cookie[256];
 };
 
 /* Makes a data directory and runs ordex init in it; fills h->key. */
@@ -51,6 +52,10 @@ int harness_cli(const char *const *args, char **out, char **err);
 void http(struct harness *h, const char *method, const char *path, const char *key,
           const char *ctype, const char *body, size_t len, struct http_resp *r);
 void http_free(struct http_resp *r);
+/* http() with more request headers ("Name: value", NULL-terminated). */
+void http_with(struct harness *h, const char *method, const char *path, const char *key,
+               const char *ctype, const char *body, size_t len, const char *const *headers,
+               struct http_resp *r);
 /* POST one JSON event with the admin key. */
 void post_event(struct harness *h, const char *json, struct http_resp *r);
 /*

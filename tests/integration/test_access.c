@@ -73,6 +73,9 @@ static const struct {
     {"GET", "/v1/keys", "principals.manage", NULL},
     {"POST", "/v1/keys", "principals.manage", "{\"role\":\"nobody\"}"},
     {"DELETE", "/v1/keys/999999", "principals.manage", NULL},
+    {"GET", "/v1/users", "principals.manage", NULL},
+    {"POST", "/v1/users", "principals.manage", "{\"username\":\"\"}"},
+    {"DELETE", "/v1/users/999999", "principals.manage", NULL},
     {"POST", "/v1/events", "events.ingest", "{\"id\":\"bad\"}"},
 };
 

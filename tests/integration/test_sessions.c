@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_sessions.c - people over HTTP: an admin key creates a person, who
+ * signs in with a password and gets an HttpOnly, SameSite=Strict cookie
+ * and a CSRF token. The cookie reads; a state-changing request needs the
+ * token as well (a cross-site form would send the cookie alone). A wrong
+ * password, a forged cookie, a signed-out or disabled person are refused,
+ * and a person cannot create someone with more power than their own.
+ */
+#include "testutil.h"
+
+#include <curl/curl.h>
+
+#include "harness.h"
+
+#include <sqlite3.h>
+
+static struct harness h;
+
+static int setup(void **state)
+{
+	curl_global_init(CURL_GLOBAL_ALL);
+	harness_init(&h);
+	harness_serve(&h, NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	harness_stop(&h);
+	harness_cleanup(&h);
+	curl_global_cleanup();
+	return 0;
+}
+
+static long create_user(const char *name, const char *role)
+{
+	char body[200];
+	snprintf(body, sizeof(body),
+	         "{\"username\":\"%s\",\"password\":\"correct horse battery\",\"role\":\"%s\"}",
+	         name, role);
+	struct http_resp r;
+	http(&h, "POST", "/v1/users", h.key, "application/json", body, strlen(body), &r);
+	assert_int_equal(r.status, 201);
+	const char *p = strstr(r.body, "\"id\":");
+	long id = p ? strtol(p + 5, NULL, 10) : -1;
+	http_free(&r);
+	return id;
+}
+
+struct session {
+	char cookie[160]; /* "Cookie: ordex_session=..." */
+	char csrf[120];   /* "X-CSRF-Token: ..." */
+};
+
+static long sign_in(const char *name, const char *password, struct session *s,
+                    const char *const *headers, struct http_resp *keep)
+{
+	char body[300];
+	snprintf(body, sizeof(body),
+	         "{\"tenant\":\"default\",\"username\":\"%s\",\"password\":\"%s\"}", name,
+	         password);
+	struct http_resp r;
+	http_with(&h, "POST", "/v1/sessions", NULL, "application/json", body, strlen(body), headers,
+	          &r);
+	long status = r.status;
+	if (status == 201) {
+		const char *v = strstr(r.set_cookie, "ordex_session=");
+		assert_non_null(v);
+		snprintf(s->cookie, sizeof(s->cookie), "Cookie: %.*s", (int)strcspn(v, ";"), v);
+		const char *c = strstr(r.body, "\"csrf_token\":\"");
+		assert_non_null(c);
+		c += 14;
+		snprintf(s->csrf, sizeof(s->csrf), "X-CSRF-Token: %.*s", (int)strcspn(c, "\""), c);
+	}
+	if (keep)
+		*keep = r;
+	else
+		http_free(&r);
+	return status;
+}
+
+static long as(const struct session *s, bool with_csrf, const char *method, const char *path,
+               const char *body)
+{
+	const char *hd[] = {s->cookie, with_csrf ? s->csrf : NULL, NULL};
+	struct http_resp r;
+	http_with(&h, method, path, NULL, body ? "application/json" : NULL, body,
+	          body ? strlen(body) : 0, hd, &r);
+	long st = r.status;
+	http_free(&r);
+	return st;
+}
+
+static void a_person_signs_in_reads_and_needs_the_csrf_token_to_change(void **state)
+{
+	create_user("ana", "admin");
+	struct session s;
+	struct http_resp r;
+	assert_int_equal(sign_in("ana", "correct horse battery", &s, NULL, &r), 201);
+	assert_non_null(strstr(r.set_cookie, "HttpOnly"));
+	assert_non_null(strstr(r.set_cookie, "SameSite=Strict"));
+	assert_null(strstr(r.set_cookie, "Secure")); /* plain HTTP */
+	http_free(&r);
+	/* behind a TLS proxy the cookie is Secure */
+	struct session s2;
+	const char *tls[] = {"X-Forwarded-Proto: https", NULL};
+	assert_int_equal(sign_in("ana", "correct horse battery", &s2, tls, &r), 201);
+	assert_non_null(strstr(r.set_cookie, "; Secure"));
+	http_free(&r);
+
+	assert_int_equal(as(&s, false, "GET", "/v1/exceptions", NULL), 200);
+	/* a cross-site form sends the cookie, never the token */
+	const char *key = "{\"role\":\"viewer\"}";
+	assert_int_equal(as(&s, false, "POST", "/v1/keys", key), 403);
+	assert_int_equal(as(&s, true, "POST", "/v1/keys", key), 201);
+	/* a wrong token is no token */
+	struct session wrong = s;
+	snprintf(wrong.csrf, sizeof(wrong.csrf), "X-CSRF-Token: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	assert_int_equal(as(&wrong, true, "POST", "/v1/keys", key), 403);
+
+	/* sign out: the cookie is dead from the next request */
+	assert_int_equal(as(&s, true, "DELETE", "/v1/sessions", NULL), 200);
+	assert_int_equal(as(&s, false, "GET", "/v1/exceptions", NULL), 401);
+	/* the other session is untouched */
+	assert_int_equal(as(&s2, false, "GET", "/v1/exceptions", NULL), 200);
+}
+
+static void refusals_are_the_same_and_recorded(void **state)
+{
+	create_user("bo", "viewer");
+	struct session s;
+	assert_int_equal(sign_in("bo", "wrong password here", &s, NULL, NULL), 401);
+	assert_int_equal(sign_in("nobody", "correct horse battery", &s, NULL, NULL), 401);
+	struct session forged = {.cookie =
+	                             "Cookie: ordex_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+	assert_int_equal(as(&forged, false, "GET", "/v1/exceptions", NULL), 401);
+	/* bad input names the field */
+	struct http_resp r;
+	const char *bad = "{\"tenant\":7}";
+	http(&h, "POST", "/v1/sessions", NULL, "application/json", bad, strlen(bad), &r);
+	assert_int_equal(r.status, 422);
+	assert_true(has(&r, "\"field\":\"tenant\""));
+	assert_true(has(&r, "\"field\":\"username\""));
+	http_free(&r);
+	const char *weak = "{\"username\":\"cy\",\"password\":\"short\",\"role\":\"viewer\"}";
+	http(&h, "POST", "/v1/users", h.key, "application/json", weak, strlen(weak), &r);
+	assert_int_equal(r.status, 422);
+	assert_true(has(&r, "\"field\":\"password\""));
+	http_free(&r);
+	const char *taken =
+	    "{\"username\":\"bo\",\"password\":\"correct horse battery\",\"role\":\"viewer\"}";
+	http(&h, "POST", "/v1/users", h.key, "application/json", taken, strlen(taken), &r);
+	assert_int_equal(r.status, 409);
+	http_free(&r);
+	/* the refused sign-in is in the audit log, which verifies */
+	char *out = NULL;
+	const char *args[] = {"audit", "verify", "--data", h.dir, NULL};
+	assert_int_equal(harness_cli(args, &out, NULL), 0);
+	free(out);
+	char dbp[300];
+	snprintf(dbp, sizeof(dbp), "%s/ordex.db", h.dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(dbp, &db), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT count(*) FROM audit WHERE kind = "
+	                                    "'session.refused' AND subject = 'user:bo'",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 1);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+static void nobody_creates_more_than_they_hold_and_disabling_ends_sessions(void **state)
+{
+	long id = create_user("cy", "ops_reviewer");
+	create_user("di", "admin");
+	struct session ops, adm;
+	assert_int_equal(sign_in("cy", "correct horse battery", &ops, NULL, NULL), 201);
+	assert_int_equal(sign_in("di", "correct horse battery", &adm, NULL, NULL), 201);
+	/* an ops reviewer manages nobody */
+	const char *admin_user =
+	    "{\"username\":\"eve\",\"password\":\"correct horse battery\",\"role\":\"admin\"}";
+	assert_int_equal(as(&ops, true, "POST", "/v1/users", admin_user), 403);
+	/* an admin person disables the ops reviewer: their session ends */
+	char path[64];
+	snprintf(path, sizeof(path), "/v1/users/%ld", id);
+	assert_int_equal(as(&ops, false, "GET", "/v1/exceptions", NULL), 200);
+	assert_int_equal(as(&adm, true, "DELETE", path, NULL), 200);
+	assert_int_equal(as(&ops, false, "GET", "/v1/exceptions", NULL), 401);
+	assert_int_equal(sign_in("cy", "correct horse battery", &ops, NULL, NULL), 401);
+	struct http_resp r;
+	http(&h, "GET", "/v1/users", h.key, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(
+	    has(&r, "\"username\":\"cy\",\"role\":\"ops_reviewer\",\"state\":\"disabled\""));
+	assert_false(has(&r, "argon2")); /* hashes never leave */
+	http_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(a_person_signs_in_reads_and_needs_the_csrf_token_to_change),
+	    cmocka_unit_test(refusals_are_the_same_and_recorded),
+	    cmocka_unit_test(nobody_creates_more_than_they_hold_and_disabling_ends_sessions),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
