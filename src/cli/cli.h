@@ -43,6 +43,10 @@ int ordex_cli_scope(struct ordex_store *st, const char *tenant, const char *env,
  * Creates an API key for sc with role, stores its hash and writes the
  * secret (NUL-terminated, at most 96 bytes) into key.
  */
+struct ordex_key_new;
+/* A new key with k's role, scopes, name and expiry: the secret into key, the row id into *id. */
+int ordex_cli_key_new(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_key_new *k,
+                      char *key, size_t keylen, int64_t *id);
 int ordex_cli_key_create(struct ordex_store *st, const struct ordex_scope *sc, const char *role,
                          char *key, size_t keylen);
 

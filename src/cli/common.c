@@ -57,17 +57,26 @@ int ordex_cli_scope(struct ordex_store *st, const char *tenant, const char *env,
 int ordex_cli_key_create(struct ordex_store *st, const struct ordex_scope *sc, const char *role,
                          char *key, size_t keylen)
 {
-	unsigned char secret[32], hash[32];
+	struct ordex_key_new k = {.role = role};
+	return ordex_cli_key_new(st, sc, &k, key, keylen, NULL);
+}
+
+int ordex_cli_key_new(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_key_new *k,
+                      char *key, size_t keylen, int64_t *id)
+{
+	unsigned char secret[32];
 	char b64[64];
 	randombytes_buf(secret, sizeof(secret));
 	sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	snprintf(key, keylen, "ordex_%s", b64);
 	sodium_memzero(secret, sizeof(secret));
-	crypto_hash_sha256(hash, (const unsigned char *)key, strlen(key));
+	sodium_memzero(b64, sizeof(b64));
+	crypto_hash_sha256(k->hash, (const unsigned char *)key, strlen(key));
 	char prefix[16];
 	snprintf(prefix, sizeof(prefix), "%.12s", key);
-	struct ordex_key_new k = {.prefix = prefix, .role = role};
-	memcpy(k.hash, hash, 32);
-	return st->ops->key_create(st, sc, &k, NULL);
+	k->prefix = prefix;
+	int rc = st->ops->key_create(st, sc, k, id);
+	k->prefix = NULL; /* it lived on this stack */
+	return rc;
 }

@@ -14,8 +14,12 @@
 
 #include <sodium.h>
 
+#include "audit/audit.h"
+#include "authz/authz.h"
 #include "cli/cli.h"
+#include "core/arena.h"
 #include "core/common.h"
+#include "core/timeutil.h"
 #include "core/vault.h"
 #include "store/store.h"
 
@@ -131,17 +135,79 @@ int ordex_cmd_init(int argc, char **argv)
 	return 0;
 }
 
+/* An audit entry of a change made from the command line, in its transaction. */
+static int cli_audit(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
+                     int64_t id, const char *body)
+{
+	struct ordex_audit *au = ordex_audit_new();
+	char subject[32];
+	snprintf(subject, sizeof(subject), "key:%lld", (long long)id);
+	int rc = ordex_audit_append(au, st, sc, ordex_time_now(), kind, subject, body);
+	ordex_audit_free(au);
+	return rc;
+}
+
+static unsigned parse_scopes(const char *list)
+{
+	unsigned all = 0;
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned bit = ordex_scope_parse(t);
+		if (!bit)
+			return 0;
+		all |= bit;
+	}
+	return all;
+}
+
+static int key_list(struct ordex_store *st, const struct ordex_scope *sc)
+{
+	struct ordex_arena *a = ordex_arena_new(4096);
+	struct ordex_key_row *keys;
+	size_t n;
+	int rc = st->ops->key_list(st, sc, a, &keys, &n);
+	int64_t now = ordex_time_now();
+	for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
+		const struct ordex_key_row *k = &keys[i];
+		char scopes[96] = "";
+		for (unsigned bit = 1; bit & ORDEX_SCOPE_ALL; bit <<= 1)
+			if (k->scopes & bit)
+				snprintf(scopes + strlen(scopes), sizeof(scopes) - strlen(scopes),
+				         "%s%s", scopes[0] ? "," : "", ordex_scope_name(bit));
+		const char *state = k->revoked_at && k->revoked_at <= now   ? "revoked"
+		                    : k->expires_at && k->expires_at <= now ? "expired"
+		                    : k->revoked_at                         ? "rotating"
+		                                                            : "active";
+		printf("%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)k->id, k->prefix, k->role,
+		       scopes[0] ? scopes : "-", state, k->name ? k->name : "-");
+	}
+	ordex_arena_free(a);
+	return rc;
+}
+
 int ordex_cmd_key(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"data", required_argument, NULL, 'd'}, {"tenant", required_argument, NULL, 't'},
-	    {"env", required_argument, NULL, 'e'},  {"role", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},    {"tenant", required_argument, NULL, 't'},
+	    {"env", required_argument, NULL, 'e'},     {"role", required_argument, NULL, 'r'},
+	    {"scopes", required_argument, NULL, 's'},  {"name", required_argument, NULL, 'n'},
+	    {"expires", required_argument, NULL, 'x'}, {"overlap", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
-	const char *data = NULL, *tenant = NULL, *env = NULL, *role = "admin";
-	if (argc < 2 || strcmp(argv[1], "create") != 0) {
-		fprintf(stderr, "usage: ordex key create [--data DIR] [--tenant NAME] "
-		                "[--env production|sandbox] [--role ROLE]\n");
+	static const char usage[] =
+	    "usage: ordex key create [--data DIR] [--tenant NAME] [--env production|sandbox]\n"
+	    "                        [--role ROLE] [--scopes ingest,read,...] [--name NAME]\n"
+	    "                        [--expires TIME]\n"
+	    "       ordex key list   [--data DIR] [--tenant NAME] [--env ENV]\n"
+	    "       ordex key revoke ID [--overlap SECONDS] [--data DIR] [--tenant NAME] [--env "
+	    "ENV]\n";
+	const char *data = NULL, *tenant = NULL, *env = NULL;
+	struct ordex_key_new k = {.role = "admin", .created_by = "cli"};
+	long overlap = 0;
+	const char *verb = argc >= 2 ? argv[1] : "";
+	if (strcmp(verb, "create") && strcmp(verb, "list") && strcmp(verb, "revoke")) {
+		fputs(usage, stderr);
 		return 2;
 	}
 	int c;
@@ -151,12 +217,55 @@ int ordex_cmd_key(int argc, char **argv)
 		case 'd': data = optarg; break;
 		case 't': tenant = optarg; break;
 		case 'e': env = optarg; break;
-		case 'r': role = optarg; break;
-		default: return c == 'h' ? 0 : 2;
+		case 'r': k.role = optarg; break;
+		case 'n': k.name = optarg; break;
+		case 's':
+			if (!(k.scopes = parse_scopes(optarg))) {
+				fprintf(stderr,
+				        "ordex: --scopes must list ingest, read, cases, approve, "
+				        "audit or manage, separated by commas\n");
+				return 2;
+			}
+			break;
+		case 'x': {
+			int off;
+			if (ordex_time_parse(optarg, strlen(optarg), &k.expires_at, &off) !=
+			        ORDEX_OK ||
+			    k.expires_at <= ordex_time_now()) {
+				fprintf(stderr,
+				        "ordex: --expires must be a future time with its offset, "
+				        "like 2027-01-01T00:00:00Z\n");
+				return 2;
+			}
+			break;
+		}
+		case 'o': {
+			char *end;
+			overlap = strtol(optarg, &end, 10);
+			if (*end || overlap < 0 || overlap > 30L * 86400) {
+				fprintf(stderr, "ordex: --overlap must be 0 to 2592000 seconds\n");
+				return 2;
+			}
+			break;
+		}
+		default: fputs(usage, stderr); return c == 'h' ? 0 : 2;
 		}
 	}
-	if (!valid_role(role)) {
-		fprintf(stderr, "ordex: unknown role \"%s\"\n", role);
+	long long revoke_id = 0;
+	if (!strcmp(verb, "revoke")) {
+		char *end = NULL;
+		if (optind != argc - 1 || (revoke_id = strtoll(argv[optind], &end, 10)) <= 0 ||
+		    *end) {
+			fprintf(stderr,
+			        "usage: ordex key revoke ID (the id \"ordex key list\" shows)\n");
+			return 2;
+		}
+	} else if (optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!valid_role(k.role)) {
+		fprintf(stderr, "ordex: unknown role \"%s\"\n", k.role);
 		return 2;
 	}
 	char db[1024];
@@ -166,15 +275,49 @@ int ordex_cmd_key(int argc, char **argv)
 	if (ordex_store_open_sqlite(db, &o, &st) != ORDEX_OK)
 		return 1;
 	struct ordex_scope sc;
-	char key[128];
 	int rc = ordex_cli_scope(st, tenant, env, &sc);
+	if (!rc && !strcmp(verb, "list")) {
+		rc = key_list(st, &sc);
+		st->ops->close(st);
+		return rc ? 1 : 0;
+	}
+	char key[128] = "";
+	int64_t id = revoke_id;
 	if (!rc)
-		rc = ordex_cli_key_create(st, &sc, role, key, sizeof(key));
+		rc = st->ops->begin(st);
+	if (!rc && revoke_id) {
+		rc =
+		    st->ops->key_revoke(st, &sc, revoke_id, ordex_time_now() + overlap * 1000000LL);
+		if (rc == ORDEX_E_NOTFOUND)
+			fprintf(stderr, "ordex: no key %lld in %s\n", revoke_id, sc.env);
+		if (!rc)
+			rc = cli_audit(st, &sc, overlap ? "key.rotated" : "key.revoked", revoke_id,
+			               "{\"by\":\"cli\"}");
+	} else if (!rc) {
+		rc = ordex_cli_key_new(st, &sc, &k, key, sizeof(key), &id);
+		if (!rc) {
+			char body[160];
+			snprintf(body, sizeof(body),
+			         "{\"by\":\"cli\",\"role\":\"%s\",\"scopes\":%u}", k.role,
+			         k.scopes);
+			rc = cli_audit(st, &sc, "key.created", id, body);
+		}
+	}
+	if (!rc)
+		rc = st->ops->commit(st);
+	else
+		st->ops->rollback(st);
 	st->ops->close(st);
 	if (rc)
 		return 1;
-	fprintf(stderr, "ordex: new %s key for environment \"%s\"; it is shown only this once\n",
-	        role, sc.env);
+	if (revoke_id) {
+		fprintf(stderr, "ordex: key %lld %s; a running server drops it within 5 s\n",
+		        revoke_id, overlap ? "ends after the overlap" : "revoked");
+		return 0;
+	}
+	fprintf(stderr,
+	        "ordex: new %s key %lld for environment \"%s\"; it is shown only this once\n",
+	        k.role, (long long)id, sc.env);
 	printf("%s\n", key);
 	return 0;
 }

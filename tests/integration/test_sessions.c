@@ -201,12 +201,64 @@ static void nobody_creates_more_than_they_hold_and_disabling_ends_sessions(void 
 	http_free(&r);
 }
 
+/* The key commands: created narrowed, listed without secrets, revoked. */
+static void keys_from_the_command_line(void **state)
+{
+	char *out = NULL, *err = NULL;
+	const char *mk[] = {"key",      "create", "--data", h.dir,    "--role", "admin",
+	                    "--scopes", "read",   "--name", "report", NULL};
+	assert_int_equal(harness_cli(mk, &out, NULL), 0);
+	char key[128];
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	struct http_resp r;
+	http(&h, "GET", "/v1/exceptions", key, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	const char *ev = "{\"id\":\"c1\",\"source\":\"t\",\"type\":\"order.cancelled\","
+	                 "\"occurred_at\":\"2025-01-01T00:00:00Z\",\"order\":\"C-1\"}";
+	http(&h, "POST", "/v1/events", key, "application/json", ev, strlen(ev), &r);
+	assert_int_equal(r.status, 403); /* read only */
+	http_free(&r);
+	const char *ls[] = {"key", "list", "--data", h.dir, NULL};
+	assert_int_equal(harness_cli(ls, &out, NULL), 0);
+	assert_non_null(strstr(out, "\tadmin\tread\tactive\treport\n"));
+	assert_null(strstr(out, key)); /* only the prefix */
+	free(out);
+	/* a second key, revoked before it is ever used: refused at once */
+	const char *mk2[] = {"key", "create", "--data", h.dir, "--role", "viewer", NULL};
+	assert_int_equal(harness_cli(mk2, &out, NULL), 0);
+	char key2[128];
+	snprintf(key2, sizeof(key2), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	assert_int_equal(harness_cli(ls, &out, NULL), 0);
+	const char *last = out + strlen(out) - 1;
+	while (last > out && last[-1] != '\n')
+		last--;
+	char id2[16];
+	snprintf(id2, sizeof(id2), "%.*s", (int)strcspn(last, "\t"), last);
+	free(out);
+	const char *rv[] = {"key", "revoke", id2, "--data", h.dir, NULL};
+	assert_int_equal(harness_cli(rv, &out, &err), 0);
+	free(out);
+	free(err);
+	http(&h, "GET", "/v1/exceptions", key2, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 401);
+	http_free(&r);
+	const char *bad[] = {"key", "revoke", "999999", "--data", h.dir, NULL};
+	assert_int_equal(harness_cli(bad, &out, &err), 1);
+	assert_non_null(strstr(err, "no key 999999"));
+	free(out);
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(a_person_signs_in_reads_and_needs_the_csrf_token_to_change),
 	    cmocka_unit_test(refusals_are_the_same_and_recorded),
 	    cmocka_unit_test(nobody_creates_more_than_they_hold_and_disabling_ends_sessions),
+	    cmocka_unit_test(keys_from_the_command_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
