@@ -68,6 +68,7 @@ struct rate_slot {
 struct ordex_server {
 	struct ordex_server_config cfg;
 	struct rate_slot buckets[BUCKETS];
+	char api_metric[ORDEX_OP_COUNT + 1][48]; /* "api.<operation>", counted per call */
 	struct ordex_req_limits limits;
 	struct MHD_Daemon *d;
 	struct ordex_writer *writer;
@@ -631,11 +632,7 @@ static void route(struct ordex_req *rq)
 			     "X-CSRF-Token");
 			return;
 		}
-		ordex_req_count(rq,
-		                op == ORDEX_OP_COUNT
-		                    ? "api.session"
-		                    : ordex_arena_printf(rq->a, "api.%s", ordex_op_name(op)),
-		                1);
+		ordex_req_count(rq, rq->srv->api_metric[op], 1);
 		if (match->op != ORDEX_OP_EVENTS_INGEST && ordex_req_charge(rq, 1) != ORDEX_OK)
 			return;
 	}
@@ -749,6 +746,10 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 	s->limits.max_items = cfg->max_items ? cfg->max_items : 10000;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_key_create(&s->reader_key, reader_close);
+	for (int op = 0; op < ORDEX_OP_COUNT; op++)
+		snprintf(s->api_metric[op], sizeof(s->api_metric[op]), "api.%s",
+		         ordex_op_name((enum ordex_op)op));
+	snprintf(s->api_metric[ORDEX_OP_COUNT], sizeof(s->api_metric[0]), "api.session");
 
 	if (cfg->data_dir && ordex_vault_load(cfg->data_dir, true, &s->vault) != ORDEX_OK) {
 		free(s);

@@ -133,12 +133,16 @@ void ordex_writer_count(struct ordex_writer *w, const struct ordex_scope *sc, co
 	if (!n)
 		return;
 	pthread_mutex_lock(&w->mu);
-	if (!pending_locked(w)) {
+	bool first = !pending_locked(w);
+	if (first) {
 		clock_gettime(CLOCK_REALTIME, &w->receipts_due);
 		w->receipts_due.tv_sec += 1;
 	}
 	usage_add_locked(w, sc->tenant, sc->env, metric, n);
-	pthread_cond_signal(&w->cv);
+	/* only the first count wakes an idle writer (to set its timer): a wake-up
+	 * per request would cost a context switch each on a busy core */
+	if (first)
+		pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
 
