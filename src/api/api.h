@@ -24,6 +24,15 @@ void ordex_api_connectors_post(struct ordex_req *rq);
 void ordex_api_connectors_list(struct ordex_req *rq);
 void ordex_api_suggestions_list(struct ordex_req *rq);
 void ordex_api_suggestion_decide(struct ordex_req *rq);
+/*
+ * The "customers" member of a grant ({"brand","region","segment"}) into
+ * out (brand, region, segment; NULL: any); without it, the caller's own
+ * limits. Problems name the field.
+ */
+struct ordex_json;
+struct ordex_problems;
+int ordex_api_customers(struct ordex_req *rq, const struct ordex_json *doc, const char *out[3],
+                        struct ordex_problems *probs);
 void ordex_api_keys_list(struct ordex_req *rq);
 void ordex_api_usage_get(struct ordex_req *rq);
 void ordex_api_users_post(struct ordex_req *rq);

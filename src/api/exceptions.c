@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "authz/authz.h"
 #include "api/render.h"
 #include "core/arena.h"
 #include "core/common.h"
@@ -66,6 +67,11 @@ void ordex_api_exceptions_list(struct ordex_req *rq)
 		              "a query parameter is not valid", &probs);
 		return;
 	}
+	/* a principal limited to some customers sees their orders' exceptions only */
+	const struct ordex_customer_scope *cs = &ordex_req_principal(rq)->customers;
+	f.brand = cs->brand;
+	f.region = cs->region;
+	f.segment = cs->segment;
 	struct ordex_store *st = ordex_req_store(rq);
 	struct ordex_exception_row *rows;
 	size_t n;

@@ -205,6 +205,39 @@ static void refuse(struct ordex_req *rq, const struct ordex_key_new *k, const ch
 		ordex_problem(ordex_req_response(rq), 403, "forbidden", "Forbidden", why, NULL);
 }
 
+int ordex_api_customers(struct ordex_req *rq, const struct ordex_json *doc, const char *out[3],
+                        struct ordex_problems *probs)
+{
+	static const char *const dims[3] = {"brand", "region", "segment"};
+	struct ordex_arena *a = ordex_req_arena(rq);
+	const struct ordex_customer_scope *mine = &ordex_req_principal(rq)->customers;
+	const char *own[3] = {mine->brand, mine->region, mine->segment};
+	const struct ordex_json *cs = ordex_json_get(doc, "customers");
+	for (int i = 0; i < 3; i++)
+		out[i] = own[i]; /* by default, the creator's own limits */
+	if (!cs)
+		return ORDEX_OK;
+	if (cs->type != ORDEX_JSON_OBJECT) {
+		ordex_problem_add(probs, a, "customers",
+		                  "must be an object of brand, region and segment");
+		return ORDEX_E_INVAL;
+	}
+	for (const struct ordex_json *m = cs->child; m; m = m->next) {
+		int i = 0;
+		while (i < 3 && strcmp(m->key, dims[i]) != 0)
+			i++;
+		if (i == 3 || m->type != ORDEX_JSON_STRING || !m->len || m->len > 64) {
+			ordex_problem_add(probs, a, ordex_arena_printf(a, "customers.%s", m->key),
+			                  i == 3
+			                      ? "is not a scope dimension: brand, region, segment"
+			                      : "must be a string of 1 to 64 bytes");
+			continue;
+		}
+		out[i] = m->str;
+	}
+	return probs->n ? ORDEX_E_INVAL : ORDEX_OK;
+}
+
 void ordex_api_keys_post(struct ordex_req *rq)
 {
 	struct ordex_response *r = ordex_req_response(rq);
@@ -275,18 +308,23 @@ void ordex_api_keys_post(struct ordex_req *rq)
 		ordex_problem_add(&probs, a, "overlap_seconds",
 		                  rep ? "must be an integer from 0 to 2592000 (30 days)"
 		                      : "applies only with replaces");
+	const char *cust[3];
+	ordex_api_customers(rq, doc, cust, &probs);
 	if (probs.n) {
 		ordex_problem(r, 422, "validation_failed", "Invalid key", "the key was not created",
 		              &probs);
 		return;
 	}
+	g->key.brand = cust[0];
+	g->key.region = cust[1];
+	g->key.segment = cust[2];
 	/* nobody grants more than it holds */
 	const struct ordex_principal *me = ordex_req_principal(rq);
 	struct ordex_principal want = {.tenant = me->tenant,
 	                               .env = me->env,
 	                               .role = (enum ordex_role)ordex_role_parse(g->key.role),
 	                               .scopes = g->key.scopes,
-	                               .customers = me->customers};
+	                               .customers = {cust[0], cust[1], cust[2]}};
 	struct ordex_authz_decision d = ordex_authz_can_grant(me, &want);
 	if (d.result != ORDEX_AUTHZ_ALLOW) {
 		refuse(rq, &g->key, d.reason);

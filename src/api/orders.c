@@ -2,11 +2,14 @@
 /*
  * orders.c - GET /v1/orders/{order}: one order's state, lines, payments,
  * shipments, exceptions and timeline, within the key's tenant and
- * environment. An order of another tenant or environment is not found,
- * exactly like one that does not exist.
+ * environment. An order of another tenant or environment, or outside the
+ * principal's customer scope, is not found, exactly like one that does not
+ * exist.
  */
 #include "api/api.h"
 #include "api/render.h"
+#include "authz/authz.h"
+#include "core/arena.h"
 #include "core/common.h"
 #include "core/json.h"
 #include "store/store.h"
@@ -20,10 +23,19 @@ void ordex_api_order_get(struct ordex_req *rq)
 		              "could not read the database", NULL);
 		return;
 	}
+	const struct ordex_scope *sc = ordex_req_scope(rq);
+	struct ordex_order_row o;
+	int rc = st->ops->order_get(st, sc, ordex_req_path_rest(rq), ordex_req_arena(rq), &o);
+	if (rc == ORDEX_OK) {
+		struct ordex_resource res = {sc->tenant, sc->env, o.brand, o.region, o.segment};
+		if (ordex_authz_check(ordex_req_principal(rq), ORDEX_OP_ORDERS_READ, &res).result !=
+		    ORDEX_AUTHZ_ALLOW)
+			rc = ORDEX_E_NOTFOUND;
+	}
 	struct ordex_jw w;
 	ordex_jw_init(&w, &r->body);
-	int rc = ordex_render_order(&w, st, ordex_req_scope(rq), ordex_req_path_rest(rq),
-	                            ordex_req_arena(rq));
+	if (rc == ORDEX_OK)
+		rc = ordex_render_order(&w, st, sc, ordex_req_path_rest(rq), ordex_req_arena(rq));
 	if (rc == ORDEX_E_NOTFOUND) {
 		ordex_problem(r, 404, "not_found", "Not found", "no such order", NULL);
 		return;

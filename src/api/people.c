@@ -95,6 +95,7 @@ struct new_user {
 	struct ordex_batch batch;
 	const char *username, *role, *actor;
 	unsigned scopes;
+	const char *customers[3]; /* brand, region, segment; NULL: any */
 	char pwhash[crypto_pwhash_STRBYTES];
 	int64_t id;
 };
@@ -103,8 +104,8 @@ static int user_command(struct ordex_store *st, struct ordex_audit *au,
                         const struct ordex_scope *sc, int64_t now, void *ctx)
 {
 	struct new_user *u = ctx;
-	int rc = st->ops->user_create(st, sc, u->username, u->pwhash, u->role, u->scopes, u->actor,
-	                              &u->id);
+	int rc = st->ops->user_create(st, sc, u->username, u->pwhash, u->role, u->scopes,
+	                              u->customers, u->actor, &u->id);
 	if (rc == ORDEX_OK)
 		rc = audit_person(au, st, sc, now, "user.created", u->actor, u->username, u->role,
 		                  NULL);
@@ -196,6 +197,7 @@ void ordex_api_users_post(struct ordex_req *rq)
 			u->scopes |= bit;
 		}
 	}
+	ordex_api_customers(rq, doc, u->customers, &probs);
 	if (probs.n) {
 		ordex_problem(r, 422, "validation_failed", "Invalid user",
 		              "the user was not created", &probs);
@@ -206,11 +208,12 @@ void ordex_api_users_post(struct ordex_req *rq)
 	u->actor = ordex_req_actor(rq);
 	u->batch.scope = *ordex_req_scope(rq);
 	const struct ordex_principal *me = ordex_req_principal(rq);
-	struct ordex_principal want = {.tenant = me->tenant,
-	                               .env = me->env,
-	                               .role = (enum ordex_role)ordex_role_parse(u->role),
-	                               .scopes = u->scopes,
-	                               .customers = me->customers};
+	struct ordex_principal want = {
+	    .tenant = me->tenant,
+	    .env = me->env,
+	    .role = (enum ordex_role)ordex_role_parse(u->role),
+	    .scopes = u->scopes,
+	    .customers = {u->customers[0], u->customers[1], u->customers[2]}};
 	struct ordex_authz_decision d = ordex_authz_can_grant(me, &want);
 	if (d.result != ORDEX_AUTHZ_ALLOW) {
 		struct refusal *f = ordex_arena_zalloc(a, sizeof(*f));

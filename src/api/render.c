@@ -121,6 +121,17 @@ static int render_order(struct ordex_jw *w, struct ordex_store *st, const struct
 	ordex_jw_bool(w, o.known);
 	k_str(w, "status", o.status);
 	k_str(w, "financial_status", o.financial_status);
+	if (o.brand || o.region || o.segment) {
+		ordex_jw_key(w, "customers");
+		ordex_jw_obj(w);
+		if (o.brand)
+			k_str(w, "brand", o.brand);
+		if (o.region)
+			k_str(w, "region", o.region);
+		if (o.segment)
+			k_str(w, "segment", o.segment);
+		ordex_jw_obj_end(w);
+	}
 	ordex_jw_key(w, "cancelled");
 	ordex_jw_bool(w, o.cancelled_at != 0);
 	k_time(w, "cancelled_at", o.cancelled_at, o.tz_offset);

@@ -47,8 +47,9 @@ struct ordex_order_row {
 	bool promised_date_only;
 	int address_state; /* 0 unknown, 1 valid, -1 invalid */
 	const char *address_why;
-	const char *ship_to;     /* the shipping address, JSON object as given */
-	const char *address_key; /* line1, postal code and country folded, or NULL */
+	const char *ship_to;                  /* the shipping address, JSON object as given */
+	const char *address_key;              /* line1, postal code and country folded, or NULL */
+	const char *brand, *region, *segment; /* customer scope attributes, or NULL */
 	int64_t address_seq;
 	int64_t address_at; /* when the address fact occurred */
 	int fraud_state;

@@ -377,6 +377,12 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 			o.customer = ev->customer;
 		if (ev->email)
 			o.email = ev->email;
+		if (ev->brand)
+			o.brand = ev->brand;
+		if (ev->region)
+			o.region = ev->region;
+		if (ev->segment)
+			o.segment = ev->segment;
 		if (ev->promised.set) {
 			o.promised_at = ev->promised.us;
 			o.promised_offset = ev->promised.offset_min;
@@ -412,6 +418,12 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 		}
 		if (!o.customer && ev->customer)
 			o.customer = ev->customer;
+		if (!o.brand && ev->brand)
+			o.brand = ev->brand;
+		if (!o.region && ev->region)
+			o.region = ev->region;
+		if (!o.segment && ev->segment)
+			o.segment = ev->segment;
 		if (!o.email && ev->email)
 			o.email = ev->email;
 		body_begin(&bd, seq);

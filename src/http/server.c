@@ -372,6 +372,14 @@ void ordex_req_writer_stats(struct ordex_req *rq, struct ordex_writer_stats *out
  * (the CLI, on the database) stops within the cache's lifetime
  * (KEY_TTL_US).
  */
+/* The customer scope of a key or person; "" in a dimension: any. */
+static struct ordex_customer_scope customers_of(const struct ordex_key_info *k)
+{
+	return (struct ordex_customer_scope){k->brand[0] ? k->brand : NULL,
+	                                     k->region[0] ? k->region : NULL,
+	                                     k->segment[0] ? k->segment : NULL};
+}
+
 /* Person ids share the rate buckets' key space above every key id. */
 #define PERSON_BUCKET (INT64_C(1) << 40)
 
@@ -406,12 +414,16 @@ static int authenticate_session(struct ordex_req *rq, const char *token)
 	rq->key.tenant = si.tenant;
 	rq->key.rate_per_key = si.rate_per_key;
 	rq->key.rate_per_tenant = si.rate_per_tenant;
+	memcpy(rq->key.brand, si.brand, sizeof(si.brand));
+	memcpy(rq->key.region, si.region, sizeof(si.region));
+	memcpy(rq->key.segment, si.segment, sizeof(si.segment));
 	int role = ordex_role_parse(rq->role);
 	rq->principal = (struct ordex_principal){
 	    .tenant = si.tenant,
 	    .env = rq->env,
 	    .role = role < 0 ? ORDEX_ROLE_COUNT : (enum ordex_role)role,
 	    .scopes = si.scopes,
+	    .customers = customers_of(&rq->key),
 	};
 	bool safe = !strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD") ||
 	            !strcmp(rq->method, "OPTIONS");
@@ -479,6 +491,7 @@ static int authenticate(struct ordex_req *rq)
 	    .env = rq->env,
 	    .role = role < 0 ? ORDEX_ROLE_COUNT : (enum ordex_role)role, /* unknown: nothing */
 	    .scopes = info.scopes,
+	    .customers = customers_of(&rq->key),
 	};
 	return ORDEX_OK;
 }

@@ -491,6 +491,10 @@ static void validate_order(struct v *v, struct ordex_event *ev)
 	ev->financial_status = get_str(v, v->data, "data", "financial_status", false, 64);
 	ev->customer = get_str(v, v->data, "data", "customer", false, MAX_REF);
 	ev->email = get_str(v, v->data, "data", "email", false, MAX_REF);
+	/* who may see the order (customer scopes): as the source labels it */
+	ev->brand = get_str(v, v->data, "data", "brand", false, 64);
+	ev->region = get_str(v, v->data, "data", "region", false, 64);
+	ev->segment = get_str(v, v->data, "data", "segment", false, 64);
 	bool has_total = ordex_json_get(v->data, "total") != NULL;
 	get_currency(v, v->data, has_total, ev->currency);
 	get_money(v, v->data, "data", "total", false, ev->currency, &ev->total);

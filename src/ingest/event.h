@@ -125,8 +125,9 @@ struct ordex_event {
 	struct ordex_line *lines;
 	size_t n_lines;
 	bool lines_set;
-	int address_state;       /* 0 not given, 1 valid, -1 missing or null */
-	const char *ship_to;     /* the shipping address object, compact JSON, as given */
+	int address_state;   /* 0 not given, 1 valid, -1 missing or null */
+	const char *ship_to; /* the shipping address object, compact JSON, as given */
+	const char *brand, *region, *segment; /* orders: customer scope attributes */
 	const char *address_key; /* line1, postal code and country folded, to compare */
 	const char *address_why;
 	const char *payment;

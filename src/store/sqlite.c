@@ -286,11 +286,13 @@ static const char *const sql[S_COUNT] = {
                      "VALUES (?1, ?2, ?3)",
     [S_ENV_EXISTS] = "SELECT 1 FROM environments WHERE tenant = ?1 AND environment = ?2",
     [S_KEY_CREATE] = "INSERT INTO api_keys (tenant, environment, prefix, hash, role, "
-                     "created_at, scopes, name, expires_at, created_by) VALUES (?1, ?2, ?3, ?4, "
-                     "?5, ?6, ?7, ?8, ?9, ?10)",
+                     "created_at, scopes, name, expires_at, created_by, brand, region, "
+                     "segment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [S_KEY_LOOKUP] = "SELECT k.id, k.tenant, t.name, k.environment, k.role, k.scopes, "
                      "coalesce(k.expires_at, 0), coalesce(k.revoked_at, 0), "
-                     "coalesce(t.rate_per_key, 0), coalesce(t.rate_per_tenant, 0) FROM api_keys k "
+                     "coalesce(t.rate_per_key, 0), coalesce(t.rate_per_tenant, 0), "
+                     "coalesce(k.brand, ''), coalesce(k.region, ''), coalesce(k.segment, '') "
+                     "FROM api_keys k "
                      "JOIN tenants t ON t.id = k.tenant WHERE k.hash = ?1 AND "
                      "(k.revoked_at IS NULL OR k.revoked_at > ?2) AND (k.expires_at IS NULL OR "
                      "k.expires_at > ?2)",
@@ -309,7 +311,8 @@ static const char *const sql[S_COUNT] = {
 #define USER_COLS                                                                                  \
 	"id, username, pwhash, role, created_by, scopes, created_at, coalesce(disabled_at, 0)"
     [S_USER_CREATE] = "INSERT INTO users (tenant, environment, username, pwhash, role, scopes, "
-                      "created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                      "created_at, created_by, brand, region, segment) VALUES (?1, ?2, ?3, ?4, "
+                      "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_USER_FIND] = "SELECT " USER_COLS " FROM users WHERE tenant = ?1 AND environment = ?2 "
                     "AND username = ?3",
     [S_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE tenant = ?1 AND environment = ?2 "
@@ -322,7 +325,9 @@ static const char *const sql[S_COUNT] = {
                          "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_SESSION_LOOKUP] = "SELECT s.id, u.id, s.tenant, s.environment, u.username, u.role, "
                          "u.scopes, s.csrf, s.expires_at, coalesce(t.rate_per_key, 0), "
-                         "coalesce(t.rate_per_tenant, 0) FROM sessions s JOIN users u ON u.id "
+                         "coalesce(t.rate_per_tenant, 0), coalesce(u.brand, ''), "
+                         "coalesce(u.region, ''), coalesce(u.segment, '') FROM sessions s JOIN "
+                         "users u ON u.id "
                          "= s.user_id JOIN tenants t ON t.id = s.tenant WHERE s.token_hash = ?1 "
                          "AND s.ended_at IS NULL AND s.expires_at > ?2 AND u.disabled_at IS "
                          "NULL",
@@ -350,7 +355,7 @@ static const char *const sql[S_COUNT] = {
 	"version, version_at, currency, total, customer, email, placed_at, tz_offset, "            \
 	"promised_at, promised_offset, promised_date_only, address_state, address_why, "           \
 	"address_seq, fraud_state, fraud_score, fraud_why, fraud_seq, first_seq, updated_seq, "    \
-	"fraud_at, address_at, ship_to, address_key"
+	"fraud_at, address_at, ship_to, address_key, brand, region, segment"
     [S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders WHERE tenant = ?1 AND environment = "
                     "?2 AND ref = ?3",
     [S_ORDER_INSERT] = "INSERT INTO orders (tenant, environment, ref, known, status, "
@@ -359,18 +364,21 @@ static const char *const sql[S_COUNT] = {
                        "promised_at, promised_offset, promised_date_only, address_state, "
                        "address_why, address_seq, fraud_state, fraud_score, fraud_why, "
                        "fraud_seq, first_seq, updated_seq, fraud_at, address_at, ship_to, "
-                       "address_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                       "address_key, brand, region, segment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                       "?8, ?9, ?10, ?11, "
                        "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-                       "?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
-    [S_ORDER_UPDATE] = "UPDATE orders SET known = ?4, status = ?5, financial_status = ?6, "
-                       "status_seq = ?7, cancelled_at = ?8, cancelled_seq = ?9, version = "
-                       "?10, version_at = ?11, currency = ?12, total = ?13, customer = ?14, "
-                       "email = ?15, placed_at = ?16, tz_offset = ?17, promised_at = ?18, "
-                       "promised_offset = ?19, promised_date_only = ?20, address_state = "
-                       "?21, address_why = ?22, address_seq = ?23, fraud_state = ?24, "
-                       "fraud_score = ?25, fraud_why = ?26, fraud_seq = ?27, first_seq = ?28, "
-                       "updated_seq = ?29, fraud_at = ?30, address_at = ?31, ship_to = ?32, "
-                       "address_key = ?33 WHERE tenant = ?1 AND environment = ?2 AND ref = ?3",
+                       "?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)",
+    [S_ORDER_UPDATE] =
+        "UPDATE orders SET known = ?4, status = ?5, financial_status = ?6, "
+        "status_seq = ?7, cancelled_at = ?8, cancelled_seq = ?9, version = "
+        "?10, version_at = ?11, currency = ?12, total = ?13, customer = ?14, "
+        "email = ?15, placed_at = ?16, tz_offset = ?17, promised_at = ?18, "
+        "promised_offset = ?19, promised_date_only = ?20, address_state = "
+        "?21, address_why = ?22, address_seq = ?23, fraud_state = ?24, "
+        "fraud_score = ?25, fraud_why = ?26, fraud_seq = ?27, first_seq = ?28, "
+        "updated_seq = ?29, fraud_at = ?30, address_at = ?31, ship_to = ?32, "
+        "address_key = ?33, brand = ?34, region = ?35, segment = ?36 WHERE tenant = ?1 AND "
+        "environment = ?2 AND ref = ?3",
     [S_ORDERS_ADDRESS] = "SELECT customer, email FROM orders WHERE tenant = ?1 AND environment = "
                          "?2 AND address_key = ?3 AND customer IS NOT NULL AND customer != ?4 "
                          "AND email IS NOT NULL ORDER BY id LIMIT 16",
@@ -765,6 +773,9 @@ static int s_key_create(struct ordex_store *st, const struct ordex_scope *sc,
 	if (k->expires_at)
 		sqlite3_bind_int64(q, 9, k->expires_at);
 	bind_text(q, 10, k->created_by);
+	bind_text(q, 11, k->brand);
+	bind_text(q, 12, k->region);
+	bind_text(q, 13, k->segment);
 	int rc = exec(s, q, "create a key");
 	if (rc == ORDEX_OK && id)
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -796,6 +807,12 @@ static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32], in
 		    out->revoked_at = sqlite3_column_int64(q, 7);
 		    out->rate_per_key = sqlite3_column_double(q, 8);
 		    out->rate_per_tenant = sqlite3_column_double(q, 9);
+		    snprintf(out->brand, sizeof(out->brand), "%s",
+		             (const char *)sqlite3_column_text(q, 10));
+		    snprintf(out->region, sizeof(out->region), "%s",
+		             (const char *)sqlite3_column_text(q, 11));
+		    snprintf(out->segment, sizeof(out->segment), "%s",
+		             (const char *)sqlite3_column_text(q, 12));
 	    },
 	    "look up a key");
 }
@@ -1026,6 +1043,9 @@ static void read_order(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_orde
 	o->address_at = sqlite3_column_int64(q, 29);
 	o->ship_to = col_text(q, 30, a);
 	o->address_key = col_text(q, 31, a);
+	o->brand = col_text(q, 32, a);
+	o->region = col_text(q, 33, a);
+	o->segment = col_text(q, 34, a);
 }
 
 static int s_order_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
@@ -1081,6 +1101,9 @@ static int s_order_put(struct ordex_store *st, const struct ordex_scope *sc,
 	sqlite3_bind_int64(q, 31, o->address_at);
 	bind_text(q, 32, o->ship_to);
 	bind_text(q, 33, o->address_key);
+	bind_text(q, 34, o->brand);
+	bind_text(q, 35, o->region);
+	bind_text(q, 36, o->segment);
 	int rc = exec(s, q, "store an order");
 	if (rc == ORDEX_OK && !o->id)
 		o->id = sqlite3_last_insert_rowid(s->db);
@@ -1781,13 +1804,18 @@ static int s_exception_list(struct ordex_store *st, const struct ordex_scope *sc
 {
 	struct sqlite_store *s = S(st);
 	char q_sql[1024];
+	bool scoped = f->brand || f->region || f->segment;
 	snprintf(q_sql, sizeof(q_sql),
 	         "SELECT " EXC_COLS
-	         " FROM exceptions WHERE tenant = ?1 AND environment = ?2%s%s%s%s"
+	         " FROM exceptions WHERE tenant = ?1 AND environment = ?2%s%s%s%s%s"
 	         " ORDER BY priority DESC, id LIMIT ?7",
 	         f->kind ? " AND kind = ?3" : "", f->status ? " AND status = ?4" : "",
 	         f->order_ref ? " AND order_ref = ?5" : "",
-	         f->after_set ? " AND (priority < ?6 OR (priority = ?6 AND id > ?8))" : "");
+	         f->after_set ? " AND (priority < ?6 OR (priority = ?6 AND id > ?8))" : "",
+	         scoped ? " AND order_ref IN (SELECT ref FROM orders WHERE tenant = ?1 AND "
+	                  "environment = ?2 AND (?9 IS NULL OR brand = ?9) AND (?10 IS NULL OR "
+	                  "region = ?10) AND (?11 IS NULL OR segment = ?11))"
+	                : "");
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(s->db, q_sql, -1, &q, NULL) != SQLITE_OK)
 		return fail(s, "list exceptions");
@@ -1803,6 +1831,11 @@ static int s_exception_list(struct ordex_store *st, const struct ordex_scope *sc
 		sqlite3_bind_int64(q, 8, f->after_id);
 	}
 	sqlite3_bind_int(q, 7, f->limit > 0 ? f->limit : 100);
+	if (scoped) {
+		bind_text(q, 9, f->brand);
+		bind_text(q, 10, f->region);
+		bind_text(q, 11, f->segment);
+	}
 	size_t cap = 16, cnt = 0;
 	struct ordex_exception_row *r = ordex_arena_alloc(a, cap * sizeof(*r));
 	int rc;
@@ -2556,7 +2589,7 @@ static void read_user(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_user_
 
 static int s_user_create(struct ordex_store *st, const struct ordex_scope *sc, const char *username,
                          const char *pwhash, const char *role, unsigned scopes,
-                         const char *created_by, int64_t *id)
+                         const char *const customers[3], const char *created_by, int64_t *id)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_USER_CREATE);
@@ -2569,6 +2602,8 @@ static int s_user_create(struct ordex_store *st, const struct ordex_scope *sc, c
 	sqlite3_bind_int64(q, 6, scopes);
 	sqlite3_bind_int64(q, 7, ordex_time_now());
 	bind_text(q, 8, created_by);
+	for (int i = 0; i < 3; i++)
+		bind_text(q, 9 + i, customers ? customers[i] : NULL);
 	int rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (rc == SQLITE_CONSTRAINT)
@@ -2673,6 +2708,12 @@ static int s_session_lookup(struct ordex_store *st, const unsigned char token_ha
 		    out->expires_at = sqlite3_column_int64(q, 8);
 		    out->rate_per_key = sqlite3_column_double(q, 9);
 		    out->rate_per_tenant = sqlite3_column_double(q, 10);
+		    snprintf(out->brand, sizeof(out->brand), "%s",
+		             (const char *)sqlite3_column_text(q, 11));
+		    snprintf(out->region, sizeof(out->region), "%s",
+		             (const char *)sqlite3_column_text(q, 12));
+		    snprintf(out->segment, sizeof(out->segment), "%s",
+		             (const char *)sqlite3_column_text(q, 13));
 	    },
 	    "look up a session");
 }

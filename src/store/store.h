@@ -52,6 +52,7 @@ struct ordex_key_info {
 	int64_t expires_at;                   /* 0: never */
 	int64_t revoked_at;                   /* 0: not revoked; in the future: a rotation's end */
 	double rate_per_key, rate_per_tenant; /* the tenant's limits; 0: the defaults */
+	char brand[65], region[65], segment[65]; /* customer scope; "": any */
 };
 
 /* A key to store: only its hash, never the secret. */
@@ -60,9 +61,10 @@ struct ordex_key_new {
 	unsigned char hash[32];
 	const char *role;
 	unsigned scopes;
-	const char *name;       /* or NULL */
-	int64_t expires_at;     /* 0: never */
-	const char *created_by; /* the granting principal, or NULL (ordex init) */
+	const char *name;                     /* or NULL */
+	int64_t expires_at;                   /* 0: never */
+	const char *created_by;               /* the granting principal, or NULL (ordex init) */
+	const char *brand, *region, *segment; /* customer scope; NULL: any */
 };
 
 struct ordex_usage_row {
@@ -88,6 +90,7 @@ struct ordex_session_info {
 	char csrf[48];
 	int64_t expires_at;
 	double rate_per_key, rate_per_tenant;
+	char brand[65], region[65], segment[65]; /* customer scope; "": any */
 };
 
 /* A key as listed: metadata only. */
@@ -122,6 +125,8 @@ struct ordex_exception_filter {
 	int after_priority;
 	int64_t after_id;
 	int limit;
+	/* only exceptions of orders in this customer scope (NULL members: any) */
+	const char *brand, *region, *segment;
 };
 
 struct ordex_audit_row {
@@ -261,9 +266,11 @@ struct ordex_store_ops {
 	                  int64_t to_hour, int bucket, struct ordex_arena *a,
 	                  struct ordex_usage_row **rows, size_t *n);
 	/* people and their sessions */
+	/* customers: brand, region, segment the person is limited to (NULL: any) */
 	int (*user_create)(struct ordex_store *st, const struct ordex_scope *sc,
 	                   const char *username, const char *pwhash, const char *role,
-	                   unsigned scopes, const char *created_by, int64_t *id);
+	                   unsigned scopes, const char *const customers[3], const char *created_by,
+	                   int64_t *id);
 	int (*user_find)(struct ordex_store *st, const struct ordex_scope *sc, const char *username,
 	                 struct ordex_arena *a, struct ordex_user_row *out);
 	int (*user_list)(struct ordex_store *st, const struct ordex_scope *sc,

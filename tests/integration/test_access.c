@@ -188,11 +188,105 @@ static void what_a_scope_stores_only_it_sees(void **state)
 	       checks);
 }
 
+static long post(const char *key, const char *path, const char *body, struct http_resp *r)
+{
+	http(&h, "POST", path, key, "application/json", body, strlen(body), r);
+	return r->status;
+}
+
+/* An order of a brand (or none) with a failed payment: one exception. */
+static void branded_order(const char *admin, const char *ref, const char *brand)
+{
+	char ev[512];
+	struct http_resp r;
+	snprintf(ev, sizeof(ev),
+	         "{\"id\":\"o-%s\",\"source\":\"shop\",\"type\":\"order.created\","
+	         "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"%s\",\"data\":{"
+	         "\"currency\":\"USD\",\"total\":\"20.00\"%s%s%s}}",
+	         ref, ref, brand ? ",\"brand\":\"" : "", brand ? brand : "", brand ? "\"" : "");
+	assert_int_equal(post(admin, "/v1/events", ev, &r), 201);
+	http_free(&r);
+	snprintf(ev, sizeof(ev),
+	         "{\"id\":\"p-%s\",\"source\":\"psp\",\"type\":\"payment.failed\","
+	         "\"occurred_at\":\"2025-03-01T10:05:00Z\",\"order\":\"%s\",\"data\":{"
+	         "\"payment\":\"pay-%s\",\"reason\":\"card declined\"}}",
+	         ref, ref, ref);
+	assert_int_equal(post(admin, "/v1/events", ev, &r), 201);
+	http_free(&r);
+}
+
+static void new_key(const char *by, const char *body, char *out)
+{
+	struct http_resp r;
+	assert_int_equal(post(by, "/v1/keys", body, &r), 201);
+	const char *p = strstr(r.body, "\"key\":\"");
+	assert_non_null(p);
+	snprintf(out, 128, "%.*s", (int)strcspn(p + 7, "\""), p + 7);
+	http_free(&r);
+}
+
+/*
+ * Customer scopes: a key limited to brand acme sees acme's orders and their
+ * exceptions, and nothing else: another brand's order and an order with no
+ * brand are 404, exactly like orders that do not exist; the exception list
+ * holds acme's only. An admin limited to acme hands on its limit and cannot
+ * grant another brand.
+ */
+static void a_customer_scope_limits_what_is_seen(void **state)
+{
+	const char *admin = keys[0][5]; /* default/production admin */
+	branded_order(admin, "CS-ACME", "acme");
+	branded_order(admin, "CS-GLOBEX", "globex");
+	branded_order(admin, "CS-NONE", NULL);
+	char acme[128];
+	new_key(admin, "{\"role\":\"viewer\",\"customers\":{\"brand\":\"acme\"}}", acme);
+	struct http_resp r;
+	http(&h, "GET", "/v1/orders/CS-ACME", acme, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"customers\":{\"brand\":\"acme\"}"));
+	http_free(&r);
+	http(&h, "GET", "/v1/orders/CS-GLOBEX", acme, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+	http(&h, "GET", "/v1/orders/CS-NONE", acme, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+	http(&h, "GET", "/v1/exceptions?status=all&limit=500", acme, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "CS-ACME"));
+	assert_false(has(&r, "CS-GLOBEX"));
+	assert_false(has(&r, "CS-NONE"));
+	assert_false(has(&r, "ISO-")); /* the unbranded orders of the other tests */
+	http_free(&r);
+	/* the unlimited admin sees all three */
+	http(&h, "GET", "/v1/exceptions?status=all&limit=500", admin, NULL, NULL, 0, &r);
+	assert_true(has(&r, "CS-ACME") && has(&r, "CS-GLOBEX") && has(&r, "CS-NONE"));
+	http_free(&r);
+	/* an admin limited to acme: its keys are acme's too, never globex's */
+	char acme_admin[128], inherited[128];
+	new_key(admin, "{\"role\":\"admin\",\"customers\":{\"brand\":\"acme\"}}", acme_admin);
+	new_key(acme_admin, "{\"role\":\"viewer\"}", inherited);
+	http(&h, "GET", "/v1/orders/CS-GLOBEX", inherited, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+	assert_int_equal(post(acme_admin, "/v1/keys",
+	                      "{\"role\":\"viewer\",\"customers\":{\"brand\":\"globex\"}}", &r),
+	                 403);
+	assert_true(has(&r, "outside the granter's scope"));
+	http_free(&r);
+	assert_int_equal(post(admin, "/v1/keys",
+	                      "{\"role\":\"viewer\",\"customers\":{\"planet\":\"mars\"}}", &r),
+	                 422);
+	assert_true(has(&r, "\"field\":\"customers.planet\""));
+	http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_route_with_every_key),
 	    cmocka_unit_test(what_a_scope_stores_only_it_sees),
+	    cmocka_unit_test(a_customer_scope_limits_what_is_seen),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
