@@ -2,14 +2,18 @@
 /*
  * metrics.c - GET /metrics: the writer's counters in the Prometheus text
  * format (version 0.0.4). The counters are the whole service's, across
- * tenants, so the route needs an admin key.
+ * tenants, so only the operator's tenant (the first, created by ordex
+ * init) may read them, from production; any other caller gets 404.
  *
  * events per commit (ordex_writer_events_total / ordex_writer_commits_total)
  * is how many events shared one fsync: the measure of group commit.
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "api/api.h"
+#include "core/common.h"
+#include "store/store.h"
 #include "core/buf.h"
 #include "ingest/writer.h"
 
@@ -23,6 +27,18 @@ static void counter(struct ordex_buf *b, const char *name, const char *help, con
 void ordex_api_metrics(struct ordex_req *rq)
 {
 	struct ordex_response *r = ordex_req_response(rq);
+	/* the counters are the whole service's: only the operator's tenant (the
+	 * one ordex init created) may read them, from production */
+	struct ordex_store *st = ordex_req_store(rq);
+	const struct ordex_scope *sc = ordex_req_scope(rq);
+	int64_t first = 0;
+	char name[64];
+	if (!st || st->ops->tenant_first(st, &first, name, sizeof(name)) != ORDEX_OK ||
+	    first != sc->tenant || strcmp(sc->env, "production") != 0) {
+		ordex_problem(r, 404, "not_found", "Not found",
+		              "the service's metrics are for the operator's tenant", NULL);
+		return;
+	}
 	struct ordex_writer_stats ws;
 	ordex_req_writer_stats(rq, &ws);
 	r->status = 200;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -441,6 +442,21 @@ void ordex_api_sessions_post(struct ordex_req *rq)
 		              "nobody was signed in", &probs);
 		return;
 	}
+	/* a cross-site form cannot send JSON: a sign-in is JSON or nothing */
+	const char *ct = ordex_req_header(rq, "Content-Type");
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+		ordex_problem(r, 415, "unsupported_media_type", "Unsupported media type",
+		              "a sign-in is sent as application/json", NULL);
+		return;
+	}
+	/* nothing is recorded for a name that cannot exist or an environment
+	 * other than the two there are */
+	const char *env = en ? en->str : "production";
+	if (!username_ok(un->str) || (strcmp(env, "production") && strcmp(env, "sandbox"))) {
+		ordex_problem(r, 401, "unauthorized", "Unauthorized",
+		              "unknown user or wrong password", NULL);
+		return;
+	}
 	struct ordex_store *st = ordex_req_store(rq);
 	if (!st) {
 		unavailable(rq);
@@ -448,7 +464,7 @@ void ordex_api_sessions_post(struct ordex_req *rq)
 	}
 	struct signin *s = ordex_arena_zalloc(a, sizeof(*s));
 	s->username = un->str;
-	s->batch.scope.env = en ? en->str : "production";
+	s->batch.scope.env = env;
 	int64_t tenant = 0;
 	struct ordex_user_row u = {0};
 	bool found = st->ops->tenant_find(st, tn->str, &tenant) == ORDEX_OK &&
@@ -462,8 +478,8 @@ void ordex_api_sessions_post(struct ordex_req *rq)
 	bool verified =
 	    crypto_pwhash_str_verify(found ? u.pwhash : dummy_hash, pw->str, pw->len) == 0;
 	s->ok = found && verified;
-	if (!tenant) {
-		/* no tenant of that name: nothing to record it under */
+	if (!tenant || st->ops->env_exists(st, tenant, env) != ORDEX_OK) {
+		/* no tenant or environment of that name: nothing to record it under */
 		ordex_problem(r, 401, "unauthorized", "Unauthorized",
 		              "unknown user or wrong password", NULL);
 		return;

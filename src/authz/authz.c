@@ -123,6 +123,18 @@ static opset effective(const struct ordex_principal *p)
 	return kept;
 }
 
+/* Operations that reach beyond any one customer: sending events (which may
+ * name or relabel any order), tenant-wide configuration, identity merges. */
+#define TENANT_WIDE                                                                                \
+	(OP(ORDEX_OP_EVENTS_INGEST) | OP(ORDEX_OP_CONNECTORS_WRITE) |                              \
+	 OP(ORDEX_OP_IDENTITY_DECIDE) | OP(ORDEX_OP_POLICIES_WRITE) | OP(ORDEX_OP_TARGETS_WRITE) | \
+	 OP(ORDEX_OP_TENANT_MANAGE))
+
+static bool limited(const struct ordex_customer_scope *cs)
+{
+	return cs->brand || cs->region || cs->segment;
+}
+
 static bool same(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
@@ -155,6 +167,10 @@ struct ordex_authz_decision ordex_authz_check(const struct ordex_principal *p, e
 	if (!(effective(p) & OP(op)))
 		return decide(ORDEX_AUTHZ_FORBIDDEN,
 		              "the key's scopes do not include this operation");
+	if (limited(&p->customers) && (OP(op) & TENANT_WIDE))
+		return decide(ORDEX_AUTHZ_FORBIDDEN,
+		              "a principal limited to some customers cannot change what all "
+		              "customers share or send events");
 	if (!res)
 		return decide(ORDEX_AUTHZ_ALLOW, "allowed");
 	if (res->tenant != p->tenant || !same(res->env, p->env))

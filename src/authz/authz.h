@@ -10,6 +10,9 @@
  *   1. the operation must be in the role and, when the key has scopes, in
  *      one of them; otherwise 403, whatever the resource (so a refusal
  *      never tells whether the object exists);
+ *      A principal limited to some customers is also refused the operations
+ *      that reach beyond them (sending events, tenant-wide configuration,
+ *      identity merges);
  *   2. the resource must be in the principal's tenant, environment and
  *      customer scope; otherwise 404, exactly like an object that does not
  *      exist (an admin of one tenant is nobody in another).

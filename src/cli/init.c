@@ -416,9 +416,10 @@ int ordex_cmd_tenant(int argc, char **argv)
 		case 'T': {
 			char *end;
 			double v = strtod(optarg, &end);
-			if (*end || !(v >= 0) || v > 1e9) {
+			if (*end || !(v == 0 || (v >= 1 && v <= 1e9))) {
 				fprintf(stderr,
-				        "ordex: --rate-per-%s must be a number of events a second "
+				        "ordex: --rate-per-%s must be a number of events a second, "
+				        "at least 1 "
 				        "(0: the service's default)\n",
 				        c == 'K' ? "key" : "tenant");
 				return 2;

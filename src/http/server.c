@@ -59,7 +59,8 @@ struct cached_key {
 
 /* Rate buckets by credential (id > 0) and tenant (id < 0), direct-mapped:
  * a collision starts the newcomer's bucket full and forgets the other's. */
-#define BUCKETS 1024
+#define BUCKETS 4096 /* a power of two */
+#define PROBE   16
 struct rate_slot {
 	int64_t id;
 	struct ordex_bucket b;
@@ -187,15 +188,38 @@ const struct ordex_scope *ordex_req_scope(struct ordex_req *rq)
 	return &rq->scope;
 }
 
-static struct ordex_bucket *bucket(struct ordex_server *s, int64_t id)
+/*
+ * The bucket of a credential or tenant: open addressing over a short probe
+ * window. A live bucket is never taken over; a slot is reused only when it
+ * is free or its bucket has been idle long enough to be full again (so
+ * forgetting it gives nothing away), else the least recently used of the
+ * window (only when more credentials are active at once than the window
+ * holds).
+ */
+static struct ordex_bucket *bucket(struct ordex_server *s, int64_t id, int64_t now,
+                                   int64_t idle_full_us)
 {
 	uint64_t h = (uint64_t)id * UINT64_C(0x9E3779B97F4A7C15);
-	struct rate_slot *slot = &s->buckets[h >> 54]; /* 10 bits: BUCKETS */
-	if (slot->id != id) {
-		slot->id = id;
-		slot->b = (struct ordex_bucket){0};
+	size_t start = (size_t)(h >> 52) & (BUCKETS - 1), pick = BUCKETS;
+	for (size_t i = 0; i < PROBE; i++) {
+		struct rate_slot *slot = &s->buckets[(start + i) & (BUCKETS - 1)];
+		if (slot->id == id)
+			return &slot->b;
+		bool reusable = !slot->id || now - slot->b.at >= idle_full_us;
+		if (pick == BUCKETS && reusable)
+			pick = (start + i) & (BUCKETS - 1);
 	}
-	return &slot->b;
+	if (pick == BUCKETS) { /* all live: the least recently used */
+		pick = start;
+		for (size_t i = 1; i < PROBE; i++) {
+			size_t j = (start + i) & (BUCKETS - 1);
+			if (s->buckets[j].b.at < s->buckets[pick].b.at)
+				pick = j;
+		}
+	}
+	s->buckets[pick].id = id;
+	s->buckets[pick].b = (struct ordex_bucket){0};
+	return &s->buckets[pick].b;
 }
 
 int ordex_req_charge(struct ordex_req *rq, double cost)
@@ -212,8 +236,9 @@ int ordex_req_charge(struct ordex_req *rq, double cost)
 	int64_t now = ordex_time_now();
 	double left_k, left_t, wait_k, wait_t;
 	pthread_mutex_lock(&s->mu);
-	struct ordex_bucket *bk = bucket(s, rq->key.key_id);
-	struct ordex_bucket *bt = bucket(s, -rq->key.tenant);
+	/* a bucket idle for a whole second is full: its slot may be reused */
+	struct ordex_bucket *bk = bucket(s, rq->key.key_id, now, 1000000);
+	struct ordex_bucket *bt = bucket(s, -rq->key.tenant, now, 1000000);
 	enum ordex_take tk = ordex_bucket_peek(bk, &per_key, now, cost, &left_k, &wait_k);
 	enum ordex_take tt = ordex_bucket_peek(bt, &per_tenant, now, cost, &left_t, &wait_t);
 	if (tk == ORDEX_TAKE_OK && tt == ORDEX_TAKE_OK) {
@@ -628,6 +653,10 @@ static void route(struct ordex_req *rq)
 			              "could not read the database", NULL);
 			return;
 		}
+		/* spent before the decision, so that refused requests (each an audit
+		 * entry) are limited too; events are charged per event by their handler */
+		if (match->op != ORDEX_OP_EVENTS_INGEST && ordex_req_charge(rq, 1) != ORDEX_OK)
+			return;
 		/* ORDEX_ROUTE_SIGNED_IN: any principal, for its own session */
 		enum ordex_op op =
 		    match->op == ORDEX_ROUTE_SIGNED_IN ? ORDEX_OP_COUNT : (enum ordex_op)match->op;
@@ -646,8 +675,6 @@ static void route(struct ordex_req *rq)
 			return;
 		}
 		ordex_req_count(rq, rq->srv->api_metric[op], 1);
-		if (match->op != ORDEX_OP_EVENTS_INGEST && ordex_req_charge(rq, 1) != ORDEX_OK)
-			return;
 	}
 	match->handler(rq);
 }

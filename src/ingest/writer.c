@@ -43,6 +43,12 @@
 #include "ingest/event.h"
 #include "store/store.h"
 
+struct usage;
+struct usage_list {
+	struct usage *v;
+	size_t n, cap;
+};
+
 struct ordex_writer {
 	struct ordex_store *st;
 	struct ordex_writer_config cfg;
@@ -67,9 +73,10 @@ struct ordex_writer {
 	bool flushing;     /* the flusher is between taking groups and answering them */
 	bool busy;         /* batches queued while the last group was applied */
 	bool flush_failed; /* the disk refused a flush: nothing more is taken */
-	/* metering counts waiting for the next transaction */
-	struct usage *usage;
-	size_t n_usage, cap_usage;
+	/* metering: counts from requests waiting for the next transaction
+	 * (under mu), and the open group's own (writer thread only: dropped if
+	 * the group rolls back, so a retried event is never counted twice) */
+	struct usage_list usage, group_usage;
 	_Atomic int64_t durable_seq;
 	int64_t group_seq; /* writer thread: the highest seq of the open group */
 };
@@ -91,22 +98,21 @@ struct usage {
 	int64_t n;
 };
 
-/* Adds to a waiting count; with w->mu held. */
-static void usage_add_locked(struct ordex_writer *w, int64_t tenant, const char *env,
-                             const char *metric, int64_t n)
+static void list_add(struct usage_list *l, int64_t tenant, const char *env, const char *metric,
+                     int64_t n)
 {
-	for (size_t i = 0; i < w->n_usage; i++) {
-		struct usage *u = &w->usage[i];
+	for (size_t i = 0; i < l->n; i++) {
+		struct usage *u = &l->v[i];
 		if (u->tenant == tenant && !strcmp(u->env, env) && !strcmp(u->metric, metric)) {
 			u->n += n;
 			return;
 		}
 	}
-	if (w->n_usage == w->cap_usage) {
-		w->cap_usage = w->cap_usage ? w->cap_usage * 2 : 16;
-		w->usage = ordex_xrealloc(w->usage, w->cap_usage * sizeof(*w->usage));
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = ordex_xrealloc(l->v, l->cap * sizeof(*l->v));
 	}
-	struct usage *u = &w->usage[w->n_usage++];
+	struct usage *u = &l->v[l->n++];
 	u->tenant = tenant;
 	snprintf(u->env, sizeof(u->env), "%s", env);
 	snprintf(u->metric, sizeof(u->metric), "%s", metric);
@@ -116,15 +122,14 @@ static void usage_add_locked(struct ordex_writer *w, int64_t tenant, const char 
 /* With w->mu held: anything waiting to be written without a group? */
 static bool pending_locked(const struct ordex_writer *w)
 {
-	return w->receipts || w->n_usage;
+	return w->receipts || w->usage.n;
 }
 
+/* A count of the open group (writer thread). */
 static void usage_add(struct ordex_writer *w, const struct ordex_scope *sc, const char *metric,
                       int64_t n)
 {
-	pthread_mutex_lock(&w->mu);
-	usage_add_locked(w, sc->tenant, sc->env, metric, n);
-	pthread_mutex_unlock(&w->mu);
+	list_add(&w->group_usage, sc->tenant, sc->env, metric, n);
 }
 
 void ordex_writer_count(struct ordex_writer *w, const struct ordex_scope *sc, const char *metric,
@@ -138,7 +143,7 @@ void ordex_writer_count(struct ordex_writer *w, const struct ordex_scope *sc, co
 		clock_gettime(CLOCK_REALTIME, &w->receipts_due);
 		w->receipts_due.tv_sec += 1;
 	}
-	usage_add_locked(w, sc->tenant, sc->env, metric, n);
+	list_add(&w->usage, sc->tenant, sc->env, metric, n);
 	/* only the first count wakes an idle writer (to set its timer): a wake-up
 	 * per request would cost a context switch each on a busy core */
 	if (first)
@@ -280,12 +285,10 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 	it->seq = seq;
 	if (seq > w->group_seq)
 		w->group_seq = seq;
-	pthread_mutex_lock(&w->mu);
-	usage_add_locked(w, sc->tenant, sc->env, "events.accepted", 1);
-	usage_add_locked(w, sc->tenant, sc->env, "bytes.stored", (int64_t)ev->raw_len);
+	usage_add(w, sc, "events.accepted", 1);
+	usage_add(w, sc, "bytes.stored", (int64_t)ev->raw_len);
 	if (ap.exceptions_opened)
-		usage_add_locked(w, sc->tenant, sc->env, "exceptions.opened", ap.exceptions_opened);
-	pthread_mutex_unlock(&w->mu);
+		usage_add(w, sc, "exceptions.opened", ap.exceptions_opened);
 	/* what one event needed is not needed by the next: memory stays bounded
 	 * by the largest event, not by the size of the group */
 	ordex_arena_reset(w->a);
@@ -530,29 +533,32 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 			rc = apply_item(w, &b->scope, &settings, it, now, b->delivery_seq);
 		}
 	}
-	/* the counts of this group and of requests since the last one, in
-	 * the same transaction; put back should it fail */
+	/* the counts of requests since the last transaction and of this group,
+	 * in the same transaction; should it fail, the requests' are put back
+	 * and the group's dropped (its events are not stored) */
 	pthread_mutex_lock(&w->mu);
-	struct usage *usage = w->usage;
-	size_t n_usage = w->n_usage;
-	w->usage = NULL;
-	w->n_usage = w->cap_usage = 0;
+	struct usage_list taken = w->usage;
+	w->usage = (struct usage_list){0};
 	pthread_mutex_unlock(&w->mu);
 	int64_t hour = now / (3600 * INT64_C(1000000));
-	for (size_t i = 0; rc == ORDEX_OK && i < n_usage; i++) {
-		struct ordex_scope usc = {usage[i].tenant, usage[i].env};
-		rc = st->ops->usage_add(st, &usc, hour, usage[i].metric, usage[i].n);
-	}
+	const struct usage_list *lists[2] = {&taken, &w->group_usage};
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; rc == ORDEX_OK && i < lists[l]->n; i++) {
+			const struct usage *u = &lists[l]->v[i];
+			struct ordex_scope usc = {u->tenant, u->env};
+			rc = st->ops->usage_add(st, &usc, hour, u->metric, u->n);
+		}
+	w->group_usage.n = 0;
 	if (rc == ORDEX_OK)
 		rc = st->ops->commit(st);
-	if (rc && n_usage) {
+	if (rc && taken.n) {
 		pthread_mutex_lock(&w->mu);
-		for (size_t i = 0; i < n_usage; i++)
-			usage_add_locked(w, usage[i].tenant, usage[i].env, usage[i].metric,
-			                 usage[i].n);
+		for (size_t i = 0; i < taken.n; i++)
+			list_add(&w->usage, taken.v[i].tenant, taken.v[i].env, taken.v[i].metric,
+			         taken.v[i].n);
 		pthread_mutex_unlock(&w->mu);
 	}
-	free(usage);
+	free(taken.v);
 	if (rc) {
 		if (begun)
 			st->ops->rollback(st);
@@ -652,7 +658,7 @@ static void *writer_main(void *arg)
 			struct receipt *r = w->receipts;
 			w->receipts = NULL;
 			w->n_receipts = 0;
-			w->n_usage = 0;
+			w->usage.n = 0;
 			pthread_mutex_unlock(&w->mu);
 			free_receipts(r);
 			pthread_mutex_lock(&w->mu);
@@ -821,7 +827,7 @@ void ordex_writer_receipt(struct ordex_writer *w, const struct ordex_scope *sc,
 	r->next = w->receipts;
 	w->receipts = r;
 	w->n_receipts++;
-	usage_add_locked(w, sc->tenant, sc->env, "events.duplicate", 1);
+	list_add(&w->usage, sc->tenant, sc->env, "events.duplicate", 1);
 	w->stats.duplicates++;
 	w->stats.events++;
 	pthread_cond_signal(&w->cv);
@@ -857,7 +863,8 @@ void ordex_writer_stop(struct ordex_writer *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	pthread_cond_destroy(&w->flush_cv);
-	free(w->usage);
+	free(w->usage.v);
+	free(w->group_usage.v);
 	free(w);
 }
 

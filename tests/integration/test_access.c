@@ -274,10 +274,36 @@ static void a_customer_scope_limits_what_is_seen(void **state)
 	                 403);
 	assert_true(has(&r, "outside the granter's scope"));
 	http_free(&r);
+	/* a limited principal sends no events: it could relabel another brand's
+	 * order into its own and read it */
+	const char *relabel = "{\"id\":\"relabel\",\"source\":\"shop\",\"type\":"
+	                      "\"order.updated\",\"occurred_at\":\"2025-03-02T10:00:00Z\","
+	                      "\"order\":\"CS-GLOBEX\",\"data\":{\"brand\":\"acme\"}}";
+	assert_int_equal(post(acme_admin, "/v1/events", relabel, &r), 403);
+	http_free(&r);
+	http(&h, "GET", "/v1/orders/CS-GLOBEX", acme_admin, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
 	assert_int_equal(post(admin, "/v1/keys",
 	                      "{\"role\":\"viewer\",\"customers\":{\"planet\":\"mars\"}}", &r),
 	                 422);
 	assert_true(has(&r, "\"field\":\"customers.planet\""));
+	http_free(&r);
+}
+
+/* The service's metrics are the operator's: another tenant's admin, or a
+ * sandbox key, finds nothing there. */
+static void metrics_are_the_operators(void **state)
+{
+	struct http_resp r;
+	http(&h, "GET", "/metrics", keys[0][5], NULL, NULL, 0, &r); /* default/production */
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	http(&h, "GET", "/metrics", keys[1][5], NULL, NULL, 0, &r); /* default/sandbox */
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+	http(&h, "GET", "/metrics", keys[2][5], NULL, NULL, 0, &r); /* globex/production */
+	assert_int_equal(r.status, 404);
 	http_free(&r);
 }
 
@@ -287,6 +313,7 @@ int main(void)
 	    cmocka_unit_test(every_route_with_every_key),
 	    cmocka_unit_test(what_a_scope_stores_only_it_sees),
 	    cmocka_unit_test(a_customer_scope_limits_what_is_seen),
+	    cmocka_unit_test(metrics_are_the_operators),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -197,12 +197,34 @@ static void a_tenants_own_limit_replaces_the_default(void **state)
 	assert_true(ok >= 3 && ok <= 4);
 }
 
+/* Refused requests are limited too: each is an audit entry, so a flood of
+ * them must not turn into a flood of transactions. */
+static void refusals_spend_the_limit_too(void **state)
+{
+	char viewer[128];
+	sleep_s(1.1); /* the tenant's bucket refills after the test before */
+	new_key("viewer", viewer, sizeof(viewer));
+	sleep_s(1.1);
+	int refused = 0, limited = 0;
+	for (int i = 0; i < 14; i++) {
+		struct http_resp r;
+		const char *b = "{\"role\":\"admin\"}";
+		http(&h, "POST", "/v1/keys", viewer, "application/json", b, strlen(b), &r);
+		refused += r.status == 403;
+		limited += r.status == 429;
+		http_free(&r);
+	}
+	assert_true(refused >= 9 && refused <= 11);
+	assert_true(limited >= 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(a_key_is_limited_and_told_when_to_come_back),
 	    cmocka_unit_test(a_batch_is_taken_whole_or_refused_whole),
 	    cmocka_unit_test(keys_of_a_tenant_share_its_limit),
+	    cmocka_unit_test(refusals_spend_the_limit_too),
 	    cmocka_unit_test(a_tenants_own_limit_replaces_the_default),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

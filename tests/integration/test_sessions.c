@@ -135,8 +135,27 @@ static void refusals_are_the_same_and_recorded(void **state)
 	struct session forged = {.cookie =
 	                             "Cookie: ordex_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
 	assert_int_equal(as(&forged, false, "GET", "/v1/exceptions", NULL), 401);
-	/* bad input names the field */
+	/* a sign-in is JSON: a cross-site form (text/plain) cannot sign anyone in */
 	struct http_resp r;
+	const char *login = "{\"tenant\":\"default\",\"username\":\"bo\",\"password\":"
+	                    "\"correct horse battery\"}";
+	http(&h, "POST", "/v1/sessions", NULL, "text/plain", login, strlen(login), &r);
+	assert_int_equal(r.status, 415);
+	http_free(&r);
+	/* names that cannot exist are refused without a trace in the audit log */
+	char big[1200];
+	snprintf(big, sizeof(big),
+	         "{\"tenant\":\"default\",\"environment\":\"%0900d\",\"username\":\"bo\","
+	         "\"password\":\"x\"}",
+	         0);
+	http(&h, "POST", "/v1/sessions", NULL, "application/json", big, strlen(big), &r);
+	assert_int_equal(r.status, 401);
+	http_free(&r);
+	const char *odd = "{\"tenant\":\"default\",\"username\":\"NOT A NAME\",\"password\":\"x\"}";
+	http(&h, "POST", "/v1/sessions", NULL, "application/json", odd, strlen(odd), &r);
+	assert_int_equal(r.status, 401);
+	http_free(&r);
+	/* bad input names the field */
 	const char *bad = "{\"tenant\":7}";
 	http(&h, "POST", "/v1/sessions", NULL, "application/json", bad, strlen(bad), &r);
 	assert_int_equal(r.status, 422);
@@ -169,7 +188,16 @@ static void refusals_are_the_same_and_recorded(void **state)
 	                                    -1, &q, NULL),
 	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 1);
+	assert_int_equal(sqlite3_column_int(q, 0), 1); /* the wrong password only */
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT count(*) FROM audit WHERE kind = "
+	                                    "'session.refused' AND (length(body) > 300 OR subject "
+	                                    "LIKE '%NOT A NAME%')",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 0);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 }

@@ -470,6 +470,41 @@ static int failing_commit(struct ordex_store *st)
 	return rc;
 }
 
+/*
+ * Metering counts a group's events only if the group commits: a failed
+ * commit stores nothing, and the same event sent again is counted once.
+ * Counts of requests (ordex_writer_count) wait for the next commit instead.
+ */
+static void test_usage_counts_what_was_stored_once(void **state)
+{
+	struct fixture *f = *state;
+	struct ordex_store *st = unit_store_open(f->db.path, false);
+	real_ops_of_failing = *st->ops;
+	failing_ops = *st->ops;
+	failing_ops.commit = failing_commit;
+	st->ops = &failing_ops;
+	ordex_writer_stop(f->w);
+	assert_int_equal(ordex_writer_start(st, NULL, &f->w), ORDEX_OK);
+	ordex_writer_count(f->w, &f->sc, "api.events.ingest", 1);
+	commits_to_fail = 1;
+	size_t n = 0;
+	struct ordex_item *items = split(f->a, ORDER_1001 "\n", &n);
+	struct ordex_batch b = {.scope = f->sc, .items = items, .n = n};
+	assert_int_equal(ordex_writer_run(f->w, &b), ORDEX_E_STORE);
+	assert_int_equal(items[0].status, ORDEX_ITEM_FAILED);
+	ordex_writer_count(f->w, &f->sc, "api.events.ingest", 1);
+	items = run(f, ORDER_1001 "\n", 1);
+	assert_int_equal(items[0].status, ORDEX_ITEM_ACCEPTED);
+	assert_int_equal(sql_count(f,
+	                           "SELECT coalesce(sum(count), 0) FROM usage WHERE metric = '%s'",
+	                           "events.accepted"),
+	                 1);
+	assert_int_equal(sql_count(f,
+	                           "SELECT coalesce(sum(count), 0) FROM usage WHERE metric = '%s'",
+	                           "api.events.ingest"),
+	                 2);
+}
+
 /* The receipts a failed commit took with it are recorded by the next. */
 static void test_receipts_survive_a_failed_commit(void **state)
 {
@@ -889,6 +924,7 @@ int main(void)
 	    T(test_repeat_within_one_batch_is_a_duplicate_of_the_first),
 	    T(test_a_trickle_of_duplicates_is_recorded_a_second_after_the_first),
 	    T(test_receipts_survive_a_failed_commit),
+	    T(test_usage_counts_what_was_stored_once),
 	    T(test_a_commit_is_answered_only_after_its_flush),
 	    T(test_same_id_with_other_bytes_is_a_conflict),
 	    T(test_item_rejected_by_validation_is_left_alone),
