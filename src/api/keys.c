@@ -177,7 +177,8 @@ static void refused(struct ordex_req *rq, struct ordex_batch *b)
 	ordex_problem(ordex_req_response(rq), 403, "forbidden", "Forbidden", f->why, NULL);
 }
 
-static void refuse(struct ordex_req *rq, const struct ordex_key_new *k, const char *why)
+/* Records a refusal (kind, with who asked, what, why), then answers 403. */
+static void refuse_as(struct ordex_req *rq, const char *kind, const char *what, const char *why)
 {
 	struct ordex_arena *a = ordex_req_arena(rq);
 	struct refusal *f = ordex_arena_zalloc(a, sizeof(*f));
@@ -189,20 +190,49 @@ static void refuse(struct ordex_req *rq, const struct ordex_key_new *k, const ch
 	ordex_jw_obj(&w);
 	ordex_jw_key(&w, "by");
 	ordex_jw_str(&w, ordex_req_actor(rq));
-	ordex_jw_key(&w, "role");
-	ordex_jw_str(&w, k->role);
-	ordex_jw_key(&w, "scopes");
-	scopes_json(&w, k->scopes);
+	ordex_jw_key(&w, "what");
+	ordex_jw_str(&w, what);
 	ordex_jw_key(&w, "why");
 	ordex_jw_str(&w, why);
 	ordex_jw_obj_end(&w);
 	f->batch.scope = *ordex_req_scope(rq);
-	f->batch.audit_kind = "key.grant_refused";
+	f->batch.audit_kind = kind;
 	f->batch.audit_subject = ordex_req_actor(rq);
 	f->batch.audit_body = ordex_arena_strdup(a, b.data);
 	ordex_buf_free(&b);
 	if (ordex_req_submit(rq, &f->batch, refused) != ORDEX_OK)
 		ordex_problem(ordex_req_response(rq), 403, "forbidden", "Forbidden", why, NULL);
+}
+
+static void refuse(struct ordex_req *rq, const struct ordex_key_new *k, const char *why)
+{
+	refuse_as(
+	    rq, "key.grant_refused",
+	    ordex_arena_printf(ordex_req_arena(rq), "a %s key (scopes %u)", k->role, k->scopes),
+	    why);
+}
+
+/*
+ * May the caller end key id (revoke or replace it)? Only a key it could
+ * have granted: nobody ends a key with more power or a wider customer
+ * scope than its own. NULL: yes (or no such key: the command says 404).
+ */
+static const char *may_end(struct ordex_req *rq, int64_t id)
+{
+	struct ordex_store *st = ordex_req_store(rq);
+	struct ordex_key_row k;
+	if (!st || st->ops->key_get(st, ordex_req_scope(rq), id, ordex_req_arena(rq), &k))
+		return NULL;
+	const struct ordex_principal *me = ordex_req_principal(rq);
+	int role = ordex_role_parse(k.role);
+	struct ordex_principal target = {.tenant = me->tenant,
+	                                 .env = me->env,
+	                                 .role =
+	                                     role < 0 ? ORDEX_ROLE_COUNT : (enum ordex_role)role,
+	                                 .scopes = k.scopes,
+	                                 .customers = {k.brand, k.region, k.segment}};
+	struct ordex_authz_decision d = ordex_authz_can_grant(me, &target);
+	return d.result == ORDEX_AUTHZ_ALLOW ? NULL : d.reason;
 }
 
 int ordex_api_customers(struct ordex_req *rq, const struct ordex_json *doc, const char *out[3],
@@ -330,6 +360,15 @@ void ordex_api_keys_post(struct ordex_req *rq)
 		refuse(rq, &g->key, d.reason);
 		return;
 	}
+	const char *why = g->replaces ? may_end(rq, g->replaces) : NULL;
+	if (why) {
+		refuse_as(rq, "key.grant_refused", "replace a key", why);
+		return;
+	}
+	/* a key never outlives the key that granted it */
+	int64_t end = ordex_req_credential_end(rq);
+	if (end && (!g->key.expires_at || g->key.expires_at > end))
+		g->key.expires_at = end;
 	unsigned char raw[32];
 	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	randombytes_buf(raw, sizeof(raw));
@@ -399,6 +438,11 @@ void ordex_api_keys_delete(struct ordex_req *rq)
 	if (!*rest || *end || id <= 0) {
 		ordex_problem(ordex_req_response(rq), 404, "not_found", "Not found", "no such key",
 		              NULL);
+		return;
+	}
+	const char *why = may_end(rq, id);
+	if (why) {
+		refuse_as(rq, "key.revoke_refused", "revoke a key", why);
 		return;
 	}
 	struct revoke *v = ordex_arena_zalloc(ordex_req_arena(rq), sizeof(*v));

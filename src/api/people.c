@@ -141,6 +141,27 @@ static void user_created(struct ordex_req *rq, struct ordex_batch *b)
 	ordex_jw_obj_end(&w);
 }
 
+/* {"by","role","why"} written by the JSON writer (the values may hold quotes) */
+static const char *json_body(struct ordex_arena *a, const char *by, const char *role,
+                             const char *why)
+{
+	struct ordex_buf b;
+	struct ordex_jw w;
+	ordex_buf_init(&b, 0);
+	ordex_jw_init(&w, &b);
+	ordex_jw_obj(&w);
+	ordex_jw_key(&w, "by");
+	ordex_jw_str(&w, by);
+	ordex_jw_key(&w, "role");
+	ordex_jw_str(&w, role);
+	ordex_jw_key(&w, "why");
+	ordex_jw_str(&w, why);
+	ordex_jw_obj_end(&w);
+	const char *out = ordex_arena_strdup(a, b.data);
+	ordex_buf_free(&b);
+	return out;
+}
+
 /* A refused grant, recorded before the 403. */
 struct refusal {
 	struct ordex_batch batch;
@@ -222,9 +243,7 @@ void ordex_api_users_post(struct ordex_req *rq)
 		f->batch.scope = u->batch.scope;
 		f->batch.audit_kind = "user.grant_refused";
 		f->batch.audit_subject = u->actor;
-		f->batch.audit_body =
-		    ordex_arena_printf(a, "{\"by\":\"%s\",\"role\":\"%s\",\"why\":\"%s\"}",
-		                       u->actor, u->role, d.reason);
+		f->batch.audit_body = json_body(a, u->actor, u->role, d.reason);
 		if (ordex_req_submit(rq, &f->batch, refused) != ORDEX_OK)
 			refused(rq, &f->batch);
 		return;
@@ -318,6 +337,31 @@ void ordex_api_users_delete(struct ordex_req *rq)
 		ordex_problem(ordex_req_response(rq), 404, "not_found", "Not found", "no such user",
 		              NULL);
 		return;
+	}
+	/* nobody disables a person with more power than their own */
+	struct ordex_store *st = ordex_req_store(rq);
+	struct ordex_user_row *users;
+	size_t n = 0;
+	if (st && st->ops->user_list(st, ordex_req_scope(rq), ordex_req_arena(rq), &users, &n) ==
+	              ORDEX_OK) {
+		for (size_t i = 0; i < n; i++) {
+			if (users[i].id != id)
+				continue;
+			const struct ordex_principal *me = ordex_req_principal(rq);
+			int role = ordex_role_parse(users[i].role);
+			struct ordex_principal target = {
+			    .tenant = me->tenant,
+			    .env = me->env,
+			    .role = role < 0 ? ORDEX_ROLE_COUNT : (enum ordex_role)role,
+			    .scopes = users[i].scopes,
+			    .customers = {users[i].brand, users[i].region, users[i].segment}};
+			struct ordex_authz_decision d = ordex_authz_can_grant(me, &target);
+			if (d.result != ORDEX_AUTHZ_ALLOW) {
+				ordex_problem(ordex_req_response(rq), 403, "forbidden", "Forbidden",
+				              d.reason, NULL);
+				return;
+			}
+		}
 	}
 	struct disable *v = ordex_arena_zalloc(ordex_req_arena(rq), sizeof(*v));
 	v->id = id;

@@ -73,6 +73,8 @@ void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64
  * with Retry-After, or 413 for a batch larger than the burst).
  */
 int ordex_req_charge(struct ordex_req *rq, double cost);
+/* When the caller's key stops working (expiry or rotation), or 0: never. */
+int64_t ordex_req_credential_end(struct ordex_req *rq);
 /* The session the request is signed in with, or 0 (an API key). */
 int64_t ordex_req_session_id(struct ordex_req *rq);
 /* A cookie of the request, or NULL. */

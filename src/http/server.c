@@ -69,6 +69,7 @@ struct rate_slot {
 struct ordex_server {
 	struct ordex_server_config cfg;
 	struct rate_slot buckets[BUCKETS];
+	uint64_t key_gen;                        /* under mu: bumped by every forget_keys */
 	char api_metric[ORDEX_OP_COUNT + 1][48]; /* "api.<operation>", counted per call */
 	struct ordex_req_limits limits;
 	struct MHD_Daemon *d;
@@ -154,6 +155,12 @@ const char *ordex_req_path_rest(struct ordex_req *rq)
 const char *ordex_req_header(struct ordex_req *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+int64_t ordex_req_credential_end(struct ordex_req *rq)
+{
+	int64_t e = rq->key.expires_at, r = rq->key.revoked_at;
+	return !e ? r : !r ? e : e < r ? e : r;
 }
 
 int64_t ordex_req_session_id(struct ordex_req *rq)
@@ -292,6 +299,7 @@ void ordex_req_forget_keys(struct ordex_req *rq)
 	pthread_mutex_lock(&s->mu);
 	for (int i = 0; i < KEY_CACHE; i++)
 		s->keys[i].used = false;
+	s->key_gen++; /* a look-up that began before this is not cached */
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -480,6 +488,7 @@ static int authenticate(struct ordex_req *rq)
 	struct ordex_key_info info;
 	bool hit = false;
 	pthread_mutex_lock(&s->mu);
+	uint64_t gen = s->key_gen;
 	unsigned slot = hash[0] % KEY_CACHE;
 	struct cached_key *c = &s->keys[slot];
 	/* a cached key still ends at its own expiry or rotation deadline */
@@ -498,10 +507,12 @@ static int authenticate(struct ordex_req *rq)
 		if (rc)
 			return rc == ORDEX_E_NOTFOUND ? ORDEX_E_AUTH : rc;
 		pthread_mutex_lock(&s->mu);
-		memcpy(c->hash, hash, 32);
-		c->info = info;
-		c->expires = now + KEY_TTL_US;
-		c->used = true;
+		if (s->key_gen == gen) { /* no revocation while it was looked up */
+			memcpy(c->hash, hash, 32);
+			c->info = info;
+			c->expires = now + KEY_TTL_US;
+			c->used = true;
+		}
 		pthread_mutex_unlock(&s->mu);
 	}
 	snprintf(rq->env, sizeof(rq->env), "%s", info.env);

@@ -298,7 +298,7 @@ static const char *const sql[S_COUNT] = {
                      "k.expires_at > ?2)",
 #define KEY_COLS                                                                                   \
 	"id, prefix, name, role, created_by, scopes, created_at, coalesce(expires_at, 0), "        \
-	"coalesce(revoked_at, 0)"
+	"coalesce(revoked_at, 0), brand, region, segment"
     [S_TENANT_RATES] = "UPDATE tenants SET rate_per_key = CASE WHEN ?2 < 0 THEN rate_per_key "
                        "WHEN ?2 = 0 THEN NULL ELSE ?2 END, rate_per_tenant = CASE WHEN ?3 < 0 "
                        "THEN rate_per_tenant WHEN ?3 = 0 THEN NULL ELSE ?3 END WHERE id = ?1",
@@ -309,7 +309,8 @@ static const char *const sql[S_COUNT] = {
                      "tenant = ?1 AND environment = ?2 AND hour >= ?3 AND hour < ?4 GROUP BY 1, "
                      "2 ORDER BY 1, 2",
 #define USER_COLS                                                                                  \
-	"id, username, pwhash, role, created_by, scopes, created_at, coalesce(disabled_at, 0)"
+	"id, username, pwhash, role, created_by, scopes, created_at, coalesce(disabled_at, 0), "   \
+	"brand, region, segment"
     [S_USER_CREATE] = "INSERT INTO users (tenant, environment, username, pwhash, role, scopes, "
                       "created_at, created_by, brand, region, segment) VALUES (?1, ?2, ?3, ?4, "
                       "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -2585,6 +2586,9 @@ static void read_user(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_user_
 	u->scopes = (unsigned)sqlite3_column_int64(q, 5);
 	u->created_at = sqlite3_column_int64(q, 6);
 	u->disabled_at = sqlite3_column_int64(q, 7);
+	u->brand = col_text(q, 8, a);
+	u->region = col_text(q, 9, a);
+	u->segment = col_text(q, 10, a);
 }
 
 static int s_user_create(struct ordex_store *st, const struct ordex_scope *sc, const char *username,
@@ -2798,6 +2802,9 @@ static void read_key(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_key_ro
 	k->created_at = sqlite3_column_int64(q, 6);
 	k->expires_at = sqlite3_column_int64(q, 7);
 	k->revoked_at = sqlite3_column_int64(q, 8);
+	k->brand = col_text(q, 9, a);
+	k->region = col_text(q, 10, a);
+	k->segment = col_text(q, 11, a);
 }
 
 static int s_key_list(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,

@@ -76,6 +76,7 @@ struct ordex_usage_row {
 struct ordex_user_row {
 	int64_t id;
 	const char *username, *pwhash, *role, *created_by;
+	const char *brand, *region, *segment; /* customer scope; NULL: any */
 	unsigned scopes;
 	int64_t created_at, disabled_at; /* 0: active */
 };
@@ -97,6 +98,7 @@ struct ordex_session_info {
 struct ordex_key_row {
 	int64_t id;
 	const char *prefix, *name, *role, *created_by;
+	const char *brand, *region, *segment; /* customer scope; NULL: any */
 	unsigned scopes;
 	int64_t created_at, expires_at, revoked_at; /* 0: none */
 };

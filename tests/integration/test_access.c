@@ -274,6 +274,24 @@ static void a_customer_scope_limits_what_is_seen(void **state)
 	                 403);
 	assert_true(has(&r, "outside the granter's scope"));
 	http_free(&r);
+	/* nor can it end a key wider than its own */
+	assert_int_equal(post(admin, "/v1/keys", "{\"role\":\"viewer\"}", &r), 201);
+	const char *idp = strstr(r.body, "\"id\":");
+	char path[64];
+	snprintf(path, sizeof(path), "/v1/keys/%ld", strtol(idp + 5, NULL, 10));
+	http_free(&r);
+	http(&h, "DELETE", path, acme_admin, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 403);
+	http_free(&r);
+	http(&h, "DELETE", path, admin, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	/* a key never outlives the key that granted it */
+	char brief[128];
+	new_key(admin, "{\"role\":\"admin\",\"expires_at\":\"2030-01-01T00:00:00Z\"}", brief);
+	assert_int_equal(post(brief, "/v1/keys", "{\"role\":\"viewer\"}", &r), 201);
+	assert_true(has(&r, "\"expires_at\":\"2030-01-01T00:00:00Z\""));
+	http_free(&r);
 	/* a limited principal sends no events: it could relabel another brand's
 	 * order into its own and read it */
 	const char *relabel = "{\"id\":\"relabel\",\"source\":\"shop\",\"type\":"
