@@ -27,6 +27,7 @@ const char *ordex_strerror(int rc)
 	case ORDEX_E_SHUTDOWN: return "shutting down";
 	case ORDEX_E_CORRUPT: return "stored data is corrupt";
 	case ORDEX_E_BUSY: return "a rate limit is spent";
+	case ORDEX_E_AGAIN: return "to be done again";
 	}
 	return "unknown error";
 }

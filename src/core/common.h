@@ -27,6 +27,7 @@ enum {
 	ORDEX_E_SHUTDOWN = -11, /* the component is stopping */
 	ORDEX_E_CORRUPT = -12,  /* stored data fails a check */
 	ORDEX_E_BUSY = -13,     /* a rate limit is spent */
+	ORDEX_E_AGAIN = -14,    /* undone whole; to be done again another way */
 };
 
 /* A short lower-case description of an ORDEX_E_* code; never NULL. */

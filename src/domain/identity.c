@@ -170,7 +170,7 @@ static int replay(struct ordex_apply *ap, const struct ordex_pending_row *p, con
 	/* everything from here is undone if the event is refused now: the
 	 * other names it waits under, and the work its application queued */
 	struct drain_item *tail = d->tail;
-	int rc = st->ops->savepoint(st);
+	int rc = ap->careful ? st->ops->savepoint(st) : ORDEX_OK;
 	if (rc)
 		return rc;
 	rc = st->ops->pending_drop_event(st, ap->sc, p->event_seq);
@@ -179,7 +179,7 @@ static int replay(struct ordex_apply *ap, const struct ordex_pending_row *p, con
 	if (rc == ORDEX_OK)
 		rc = st->ops->event_get(st, ap->sc, p->event_seq, ap->a, &raw, &len);
 	if (rc == ORDEX_E_NOTFOUND)
-		return st->ops->release(st);
+		return ap->careful ? st->ops->release(st) : ORDEX_OK;
 	struct ordex_event *ev = ordex_arena_zalloc(ap->a, sizeof(*ev));
 	if (rc == ORDEX_OK) {
 		struct ordex_json *doc;
@@ -201,7 +201,9 @@ static int replay(struct ordex_apply *ap, const struct ordex_pending_row *p, con
 		rc = ordex_apply_event(&again, ev, p->event_seq);
 	ap->exceptions_opened = again.exceptions_opened;
 	ap->exceptions_resolved = again.exceptions_resolved;
-	if (rc == ORDEX_E_INVAL) { /* refused now: as it was, with a note */
+	if (rc == ORDEX_E_INVAL && !ap->careful)
+		return ORDEX_E_AGAIN; /* only a savepoint undoes it alone */
+	if (rc == ORDEX_E_INVAL) {    /* refused now: as it was, with a note */
 		ordex_audit_reset(ap->au);
 		if ((rc = st->ops->rollback_to(st)))
 			return rc;
@@ -215,7 +217,7 @@ static int replay(struct ordex_apply *ap, const struct ordex_pending_row *p, con
 		    ap, "input.not_reapplied", ref,
 		    ordex_arena_printf(ap->a, "{\"seq\":%lld}", (long long)p->event_seq));
 	}
-	return rc ? rc : st->ops->release(st);
+	return rc || !ap->careful ? rc : st->ops->release(st);
 }
 
 /*

@@ -32,6 +32,10 @@ struct ordex_apply {
 	const struct ordex_scope *sc;
 	const struct ordex_tenant_settings *settings;
 	int64_t now;
+	/* false: no savepoints are taken, and a refusal that only one could undo
+	 * (a replayed fact refused now) answers ORDEX_E_AGAIN: the caller undoes
+	 * the whole transaction and applies the event again, carefully */
+	bool careful;
 	/* set by ordex_apply_event */
 	int64_t seq; /* the event being applied */
 	/* the orders the event touched, and those whose allocation changed:
@@ -52,7 +56,8 @@ struct ordex_apply {
 
 /*
  * Applies ev (already stored with log position seq) and runs the detectors.
- * Returns ORDEX_OK, ORDEX_E_INVAL (field/reason set) or ORDEX_E_STORE.
+ * Returns ORDEX_OK, ORDEX_E_INVAL (field/reason set), ORDEX_E_AGAIN (only
+ * when not careful) or ORDEX_E_STORE.
  */
 int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *ev, int64_t seq);
 

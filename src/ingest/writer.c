@@ -8,9 +8,11 @@
  *   for each event: look up (tenant, environment, source, id)
  *     same bytes      -> duplicate (an audit entry records the receipt)
  *     different bytes -> conflict, nothing stored
- *     new             -> SAVEPOINT; store the event; audit; project;
- *                        detect; RELEASE (or ROLLBACK TO on a rejection)
+ *     new             -> store the event; audit; project; detect
  *   COMMIT
+ * without a savepoint per event (see apply_batches): should the state refuse
+ * an event, the transaction is rolled back and the group applied again with
+ * one, the refused event rolled back to it.
  * With more queued behind the group, the commit only writes the WAL frames
  * and the group goes to the flushing thread, which flushes the WAL once
  * for every group committed since its last flush (one fsync), then calls
@@ -222,15 +224,21 @@ static const char *subject_of(const struct ordex_event *ev)
 	return NULL;
 }
 
-/* Applies one event. Returns ORDEX_OK or ORDEX_E_STORE (group fails). */
+/*
+ * Applies one event. Returns ORDEX_OK, ORDEX_E_STORE (the group fails) or,
+ * when not careful, ORDEX_E_AGAIN: the state refused the event, and
+ * without a savepoint of its own its writes can only be undone with the
+ * whole transaction (the group is then applied again, carefully).
+ */
 static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
                       const struct ordex_tenant_settings *settings, struct ordex_item *it,
-                      int64_t now, int64_t delivery)
+                      int64_t now, int64_t delivery, bool careful)
 {
 	struct ordex_store *st = w->st;
 	const struct ordex_event *ev = it->ev;
 	unsigned char sha[32];
 	int64_t seq;
+	it->applied = true;
 	int rc = st->ops->event_find(st, sc, ev->source, ev->id, sha, &seq);
 	if (rc == ORDEX_OK) {
 		it->seq = seq;
@@ -248,7 +256,7 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 	if (rc != ORDEX_E_NOTFOUND)
 		return rc;
 
-	if ((rc = st->ops->savepoint(st)))
+	if (careful && (rc = st->ops->savepoint(st)))
 		return rc;
 	rc = st->ops->event_insert(st, sc, ev, subject_of(ev), now, delivery, &seq);
 	if (rc == ORDEX_OK)
@@ -260,9 +268,12 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 	    .sc = sc,
 	    .settings = settings,
 	    .now = now,
+	    .careful = careful,
 	};
 	if (rc == ORDEX_OK)
 		rc = ordex_apply_event(&ap, ev, seq);
+	if (rc == ORDEX_E_INVAL && !careful)
+		return ORDEX_E_AGAIN;
 	if (rc == ORDEX_E_INVAL) {
 		/* the state refuses the event: undo everything it did */
 		ordex_audit_reset(w->au);
@@ -279,7 +290,7 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 	}
 	if (rc)
 		return rc;
-	if ((rc = st->ops->release(st)))
+	if (careful && (rc = st->ops->release(st)))
 		return rc;
 	it->status = ORDEX_ITEM_ACCEPTED;
 	it->seq = seq;
@@ -477,6 +488,69 @@ static void flush(struct ordex_writer *w, struct ordex_batch *groups, int64_t se
 	       "could not be made durable (the disk refused a flush); send it again");
 }
 
+/*
+ * The group's receipts and batches, in the open transaction. Events get a
+ * savepoint each only when careful: a savepoint makes SQLite copy every
+ * page the event changes that the group had changed already (a statement
+ * journal, written to a file past 64 KiB), which cost the writer a third
+ * of its time, and refusals are rare. Not careful, a refused event ends
+ * the run with ORDEX_E_AGAIN and the caller applies the group again.
+ */
+static int apply_batches(struct ordex_writer *w, struct ordex_batch *group,
+                         const struct receipt *receipts, int64_t now, bool careful)
+{
+	struct ordex_store *st = w->st;
+	int rc = ORDEX_OK;
+	for (const struct receipt *r = receipts; rc == ORDEX_OK && r; r = r->next)
+		rc = audit_receipt(w, r, "duplicate");
+	for (struct ordex_batch *b = group; rc == ORDEX_OK && b; b = b->next) {
+		/* the tenant's own settings over the service's defaults */
+		struct ordex_tenant_settings settings = w->cfg.settings;
+		rc = st->ops->tenant_settings(st, b->scope.tenant, &settings.fraud_threshold);
+		if (rc == ORDEX_E_NOTFOUND)
+			rc = ORDEX_OK;
+		if (rc == ORDEX_OK && b->audit_kind)
+			rc = ordex_audit_append(w->au, st, &b->scope, now, b->audit_kind,
+			                        b->audit_subject, b->audit_body);
+		if (rc == ORDEX_OK && b->delivery)
+			rc = store_delivery(w, b, now);
+		if (rc == ORDEX_OK && b->command)
+			rc = run_command(w, b, now);
+		for (size_t i = 0; i < b->n && !careful; i++)
+			b->items[i].applied = false;
+		for (size_t i = 0; rc == ORDEX_OK && i < b->n; i++) {
+			struct ordex_item *it = &b->items[i];
+			if (!it->ev || it->status != ORDEX_ITEM_PENDING)
+				continue;
+			rc = apply_item(w, &b->scope, &settings, it, now, b->delivery_seq, careful);
+		}
+	}
+	return rc;
+}
+
+/* Forgets what a rolled-back run of the group set, before it runs again. */
+static void undo(struct ordex_writer *w, struct ordex_batch *group)
+{
+	for (struct ordex_batch *b = group; b; b = b->next) {
+		b->delivery_seq = 0;
+		b->delivery_duplicate = false;
+		b->command_rc = ORDEX_OK;
+		for (size_t i = 0; i < b->n; i++) {
+			struct ordex_item *it = &b->items[i];
+			if (!it->applied)
+				continue;
+			it->applied = false;
+			it->status = ORDEX_ITEM_PENDING;
+			it->seq = 0;
+			it->field = it->reason = NULL;
+		}
+	}
+	ordex_audit_reset(w->au);
+	w->group_usage.n = 0;
+	w->group_seq = 0;
+	ordex_arena_reset(w->a);
+}
+
 /* Applies a group of batches in one transaction. */
 static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 {
@@ -511,27 +585,23 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	w->receipts = NULL;
 	w->n_receipts = 0;
 	pthread_mutex_unlock(&w->mu);
-	for (struct receipt *r = receipts; rc == ORDEX_OK && r; r = r->next)
-		rc = audit_receipt(w, r, "duplicate");
-	for (struct ordex_batch *b = group; rc == ORDEX_OK && b; b = b->next) {
-		/* the tenant's own settings over the service's defaults */
-		struct ordex_tenant_settings settings = w->cfg.settings;
-		rc = st->ops->tenant_settings(st, b->scope.tenant, &settings.fraud_threshold);
-		if (rc == ORDEX_E_NOTFOUND)
-			rc = ORDEX_OK;
-		if (rc == ORDEX_OK && b->audit_kind)
-			rc = ordex_audit_append(w->au, st, &b->scope, now, b->audit_kind,
-			                        b->audit_subject, b->audit_body);
-		if (rc == ORDEX_OK && b->delivery)
-			rc = store_delivery(w, b, now);
-		if (rc == ORDEX_OK && b->command)
-			rc = run_command(w, b, now);
-		for (size_t i = 0; rc == ORDEX_OK && i < b->n; i++) {
-			struct ordex_item *it = &b->items[i];
-			if (!it->ev || it->status != ORDEX_ITEM_PENDING)
-				continue;
-			rc = apply_item(w, &b->scope, &settings, it, now, b->delivery_seq);
-		}
+	if (rc == ORDEX_OK)
+		rc = apply_batches(w, group, receipts, now, false);
+	if (rc == ORDEX_E_AGAIN) {
+		/* an event was refused, and without savepoints only the whole
+		 * transaction can undo it: the group is applied again with a
+		 * savepoint per event, which gives every event the result it would
+		 * have had (the state before each is the same in both runs) */
+		begun = false;
+		rc = st->ops->rollback(st);
+		undo(w, group);
+		pthread_mutex_lock(&w->mu);
+		w->stats.replays++;
+		pthread_mutex_unlock(&w->mu);
+		if (rc == ORDEX_OK)
+			begun = (rc = st->ops->begin(st)) == ORDEX_OK;
+		if (rc == ORDEX_OK)
+			rc = apply_batches(w, group, receipts, now, true);
 	}
 	/* the counts of requests since the last transaction and of this group,
 	 * in the same transaction; should it fail, the requests' are put back

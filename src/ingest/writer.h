@@ -48,6 +48,7 @@ struct ordex_item {
 	const char *reason; /* rejected or conflict: why (static or writer-owned copy) */
 	char reason_buf[256];
 	char field_buf[64];
+	bool applied; /* writer-internal: the writer set this item's result */
 };
 
 struct ordex_batch;
@@ -89,6 +90,7 @@ struct ordex_writer_stats {
 	uint64_t duplicates;
 	uint64_t rejected;
 	uint64_t max_group;
+	uint64_t replays; /* groups applied again because an event was refused */
 };
 
 struct ordex_writer_config {

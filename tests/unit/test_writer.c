@@ -915,6 +915,281 @@ static void test_stop_drains_the_queue(void **state)
 	shared_destroy(&sh);
 }
 
+/* ---- one group or one event at a time: the same result ------------------ */
+
+/*
+ * A deterministic stream with everything a group must get right: stock,
+ * orders and their lines, payments, refunds in the payment's currency and
+ * in another (refused), exact duplicates, conflicts, shipments, and facts
+ * that wait for an order named only as a candidate, some of which the order
+ * refuses when it arrives (a replay refused). Each line is its own
+ * allocation, so that a batch can point into it.
+ */
+static unsigned lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)(*x >> 33);
+}
+
+static char **stream_of(int orders, int *n_out)
+{
+	int cap = orders * 12 + 16, n = 0;
+	char **v = calloc((size_t)cap, sizeof(*v));
+	uint64_t x = 12345;
+#define RND()    lcg(&x)
+#define ADD(...) (v[n] = malloc(512), snprintf(v[n], 512, __VA_ARGS__), n++)
+	for (int k = 0; k < 6; k++)
+		ADD("{\"id\":\"lvl-%d\",\"source\":\"wms\",\"type\":\"inventory.level\","
+		    "\"occurred_at\":\"2025-03-01T08:00:00Z\",\"data\":{\"sku\":\"SKU-%d\","
+		    "\"location\":\"WH1\",\"available\":%d}}",
+		    k, k, k < 2 ? 3 : 40);
+	for (int i = 0; i < orders; i++) {
+		unsigned r = RND();
+		const char *cur = r % 7 == 0 ? "EUR" : "USD";
+		if (r % 5 == 0) /* waits for the order: refused by it when it is USD */
+			ADD("{\"id\":\"held-%d\",\"source\":\"desk\",\"type\":\"order.updated\","
+			    "\"occurred_at\":\"2025-03-01T12:00:00Z\",\"data\":{\"status\":"
+			    "\"held\","
+			    "\"currency\":\"EUR\",\"order_candidates\":[\"O-%d\"]}}",
+			    i, i);
+		ADD("{\"id\":\"o-%d\",\"source\":\"shop\",\"type\":\"order.created\","
+		    "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"O-%d\",\"data\":{"
+		    "\"status\":\"open\",\"currency\":\"%s\",\"total\":\"20.00\",\"lines\":["
+		    "{\"id\":\"l1\",\"sku\":\"SKU-%u\",\"qty\":%u,\"price\":\"10.00\"}]}}",
+		    i, i, cur, r / 7 % 6, 1 + r / 3 % 2);
+		if (r % 11 == 0) /* a provider's retry */
+			ADD("%s", v[n - 1]);
+		ADD("{\"id\":\"p-%d\",\"source\":\"psp\",\"type\":\"payment.captured\","
+		    "\"occurred_at\":\"2025-03-01T10:01:00Z\",\"order\":\"O-%d\",\"data\":{"
+		    "\"payment\":\"pay-%d\",\"currency\":\"%s\",\"amount\":\"20.00\"}}",
+		    i, i, i, cur);
+		if (r % 3 == 0) /* another currency: refused by the payment */
+			ADD("{\"id\":\"r-%d\",\"source\":\"psp\",\"type\":\"payment.refunded\","
+			    "\"occurred_at\":\"2025-03-01T11:00:00Z\",\"order\":\"O-%d\",\"data\":{"
+			    "\"payment\":\"pay-%d\",\"refund\":\"re-%d\",\"currency\":\"JPY\","
+			    "\"amount\":\"500\"}}",
+			    i, i, i, i);
+		if (r % 4 == 0)
+			ADD("{\"id\":\"q-%d\",\"source\":\"psp\",\"type\":\"payment.refunded\","
+			    "\"occurred_at\":\"2025-03-01T11:05:00Z\",\"order\":\"O-%d\",\"data\":{"
+			    "\"payment\":\"pay-%d\",\"refund\":\"rq-%d\",\"currency\":\"%s\","
+			    "\"amount\":\"5.00\"}}",
+			    i, i, i, i, cur);
+		if (r % 13 == 0) /* the same id with other bytes: a conflict */
+			ADD("{\"id\":\"p-%d\",\"source\":\"psp\",\"type\":\"payment.captured\","
+			    "\"occurred_at\":\"2025-03-01T10:01:00Z\",\"order\":\"O-%d\",\"data\":{"
+			    "\"payment\":\"pay-%d\",\"currency\":\"%s\",\"amount\":\"21.00\"}}",
+			    i, i, i, cur);
+		if (r % 2 == 0) {
+			ADD("{\"id\":\"s-%d\",\"source\":\"carrier\",\"type\":\"shipment.created\","
+			    "\"occurred_at\":\"2025-03-02T09:00:00Z\",\"order\":\"O-%d\",\"data\":{"
+			    "\"shipment\":\"S-%d\",\"tracking\":\"T%d\"}}",
+			    i, i, i, i);
+			ADD("{\"id\":\"t-%d\",\"source\":\"carrier\",\"type\":\"shipment.updated\","
+			    "\"occurred_at\":\"2025-03-02T15:00:00Z\",\"data\":{\"shipment\":\"S-%"
+			    "d\","
+			    "\"status\":\"%s\"}}",
+			    i, i, r % 8 == 0 ? "exception" : "in_transit");
+		}
+		if (r % 9 == 0) /* stock restated: tops up or shortens the queue */
+			ADD("{\"id\":\"lvl-%d-%d\",\"source\":\"wms\",\"type\":\"inventory.level\","
+			    "\"occurred_at\":\"2025-03-01T%02d:30:00Z\",\"data\":{\"sku\":\"SKU-%"
+			    "u\","
+			    "\"location\":\"WH1\",\"available\":%u}}",
+			    i, 0, 9 + i % 12, r / 5 % 6, r / 11 % 10);
+	}
+#undef ADD
+#undef RND
+	*n_out = n;
+	return v;
+}
+
+/* What a database holds, as one string, without the times of the writing. */
+static char *state_of(const char *path)
+{
+	static const char *const q[] = {
+	    "SELECT group_concat(x, '|') FROM (SELECT ref || ',' || known || ',' || status || ',' "
+	    "|| currency || ',' || coalesce(total, '') AS x FROM orders ORDER BY ref)",
+	    "SELECT group_concat(x, '|') FROM (SELECT order_id || ',' || line_no || ',' || sku || "
+	    "',' || qty || ',' || allocated || ',' || open AS x FROM order_lines ORDER BY "
+	    "order_id, line_no)",
+	    "SELECT group_concat(x, '|') FROM (SELECT ref || ',' || status || ',' || currency || "
+	    "',' || captured || ',' || refunded AS x FROM payments ORDER BY ref)",
+	    "SELECT group_concat(x, '|') FROM (SELECT ref || ',' || status AS x FROM shipments "
+	    "ORDER BY ref)",
+	    "SELECT group_concat(x, '|') FROM (SELECT order_ref || ',' || kind || ',' || "
+	    "coalesce(subject, '') || ',' || status || ',' || seen || ',' || priority || ',' || "
+	    "why AS x FROM exceptions ORDER BY order_ref, kind, subject)",
+	    "SELECT group_concat(x, '|') FROM (SELECT id || ',' || source || ',' || ext_id || ',' "
+	    "|| coalesce(order_ref, '') AS x FROM events ORDER BY id)",
+	    "SELECT group_concat(x, '|') FROM (SELECT sku || ',' || available || ',' || allocated "
+	    "|| ',' || short AS x FROM sku_stock ORDER BY sku)",
+	    "SELECT group_concat(x, '|') FROM (SELECT kind || ',' || subject AS x FROM audit "
+	    "ORDER BY seq)",
+	    "SELECT group_concat(x, '|') FROM (SELECT subject_kind || ',' || subject_ref || ',' "
+	    "|| event_seq AS x FROM pending_links ORDER BY event_seq, subject_ref)",
+	};
+	sqlite3 *db = unit_sql_open(path);
+	size_t cap = 1 << 20, len = 0;
+	char *out = malloc(cap);
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		sqlite3_stmt *s;
+		if (sqlite3_prepare_v2(db, q[i], -1, &s, NULL) != SQLITE_OK)
+			fail_msg("state query %zu: %s", i, sqlite3_errmsg(db));
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0)) {
+			const char *t = (const char *)sqlite3_column_text(s, 0);
+			size_t k = strlen(t);
+			while (len + k + 2 > cap)
+				out = realloc(out, cap *= 2);
+			memcpy(out + len, t, k);
+			len += k;
+		}
+		out[len++] = '\n';
+		out[len] = '\0';
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	return out;
+}
+
+struct group_hold {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool entered, open;
+	int done;
+};
+
+/* Runs on the writer thread and holds it until the test opens it. */
+static int hold_group(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
+                      int64_t now, void *ctx)
+{
+	(void)st, (void)au, (void)sc, (void)now;
+	struct group_hold *h = ctx;
+	pthread_mutex_lock(&h->mu);
+	h->entered = true;
+	pthread_cond_broadcast(&h->cv);
+	while (!h->open)
+		pthread_cond_wait(&h->cv, &h->mu);
+	pthread_mutex_unlock(&h->mu);
+	return ORDEX_OK;
+}
+
+static void group_done(struct ordex_batch *b)
+{
+	struct group_hold *h = b->ctx;
+	pthread_mutex_lock(&h->mu);
+	h->done++;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/*
+ * The writer applies a group without a savepoint per event, and applies it
+ * again with them when the state refuses one (a refund in another
+ * currency, a waiting fact its order refuses). Whatever the grouping, every
+ * event must get the result, and the database the state, that it gets
+ * when each event is a group of its own.
+ */
+static void test_a_group_gives_every_event_the_result_it_has_alone(void **state)
+{
+	struct fixture *f = *state;
+	int n = 0;
+	char **lines = stream_of(120, &n);
+	struct ordex_arena *a = ordex_arena_new(64 * 1024);
+
+	/* one event a group */
+	enum ordex_item_status *alone = calloc((size_t)n, sizeof(*alone));
+	int64_t *alone_seq = calloc((size_t)n, sizeof(*alone_seq));
+	for (int i = 0; i < n; i++) {
+		size_t k = 0;
+		struct ordex_item *it = split(a, lines[i], &k);
+		assert_int_equal(k, 1);
+		struct ordex_batch b = {.scope = f->sc, .items = it, .n = 1};
+		assert_int_equal(ordex_writer_run(f->w, &b), ORDEX_OK);
+		alone[i] = it->status;
+		alone_seq[i] = it->seq;
+	}
+	struct ordex_writer_stats ws;
+	ordex_writer_get_stats(f->w, &ws);
+	assert_true(ws.replays > 0); /* the stream has refusals */
+	uint64_t refused = ws.rejected;
+
+	/* the whole stream in one group of batches of 7 */
+	struct unit_db db2;
+	unit_db_init(&db2);
+	struct ordex_store *st2 = unit_store_open(db2.path, false);
+	int64_t t = 0;
+	assert_int_equal(st2->ops->tenant_create(st2, "acme", &t), ORDEX_OK);
+	assert_int_equal(st2->ops->env_create(st2, t, "production"), ORDEX_OK);
+	assert_int_equal(t, f->sc.tenant);
+	struct ordex_writer *w2;
+	assert_int_equal(ordex_writer_start(st2, NULL, &w2), ORDEX_OK);
+	struct group_hold h = {.open = false};
+	pthread_mutex_init(&h.mu, NULL);
+	pthread_cond_init(&h.cv, NULL);
+	struct ordex_batch gate = {.scope = f->sc,
+	                           .command = hold_group,
+	                           .command_ctx = &h,
+	                           .done = group_done,
+	                           .ctx = &h};
+	assert_int_equal(ordex_writer_submit(w2, &gate), ORDEX_OK);
+	pthread_mutex_lock(&h.mu);
+	while (!h.entered)
+		pthread_cond_wait(&h.cv, &h.mu);
+	pthread_mutex_unlock(&h.mu);
+	int n_batches = (n + 6) / 7;
+	struct ordex_batch *bs = calloc((size_t)n_batches, sizeof(*bs));
+	for (int j = 0; j < n_batches; j++) {
+		size_t len = 0;
+		for (int i = j * 7; i < n && i < j * 7 + 7; i++)
+			len += strlen(lines[i]) + 1;
+		char *body = ordex_arena_alloc(a, len + 1), *p = body;
+		for (int i = j * 7; i < n && i < j * 7 + 7; i++)
+			p += sprintf(p, "%s\n", lines[i]);
+		size_t k = 0;
+		bs[j] = (struct ordex_batch){.scope = f->sc, .done = group_done, .ctx = &h};
+		bs[j].items = split(a, body, &k);
+		bs[j].n = k;
+		assert_int_equal(ordex_writer_submit(w2, &bs[j]), ORDEX_OK);
+	}
+	pthread_mutex_lock(&h.mu);
+	h.open = true;
+	pthread_cond_broadcast(&h.cv);
+	while (h.done < n_batches + 1)
+		pthread_cond_wait(&h.cv, &h.mu);
+	pthread_mutex_unlock(&h.mu);
+	ordex_writer_get_stats(w2, &ws);
+	assert_true(ws.replays > 0);
+	assert_true(ws.commits <= 3); /* the gate's group, and the stream's */
+	assert_int_equal(ws.rejected, refused);
+	for (int i = 0; i < n; i++) {
+		const struct ordex_item *it = &bs[i / 7].items[i % 7];
+		if (it->status != alone[i] || it->seq != alone_seq[i])
+			fail_msg("line %d: %d seq %lld in a group, %d seq %lld alone: %s", i,
+			         (int)it->status, (long long)it->seq, (int)alone[i],
+			         (long long)alone_seq[i], lines[i]);
+	}
+	ordex_writer_stop(w2);
+
+	char *one = state_of(f->db.path), *grouped = state_of(db2.path);
+	assert_string_equal(grouped, one);
+	assert_true(strstr(one, "input.not_reapplied") != NULL); /* a replay was refused */
+	assert_audit_verifies(f);
+	free(one);
+	free(grouped);
+	unit_db_remove(&db2);
+	pthread_mutex_destroy(&h.mu);
+	pthread_cond_destroy(&h.cv);
+	free(bs);
+	free(alone);
+	free(alone_seq);
+	for (int i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	ordex_arena_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -931,6 +1206,7 @@ int main(void)
 	    T(test_item_rejected_by_state_leaves_nothing_and_the_rest_applies),
 	    T(test_concurrent_submitters_are_all_applied_in_fewer_commits),
 	    T(test_stop_drains_the_queue),
+	    T(test_a_group_gives_every_event_the_result_it_has_alone),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
