@@ -115,16 +115,17 @@ fuzz:
 bench: deps
 	@$(MAKE) --no-print-directory all
 	$(call say,CC,bench/bench.c)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $(BUILD)/bench bench/bench.c \
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $(BUILD)/bench bench/bench.c bench/rows.c \
 		$(BUILD)/libordex.a $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
 	@scripts/bench.sh $(BUILD)
 
 format:
-	clang-format -i $(SRCS) $(shell find src tests -name '*.h') $(UNIT_SRCS) $(INT_SRCS) $(FUZZ_SRCS)
+	clang-format -i $(SRCS) $(shell find src tests -name '*.h') $(UNIT_SRCS) $(INT_SRCS) $(FUZZ_SRCS) bench/*.c bench/*.h
 
 format-check:
 	@clang-format --dry-run -Werror $(SRCS) $(shell find src tests -name '*.h') \
 		$(UNIT_SRCS) $(INT_SRCS) $(FUZZ_SRCS) tests/integration/harness.c tests/fuzz/replay.c \
+		bench/bench.c bench/rows.c bench/rows.h \
 		&& echo "format-check: clean"
 
 clean:

@@ -47,6 +47,7 @@
 #include "core/json.h"
 #include "ingest/event.h"
 #include "ingest/ingest.h"
+#include "rows.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT_T;
@@ -781,54 +782,20 @@ static void probe_fsync(const char *dir, int iters, double *p50, double *p99)
 	free(l.v);
 }
 
-struct parsed {
-	struct ordex_arena *a;
-	const struct ordex_event **ev;
-	size_t n;
-};
-
-static bool seen_before(const char **set, size_t cap, const char *id)
-{
-	size_t h = 5381;
-	for (const char *p = id; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	for (size_t i = 0; i < cap; i++) {
-		const char **slot = &set[(h + i) % cap];
-		if (!*slot) {
-			*slot = id;
-			return false;
-		}
-		if (!strcmp(*slot, id))
-			return true;
-	}
-	return true;
-}
-
-/* Parses and validates every line; keeps the first of each id. */
-static double parse_corpus(const struct corpus *c, struct parsed *out, bool keep)
+/* Parses and validates every line, as a request thread does. */
+static double parse_corpus(const struct corpus *c)
 {
 	struct ordex_ingest_limits lim = {0};
 	int64_t t = now_ns();
 	struct ordex_arena *a = ordex_arena_new(1 << 20);
-	size_t cap = 2 * c->n + 1;
-	const char **set = keep ? ordex_xcalloc(cap, sizeof(*set)) : NULL;
 	for (size_t i = 0; i < c->n; i++) {
 		struct ordex_item *it;
 		size_t n;
 		ordex_ingest_split(a, c->line[i], c->len[i], false, &lim, &it, &n);
-		if (keep && n == 1 && it->ev && !seen_before(set, cap, it->ev->id)) {
-			out->ev = ordex_xrealloc(out->ev, (out->n + 1) * sizeof(*out->ev));
-			out->ev[out->n++] = it->ev;
-		}
-		if (!keep)
-			ordex_arena_reset(a);
+		ordex_arena_reset(a);
 	}
 	double secs = (double)(now_ns() - t) / 1e9;
-	free(set);
-	if (keep)
-		out->a = a;
-	else
-		ordex_arena_free(a);
+	ordex_arena_free(a);
 	return (double)c->n / secs;
 }
 
@@ -841,227 +808,22 @@ static double probe_hmac(const struct corpus *c)
 	return (double)c->n / ((double)(now_ns() - t) / 1e9);
 }
 
-enum { S_EVENT, S_AUDIT, S_ORDER, S_LINE, S_PAY, S_SHIP, S_INV, S_TICKET, S_N };
-
-static const char *const probe_sql[S_N] = {
-    [S_EVENT] = "INSERT INTO events (tenant, environment, source, ext_id, type, order_ref, "
-                "subject, occurred_at, occurred_offset, received_at, sha256, digest, raw) "
-                "VALUES (1, 'production', ?1, ?2, ?3, ?4, ?5, ?6, 0, ?6, ?7, ?7, ?8)",
-    [S_AUDIT] = "INSERT INTO audit (tenant, seq, environment, at, kind, subject, body, prev, "
-                "hash) VALUES (1, ?1, 'production', ?2, ?3, ?4, ?5, ?6, ?7)",
-    [S_ORDER] = "INSERT INTO orders (tenant, environment, ref, known, status, status_seq, "
-                "cancelled_at, cancelled_seq, version, version_at, currency, total, customer, "
-                "email, placed_at, tz_offset, promised_at, promised_offset, "
-                "promised_date_only, address_state, ship_to, address_seq, address_at, "
-                "fraud_state, fraud_score, fraud_seq, fraud_at, first_seq, updated_seq) "
-                "VALUES (1, 'production', ?1, 1, 'open', ?2, 0, 0, 1, ?3, 'USD', ?4, ?5, ?6, "
-                "?3, 0, ?3, 0, 0, 1, ?7, ?2, ?3, 0, 0, 0, 0, ?2, ?2) "
-                "ON CONFLICT (tenant, environment, ref) DO UPDATE SET "
-                "updated_seq = excluded.updated_seq, status_seq = excluded.status_seq",
-    [S_LINE] = "INSERT OR REPLACE INTO order_lines (tenant, environment, order_id, line_no, "
-               "ref, sku, qty, price, allocated, seq, open) VALUES (1, 'production', "
-               "(SELECT id FROM orders WHERE tenant = 1 AND environment = 'production' AND "
-               "ref = ?1), ?2, ?3, ?4, ?5, ?6, ?5, ?7, 1)",
-    [S_PAY] = "INSERT INTO payments (tenant, environment, ref, order_ref, status, rank, "
-              "status_at, status_seq, currency, amount, captured, refunded, disputed, "
-              "updated_seq) VALUES (1, 'production', ?1, ?2, ?3, 1, ?4, ?5, 'USD', ?6, 0, 0, "
-              "0, ?5) ON CONFLICT (tenant, environment, ref) DO UPDATE SET "
-              "status = excluded.status, status_seq = excluded.status_seq, "
-              "updated_seq = excluded.updated_seq",
-    [S_SHIP] = "INSERT INTO shipments (tenant, environment, ref, order_ref, carrier, tracking, "
-               "status, status_at, status_seq, eta, eta_seq, delivered_at, location, "
-               "updated_seq) VALUES (1, 'production', ?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, 0, "
-               "?8, ?7) ON CONFLICT (tenant, environment, ref) DO UPDATE SET "
-               "status = excluded.status, status_seq = excluded.status_seq, "
-               "updated_seq = excluded.updated_seq",
-    [S_INV] = "INSERT INTO inventory (tenant, environment, sku, location, available, as_of, "
-              "seq) VALUES (1, 'production', ?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
-              "available = excluded.available, seq = excluded.seq",
-    [S_TICKET] = "INSERT INTO tickets (tenant, environment, ref, order_ref, subject, status, "
-                 "status_at, updated_seq) VALUES (1, 'production', ?1, ?2, ?3, ?4, ?5, ?6) "
-                 "ON CONFLICT (tenant, environment, ref) DO UPDATE SET "
-                 "status = excluded.status, updated_seq = excluded.updated_seq",
-};
-
-static void text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static int step(sqlite3_stmt *s)
-{
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /*
- * The writer's rows for one event, written raw: the events row, its audit
- * entries (audit_per_event, the ratio the replay measured; each with its
- * SHA-256 chain hash) and the projection row of its subject (an order with
- * its lines, a payment, a shipment, a stock level, a ticket).
+ * The raw reference: the rows the writer wrote for the corpus (recorded once
+ * by rows_capture), written again on a fresh database, `batch` events per
+ * transaction, with the writer's pragmas. Events per second, for at most
+ * `seconds`.
  */
-static int probe_rows(sqlite3_stmt **q, const struct ordex_event *ev, int64_t seq,
-                      int64_t *audit_seq, double audit_per_event, double *audit_debt,
-                      unsigned char prev[32])
-{
-	int64_t at = ev->occurred.us;
-	sqlite3_stmt *s = q[S_EVENT];
-	text(s, 1, ev->source);
-	text(s, 2, ev->id);
-	text(s, 3, ev->type_name);
-	text(s, 4, ev->order);
-	text(s, 5, ev->payment ? ev->payment : ev->shipment ? ev->shipment : ev->sku);
-	sqlite3_bind_int64(s, 6, at);
-	sqlite3_bind_blob(s, 7, ev->sha256, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 8, ev->raw, (int)ev->raw_len, SQLITE_STATIC);
-	if (step(s))
-		return -1;
-	*audit_debt += audit_per_event;
-	for (; *audit_debt >= 1; *audit_debt -= 1) {
-		char body[256];
-		int n = snprintf(body, sizeof(body),
-		                 "{\"seq\":%lld,\"source\":\"%s\",\"id\":\"%s\",\"type\":\"%s\","
-		                 "\"sha256\":\"0000000000000000000000000000000000000000000000000000"
-		                 "000000000000\"}",
-		                 (long long)seq, ev->source, ev->id, ev->type_name);
-		unsigned char h[32];
-		crypto_hash_sha256_state st;
-		crypto_hash_sha256_init(&st);
-		crypto_hash_sha256_update(&st, prev, 32);
-		crypto_hash_sha256_update(&st, (const unsigned char *)body, (size_t)n);
-		crypto_hash_sha256_final(&st, h);
-		s = q[S_AUDIT];
-		sqlite3_bind_int64(s, 1, ++*audit_seq);
-		sqlite3_bind_int64(s, 2, at);
-		text(s, 3, "input.accepted");
-		text(s, 4, ev->id);
-		sqlite3_bind_text(s, 5, body, n, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(s, 6, prev, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(s, 7, h, 32, SQLITE_TRANSIENT);
-		if (step(s))
-			return -1;
-		memcpy(prev, h, 32);
-	}
-	switch (ev->type) {
-	case ORDEX_EV_SHIPMENT_CREATED:
-	case ORDEX_EV_SHIPMENT_UPDATED:
-		s = q[S_SHIP];
-		text(s, 1, ev->shipment);
-		text(s, 2, ev->order);
-		text(s, 3, ev->carrier);
-		text(s, 4, ev->tracking);
-		sqlite3_bind_int(s, 5, (int)ev->ship_status);
-		sqlite3_bind_int64(s, 6, at);
-		sqlite3_bind_int64(s, 7, seq);
-		text(s, 8, ev->location);
-		return step(s);
-	case ORDEX_EV_INVENTORY_LEVEL:
-		s = q[S_INV];
-		text(s, 1, ev->sku);
-		text(s, 2, ev->location);
-		sqlite3_bind_int64(s, 3, ev->available);
-		sqlite3_bind_int64(s, 4, at);
-		sqlite3_bind_int64(s, 5, seq);
-		return step(s);
-	case ORDEX_EV_TICKET_CREATED:
-	case ORDEX_EV_TICKET_UPDATED:
-		s = q[S_TICKET];
-		text(s, 1, ev->ticket);
-		text(s, 2, ev->order);
-		text(s, 3, ev->subject);
-		text(s, 4, ev->status);
-		sqlite3_bind_int64(s, 5, at);
-		sqlite3_bind_int64(s, 6, seq);
-		return step(s);
-	default: break;
-	}
-	if (ev->payment) {
-		s = q[S_PAY];
-		text(s, 1, ev->payment);
-		text(s, 2, ev->order);
-		text(s, 3, ev->type_name);
-		sqlite3_bind_int64(s, 4, at);
-		sqlite3_bind_int64(s, 5, seq);
-		sqlite3_bind_int64(s, 6, ev->amount.minor);
-		return step(s);
-	}
-	if (!ev->order)
-		return 0;
-	s = q[S_ORDER];
-	text(s, 1, ev->order);
-	sqlite3_bind_int64(s, 2, seq);
-	sqlite3_bind_int64(s, 3, at);
-	sqlite3_bind_int64(s, 4, ev->total.minor);
-	text(s, 5, ev->customer);
-	text(s, 6, ev->email);
-	text(s, 7, ev->ship_to);
-	if (step(s))
-		return -1;
-	for (size_t i = 0; i < ev->n_lines; i++) {
-		s = q[S_LINE];
-		text(s, 1, ev->order);
-		sqlite3_bind_int64(s, 2, (int64_t)i);
-		text(s, 3, ev->lines[i].ref);
-		text(s, 4, ev->lines[i].sku);
-		sqlite3_bind_int64(s, 5, ev->lines[i].qty);
-		sqlite3_bind_int64(s, 6, ev->lines[i].price.minor);
-		sqlite3_bind_int64(s, 7, seq);
-		if (step(s))
-			return -1;
-	}
-	return 0;
-}
+static struct rows *writer_rows;
 
-/*
- * A raw SQLite transaction per batch of `batch` events, WAL and
- * synchronous=FULL like the writer, on a fresh database with ordex's own
- * schema. Events per second, for at most `seconds`.
- */
-static double probe_sqlite(const char *dir, const struct parsed *p, int batch, double seconds,
-                           double audit_per_event)
+static double probe_sqlite(const char *dir, int batch, double seconds)
 {
 	fresh_dir(dir);
 	char db[1100];
 	snprintf(db, sizeof(db), "%s/ordex.db", dir);
-	sqlite3 *h;
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-		die("could not open \"%s\"", db);
-	sqlite3_exec(h,
-	             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-	             "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -16000; "
-	             "PRAGMA temp_store = FILE; PRAGMA recursive_triggers = ON",
-	             NULL, NULL, NULL);
-	sqlite3_stmt *q[S_N];
-	for (int i = 0; i < S_N; i++)
-		if (sqlite3_prepare_v2(h, probe_sql[i], -1, &q[i], NULL) != SQLITE_OK)
-			die("probe statement %d: %s", i, sqlite3_errmsg(h));
-	sqlite3_stmt *begin, *commit;
-	sqlite3_prepare_v2(h, "BEGIN IMMEDIATE", -1, &begin, NULL);
-	sqlite3_prepare_v2(h, "COMMIT", -1, &commit, NULL);
-	int64_t t0 = now_ns(), limit = (int64_t)(seconds * 1e9);
-	size_t done = 0;
-	int64_t audit_seq = 1000;
-	double debt = 0;
-	unsigned char prev[32] = {0};
-	while (done < p->n && now_ns() - t0 < limit) {
-		step(begin);
-		for (int i = 0; i < batch && done < p->n; i++, done++)
-			if (probe_rows(q, p->ev[done], (int64_t)done + 1000, &audit_seq,
-			               audit_per_event, &debt, prev))
-				die("probe insert: %s", sqlite3_errmsg(h));
-		if (step(commit))
-			die("probe commit: %s", sqlite3_errmsg(h));
-	}
-	double rate = (double)done / ((double)(now_ns() - t0) / 1e9);
-	for (int i = 0; i < S_N; i++)
-		sqlite3_finalize(q[i]);
-	sqlite3_finalize(begin);
-	sqlite3_finalize(commit);
-	sqlite3_close(h);
+	double rate = rows_replay(writer_rows, db, batch, seconds);
+	if (rate < 0)
+		die("could not write the writer's rows again");
 	return rate;
 }
 
@@ -1181,9 +943,7 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 
 	/* probes of the machine; CPU-bound ones on the service's core */
 	pin(0);
-	struct parsed parsed = {0};
-	double parse_rate = parse_corpus(&c, NULL, false);
-	parse_corpus(&c, &parsed, true);
+	double parse_rate = parse_corpus(&c);
 	double hmac_rate = probe_hmac(&c);
 	pin(1);
 	double fs50, fs99;
@@ -1202,36 +962,21 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 	int irc = run_wait(0, log, iargv);
 	double import_secs = (double)(now_ns() - ti) / 1e9;
 	double import_rate = (double)c.n / import_secs;
-	double audit_per_event = 2.0, rows_per_event = 0;
-	{
-		char db[1100];
-		snprintf(db, sizeof(db), "%s/ordex.db", dir);
-		sqlite3 *h;
-		if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-			sqlite3_stmt *s;
-			const char *q =
-			    "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM audit), "
-			    "(SELECT count(*) FROM audit WHERE kind = 'input.duplicate')";
-			if (sqlite3_prepare_v2(h, q, -1, &s, NULL) == SQLITE_OK &&
-			    sqlite3_step(s) == SQLITE_ROW) {
-				double ev = (double)sqlite3_column_int64(s, 0);
-				double au = (double)sqlite3_column_int64(s, 1) -
-				            (double)sqlite3_column_int64(s, 2);
-				if (ev > 0)
-					audit_per_event = au / ev;
-				rows_per_event = 1 + audit_per_event;
-			}
-			sqlite3_finalize(s);
-			sqlite3_close(h);
-		}
-	}
-	fprintf(stderr, "bench: the writer appends %.2f audit entries per event (replay)\n",
-	        audit_per_event);
+	/* the rows the writer writes per event: recorded from its own run */
+	snprintf(dir, sizeof(dir), "%s/capture", work);
+	fresh_dir(dir);
+	char capdb[1100];
+	snprintf(capdb, sizeof(capdb), "%s/ordex.db", dir);
+	writer_rows = rows_capture(capdb, c.line, c.len, c.n);
+	if (!writer_rows)
+		die("could not record the writer's rows");
+	fprintf(stderr, "bench: the writer writes %.2f rows per event (%zu events recorded)\n",
+	        rows_per_unit(writer_rows), rows_units(writer_rows));
 
 	for (int i = 0; i < 5; i++) {
 		snprintf(dir, sizeof(dir), "%s/raw%d", work, batch_sizes[i]);
-		sqlite_rate[i] = probe_sqlite(dir, &parsed, batch_sizes[i],
-		                              quick ? 0.6 : (i == 0 ? 3.0 : 2.0), audit_per_event);
+		sqlite_rate[i] =
+		    probe_sqlite(dir, batch_sizes[i], quick ? 0.6 : (i == 0 ? 3.0 : 2.0));
 		fprintf(stderr, "bench: raw SQLite txn, batch %3d: %.0f events/s\n", batch_sizes[i],
 		        sqlite_rate[i]);
 	}
@@ -1277,16 +1022,17 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 		 * core: with nothing else over the bare server it would reach
 		 * 1 / (1/bare + 1/parse), parse+validate measured above */
 		if (n_cpus >= 2)
-			add_row(fmt("ceiling: bare MHD + parse/validate on one core / bare, %d conn", k),
-			        "model", fmt("%.0f req/s", 1.0 / (1.0 / b + 1.0 / parse_rate)),
-			        fmt("%.0f req/s", b), 1.0 / (1.0 + b / parse_rate), NULL, -1);
+			add_row(
+			    fmt("ceiling: bare MHD + parse/validate on one core / bare, %d conn",
+			        k),
+			    "model", fmt("%.0f req/s", 1.0 / (1.0 / b + 1.0 / parse_rate)),
+			    fmt("%.0f req/s", b), 1.0 / (1.0 + b / parse_rate), NULL, -1);
 		/* the reference at the batch the writer reached, measured right after
 		 * the run (fsync latency drifts over minutes on this kind of disk);
 		 * the figure interpolated from the probes above is shown beside it */
 		int eb = (int)lround(d.per_fsync);
 		snprintf(dir, sizeof(dir), "%s/raw-adjacent", work);
-		double ref = probe_sqlite(dir, &parsed, eb < 1 ? 1 : eb, quick ? 1.0 : 2.0,
-		                          audit_per_event);
+		double ref = probe_sqlite(dir, eb < 1 ? 1 : eb, quick ? 1.0 : 2.0);
 		add_row(fmt("durable ingest / raw txn @ batch %.1f, %d conn", d.per_fsync, k), mode,
 		        fmt("%.0f ev/s p50 %.2f p99 %.2f", d.rate, d.p50, d.p99),
 		        fmt("%.0f ev/s (earlier: %.0f)", ref, sqlite_at(d.per_fsync)), d.rate / ref,
@@ -1461,7 +1207,6 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 	printf("\n%s run, %.0f s, %d CPUs; durability: sync=FULL is WAL + fsync per commit "
 	       "(acknowledged = on disk)\n",
 	       quick ? "quick" : "full", secs, n_cpus);
-	(void)rows_per_event;
 	(void)bare_best;
 	(void)stub_best;
 	write_json(json, quick, secs);
@@ -1495,10 +1240,11 @@ static int cmd_load(int argc, char **argv)
 	                 .rq = &r,
 	                 .seconds = (int64_t)(atof(argv[3]) * 1e9)};
 	run_load(&L);
-	printf("%zu requests in %.2f s: %.0f req/s, %zu answered 201, %zu 200, %zu other, %zu errors; "
-	       "p50 %.2f ms p99 %.2f ms\n",
-	       L.done, L.secs, (double)L.done / L.secs, L.s201, L.s200, L.other, L.errors,
-	       lat_ms(&L.lat, 0.5), lat_ms(&L.lat, 0.99));
+	printf(
+	    "%zu requests in %.2f s: %.0f req/s, %zu answered 201, %zu 200, %zu other, %zu errors; "
+	    "p50 %.2f ms p99 %.2f ms\n",
+	    L.done, L.secs, (double)L.done / L.secs, L.s201, L.s200, L.other, L.errors,
+	    lat_ms(&L.lat, 0.5), lat_ms(&L.lat, 0.99));
 	return 0;
 }
 

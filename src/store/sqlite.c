@@ -3061,6 +3061,11 @@ static int user_version(struct sqlite_store *s)
 	return v;
 }
 
+struct sqlite3 *ordex_store_sqlite_handle(struct ordex_store *st)
+{
+	return st && st->ops == &sqlite_ops ? S(st)->db : NULL;
+}
+
 int ordex_store_schema_version(struct ordex_store *st)
 {
 	return user_version(S(st));

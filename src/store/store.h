@@ -554,4 +554,12 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 /* The schema version the database is at. */
 int ordex_store_schema_version(struct ordex_store *st);
 
+/*
+ * The SQLite connection of a store of the SQLite backend, NULL for another
+ * backend. For make bench alone, which records the rows the writer writes
+ * (through SQLite's pre-update hook) to write them again raw; product code
+ * goes through st->ops.
+ */
+struct sqlite3 *ordex_store_sqlite_handle(struct ordex_store *st);
+
 #endif
