@@ -460,7 +460,8 @@ static int64_t now_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-double rows_replay(const struct rows *r, const char *db_path, int batch, double seconds)
+double rows_replay(const struct rows *r, const char *db_path, int batch, size_t units,
+                   double seconds)
 {
 	struct replay rp = {0};
 	if (sqlite3_open_v2(db_path, &rp.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
@@ -477,10 +478,11 @@ double rows_replay(const struct rows *r, const char *db_path, int batch, double 
 	int64_t t0 = now_ns(), limit = (int64_t)(seconds * 1e9);
 	size_t u = 0;
 	int rc = 0;
-	while (u < r->n_units && now_ns() - t0 < limit && rc == 0) {
+	size_t end = units && units < r->n_units ? units : r->n_units;
+	while (u < end && now_ns() - t0 < limit && rc == 0) {
 		sqlite3_step(begin);
 		sqlite3_reset(begin);
-		for (int b = 0; b < batch && u < r->n_units && rc == 0; b++, u++)
+		for (int b = 0; b < batch && u < end && rc == 0; b++, u++)
 			for (size_t k = r->unit[u]; k < r->unit[u + 1] && rc == 0; k++)
 				rc = write_one(&rp, r, &r->w[k]);
 		if (rc == 0 && sqlite3_step(commit) != SQLITE_DONE)

@@ -25,9 +25,11 @@ double rows_per_unit(const struct rows *r);
 
 /*
  * Writes the recorded rows again on the database at db_path (initialized,
- * no events), batch events per transaction, WAL and synchronous=FULL, for
- * at most `seconds`. Events per second, or -1 on a failure (printed).
+ * no events), batch events per transaction, WAL and synchronous=FULL: the
+ * first `units` events (0: all), for at most `seconds`. Events per second,
+ * or -1 on a failure (printed).
  */
-double rows_replay(const struct rows *r, const char *db_path, int batch, double seconds);
+double rows_replay(const struct rows *r, const char *db_path, int batch, size_t units,
+                   double seconds);
 
 #endif
