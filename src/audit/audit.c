@@ -52,30 +52,79 @@ void ordex_audit_reset(struct ordex_audit *au)
 	au->n = 0;
 }
 
-/* A field as its decimal length, ':' and its bytes: no field can spill into the next. */
-static void field(crypto_hash_sha256_state *h, const char *p, size_t n)
+/* n in decimal at p (no terminator); returns the digits written (at most 20). */
+static size_t put_u64(char *p, uint64_t n)
 {
-	char len[32];
-	int k = snprintf(len, sizeof(len), "%zu:", n);
-	crypto_hash_sha256_update(h, (const unsigned char *)len, (size_t)k);
-	crypto_hash_sha256_update(h, (const unsigned char *)p, n);
+	char t[20];
+	size_t k = 0;
+	do
+		t[k++] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	for (size_t i = 0; i < k; i++)
+		p[i] = t[k - 1 - i];
+	return k;
+}
+
+/* The canonical bytes being built: a field is its decimal length, ':' and
+ * its bytes, so that no field can spill into the next. */
+struct canon {
+	char small[1024];
+	char *p;
+	size_t n, cap;
+};
+
+static void put(struct canon *c, const char *p, size_t n)
+{
+	if (c->n + n > c->cap) {
+		size_t cap = c->cap * 2 > c->n + n ? c->cap * 2 : c->n + n;
+		char *g = ordex_xmalloc(cap);
+		memcpy(g, c->p, c->n);
+		if (c->p != c->small)
+			free(c->p);
+		c->p = g;
+		c->cap = cap;
+	}
+	memcpy(c->p + c->n, p, n);
+	c->n += n;
+}
+
+static void field(struct canon *c, const char *p, size_t n)
+{
+	char len[24];
+	size_t k = put_u64(len, n);
+	len[k++] = ':';
+	put(c, len, k);
+	put(c, p, n);
+}
+
+static void field_i64(struct canon *c, int64_t v)
+{
+	char num[24];
+	size_t k = 0;
+	if (v < 0)
+		num[k++] = '-';
+	k += put_u64(num + k, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	field(c, num, k);
 }
 
 void ordex_audit_hash(const struct ordex_audit_row *r, unsigned char out[32])
 {
-	crypto_hash_sha256_state h;
-	char num[32];
-	crypto_hash_sha256_init(&h);
-	crypto_hash_sha256_update(&h, r->prev, 32);
-	field(&h, "ordex-audit-v1", 14);
-	field(&h, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, r->tenant));
-	field(&h, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, r->seq));
-	field(&h, r->env, strlen(r->env));
-	field(&h, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, r->at));
-	field(&h, r->kind, strlen(r->kind));
-	field(&h, r->subject, strlen(r->subject));
-	field(&h, r->body, strlen(r->body));
-	crypto_hash_sha256_final(&h, out);
+	/* built whole and hashed once: a hash update per field (and a printf
+	 * per number) cost more than the hashing */
+	struct canon c = {.n = 0, .cap = sizeof(c.small)};
+	c.p = c.small;
+	put(&c, (const char *)r->prev, 32);
+	field(&c, "ordex-audit-v1", 14);
+	field_i64(&c, r->tenant);
+	field_i64(&c, r->seq);
+	field(&c, r->env, strlen(r->env));
+	field_i64(&c, r->at);
+	field(&c, r->kind, strlen(r->kind));
+	field(&c, r->subject, strlen(r->subject));
+	field(&c, r->body, strlen(r->body));
+	crypto_hash_sha256(out, (const unsigned char *)c.p, c.n);
+	if (c.p != c.small)
+		free(c.p);
 }
 
 static struct head *head_for(struct ordex_audit *au, struct ordex_store *st, int64_t tenant,
