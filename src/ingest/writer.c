@@ -890,6 +890,10 @@ void ordex_writer_receipt(struct ordex_writer *w, const struct ordex_scope *sc,
 		free_receipts(r);
 		return;
 	}
+	/* an idle writer is woken to set its timer by the first thing waiting,
+	 * and again when enough wait; a wake-up per duplicate would cost two
+	 * context switches each on a busy core */
+	bool wake = !pending_locked(w);
 	if (!w->receipts) {
 		clock_gettime(CLOCK_REALTIME, &w->receipts_due);
 		w->receipts_due.tv_sec += 1;
@@ -897,10 +901,12 @@ void ordex_writer_receipt(struct ordex_writer *w, const struct ordex_scope *sc,
 	r->next = w->receipts;
 	w->receipts = r;
 	w->n_receipts++;
+	wake = wake || w->n_receipts == RECEIPTS_MAX;
 	list_add(&w->usage, sc->tenant, sc->env, "events.duplicate", 1);
 	w->stats.duplicates++;
 	w->stats.events++;
-	pthread_cond_signal(&w->cv);
+	if (wake)
+		pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
 
