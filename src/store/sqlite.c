@@ -3231,11 +3231,11 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 	 * point look-ups and short lists) 2 MB, SQLite's default, and reads
 	 * the rest through the kernel's page cache: the service's memory stays
 	 * bounded however many orders it holds. The writer's temporary files
-	 * are files: each event's savepoint keeps the pages it changes in a
-	 * statement journal, which SQLite holds in memory up to 64 KiB and then
-	 * spills. In memory without bound, one event that reallocates a popular
-	 * SKU over hundreds of orders raised peak RSS by 9 MB (probed); the
-	 * spill costs the writer about 8% (docs/internals/performance.md).
+	 * are files: a savepoint (a command's, or each event's when a group is
+	 * applied again carefully after a refusal) keeps the pages it changes
+	 * in a statement journal, which SQLite holds in memory up to 64 KiB and
+	 * then spills. In memory without bound, one event that reallocates a
+	 * popular SKU over hundreds of orders raised peak RSS by 9 MB (probed).
 	 * Recursive triggers make a REPLACE fire the delete triggers of the row
 	 * it replaces, so that the stock totals of migration 0004 hold for it
 	 * too (no statement here replaces today). */
