@@ -119,6 +119,7 @@ struct ordex_req {
 	char actor[80];
 	struct ordex_key_info key; /* the authenticated key (or a session's person) */
 	bool csrf_failed;          /* a session's state-changing request without its token */
+	const char *dead;          /* why a credential that exists no longer works, or NULL */
 	int64_t session_id;        /* signed in with a session: its id; else 0 */
 	struct ordex_response resp;
 	struct ordex_batch *batch;
@@ -433,9 +434,10 @@ static int authenticate_session(struct ordex_req *rq, const char *token)
 	if (!st)
 		return ORDEX_E_STORE;
 	struct ordex_session_info si;
-	int rc = st->ops->session_lookup(st, hash, ordex_time_now(), &si);
+	int rc = st->ops->session_lookup(st, hash, &si);
 	if (rc)
 		return rc == ORDEX_E_NOTFOUND ? ORDEX_E_AUTH : rc;
+	int64_t now = ordex_time_now();
 	snprintf(rq->env, sizeof(rq->env), "%s", si.env);
 	snprintf(rq->role, sizeof(rq->role), "%s", si.role);
 	snprintf(rq->actor, sizeof(rq->actor), "user:%s", si.username);
@@ -458,6 +460,14 @@ static int authenticate_session(struct ordex_req *rq, const char *token)
 	    .scopes = si.scopes,
 	    .customers = customers_of(&rq->key),
 	};
+	if (si.disabled_at)
+		rq->dead = "the person was disabled";
+	else if (si.ended_at)
+		rq->dead = "the session was ended (signed out)";
+	else if (si.expires_at <= now)
+		rq->dead = "the session has expired";
+	if (rq->dead)
+		return ORDEX_E_AUTH;
 	bool safe = !strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD") ||
 	            !strcmp(rq->method, "OPTIONS");
 	const char *sent = ordex_req_header(rq, "X-CSRF-Token");
@@ -503,7 +513,7 @@ static int authenticate(struct ordex_req *rq)
 		struct ordex_store *st = ordex_req_store(rq);
 		if (!st)
 			return ORDEX_E_STORE;
-		int rc = st->ops->key_lookup(st, hash, now, &info);
+		int rc = st->ops->key_lookup(st, hash, &info);
 		if (rc)
 			return rc == ORDEX_E_NOTFOUND ? ORDEX_E_AUTH : rc;
 		pthread_mutex_lock(&s->mu);
@@ -529,7 +539,15 @@ static int authenticate(struct ordex_req *rq)
 	    .scopes = info.scopes,
 	    .customers = customers_of(&rq->key),
 	};
-	return ORDEX_OK;
+	/* a key that exists but no longer works is refused like an unknown one,
+	 * and its use recorded in its tenant's log */
+	bool revoked = info.revoked_at && info.revoked_at <= now;
+	bool expired = info.expires_at && info.expires_at <= now;
+	if (revoked && (!expired || info.revoked_at <= info.expires_at))
+		rq->dead = "the key was revoked";
+	else if (expired)
+		rq->dead = "the key has expired";
+	return rq->dead ? ORDEX_E_AUTH : ORDEX_OK;
 }
 
 /* ---- routing and responses --------------------------------------------- */
@@ -617,6 +635,54 @@ static void deny(struct ordex_req *rq, enum ordex_op op, const char *why)
 		denied(rq, &dn->batch);
 }
 
+static void unauthorized(struct ordex_req *rq, const char *detail)
+{
+	rq->resp.www_auth = "Bearer realm=\"ordex\"";
+	ordex_problem(&rq->resp, 401, "unauthorized", "Unauthorized", detail, NULL);
+}
+
+static const char *const AUTH_HOWTO =
+    "send a valid API key as \"Authorization: Bearer <key>\", or sign in (POST "
+    "/v1/sessions) and send the session cookie";
+
+static void refused_dead(struct ordex_req *rq, struct ordex_batch *b)
+{
+	(void)b;
+	unauthorized(rq, ordex_arena_printf(rq->a, "%s; %s", rq->dead, AUTH_HOWTO));
+}
+
+/*
+ * A revoked or expired key, an ended or expired session, a disabled
+ * person: answered 401 like a credential nobody has, once the attempt is in
+ * the credential's tenant's audit log (who, which request, why). An unknown
+ * credential names no tenant, and is only answered.
+ */
+static void refuse_dead(struct ordex_req *rq)
+{
+	struct denial *dn = ordex_arena_zalloc(rq->a, sizeof(*dn));
+	struct ordex_buf b;
+	struct ordex_jw w;
+	ordex_buf_init(&b, 0);
+	ordex_jw_init(&w, &b);
+	ordex_jw_obj(&w);
+	ordex_jw_key(&w, "by");
+	ordex_jw_str(&w, rq->actor);
+	ordex_jw_key(&w, "role");
+	ordex_jw_str(&w, rq->role);
+	ordex_jw_key(&w, "request");
+	ordex_jw_str(&w, ordex_arena_printf(rq->a, "%s %s", rq->method, rq->path));
+	ordex_jw_key(&w, "why");
+	ordex_jw_str(&w, rq->dead);
+	ordex_jw_obj_end(&w);
+	dn->batch.scope = rq->scope;
+	dn->batch.audit_kind = "access.denied";
+	dn->batch.audit_subject = rq->actor;
+	dn->batch.audit_body = ordex_arena_strdup(rq->a, b.data ? b.data : "{}");
+	ordex_buf_free(&b);
+	if (ordex_req_submit(rq, &dn->batch, refused_dead) != ORDEX_OK)
+		refused_dead(rq, &dn->batch);
+}
+
 static void route(struct ordex_req *rq)
 {
 	const struct ordex_server_config *cfg = &rq->srv->cfg;
@@ -651,12 +717,14 @@ static void route(struct ordex_req *rq)
 	}
 	if (match->op != ORDEX_ROUTE_PUBLIC) {
 		int rc = authenticate(rq);
+		if (rc == ORDEX_E_AUTH && rq->dead) {
+			/* each an audit entry: limited like any other request */
+			if (ordex_req_charge(rq, 1) == ORDEX_OK)
+				refuse_dead(rq);
+			return;
+		}
 		if (rc == ORDEX_E_AUTH) {
-			rq->resp.www_auth = "Bearer realm=\"ordex\"";
-			ordex_problem(&rq->resp, 401, "unauthorized", "Unauthorized",
-			              "send a valid API key as \"Authorization: Bearer <key>\", or "
-			              "sign in (POST /v1/sessions) and send the session cookie",
-			              NULL);
+			unauthorized(rq, AUTH_HOWTO);
 			return;
 		}
 		if (rc) {

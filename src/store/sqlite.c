@@ -297,9 +297,7 @@ static const char *const sql[S_COUNT] = {
                      "coalesce(t.rate_per_key, 0), coalesce(t.rate_per_tenant, 0), "
                      "coalesce(k.brand, ''), coalesce(k.region, ''), coalesce(k.segment, '') "
                      "FROM api_keys k "
-                     "JOIN tenants t ON t.id = k.tenant WHERE k.hash = ?1 AND "
-                     "(k.revoked_at IS NULL OR k.revoked_at > ?2) AND (k.expires_at IS NULL OR "
-                     "k.expires_at > ?2)",
+                     "JOIN tenants t ON t.id = k.tenant WHERE k.hash = ?1",
 #define KEY_COLS                                                                                   \
 	"id, prefix, name, role, created_by, scopes, created_at, coalesce(expires_at, 0), "        \
 	"coalesce(revoked_at, 0), brand, region, segment"
@@ -331,11 +329,10 @@ static const char *const sql[S_COUNT] = {
     [S_SESSION_LOOKUP] = "SELECT s.id, u.id, s.tenant, s.environment, u.username, u.role, "
                          "u.scopes, s.csrf, s.expires_at, coalesce(t.rate_per_key, 0), "
                          "coalesce(t.rate_per_tenant, 0), coalesce(u.brand, ''), "
-                         "coalesce(u.region, ''), coalesce(u.segment, '') FROM sessions s JOIN "
+                         "coalesce(u.region, ''), coalesce(u.segment, ''), "
+                         "coalesce(s.ended_at, 0), coalesce(u.disabled_at, 0) FROM sessions s JOIN "
                          "users u ON u.id "
-                         "= s.user_id JOIN tenants t ON t.id = s.tenant WHERE s.token_hash = ?1 "
-                         "AND s.ended_at IS NULL AND s.expires_at > ?2 AND u.disabled_at IS "
-                         "NULL",
+                         "= s.user_id JOIN tenants t ON t.id = s.tenant WHERE s.token_hash = ?1",
     [S_SESSION_END] = "UPDATE sessions SET ended_at = ?4 WHERE tenant = ?1 AND environment = ?2 "
                       "AND id = ?3 AND ended_at IS NULL",
     [S_KEY_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant = ?1 AND environment = ?2 "
@@ -798,7 +795,7 @@ static int s_key_create(struct ordex_store *st, const struct ordex_scope *sc,
 	return rc;
 }
 
-static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32], int64_t now,
+static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32],
                         struct ordex_key_info *out)
 {
 	struct sqlite_store *s = S(st);
@@ -806,7 +803,6 @@ static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32], in
 	if (!q)
 		return ORDEX_E_STORE;
 	sqlite3_bind_blob(q, 1, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, now);
 	ONE_ROW(
 	    s, q,
 	    {
@@ -2736,7 +2732,7 @@ static int s_session_create(struct ordex_store *st, const struct ordex_scope *sc
 	return rc;
 }
 
-static int s_session_lookup(struct ordex_store *st, const unsigned char token_hash[32], int64_t now,
+static int s_session_lookup(struct ordex_store *st, const unsigned char token_hash[32],
                             struct ordex_session_info *out)
 {
 	struct sqlite_store *s = S(st);
@@ -2744,7 +2740,6 @@ static int s_session_lookup(struct ordex_store *st, const unsigned char token_ha
 	if (!q)
 		return ORDEX_E_STORE;
 	sqlite3_bind_blob(q, 1, token_hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, now);
 	ONE_ROW(
 	    s, q,
 	    {
@@ -2769,6 +2764,8 @@ static int s_session_lookup(struct ordex_store *st, const unsigned char token_ha
 		             (const char *)sqlite3_column_text(q, 12));
 		    snprintf(out->segment, sizeof(out->segment), "%s",
 		             (const char *)sqlite3_column_text(q, 13));
+		    out->ended_at = sqlite3_column_int64(q, 14);
+		    out->disabled_at = sqlite3_column_int64(q, 15);
 	    },
 	    "look up a session");
 }

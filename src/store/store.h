@@ -90,6 +90,7 @@ struct ordex_session_info {
 	unsigned scopes;
 	char csrf[48];
 	int64_t expires_at;
+	int64_t ended_at, disabled_at; /* 0: not ended; the person not disabled */
 	double rate_per_key, rate_per_tenant;
 	char brand[65], region[65], segment[65]; /* customer scope; "": any */
 };
@@ -256,9 +257,10 @@ struct ordex_store_ops {
 	int (*env_exists)(struct ordex_store *st, int64_t tenant, const char *env);
 	int (*key_create)(struct ordex_store *st, const struct ordex_scope *sc,
 	                  const struct ordex_key_new *k, int64_t *id);
-	/* the key with this hash, valid at now (not expired, not revoked by
-	 * then); ORDEX_E_NOTFOUND otherwise */
-	int (*key_lookup)(struct ordex_store *st, const unsigned char hash[32], int64_t now,
+	/* the key with this hash, whatever its state (expires_at and revoked_at
+	 * tell whether it still works: the caller decides, and records the use
+	 * of a dead one); ORDEX_E_NOTFOUND when no key has it */
+	int (*key_lookup)(struct ordex_store *st, const unsigned char hash[32],
 	                  struct ordex_key_info *out);
 	/* metering: adds n to a metric's count in an hour */
 	int (*usage_add)(struct ordex_store *st, const struct ordex_scope *sc, int64_t hour,
@@ -283,9 +285,10 @@ struct ordex_store_ops {
 	int (*session_create)(struct ordex_store *st, const struct ordex_scope *sc, int64_t user_id,
 	                      const unsigned char token_hash[32], const char *csrf,
 	                      int64_t expires_at, int64_t *id);
-	/* the session of this token, live at now (not ended or expired, its person active) */
+	/* the session of this token, whatever its state (ended_at, expires_at
+	 * and the person's disabled_at say whether it still works) */
 	int (*session_lookup)(struct ordex_store *st, const unsigned char token_hash[32],
-	                      int64_t now, struct ordex_session_info *out);
+	                      struct ordex_session_info *out);
 	int (*session_end)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
 	                   int64_t at);
 	int (*key_list)(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,

@@ -14,6 +14,7 @@
 #include "harness.h"
 
 #include <sqlite3.h>
+#include <time.h>
 
 static struct harness h;
 
@@ -229,6 +230,105 @@ static void nobody_creates_more_than_they_hold_and_disabling_ends_sessions(void 
 	http_free(&r);
 }
 
+/* The count of audit entries of a kind whose body holds `like` (a LIKE pattern). */
+static int audit_count(const char *kind, const char *like)
+{
+	char dbp[300], q[400];
+	snprintf(dbp, sizeof(dbp), "%s/ordex.db", h.dir);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM audit WHERE kind = '%s' AND body LIKE '%s'",
+	         kind, like);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(dbp, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * Credentials that exist but no longer work (a revoked or expired key, a
+ * signed-out session, the session of a disabled person) are answered 401
+ * like unknown ones, and each attempt is recorded in the tenant's log with
+ * why; an unknown credential names no tenant and is only answered.
+ */
+static void dead_credentials_are_refused_and_recorded(void **state)
+{
+	struct http_resp r;
+	/* a key that expires in two seconds, and one revoked at once */
+	char body[160], exp[32];
+	time_t t = time(NULL) + 2;
+	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	snprintf(body, sizeof(body), "{\"role\":\"viewer\",\"expires_at\":\"%s\"}", exp);
+	http(&h, "POST", "/v1/keys", h.key, "application/json", body, strlen(body), &r);
+	assert_int_equal(r.status, 201);
+	char soon[128];
+	const char *k = strstr(r.body, "\"key\":\"");
+	assert_non_null(k);
+	snprintf(soon, sizeof(soon), "%.*s", (int)strcspn(k + 7, "\""), k + 7);
+	http_free(&r);
+	const char *v = "{\"role\":\"viewer\"}";
+	http(&h, "POST", "/v1/keys", h.key, "application/json", v, strlen(v), &r);
+	assert_int_equal(r.status, 201);
+	char gone[128], path[64];
+	k = strstr(r.body, "\"key\":\"");
+	snprintf(gone, sizeof(gone), "%.*s", (int)strcspn(k + 7, "\""), k + 7);
+	snprintf(path, sizeof(path), "/v1/keys/%ld",
+	         strtol(strstr(r.body, "\"id\":") + 5, NULL, 10));
+	http_free(&r);
+	http(&h, "GET", "/v1/exceptions", soon, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	http(&h, "DELETE", path, h.key, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	http(&h, "GET", "/v1/exceptions", gone, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 401);
+	assert_non_null(strstr(r.body, "the key was revoked"));
+	http_free(&r);
+	struct timespec two = {2, 300000000};
+	nanosleep(&two, NULL);
+	http(&h, "GET", "/v1/exceptions", soon, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 401);
+	assert_non_null(strstr(r.body, "the key has expired"));
+	http_free(&r);
+	/* a key nobody has: answered, nothing recorded */
+	http(&h, "GET", "/v1/exceptions", "ordex_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL,
+	     NULL, 0, &r);
+	assert_int_equal(r.status, 401);
+	assert_null(strstr(r.body, "revoked"));
+	http_free(&r);
+
+	/* a signed-out session, and the session of a person since disabled */
+	create_user("fay", "viewer");
+	long gus = create_user("gus", "viewer");
+	struct session fay, g;
+	assert_int_equal(sign_in("fay", "correct horse battery", &fay, NULL, NULL), 201);
+	assert_int_equal(sign_in("gus", "correct horse battery", &g, NULL, NULL), 201);
+	assert_int_equal(as(&fay, true, "DELETE", "/v1/sessions", NULL), 200);
+	assert_int_equal(as(&fay, false, "GET", "/v1/exceptions", NULL), 401);
+	snprintf(path, sizeof(path), "/v1/users/%ld", gus);
+	http(&h, "DELETE", path, h.key, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	assert_int_equal(as(&g, false, "GET", "/v1/exceptions", NULL), 401);
+
+	char like[64];
+	snprintf(like, sizeof(like), "%%key:%.12s%%the key was revoked%%", gone);
+	assert_int_equal(audit_count("access.denied", like), 1);
+	snprintf(like, sizeof(like), "%%key:%.12s%%the key has expired%%", soon);
+	assert_int_equal(audit_count("access.denied", like), 1);
+	assert_int_equal(audit_count("access.denied", "%user:fay%the session was ended%"), 1);
+	assert_int_equal(audit_count("access.denied", "%user:gus%the person was disabled%"), 1);
+	assert_int_equal(audit_count("access.denied", "%ordex_AAAA%"), 0);
+	char *out = NULL;
+	const char *args[] = {"audit", "verify", "--data", h.dir, NULL};
+	assert_int_equal(harness_cli(args, &out, NULL), 0);
+	free(out);
+}
+
 /* The key commands: created narrowed, listed without secrets, revoked. */
 static void keys_from_the_command_line(void **state)
 {
@@ -287,6 +387,7 @@ int main(void)
 	    cmocka_unit_test(refusals_are_the_same_and_recorded),
 	    cmocka_unit_test(nobody_creates_more_than_they_hold_and_disabling_ends_sessions),
 	    cmocka_unit_test(keys_from_the_command_line),
+	    cmocka_unit_test(dead_credentials_are_refused_and_recorded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
