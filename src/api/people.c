@@ -28,6 +28,7 @@
 #include "api/api.h"
 #include "audit/audit.h"
 #include "authz/authz.h"
+#include "authz/credential.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/common.h"
@@ -37,22 +38,9 @@
 #include "ingest/writer.h"
 #include "store/store.h"
 
-#define PW_OPS     2
-#define PW_MEM     (19u << 20)
 #define SESSION_US (8 * 3600 * INT64_C(1000000))
-#define PW_MIN     12
-#define PW_MAX     1024
-
-static bool username_ok(const char *u)
-{
-	size_t n = strlen(u);
-	if (n < 1 || n > 64)
-		return false;
-	for (const char *p = u; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("._@-+", *p)))
-			return false;
-	return true;
-}
+#define PW_MIN     ORDEX_PASSWORD_MIN
+#define PW_MAX     ORDEX_PASSWORD_MAX
 
 /* An audit entry whose body is {"by", "username", "why"?}. */
 static int audit_person(struct ordex_audit *au, struct ordex_store *st,
@@ -97,7 +85,7 @@ struct new_user {
 	const char *username, *role, *actor;
 	unsigned scopes;
 	const char *customers[3]; /* brand, region, segment; NULL: any */
-	char pwhash[crypto_pwhash_STRBYTES];
+	char pwhash[ORDEX_PWHASH_BYTES];
 	int64_t id;
 };
 
@@ -194,7 +182,7 @@ void ordex_api_users_post(struct ordex_req *rq)
 	const struct ordex_json *role = ordex_json_get(doc, "role");
 	const struct ordex_json *scopes = ordex_json_get(doc, "scopes");
 	struct new_user *u = ordex_arena_zalloc(a, sizeof(*u));
-	if (!un || un->type != ORDEX_JSON_STRING || !username_ok(un->str))
+	if (!un || un->type != ORDEX_JSON_STRING || !ordex_credential_username_ok(un->str))
 		ordex_problem_add(&probs, a, "username",
 		                  "is required: 1 to 64 of a-z 0-9 . _ @ - +");
 	if (!pw || pw->type != ORDEX_JSON_STRING || pw->len < PW_MIN || pw->len > PW_MAX)
@@ -248,7 +236,7 @@ void ordex_api_users_post(struct ordex_req *rq)
 			refused(rq, &f->batch);
 		return;
 	}
-	if (crypto_pwhash_str(u->pwhash, pw->str, pw->len, PW_OPS, PW_MEM) != 0) {
+	if (ordex_credential_hash(pw->str, pw->len, u->pwhash) != ORDEX_OK) {
 		ordex_problem(r, 503, "out_of_memory", "Service unavailable",
 		              "could not hash the password; try again", NULL);
 		return;
@@ -446,11 +434,11 @@ static void random_b64(char *out, size_t outlen, size_t bytes)
 }
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-static char dummy_hash[crypto_pwhash_STRBYTES];
+static char dummy_hash[ORDEX_PWHASH_BYTES];
 
 static void make_dummy(void)
 {
-	if (crypto_pwhash_str(dummy_hash, "ordex", 5, PW_OPS, PW_MEM) != 0)
+	if (ordex_credential_hash("ordex-no-such-person", 20, dummy_hash) != ORDEX_OK)
 		dummy_hash[0] = '\0'; /* a verification against it fails, as it should */
 }
 
@@ -496,7 +484,8 @@ void ordex_api_sessions_post(struct ordex_req *rq)
 	/* nothing is recorded for a name that cannot exist or an environment
 	 * other than the two there are */
 	const char *env = en ? en->str : "production";
-	if (!username_ok(un->str) || (strcmp(env, "production") && strcmp(env, "sandbox"))) {
+	if (!ordex_credential_username_ok(un->str) ||
+	    (strcmp(env, "production") && strcmp(env, "sandbox"))) {
 		ordex_problem(r, 401, "unauthorized", "Unauthorized",
 		              "unknown user or wrong password", NULL);
 		return;
@@ -519,8 +508,7 @@ void ordex_api_sessions_post(struct ordex_req *rq)
 	/* the same work whether or not the person exists: a verification against
 	 * a hash of nothing, so the time does not tell */
 	pthread_once(&dummy_once, make_dummy);
-	bool verified =
-	    crypto_pwhash_str_verify(found ? u.pwhash : dummy_hash, pw->str, pw->len) == 0;
+	bool verified = ordex_credential_verify(found ? u.pwhash : dummy_hash, pw->str, pw->len);
 	s->ok = found && verified;
 	if (!tenant || st->ops->env_exists(st, tenant, env) != ORDEX_OK) {
 		/* no tenant or environment of that name: nothing to record it under */

@@ -329,6 +329,56 @@ static void dead_credentials_are_refused_and_recorded(void **state)
 	free(out);
 }
 
+/* People from the command line: created with a password from a file, they
+ * sign in over HTTP; listed without their hash; disabled, their session
+ * ends; a short password and a taken name are refused. */
+static void people_from_the_command_line(void **state)
+{
+	char pwf[300];
+	snprintf(pwf, sizeof(pwf), "%s/pw.txt", h.dir);
+	FILE *f = fopen(pwf, "w");
+	assert_non_null(f);
+	fputs("correct horse battery\n", f);
+	fclose(f);
+	char *out = NULL, *err = NULL;
+	const char *mk[] = {"user",   "create",        "--data",  h.dir,  "--username",      "hal",
+	                    "--role", "support_agent", "--brand", "acme", "--password-file", pwf,
+	                    NULL};
+	assert_int_equal(harness_cli(mk, &out, &err), 0);
+	long id = strtol(out, NULL, 10);
+	assert_true(id > 0);
+	free(out);
+	free(err);
+	assert_int_equal(harness_cli(mk, &out, &err), 1);
+	assert_non_null(strstr(err, "is taken"));
+	free(out);
+	free(err);
+	struct session s;
+	assert_int_equal(sign_in("hal", "correct horse battery", &s, NULL, NULL), 201);
+	assert_int_equal(as(&s, false, "GET", "/v1/exceptions", NULL), 200);
+	const char *ls[] = {"user", "list", "--data", h.dir, NULL};
+	assert_int_equal(harness_cli(ls, &out, NULL), 0);
+	assert_non_null(strstr(out, "\thal\tsupport_agent\t-\tactive\tbrand=acme\n"));
+	assert_null(strstr(out, "argon2"));
+	free(out);
+	char ids[24];
+	snprintf(ids, sizeof(ids), "%ld", id);
+	const char *off[] = {"user", "disable", ids, "--data", h.dir, NULL};
+	assert_int_equal(harness_cli(off, &out, &err), 0);
+	free(out);
+	free(err);
+	assert_int_equal(as(&s, false, "GET", "/v1/exceptions", NULL), 401);
+	f = fopen(pwf, "w");
+	fputs("short\n", f);
+	fclose(f);
+	const char *weak[] = {"user",   "create", "--data",          h.dir, "--username", "ivy",
+	                      "--role", "viewer", "--password-file", pwf,   NULL};
+	assert_int_equal(harness_cli(weak, &out, &err), 2);
+	assert_non_null(strstr(err, "12 to 1024 bytes"));
+	free(out);
+	free(err);
+}
+
 /* The key commands: created narrowed, listed without secrets, revoked. */
 static void keys_from_the_command_line(void **state)
 {
@@ -388,6 +438,7 @@ int main(void)
 	    cmocka_unit_test(nobody_creates_more_than_they_hold_and_disabling_ends_sessions),
 	    cmocka_unit_test(keys_from_the_command_line),
 	    cmocka_unit_test(dead_credentials_are_refused_and_recorded),
+	    cmocka_unit_test(people_from_the_command_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * credential.c - usernames and passwords (see credential.h).
+ */
+#include "authz/credential.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/common.h"
+
+#define PW_OPS 2
+#define PW_MEM (19u << 20)
+
+_Static_assert(ORDEX_PWHASH_BYTES == crypto_pwhash_STRBYTES, "hash string size");
+
+bool ordex_credential_username_ok(const char *u)
+{
+	size_t n = strlen(u);
+	if (n < 1 || n > 64)
+		return false;
+	for (const char *p = u; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("._@-+", *p)))
+			return false;
+	return true;
+}
+
+int ordex_credential_hash(const char *password, size_t n, char out[ORDEX_PWHASH_BYTES])
+{
+	if (n < ORDEX_PASSWORD_MIN || n > ORDEX_PASSWORD_MAX)
+		return ORDEX_E_INVAL;
+	return crypto_pwhash_str(out, password, n, PW_OPS, PW_MEM) == 0 ? ORDEX_OK : ORDEX_E_NOMEM;
+}
+
+bool ordex_credential_verify(const char *hash, const char *password, size_t n)
+{
+	return crypto_pwhash_str_verify(hash, password, n) == 0;
+}
