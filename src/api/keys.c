@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/render.h"
 #include "audit/audit.h"
 #include "authz/authz.h"
 #include "core/arena.h"
@@ -44,27 +45,6 @@ struct grant {
 	const char *actor;
 	const char *why; /* a refusal in the writer */
 };
-
-static void scopes_json(struct ordex_jw *w, unsigned scopes)
-{
-	ordex_jw_arr(w);
-	for (unsigned bit = 1; bit & ORDEX_SCOPE_ALL; bit <<= 1)
-		if (scopes & bit)
-			ordex_jw_str(w, ordex_scope_name(bit));
-	ordex_jw_arr_end(w);
-}
-
-static void time_or_null(struct ordex_jw *w, const char *k, int64_t us)
-{
-	ordex_jw_key(w, k);
-	if (!us) {
-		ordex_jw_null(w);
-		return;
-	}
-	char t[ORDEX_TIME_MAX_LEN];
-	ordex_time_format(us, 0, t);
-	ordex_jw_str(w, t);
-}
 
 /* Audit entry of a grant, a revocation or a refused grant. */
 static int audit_key(struct ordex_audit *au, struct ordex_store *st, const struct ordex_scope *sc,
@@ -91,8 +71,8 @@ static int audit_key(struct ordex_audit *au, struct ordex_store *st, const struc
 		ordex_jw_key(&w, "role");
 		ordex_jw_str(&w, k->role);
 		ordex_jw_key(&w, "scopes");
-		scopes_json(&w, k->scopes);
-		time_or_null(&w, "expires_at", k->expires_at);
+		ordex_render_scopes(&w, k->scopes);
+		ordex_render_time(&w, "expires_at", k->expires_at);
 	}
 	if (why) {
 		ordex_jw_key(&w, "why");
@@ -157,8 +137,8 @@ static void granted(struct ordex_req *rq, struct ordex_batch *b)
 	ordex_jw_key(&w, "role");
 	ordex_jw_str(&w, g->key.role);
 	ordex_jw_key(&w, "scopes");
-	scopes_json(&w, g->key.scopes);
-	time_or_null(&w, "expires_at", g->key.expires_at);
+	ordex_render_scopes(&w, g->key.scopes);
+	ordex_render_time(&w, "expires_at", g->key.expires_at);
 	ordex_jw_key(&w, "note");
 	ordex_jw_str(&w, "the key is shown only this once");
 	ordex_jw_obj_end(&w);
@@ -494,12 +474,14 @@ void ordex_api_keys_list(struct ordex_req *rq)
 		ordex_jw_key(&w, "role");
 		ordex_jw_str(&w, k->role);
 		ordex_jw_key(&w, "scopes");
-		scopes_json(&w, k->scopes);
+		ordex_render_scopes(&w, k->scopes);
 		ordex_jw_key(&w, "state");
 		ordex_jw_str(&w, state);
-		time_or_null(&w, "created_at", k->created_at);
-		time_or_null(&w, "expires_at", k->expires_at);
-		time_or_null(&w, "revoked_at", k->revoked_at);
+		ordex_render_time(&w, "created_at", k->created_at);
+		ordex_render_time(&w, "expires_at", k->expires_at);
+		ordex_render_time(&w, "revoked_at", k->revoked_at);
+		ordex_render_time(&w, "last_used_at", k->last_used_at);
+		ordex_render_customers(&w, k->brand, k->region, k->segment);
 		ordex_jw_key(&w, "created_by");
 		if (k->created_by)
 			ordex_jw_str(&w, k->created_by);

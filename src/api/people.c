@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/render.h"
 #include "audit/audit.h"
 #include "authz/authz.h"
 #include "authz/credential.h"
@@ -274,8 +275,20 @@ void ordex_api_users_list(struct ordex_req *rq)
 		ordex_jw_str(&w, users[i].username);
 		ordex_jw_key(&w, "role");
 		ordex_jw_str(&w, users[i].role);
+		ordex_jw_key(&w, "scopes");
+		ordex_render_scopes(&w, users[i].scopes);
+		ordex_render_customers(&w, users[i].brand, users[i].region, users[i].segment);
 		ordex_jw_key(&w, "state");
 		ordex_jw_str(&w, users[i].disabled_at ? "disabled" : "active");
+		ordex_render_time(&w, "created_at", users[i].created_at);
+		ordex_render_time(&w, "disabled_at", users[i].disabled_at);
+		ordex_render_time(&w, "last_sign_in_at", users[i].last_sign_in_at);
+		ordex_render_time(&w, "last_seen_at", users[i].last_seen_at);
+		ordex_jw_key(&w, "created_by");
+		if (users[i].created_by)
+			ordex_jw_str(&w, users[i].created_by);
+		else
+			ordex_jw_null(&w);
 		ordex_jw_obj_end(&w);
 	}
 	ordex_jw_arr_end(&w);

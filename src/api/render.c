@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "authz/authz.h"
 #include "core/arena.h"
 #include "core/common.h"
 #include "core/json.h"
@@ -258,4 +259,44 @@ int ordex_render_order(struct ordex_jw *w, struct ordex_store *st, const struct 
 	rc = render_order(w, st, sc, ref, a);
 	st->ops->commit(st);
 	return rc;
+}
+
+void ordex_render_scopes(struct ordex_jw *w, unsigned scopes)
+{
+	ordex_jw_arr(w);
+	for (unsigned bit = 1; bit & ORDEX_SCOPE_ALL; bit <<= 1)
+		if (scopes & bit)
+			ordex_jw_str(w, ordex_scope_name(bit));
+	ordex_jw_arr_end(w);
+}
+
+void ordex_render_time(struct ordex_jw *w, const char *key, int64_t us)
+{
+	ordex_jw_key(w, key);
+	if (!us) {
+		ordex_jw_null(w);
+		return;
+	}
+	char t[ORDEX_TIME_MAX_LEN];
+	ordex_time_format(us, 0, t);
+	ordex_jw_str(w, t);
+}
+
+void ordex_render_customers(struct ordex_jw *w, const char *brand, const char *region,
+                            const char *segment)
+{
+	ordex_jw_key(w, "customers");
+	if (!brand && !region && !segment) {
+		ordex_jw_null(w);
+		return;
+	}
+	ordex_jw_obj(w);
+	const char *v[3] = {brand, region, segment};
+	static const char *const k[3] = {"brand", "region", "segment"};
+	for (int i = 0; i < 3; i++)
+		if (v[i]) {
+			ordex_jw_key(w, k[i]);
+			ordex_jw_str(w, v[i]);
+		}
+	ordex_jw_obj_end(w);
 }

@@ -14,6 +14,14 @@ struct ordex_arena;
 
 void ordex_render_exception(struct ordex_jw *w, const struct ordex_exception_row *e);
 
+/* A key's or a person's scopes as an array of names ("ingest", "read", ...). */
+void ordex_render_scopes(struct ordex_jw *w, unsigned scopes);
+/* "key": an RFC 3339 time in UTC, or null for 0. */
+void ordex_render_time(struct ordex_jw *w, const char *key, int64_t us);
+/* "customers": the dimensions a principal is limited to, or null: any customer. */
+void ordex_render_customers(struct ordex_jw *w, const char *brand, const char *region,
+                            const char *segment);
+
 /*
  * Writes the order view: state, lines, payments, shipments, exceptions and
  * the timeline of its events. Returns ORDEX_OK, ORDEX_E_NOTFOUND or

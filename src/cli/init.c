@@ -179,8 +179,11 @@ static int key_list(struct ordex_store *st, const struct ordex_scope *sc)
 		                    : k->expires_at && k->expires_at <= now ? "expired"
 		                    : k->revoked_at                         ? "rotating"
 		                                                            : "active";
-		printf("%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)k->id, k->prefix, k->role,
-		       scopes[0] ? scopes : "-", state, k->name ? k->name : "-");
+		char used[ORDEX_TIME_MAX_LEN] = "-";
+		if (k->last_used_at)
+			ordex_time_format(k->last_used_at, 0, used);
+		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)k->id, k->prefix, k->role,
+		       scopes[0] ? scopes : "-", state, k->name ? k->name : "-", used);
 	}
 	ordex_arena_free(a);
 	return rc;
@@ -200,6 +203,7 @@ int ordex_cmd_key(int argc, char **argv)
 	    "                        [--role ROLE] [--scopes ingest,read,...] [--name NAME]\n"
 	    "                        [--expires TIME]\n"
 	    "       ordex key list   [--data DIR] [--tenant NAME] [--env ENV]\n"
+	    "                        (id, prefix, role, scopes, state, name, last used)\n"
 	    "       ordex key revoke ID [--overlap SECONDS] [--data DIR] [--tenant NAME] [--env "
 	    "ENV]\n";
 	const char *data = NULL, *tenant = NULL, *env = NULL;

@@ -35,6 +35,7 @@ static const char usage[] =
     "                         [--scopes ingest,read,...] [--brand B] [--region R]\n"
     "                         [--segment S] [--data DIR] [--tenant NAME] [--env ENV]\n"
     "       ordex user list    [--data DIR] [--tenant NAME] [--env ENV]\n"
+    "                          (id, username, role, scopes, state, customers, last seen)\n"
     "       ordex user disable ID [--data DIR] [--tenant NAME] [--env ENV]\n";
 
 /* The first line of a file (or of standard input for "-"), without its newline. */
@@ -100,9 +101,12 @@ static int list(struct ordex_store *st, const struct ordex_scope *sc)
 			if (dim[d])
 				snprintf(limits + strlen(limits), sizeof(limits) - strlen(limits),
 				         "%s%s=%s", limits[0] ? "," : "", names[d], dim[d]);
-		printf("%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)u->id, u->username, u->role,
+		char seen[ORDEX_TIME_MAX_LEN] = "-";
+		if (u->last_seen_at)
+			ordex_time_format(u->last_seen_at, 0, seen);
+		printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)u->id, u->username, u->role,
 		       scopes[0] ? scopes : "-", u->disabled_at ? "disabled" : "active",
-		       limits[0] ? limits : "-");
+		       limits[0] ? limits : "-", seen);
 	}
 	ordex_arena_free(a);
 	return rc;

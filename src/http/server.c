@@ -54,8 +54,12 @@ struct cached_key {
 	unsigned char hash[32];
 	struct ordex_key_info info;
 	int64_t expires;
+	int64_t touched; /* its use last recorded (ordex_writer_touch) */
 	bool used;
 };
+
+/* A credential's last use is recorded at most this often. */
+#define TOUCH_EVERY_US (60 * INT64_C(1000000))
 
 /* Rate buckets by credential (id > 0) and tenant (id < 0), direct-mapped:
  * a collision starts the newcomer's bucket full and forgets the other's. */
@@ -468,6 +472,9 @@ static int authenticate_session(struct ordex_req *rq, const char *token)
 		rq->dead = "the session has expired";
 	if (rq->dead)
 		return ORDEX_E_AUTH;
+	if (now - si.last_seen_at >= TOUCH_EVERY_US && rq->srv->writer)
+		ordex_writer_touch(rq->srv->writer, &rq->scope, ORDEX_CREDENTIAL_SESSION,
+		                   si.session_id, now);
 	bool safe = !strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD") ||
 	            !strcmp(rq->method, "OPTIONS");
 	const char *sent = ordex_req_header(rq, "X-CSRF-Token");
@@ -496,7 +503,7 @@ static int authenticate(struct ordex_req *rq)
 	struct ordex_server *s = rq->srv;
 	int64_t now = ordex_time_now();
 	struct ordex_key_info info;
-	bool hit = false;
+	bool hit = false, touch = false;
 	pthread_mutex_lock(&s->mu);
 	uint64_t gen = s->key_gen;
 	unsigned slot = hash[0] % KEY_CACHE;
@@ -507,6 +514,10 @@ static int authenticate(struct ordex_req *rq)
 	    (!c->info.revoked_at || c->info.revoked_at > now)) {
 		info = c->info;
 		hit = true;
+		if (now - c->touched >= TOUCH_EVERY_US) {
+			c->touched = now;
+			touch = true;
+		}
 	}
 	pthread_mutex_unlock(&s->mu);
 	if (!hit) {
@@ -516,11 +527,13 @@ static int authenticate(struct ordex_req *rq)
 		int rc = st->ops->key_lookup(st, hash, &info);
 		if (rc)
 			return rc == ORDEX_E_NOTFOUND ? ORDEX_E_AUTH : rc;
+		touch = now - info.last_used_at >= TOUCH_EVERY_US;
 		pthread_mutex_lock(&s->mu);
 		if (s->key_gen == gen) { /* no revocation while it was looked up */
 			memcpy(c->hash, hash, 32);
 			c->info = info;
 			c->expires = now + KEY_TTL_US;
+			c->touched = touch ? now : info.last_used_at;
 			c->used = true;
 		}
 		pthread_mutex_unlock(&s->mu);
@@ -547,7 +560,11 @@ static int authenticate(struct ordex_req *rq)
 		rq->dead = "the key was revoked";
 	else if (expired)
 		rq->dead = "the key has expired";
-	return rq->dead ? ORDEX_E_AUTH : ORDEX_OK;
+	if (rq->dead)
+		return ORDEX_E_AUTH;
+	if (touch && s->writer)
+		ordex_writer_touch(s->writer, &rq->scope, ORDEX_CREDENTIAL_KEY, info.key_id, now);
+	return ORDEX_OK;
 }
 
 /* ---- routing and responses --------------------------------------------- */

@@ -79,6 +79,10 @@ struct ordex_writer {
 	 * (under mu), and the open group's own (writer thread only: dropped if
 	 * the group rolls back, so a retried event is never counted twice) */
 	struct usage_list usage, group_usage;
+	/* credentials used since the last transaction (under mu): kind, id and
+	 * the latest use, written with the next transaction */
+	struct touch *touches;
+	size_t n_touches, cap_touches;
 	_Atomic int64_t durable_seq;
 	int64_t group_seq; /* writer thread: the highest seq of the open group */
 };
@@ -121,10 +125,51 @@ static void list_add(struct usage_list *l, int64_t tenant, const char *env, cons
 	u->n = n;
 }
 
+struct touch {
+	int64_t tenant;
+	char env[16];
+	enum ordex_credential kind;
+	int64_t id, at;
+};
+
 /* With w->mu held: anything waiting to be written without a group? */
 static bool pending_locked(const struct ordex_writer *w)
 {
-	return w->receipts || w->usage.n;
+	return w->receipts || w->usage.n || w->n_touches;
+}
+
+/* With w->mu held: an idle writer is woken by the first thing waiting, to
+ * set its timer (see writer_main); later ones ride along. */
+static void wait_for_ride_locked(struct ordex_writer *w)
+{
+	clock_gettime(CLOCK_REALTIME, &w->receipts_due);
+	w->receipts_due.tv_sec += 1;
+	pthread_cond_signal(&w->cv);
+}
+
+void ordex_writer_touch(struct ordex_writer *w, const struct ordex_scope *sc,
+                        enum ordex_credential kind, int64_t id, int64_t at)
+{
+	pthread_mutex_lock(&w->mu);
+	bool first = !pending_locked(w);
+	size_t i = 0;
+	while (i < w->n_touches && (w->touches[i].kind != kind || w->touches[i].id != id))
+		i++;
+	if (i == w->n_touches && w->n_touches < 4096) {
+		if (w->n_touches == w->cap_touches) {
+			w->cap_touches = w->cap_touches ? w->cap_touches * 2 : 16;
+			w->touches =
+			    ordex_xrealloc(w->touches, w->cap_touches * sizeof(*w->touches));
+		}
+		struct touch *t = &w->touches[w->n_touches++];
+		*t = (struct touch){.tenant = sc->tenant, .kind = kind, .id = id, .at = at};
+		snprintf(t->env, sizeof(t->env), "%s", sc->env);
+	} else if (i < w->n_touches && w->touches[i].at < at) {
+		w->touches[i].at = at;
+	}
+	if (first)
+		wait_for_ride_locked(w);
+	pthread_mutex_unlock(&w->mu);
 }
 
 /* A count of the open group (writer thread). */
@@ -609,7 +654,19 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	pthread_mutex_lock(&w->mu);
 	struct usage_list taken = w->usage;
 	w->usage = (struct usage_list){0};
+	struct touch *touches = w->touches;
+	size_t n_touches = w->n_touches;
+	w->touches = NULL;
+	w->n_touches = w->cap_touches = 0;
 	pthread_mutex_unlock(&w->mu);
+	/* the uses of credentials: a failed transaction loses them, which only
+	 * leaves a last-use time a minute older */
+	for (size_t i = 0; rc == ORDEX_OK && i < n_touches; i++) {
+		struct ordex_scope tsc = {touches[i].tenant, touches[i].env};
+		rc = st->ops->credential_touch(st, &tsc, touches[i].kind, touches[i].id,
+		                               touches[i].at);
+	}
+	free(touches);
 	int64_t hour = now / (3600 * INT64_C(1000000));
 	const struct usage_list *lists[2] = {&taken, &w->group_usage};
 	for (int l = 0; l < 2; l++)
@@ -729,6 +786,7 @@ static void *writer_main(void *arg)
 			w->receipts = NULL;
 			w->n_receipts = 0;
 			w->usage.n = 0;
+			w->n_touches = 0;
 			pthread_mutex_unlock(&w->mu);
 			free_receipts(r);
 			pthread_mutex_lock(&w->mu);
@@ -941,6 +999,7 @@ void ordex_writer_stop(struct ordex_writer *w)
 	pthread_cond_destroy(&w->flush_cv);
 	free(w->usage.v);
 	free(w->group_usage.v);
+	free(w->touches);
 	free(w);
 }
 

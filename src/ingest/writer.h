@@ -20,6 +20,7 @@
 
 #include "domain/model.h"
 #include "domain/project.h"
+#include "store/store.h"
 
 struct ordex_audit;
 struct ordex_delivery;
@@ -128,6 +129,13 @@ void ordex_writer_receipt(struct ordex_writer *w, const struct ordex_scope *sc,
  */
 void ordex_writer_count(struct ordex_writer *w, const struct ordex_scope *sc, const char *metric,
                         int64_t n);
+/*
+ * Records that a credential (a key or a session of sc, by id) was used at `at`:
+ * written with the next transaction, or within a second when none comes,
+ * the latest use of each kept. Any thread.
+ */
+void ordex_writer_touch(struct ordex_writer *w, const struct ordex_scope *sc,
+                        enum ordex_credential kind, int64_t id, int64_t at);
 /*
  * The highest event seq known durable: an event at or below it may be
  * answered as stored. One above it was committed (readers see it) but its

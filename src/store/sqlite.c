@@ -150,6 +150,8 @@ enum stmt_id {
 	S_EXC_INSERT,
 	S_EXC_UPDATE,
 	S_EXC_KEYS,
+	S_KEY_TOUCH,
+	S_SESSION_TOUCH,
 	S_ORDER_KEYS,
 	S_PAYMENT_KEYS,
 	S_SHIPMENT_KEYS,
@@ -295,12 +297,12 @@ static const char *const sql[S_COUNT] = {
     [S_KEY_LOOKUP] = "SELECT k.id, k.tenant, t.name, k.environment, k.role, k.scopes, "
                      "coalesce(k.expires_at, 0), coalesce(k.revoked_at, 0), "
                      "coalesce(t.rate_per_key, 0), coalesce(t.rate_per_tenant, 0), "
-                     "coalesce(k.brand, ''), coalesce(k.region, ''), coalesce(k.segment, '') "
-                     "FROM api_keys k "
+                     "coalesce(k.brand, ''), coalesce(k.region, ''), coalesce(k.segment, ''), "
+                     "coalesce(k.last_used_at, 0) FROM api_keys k "
                      "JOIN tenants t ON t.id = k.tenant WHERE k.hash = ?1",
 #define KEY_COLS                                                                                   \
 	"id, prefix, name, role, created_by, scopes, created_at, coalesce(expires_at, 0), "        \
-	"coalesce(revoked_at, 0), brand, region, segment"
+	"coalesce(revoked_at, 0), brand, region, segment, coalesce(last_used_at, 0)"
     [S_TENANT_RATES] = "UPDATE tenants SET rate_per_key = CASE WHEN ?2 < 0 THEN rate_per_key "
                        "WHEN ?2 = 0 THEN NULL ELSE ?2 END, rate_per_tenant = CASE WHEN ?3 < 0 "
                        "THEN rate_per_tenant WHEN ?3 = 0 THEN NULL ELSE ?3 END WHERE id = ?1",
@@ -312,7 +314,9 @@ static const char *const sql[S_COUNT] = {
                      "2 ORDER BY 1, 2",
 #define USER_COLS                                                                                  \
 	"id, username, pwhash, role, created_by, scopes, created_at, coalesce(disabled_at, 0), "   \
-	"brand, region, segment"
+	"brand, region, segment, (SELECT coalesce(max(s.created_at), 0) FROM sessions s WHERE "    \
+	"s.user_id = users.id), (SELECT coalesce(max(coalesce(s.last_seen_at, s.created_at)), 0) " \
+	"FROM sessions s WHERE s.user_id = users.id)"
     [S_USER_CREATE] = "INSERT INTO users (tenant, environment, username, pwhash, role, scopes, "
                       "created_at, created_by, brand, region, segment) VALUES (?1, ?2, ?3, ?4, "
                       "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -330,7 +334,8 @@ static const char *const sql[S_COUNT] = {
                          "u.scopes, s.csrf, s.expires_at, coalesce(t.rate_per_key, 0), "
                          "coalesce(t.rate_per_tenant, 0), coalesce(u.brand, ''), "
                          "coalesce(u.region, ''), coalesce(u.segment, ''), "
-                         "coalesce(s.ended_at, 0), coalesce(u.disabled_at, 0) FROM sessions s JOIN "
+                         "coalesce(s.ended_at, 0), coalesce(u.disabled_at, 0), "
+                         "coalesce(s.last_seen_at, s.created_at) FROM sessions s JOIN "
                          "users u ON u.id "
                          "= s.user_id JOIN tenants t ON t.id = s.tenant WHERE s.token_hash = ?1",
     [S_SESSION_END] = "UPDATE sessions SET ended_at = ?4 WHERE tenant = ?1 AND environment = ?2 "
@@ -507,6 +512,10 @@ static const char *const sql[S_COUNT] = {
                      "?1 AND environment = ?2 AND id = ?17",
     [S_EXC_KEYS] = "UPDATE exceptions SET status = ?4, priority = ?5 WHERE id = ?3 AND tenant = "
                    "?1 AND environment = ?2 AND (status IS NOT ?4 OR priority IS NOT ?5)",
+    [S_KEY_TOUCH] = "UPDATE api_keys SET last_used_at = ?4 WHERE tenant = ?1 AND environment = "
+                    "?2 AND id = ?3 AND coalesce(last_used_at, 0) < ?4",
+    [S_SESSION_TOUCH] = "UPDATE sessions SET last_seen_at = ?4 WHERE tenant = ?1 AND "
+                        "environment = ?2 AND id = ?3 AND coalesce(last_seen_at, 0) < ?4",
     [S_EXC_COUNT] = "SELECT count(*) FROM exceptions WHERE tenant = ?1 AND environment = ?2 "
                     "AND (?3 IS NULL OR status = ?3)",
     [S_AUDIT_HEAD] = "SELECT seq, hash FROM audit WHERE tenant = ?1 ORDER BY seq DESC LIMIT "
@@ -825,6 +834,7 @@ static int s_key_lookup(struct ordex_store *st, const unsigned char hash[32],
 		             (const char *)sqlite3_column_text(q, 11));
 		    snprintf(out->segment, sizeof(out->segment), "%s",
 		             (const char *)sqlite3_column_text(q, 12));
+		    out->last_used_at = sqlite3_column_int64(q, 13);
 	    },
 	    "look up a key");
 }
@@ -2636,6 +2646,8 @@ static void read_user(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_user_
 	u->brand = col_text(q, 8, a);
 	u->region = col_text(q, 9, a);
 	u->segment = col_text(q, 10, a);
+	u->last_sign_in_at = sqlite3_column_int64(q, 11);
+	u->last_seen_at = sqlite3_column_int64(q, 12);
 }
 
 static int s_user_create(struct ordex_store *st, const struct ordex_scope *sc, const char *username,
@@ -2766,8 +2778,22 @@ static int s_session_lookup(struct ordex_store *st, const unsigned char token_ha
 		             (const char *)sqlite3_column_text(q, 13));
 		    out->ended_at = sqlite3_column_int64(q, 14);
 		    out->disabled_at = sqlite3_column_int64(q, 15);
+		    out->last_seen_at = sqlite3_column_int64(q, 16);
 	    },
 	    "look up a session");
+}
+
+static int s_credential_touch(struct ordex_store *st, const struct ordex_scope *sc,
+                              enum ordex_credential kind, int64_t id, int64_t at)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, kind == ORDEX_CREDENTIAL_KEY ? S_KEY_TOUCH : S_SESSION_TOUCH);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, id);
+	sqlite3_bind_int64(q, 4, at);
+	return exec(s, q, "record a credential's use");
 }
 
 static int s_session_end(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
@@ -2853,6 +2879,7 @@ static void read_key(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_key_ro
 	k->brand = col_text(q, 9, a);
 	k->region = col_text(q, 10, a);
 	k->segment = col_text(q, 11, a);
+	k->last_used_at = sqlite3_column_int64(q, 12);
 }
 
 static int s_key_list(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,
@@ -3013,6 +3040,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .user_disable = s_user_disable,
     .session_create = s_session_create,
     .session_lookup = s_session_lookup,
+    .credential_touch = s_credential_touch,
     .session_end = s_session_end,
     .usage_list = s_usage_list,
     .tenant_set_rates = s_tenant_set_rates,

@@ -42,6 +42,9 @@ struct ordex_store_options {
 	bool deferred_sync;
 };
 
+/* What a credential is, for recording its use. */
+enum ordex_credential { ORDEX_CREDENTIAL_KEY, ORDEX_CREDENTIAL_SESSION };
+
 struct ordex_key_info {
 	int64_t key_id;
 	int64_t tenant;
@@ -53,6 +56,7 @@ struct ordex_key_info {
 	int64_t revoked_at;                   /* 0: not revoked; in the future: a rotation's end */
 	double rate_per_key, rate_per_tenant; /* the tenant's limits; 0: the defaults */
 	char brand[65], region[65], segment[65]; /* customer scope; "": any */
+	int64_t last_used_at;                    /* 0: never used */
 };
 
 /* A key to store: only its hash, never the secret. */
@@ -78,7 +82,8 @@ struct ordex_user_row {
 	const char *username, *pwhash, *role, *created_by;
 	const char *brand, *region, *segment; /* customer scope; NULL: any */
 	unsigned scopes;
-	int64_t created_at, disabled_at; /* 0: active */
+	int64_t created_at, disabled_at;       /* 0: active */
+	int64_t last_sign_in_at, last_seen_at; /* 0: never */
 };
 
 /* A live session with its person. */
@@ -91,6 +96,7 @@ struct ordex_session_info {
 	char csrf[48];
 	int64_t expires_at;
 	int64_t ended_at, disabled_at; /* 0: not ended; the person not disabled */
+	int64_t last_seen_at;          /* its last request recorded (or its start) */
 	double rate_per_key, rate_per_tenant;
 	char brand[65], region[65], segment[65]; /* customer scope; "": any */
 };
@@ -102,6 +108,7 @@ struct ordex_key_row {
 	const char *brand, *region, *segment; /* customer scope; NULL: any */
 	unsigned scopes;
 	int64_t created_at, expires_at, revoked_at; /* 0: none */
+	int64_t last_used_at;                       /* 0: never used */
 };
 
 struct ordex_event_info {
@@ -291,6 +298,9 @@ struct ordex_store_ops {
 	                      struct ordex_session_info *out);
 	int (*session_end)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
 	                   int64_t at);
+	/* records that a key or session (by id) was used at `at` (never back in time) */
+	int (*credential_touch)(struct ordex_store *st, const struct ordex_scope *sc,
+	                        enum ordex_credential kind, int64_t id, int64_t at);
 	int (*key_list)(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,
 	                struct ordex_key_row **rows, size_t *n);
 	int (*key_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,

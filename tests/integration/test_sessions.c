@@ -224,8 +224,8 @@ static void nobody_creates_more_than_they_hold_and_disabling_ends_sessions(void 
 	struct http_resp r;
 	http(&h, "GET", "/v1/users", h.key, NULL, NULL, 0, &r);
 	assert_int_equal(r.status, 200);
-	assert_true(
-	    has(&r, "\"username\":\"cy\",\"role\":\"ops_reviewer\",\"state\":\"disabled\""));
+	assert_true(has(&r, "\"username\":\"cy\",\"role\":\"ops_reviewer\",\"scopes\":[],"
+	                    "\"customers\":null,\"state\":\"disabled\""));
 	assert_false(has(&r, "argon2")); /* hashes never leave */
 	http_free(&r);
 }
@@ -358,7 +358,7 @@ static void people_from_the_command_line(void **state)
 	assert_int_equal(as(&s, false, "GET", "/v1/exceptions", NULL), 200);
 	const char *ls[] = {"user", "list", "--data", h.dir, NULL};
 	assert_int_equal(harness_cli(ls, &out, NULL), 0);
-	assert_non_null(strstr(out, "\thal\tsupport_agent\t-\tactive\tbrand=acme\n"));
+	assert_non_null(strstr(out, "\thal\tsupport_agent\t-\tactive\tbrand=acme\t"));
 	assert_null(strstr(out, "argon2"));
 	free(out);
 	char ids[24];
@@ -377,6 +377,53 @@ static void people_from_the_command_line(void **state)
 	assert_non_null(strstr(err, "12 to 1024 bytes"));
 	free(out);
 	free(err);
+}
+
+/* A key's last use and a person's last sign-in and request are recorded
+ * (within a second, riding along with the writer's next transaction) and
+ * listed; a key never used lists null. */
+static void the_last_use_of_a_credential_is_listed(void **state)
+{
+	struct http_resp r;
+	const char *v = "{\"role\":\"viewer\",\"name\":\"used\"}";
+	http(&h, "POST", "/v1/keys", h.key, "application/json", v, strlen(v), &r);
+	assert_int_equal(r.status, 201);
+	char used[128];
+	const char *k = strstr(r.body, "\"key\":\"");
+	snprintf(used, sizeof(used), "%.*s", (int)strcspn(k + 7, "\""), k + 7);
+	http_free(&r);
+	const char *n = "{\"role\":\"viewer\",\"name\":\"idle\"}";
+	http(&h, "POST", "/v1/keys", h.key, "application/json", n, strlen(n), &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	http(&h, "GET", "/v1/exceptions", used, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	create_user("jo", "viewer");
+	struct session s;
+	assert_int_equal(sign_in("jo", "correct horse battery", &s, NULL, NULL), 201);
+	assert_int_equal(as(&s, false, "GET", "/v1/exceptions", NULL), 200);
+	struct timespec wait = {1, 500000000};
+	nanosleep(&wait, NULL);
+	http(&h, "GET", "/v1/keys", h.key, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	const char *u = strstr(r.body, "\"name\":\"used\"");
+	const char *i = strstr(r.body, "\"name\":\"idle\"");
+	assert_non_null(u);
+	assert_non_null(i);
+	const char *ul = strstr(u, "\"last_used_at\":");
+	const char *il = strstr(i, "\"last_used_at\":");
+	assert_non_null(ul);
+	assert_non_null(il);
+	assert_int_equal(strncmp(ul, "\"last_used_at\":\"20", 18), 0);
+	assert_int_equal(strncmp(il, "\"last_used_at\":null", 19), 0);
+	http_free(&r);
+	http(&h, "GET", "/v1/users", h.key, NULL, NULL, 0, &r);
+	const char *jo = strstr(r.body, "\"username\":\"jo\"");
+	assert_non_null(jo);
+	assert_non_null(strstr(jo, "\"last_sign_in_at\":\"20"));
+	assert_non_null(strstr(jo, "\"last_seen_at\":\"20"));
+	http_free(&r);
 }
 
 /* The key commands: created narrowed, listed without secrets, revoked. */
@@ -400,7 +447,7 @@ static void keys_from_the_command_line(void **state)
 	http_free(&r);
 	const char *ls[] = {"key", "list", "--data", h.dir, NULL};
 	assert_int_equal(harness_cli(ls, &out, NULL), 0);
-	assert_non_null(strstr(out, "\tadmin\tread\tactive\treport\n"));
+	assert_non_null(strstr(out, "\tadmin\tread\tactive\treport\t"));
 	assert_null(strstr(out, key)); /* only the prefix */
 	free(out);
 	/* a second key, revoked before it is ever used: refused at once */
@@ -439,6 +486,7 @@ int main(void)
 	    cmocka_unit_test(keys_from_the_command_line),
 	    cmocka_unit_test(dead_credentials_are_refused_and_recorded),
 	    cmocka_unit_test(people_from_the_command_line),
+	    cmocka_unit_test(the_last_use_of_a_credential_is_listed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
