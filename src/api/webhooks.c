@@ -259,6 +259,11 @@ void ordex_api_webhook_post(struct ordex_req *rq)
 		              NULL);
 		return;
 	}
+	/* spent before the signature is checked: a flood of forged deliveries,
+	 * each a refusal in the audit log, is limited too */
+	if (ordex_req_charge_connector(rq, c.id, c.tenant, c.rate_per_key, c.rate_per_tenant) !=
+	    ORDEX_OK)
+		return;
 	struct hook *h = ordex_arena_zalloc(a, sizeof(*h));
 	char *env = ordex_arena_strdup(a, c.env);
 	h->batch.scope.tenant = c.tenant;

@@ -73,6 +73,20 @@ void ordex_req_receipt(struct ordex_req *rq, const struct ordex_event *ev, int64
  * with Retry-After, or 413 for a batch larger than the burst).
  */
 int ordex_req_charge(struct ordex_req *rq, double cost);
+/*
+ * A sign-in's limits, before its password is checked: per person (tenant,
+ * environment, username: 5, then one every 12 s) and per client address
+ * (30, then one every 2 s). ORDEX_OK, or ORDEX_E_BUSY with 429 written.
+ */
+int ordex_req_charge_signin(struct ordex_req *rq, const char *tenant, const char *env,
+                            const char *username);
+/*
+ * A signed webhook's limits, before its signature is checked: the connector
+ * spends like a key of its tenant (the tenant's per-key rate, else the
+ * service's) and from the tenant's own bucket. ORDEX_OK or ORDEX_E_BUSY.
+ */
+int ordex_req_charge_connector(struct ordex_req *rq, int64_t connector, int64_t tenant,
+                               double rate_per_key, double rate_per_tenant);
 /* When the caller's key stops working (expiry or rotation), or 0: never. */
 int64_t ordex_req_credential_end(struct ordex_req *rq);
 /* The session the request is signed in with, or 0 (an API key). */

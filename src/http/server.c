@@ -234,6 +234,96 @@ static struct ordex_bucket *bucket(struct ordex_server *s, int64_t id, int64_t n
 	return &s->buckets[pick].b;
 }
 
+/* Bucket ids of what is not a key: each kind in its own range (a key's id,
+ * a person's PERSON_BUCKET + id, a tenant's -id). */
+#define SIGNIN_NAME_BUCKET (INT64_C(1) << 60)
+#define SIGNIN_ADDR_BUCKET (INT64_C(1) << 61)
+#define CONNECTOR_BUCKET   (INT64_C(1) << 62)
+
+static int64_t bucket_of(int64_t range, const void *p, size_t n)
+{
+	unsigned char h[8];
+	crypto_generichash(h, sizeof(h), p, n, NULL, 0);
+	uint64_t v;
+	memcpy(&v, h, sizeof(v));
+	return range | (int64_t)(v & ((UINT64_C(1) << 59) - 1));
+}
+
+/*
+ * Takes cost from one bucket (its own rate and burst) or refuses with 429
+ * and Retry-After, naming `what`. For the limits that are not a key's.
+ */
+static int charge_one(struct ordex_req *rq, int64_t id, const struct ordex_rate *rate, double cost,
+                      const char *what)
+{
+	struct ordex_server *s = rq->srv;
+	if (rate->rate <= 0)
+		return ORDEX_OK;
+	int64_t now = ordex_time_now();
+	double left, wait;
+	pthread_mutex_lock(&s->mu);
+	struct ordex_bucket *b =
+	    bucket(s, id, now, (int64_t)(rate->burst / rate->rate * 1e6) + 1000000);
+	enum ordex_take t = ordex_bucket_take(b, rate, now, cost, &left, &wait);
+	pthread_mutex_unlock(&s->mu);
+	if (t == ORDEX_TAKE_OK)
+		return ORDEX_OK;
+	struct ordex_response *r = &rq->resp;
+	r->retry_after = (unsigned)(wait + 0.999);
+	if (!r->retry_after)
+		r->retry_after = 1;
+	r->rl_limit = rate->burst;
+	r->rl_remaining = 0;
+	r->rl_reset = r->retry_after;
+	ordex_problem(r, 429, "rate_limited", "Too many requests",
+	              ordex_arena_printf(rq->a, "%s; try again in %u s", what, r->retry_after),
+	              NULL);
+	return ORDEX_E_BUSY;
+}
+
+int ordex_req_charge_signin(struct ordex_req *rq, const char *tenant, const char *env,
+                            const char *username)
+{
+	/* guessing one person's password: 5 tries, then one every 12 s; from
+	 * one address: 30, then one every 2 s (people behind one proxy share it) */
+	static const struct ordex_rate per_name = {5.0 / 60.0, 5}, per_addr = {0.5, 30};
+	char who[400];
+	int n = snprintf(who, sizeof(who), "%s\n%s\n%s", tenant, env, username);
+	int rc = charge_one(rq, bucket_of(SIGNIN_NAME_BUCKET, who, (size_t)n), &per_name, 1,
+	                    "too many sign-ins for this person");
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (rc == ORDEX_OK && ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		const void *addr = sa->sa_family == AF_INET6
+		                       ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+		                       : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+		size_t alen = sa->sa_family == AF_INET6 ? 16 : 4;
+		rc = charge_one(rq, bucket_of(SIGNIN_ADDR_BUCKET, addr, alen), &per_addr, 1,
+		                "too many sign-ins from this address");
+	}
+	return rc;
+}
+
+int ordex_req_charge_connector(struct ordex_req *rq, int64_t connector, int64_t tenant,
+                               double rate_per_key, double rate_per_tenant)
+{
+	/* a connector spends like a key of its tenant, and from the same tenant
+	 * bucket as the tenant's keys */
+	struct ordex_server *s = rq->srv;
+	struct ordex_rate per_conn = {rate_per_key > 0 ? rate_per_key : s->cfg.rate_per_key, 0};
+	struct ordex_rate per_tenant = {
+	    rate_per_tenant > 0 ? rate_per_tenant : s->cfg.rate_per_tenant, 0};
+	per_conn.burst = per_conn.rate;
+	per_tenant.burst = per_tenant.rate;
+	int rc = charge_one(rq, CONNECTOR_BUCKET | connector, &per_conn, 1,
+	                    "the connector's rate limit is spent; nothing was stored");
+	if (rc == ORDEX_OK)
+		rc = charge_one(rq, -tenant, &per_tenant, 1,
+		                "the tenant's rate limit is spent; nothing was stored");
+	return rc;
+}
+
 int ordex_req_charge(struct ordex_req *rq, double cost)
 {
 	struct ordex_server *s = rq->srv;

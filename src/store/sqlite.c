@@ -176,8 +176,10 @@ static const char *const sql[S_COUNT] = {
                         "source = ?3",
     [S_CONNECTOR_CREATE] = "INSERT INTO connectors (tenant, environment, source, created_at, "
                            "public_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_CONNECTOR_PUBLIC] = "SELECT id, tenant, environment, source, public_id, created_at FROM "
-                           "connectors WHERE public_id = ?1",
+    [S_CONNECTOR_PUBLIC] = "SELECT c.id, c.tenant, c.environment, c.source, c.public_id, "
+                           "c.created_at, coalesce(t.rate_per_key, 0), coalesce(t.rate_per_tenant, "
+                           "0) FROM connectors c JOIN tenants t ON t.id = c.tenant WHERE "
+                           "c.public_id = ?1",
     [S_CONNECTORS_LIST] = "SELECT id, tenant, environment, source, public_id, created_at FROM "
                           "connectors WHERE tenant = ?1 AND environment = ?2 ORDER BY source",
     [S_SECRET_ADD] = "INSERT INTO connector_secrets (tenant, environment, connector, sealed, hint, "
@@ -1983,6 +1985,11 @@ static void read_connector(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_
 	const unsigned char *p = sqlite3_column_text(q, 4);
 	snprintf(c->public_id, sizeof(c->public_id), "%s", p ? (const char *)p : "");
 	c->created_at = sqlite3_column_int64(q, 5);
+	c->rate_per_key = c->rate_per_tenant = 0;
+	if (sqlite3_column_count(q) > 7) {
+		c->rate_per_key = sqlite3_column_double(q, 6);
+		c->rate_per_tenant = sqlite3_column_double(q, 7);
+	}
 }
 
 static int s_connector_by_public(struct ordex_store *st, const char *public_id,

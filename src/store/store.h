@@ -173,6 +173,8 @@ struct ordex_connector_info {
 	char source[32];
 	char public_id[48];
 	int64_t created_at;
+	/* the tenant's rate limits (connector_by_public only; 0: the defaults) */
+	double rate_per_key, rate_per_tenant;
 };
 
 struct ordex_secret_row {

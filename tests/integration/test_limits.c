@@ -218,6 +218,83 @@ static void refusals_spend_the_limit_too(void **state)
 	assert_true(limited >= 3);
 }
 
+/* Guessing a person's password is limited before any password is checked:
+ * five tries, then 429 with Retry-After even for the right one; another
+ * person from the same address still signs in. */
+static void guessing_a_password_is_limited(void **state)
+{
+	sleep_s(1.1);
+	const char *mk[] = {"{\"username\":\"kim\",\"password\":\"correct horse battery\","
+	                    "\"role\":\"viewer\"}",
+	                    "{\"username\":\"lee\",\"password\":\"correct horse battery\","
+	                    "\"role\":\"viewer\"}"};
+	struct http_resp r;
+	for (int i = 0; i < 2; i++) {
+		http(&h, "POST", "/v1/users", h.key, "application/json", mk[i], strlen(mk[i]), &r);
+		assert_int_equal(r.status, 201);
+		http_free(&r);
+	}
+	const char *wrong = "{\"tenant\":\"default\",\"username\":\"kim\",\"password\":\"guess\"}";
+	const char *right = "{\"tenant\":\"default\",\"username\":\"kim\",\"password\":"
+	                    "\"correct horse battery\"}";
+	for (int i = 0; i < 5; i++) {
+		http(&h, "POST", "/v1/sessions", NULL, "application/json", wrong, strlen(wrong),
+		     &r);
+		assert_int_equal(r.status, 401);
+		http_free(&r);
+	}
+	http(&h, "POST", "/v1/sessions", NULL, "application/json", wrong, strlen(wrong), &r);
+	assert_int_equal(r.status, 429);
+	assert_true(atoi(r.retry_after) >= 1);
+	assert_true(has(&r, "too many sign-ins for this person"));
+	http_free(&r);
+	http(&h, "POST", "/v1/sessions", NULL, "application/json", right, strlen(right), &r);
+	assert_int_equal(r.status, 429);
+	http_free(&r);
+	const char *other = "{\"tenant\":\"default\",\"username\":\"lee\",\"password\":"
+	                    "\"correct horse battery\"}";
+	http(&h, "POST", "/v1/sessions", NULL, "application/json", other, strlen(other), &r);
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+}
+
+/* A connector's deliveries spend like a key of its tenant, before their
+ * signature is checked: a flood of forged ones (each a refusal in the audit
+ * log) meets 429 after the tenant's per-key rate. */
+static void a_flood_of_forged_deliveries_is_limited(void **state)
+{
+	char sf[300];
+	snprintf(sf, sizeof(sf), "%s/shop.secret", h.dir);
+	FILE *f = fopen(sf, "w");
+	assert_non_null(f);
+	fputs("a-secret-for-the-limits-test", f);
+	fclose(f);
+	char *out = NULL;
+	const char *add[] = {"connector", "add",           "--data", h.dir, "--source",
+	                     "shopify",   "--secret-file", sf,       NULL};
+	assert_int_equal(harness_cli(add, &out, NULL), 0);
+	char path[200];
+	snprintf(path, sizeof(path), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	assert_non_null(strstr(path, "/v1/webhooks/shopify?connector="));
+	sleep_s(1.1);
+	int refused = 0, limited = 0;
+	const char *body = "{\"id\":1}";
+	const char *hd[] = {"X-Shopify-Hmac-Sha256: Zm9yZ2Vk", "X-Shopify-Topic: orders/create",
+	                    NULL};
+	for (int i = 0; i < 14; i++) {
+		struct http_resp r;
+		http_with(&h, "POST", path, NULL, "application/json", body, strlen(body), hd, &r);
+		refused += r.status == 401;
+		limited += r.status == 429;
+		if (r.status == 429)
+			assert_true(has(&r, "rate limit is spent"));
+		http_free(&r);
+	}
+	assert_true(refused >= 9 && refused <= 11);
+	assert_true(limited >= 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +302,8 @@ int main(void)
 	    cmocka_unit_test(a_batch_is_taken_whole_or_refused_whole),
 	    cmocka_unit_test(keys_of_a_tenant_share_its_limit),
 	    cmocka_unit_test(refusals_spend_the_limit_too),
+	    cmocka_unit_test(guessing_a_password_is_limited),
+	    cmocka_unit_test(a_flood_of_forged_deliveries_is_limited),
 	    cmocka_unit_test(a_tenants_own_limit_replaces_the_default),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
