@@ -42,5 +42,9 @@ void ordex_api_sessions_post(struct ordex_req *rq);
 void ordex_api_sessions_delete(struct ordex_req *rq);
 void ordex_api_keys_post(struct ordex_req *rq);
 void ordex_api_keys_delete(struct ordex_req *rq);
+void ordex_api_tenant_get(struct ordex_req *rq);
+void ordex_api_tenant_patch(struct ordex_req *rq);
+void ordex_api_tenants_post(struct ordex_req *rq);
+void ordex_api_roles_get(struct ordex_req *rq);
 
 #endif

@@ -24,6 +24,7 @@
 #include "api/render.h"
 #include "audit/audit.h"
 #include "authz/authz.h"
+#include "authz/credential.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/common.h"
@@ -38,7 +39,7 @@
 struct grant {
 	struct ordex_batch batch;
 	struct ordex_key_new key;
-	char secret[64];
+	char secret[ORDEX_KEY_SECRET_BYTES];
 	int64_t id;
 	int64_t replaces;  /* 0: none */
 	int64_t overlap_s; /* the replaced key's remaining life */
@@ -349,16 +350,9 @@ void ordex_api_keys_post(struct ordex_req *rq)
 	int64_t end = ordex_req_credential_end(rq);
 	if (end && (!g->key.expires_at || g->key.expires_at > end))
 		g->key.expires_at = end;
-	unsigned char raw[32];
-	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw),
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_memzero(raw, sizeof(raw));
-	snprintf(g->secret, sizeof(g->secret), "ordex_%s", b64);
-	sodium_memzero(b64, sizeof(b64));
-	crypto_hash_sha256(g->key.hash, (const unsigned char *)g->secret, strlen(g->secret));
-	g->key.prefix = ordex_arena_printf(a, "%.12s", g->secret);
+	char prefix[ORDEX_KEY_PREFIX_BYTES];
+	ordex_credential_new_key(g->secret, g->key.hash, prefix);
+	g->key.prefix = ordex_arena_strdup(a, prefix);
 	g->key.created_by = ordex_req_actor(rq);
 	g->actor = ordex_req_actor(rq);
 	g->batch.scope = *ordex_req_scope(rq);

@@ -31,6 +31,12 @@ const struct ordex_route ordex_api_routes[] = {
     {"DELETE", "/v1/sessions", ORDEX_ROUTE_SIGNED_IN, ordex_api_sessions_delete},
     {"POST", "/v1/keys", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_post},
     {"DELETE", "/v1/keys/", ORDEX_OP_PRINCIPALS_MANAGE, ordex_api_keys_delete},
+    {"GET", "/v1/tenant", ORDEX_OP_TENANT_MANAGE, ordex_api_tenant_get},
+    {"PATCH", "/v1/tenant", ORDEX_OP_TENANT_MANAGE, ordex_api_tenant_patch},
+    /* the operator's tenant alone (the handler answers 404 to any other) */
+    {"POST", "/v1/tenants", ORDEX_OP_TENANT_MANAGE, ordex_api_tenants_post},
+    /* what each role and scope allows: any principal may ask */
+    {"GET", "/v1/roles", ORDEX_ROUTE_SIGNED_IN, ordex_api_roles_get},
 };
 
 const size_t ordex_api_routes_count = sizeof(ordex_api_routes) / sizeof(ordex_api_routes[0]);

@@ -4,6 +4,7 @@
  */
 #include "authz/credential.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -36,4 +37,19 @@ int ordex_credential_hash(const char *password, size_t n, char out[ORDEX_PWHASH_
 bool ordex_credential_verify(const char *hash, const char *password, size_t n)
 {
 	return crypto_pwhash_str_verify(hash, password, n) == 0;
+}
+
+void ordex_credential_new_key(char secret[ORDEX_KEY_SECRET_BYTES], unsigned char hash[32],
+                              char prefix[ORDEX_KEY_PREFIX_BYTES])
+{
+	unsigned char raw[32];
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	snprintf(secret, ORDEX_KEY_SECRET_BYTES, "ordex_%s", b64);
+	sodium_memzero(b64, sizeof(b64));
+	crypto_hash_sha256(hash, (const unsigned char *)secret, strlen(secret));
+	snprintf(prefix, ORDEX_KEY_PREFIX_BYTES, "%.12s", secret);
 }

@@ -29,4 +29,15 @@ int ordex_credential_hash(const char *password, size_t n, char out[ORDEX_PWHASH_
 /* Whether password matches hash (a string from ordex_credential_hash). */
 bool ordex_credential_verify(const char *hash, const char *password, size_t n);
 
+/* An API key's secret: "ordex_" and 256 random bits in base64url. */
+#define ORDEX_KEY_SECRET_BYTES 64
+#define ORDEX_KEY_PREFIX_BYTES 16
+
+/*
+ * A new API key: its secret (shown once, never stored), the SHA-256 kept in
+ * its place, and the prefix that names it in lists (its first 12 bytes).
+ */
+void ordex_credential_new_key(char secret[ORDEX_KEY_SECRET_BYTES], unsigned char hash[32],
+                              char prefix[ORDEX_KEY_PREFIX_BYTES]);
+
 #endif

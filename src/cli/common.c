@@ -8,6 +8,7 @@
  * needs no slow hash), with the first 12 characters as a prefix by which a
  * person can recognise it in a list.
  */
+#include "authz/credential.h"
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -64,17 +65,10 @@ int ordex_cli_key_create(struct ordex_store *st, const struct ordex_scope *sc, c
 int ordex_cli_key_new(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_key_new *k,
                       char *key, size_t keylen, int64_t *id)
 {
-	unsigned char secret[32];
-	char b64[64];
-	randombytes_buf(secret, sizeof(secret));
-	sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	snprintf(key, keylen, "ordex_%s", b64);
+	char secret[ORDEX_KEY_SECRET_BYTES], prefix[ORDEX_KEY_PREFIX_BYTES];
+	ordex_credential_new_key(secret, k->hash, prefix);
+	snprintf(key, keylen, "%s", secret);
 	sodium_memzero(secret, sizeof(secret));
-	sodium_memzero(b64, sizeof(b64));
-	crypto_hash_sha256(k->hash, (const unsigned char *)key, strlen(key));
-	char prefix[16];
-	snprintf(prefix, sizeof(prefix), "%.12s", key);
 	k->prefix = prefix;
 	int rc = st->ops->key_create(st, sc, k, id);
 	k->prefix = NULL; /* it lived on this stack */

@@ -150,6 +150,7 @@ enum stmt_id {
 	S_EXC_INSERT,
 	S_EXC_UPDATE,
 	S_EXC_KEYS,
+	S_TENANT_GET,
 	S_KEY_TOUCH,
 	S_SESSION_TOUCH,
 	S_ORDER_KEYS,
@@ -279,6 +280,8 @@ static const char *const sql[S_COUNT] = {
     [S_SUGGESTION_DECIDE] = "UPDATE identity_suggestions SET status = ?4, decided_by = ?5, "
                             "decided_at = ?6 WHERE tenant = ?1 AND environment = ?2 AND id = ?3",
     [S_TENANT_SETTINGS] = "SELECT fraud_threshold FROM tenants WHERE id = ?1",
+    [S_TENANT_GET] = "SELECT id, name, coalesce(fraud_threshold, -1), coalesce(rate_per_key, 0), "
+                     "coalesce(rate_per_tenant, 0), created_at FROM tenants WHERE id = ?1",
     [S_TENANT_SET_FRAUD] = "UPDATE tenants SET fraud_threshold = ?2 WHERE id = ?1",
     [S_EVENT_SET_ORDER] = "UPDATE events SET order_ref = ?4 WHERE tenant = ?1 AND environment = "
                           "?2 AND id = ?3 AND order_ref IS NULL",
@@ -740,6 +743,27 @@ static int s_tenant_settings(struct ordex_store *st, int64_t tenant, int *fraud_
 	if (rc == SQLITE_DONE)
 		return ORDEX_E_NOTFOUND;
 	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, "read tenant settings");
+}
+
+static int s_tenant_get(struct ordex_store *st, int64_t tenant, struct ordex_tenant_row *out)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_TENANT_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_int64(q, 1, tenant);
+	ONE_ROW(
+	    s, q,
+	    {
+		    out->id = sqlite3_column_int64(q, 0);
+		    snprintf(out->name, sizeof(out->name), "%s",
+		             (const char *)sqlite3_column_text(q, 1));
+		    out->fraud_threshold = sqlite3_column_int(q, 2);
+		    out->rate_per_key = sqlite3_column_double(q, 3);
+		    out->rate_per_tenant = sqlite3_column_double(q, 4);
+		    out->created_at = sqlite3_column_int64(q, 5);
+	    },
+	    "read a tenant");
 }
 
 static int s_tenant_set_fraud_threshold(struct ordex_store *st, int64_t tenant, int threshold)
@@ -3035,6 +3059,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .tenant_first = s_tenant_first,
     .tenant_settings = s_tenant_settings,
     .tenant_set_fraud_threshold = s_tenant_set_fraud_threshold,
+    .tenant_get = s_tenant_get,
     .env_create = s_env_create,
     .env_exists = s_env_exists,
     .key_create = s_key_create,

@@ -42,6 +42,15 @@ struct ordex_store_options {
 	bool deferred_sync;
 };
 
+/* A tenant's own settings (the service's defaults apply where unset). */
+struct ordex_tenant_row {
+	int64_t id;
+	char name[64];
+	int fraud_threshold;                  /* -1: the default */
+	double rate_per_key, rate_per_tenant; /* 0: the defaults */
+	int64_t created_at;
+};
+
 /* What a credential is, for recording its use. */
 enum ordex_credential { ORDEX_CREDENTIAL_KEY, ORDEX_CREDENTIAL_SESSION };
 
@@ -259,6 +268,7 @@ struct ordex_store_ops {
 	/* *fraud_threshold is left as it is when the tenant has none of its own */
 	int (*tenant_settings)(struct ordex_store *st, int64_t tenant, int *fraud_threshold);
 	int (*tenant_set_fraud_threshold)(struct ordex_store *st, int64_t tenant, int threshold);
+	int (*tenant_get)(struct ordex_store *st, int64_t tenant, struct ordex_tenant_row *out);
 	/* a tenant's rate limits; < 0 leaves one as it is, 0 returns it to the default */
 	int (*tenant_set_rates)(struct ordex_store *st, int64_t tenant, double per_key,
 	                        double per_tenant);
