@@ -2,9 +2,13 @@
 /*
  * inventory.c - GET /v1/inventory/{sku}: the stock level reported across
  * locations, what open orders have been allocated, what is still
- * available, and how much open demand stock cannot cover.
+ * available, and how much open demand stock cannot cover. For a principal
+ * limited to some customers, allocated, open demand and short are those of
+ * their orders alone; the level and what is still available are the
+ * warehouse's, no customer's.
  */
 #include "api/api.h"
+#include "authz/authz.h"
 #include "core/arena.h"
 #include "core/common.h"
 #include "core/json.h"
@@ -19,8 +23,13 @@ void ordex_api_inventory_get(struct ordex_req *rq)
 	struct ordex_stock k;
 	struct ordex_line_row *lines;
 	size_t n;
+	const struct ordex_customer_scope *cs = &ordex_req_principal(rq)->customers;
+	const char *customers[3] = {cs->brand, cs->region, cs->segment};
+	bool limited = cs->brand || cs->region || cs->segment;
 	if (!st || st->ops->stock(st, sc, sku, &k) ||
-	    st->ops->demand_for_sku(st, sc, sku, ordex_req_arena(rq), &lines, &n)) {
+	    (limited
+	         ? st->ops->demand_in_scope(st, sc, sku, customers, ordex_req_arena(rq), &lines, &n)
+	         : st->ops->demand_for_sku(st, sc, sku, ordex_req_arena(rq), &lines, &n))) {
 		ordex_problem(r, 503, "storage_unavailable", "Service unavailable",
 		              "could not read the database", NULL);
 		return;
@@ -48,8 +57,10 @@ void ordex_api_inventory_get(struct ordex_req *rq)
 	ordex_jw_int(&w, level);
 	ordex_jw_key(&w, "allocated");
 	ordex_jw_int(&w, allocated);
+	/* what any order could still take: the warehouse's, whoever asks */
+	int64_t held = limited ? k.allocated : allocated;
 	ordex_jw_key(&w, "available");
-	ordex_jw_int(&w, known ? (level - allocated > 0 ? level - allocated : 0) : 0);
+	ordex_jw_int(&w, known ? (level - held > 0 ? level - held : 0) : 0);
 	ordex_jw_key(&w, "open_demand");
 	ordex_jw_int(&w, demand);
 	ordex_jw_key(&w, "short");

@@ -449,8 +449,13 @@ void ordex_api_keys_list(struct ordex_req *rq)
 	ordex_jw_obj(&w);
 	ordex_jw_key(&w, "keys");
 	ordex_jw_arr(&w);
+	const struct ordex_principal *me = ordex_req_principal(rq);
 	for (size_t i = 0; i < n; i++) {
 		const struct ordex_key_row *k = &keys[i];
+		/* a principal limited to some customers sees the principals within them */
+		struct ordex_customer_scope theirs = {k->brand, k->region, k->segment};
+		if (!ordex_authz_within(&theirs, &me->customers))
+			continue;
 		const char *state = k->revoked_at && k->revoked_at <= now   ? "revoked"
 		                    : k->expires_at && k->expires_at <= now ? "expired"
 		                    : k->revoked_at                         ? "rotating"

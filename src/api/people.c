@@ -267,7 +267,13 @@ void ordex_api_users_list(struct ordex_req *rq)
 	ordex_jw_obj(&w);
 	ordex_jw_key(&w, "users");
 	ordex_jw_arr(&w);
+	const struct ordex_principal *me = ordex_req_principal(rq);
 	for (size_t i = 0; i < n; i++) {
+		/* a principal limited to some customers sees the people within them */
+		struct ordex_customer_scope theirs = {users[i].brand, users[i].region,
+		                                      users[i].segment};
+		if (!ordex_authz_within(&theirs, &me->customers))
+			continue;
 		ordex_jw_obj(&w);
 		ordex_jw_key(&w, "id");
 		ordex_jw_int(&w, users[i].id);

@@ -124,11 +124,16 @@ static opset effective(const struct ordex_principal *p)
 }
 
 /* Operations that reach beyond any one customer: sending events (which may
- * name or relabel any order), tenant-wide configuration, identity merges. */
+ * name or relabel any order), tenant-wide configuration, identity merges,
+ * and the reads of what spans every customer (webhook deliveries, identity
+ * suggestions across customers, metering, the audit log, the service's
+ * metrics), which no view narrows to a customer scope. */
 #define TENANT_WIDE                                                                                \
 	(OP(ORDEX_OP_EVENTS_INGEST) | OP(ORDEX_OP_CONNECTORS_WRITE) |                              \
 	 OP(ORDEX_OP_IDENTITY_DECIDE) | OP(ORDEX_OP_POLICIES_WRITE) | OP(ORDEX_OP_TARGETS_WRITE) | \
-	 OP(ORDEX_OP_TENANT_MANAGE))
+	 OP(ORDEX_OP_TENANT_MANAGE) | OP(ORDEX_OP_WEBHOOKS_READ) | OP(ORDEX_OP_IDENTITY_READ) |    \
+	 OP(ORDEX_OP_USAGE_READ) | OP(ORDEX_OP_AUDIT_READ) | OP(ORDEX_OP_AUDIT_VERIFY) |           \
+	 OP(ORDEX_OP_METRICS_READ))
 
 static bool limited(const struct ordex_customer_scope *cs)
 {
@@ -169,8 +174,8 @@ struct ordex_authz_decision ordex_authz_check(const struct ordex_principal *p, e
 		              "the key's scopes do not include this operation");
 	if (limited(&p->customers) && (OP(op) & TENANT_WIDE))
 		return decide(ORDEX_AUTHZ_FORBIDDEN,
-		              "a principal limited to some customers cannot change what all "
-		              "customers share or send events");
+		              "a principal limited to some customers cannot send events, change "
+		              "what all customers share, or read what spans them all");
 	if (!res)
 		return decide(ORDEX_AUTHZ_ALLOW, "allowed");
 	if (res->tenant != p->tenant || !same(res->env, p->env))
@@ -180,9 +185,8 @@ struct ordex_authz_decision ordex_authz_check(const struct ordex_principal *p, e
 	return decide(ORDEX_AUTHZ_ALLOW, "allowed");
 }
 
-/* Is every customer the grantee may see one the granter may see? */
-static bool narrower(const struct ordex_customer_scope *grantee,
-                     const struct ordex_customer_scope *granter)
+bool ordex_authz_within(const struct ordex_customer_scope *grantee,
+                        const struct ordex_customer_scope *granter)
 {
 	return (!granter->brand || same(granter->brand, grantee->brand)) &&
 	       (!granter->region || same(granter->region, grantee->region)) &&
@@ -207,7 +211,7 @@ struct ordex_authz_decision ordex_authz_can_grant(const struct ordex_principal *
 	if (want & ~have)
 		return decide(ORDEX_AUTHZ_FORBIDDEN,
 		              "the grant includes operations the granter does not hold");
-	if (!narrower(&grantee->customers, &granter->customers))
+	if (!ordex_authz_within(&grantee->customers, &granter->customers))
 		return decide(ORDEX_AUTHZ_FORBIDDEN,
 		              "the grant reaches customers outside the granter's scope");
 	return decide(ORDEX_AUTHZ_ALLOW, "allowed");

@@ -128,6 +128,14 @@ struct ordex_authz_decision ordex_authz_check(const struct ordex_principal *p, e
 struct ordex_authz_decision ordex_authz_can_grant(const struct ordex_principal *granter,
                                                   const struct ordex_principal *grantee);
 
+/*
+ * Is every customer `inner` may see one `outer` may see? (A grant must be
+ * within its granter's scope; a limited principal lists only the principals
+ * within its own.)
+ */
+bool ordex_authz_within(const struct ordex_customer_scope *inner,
+                        const struct ordex_customer_scope *outer);
+
 /* Is the customer scope satisfied by these attributes? */
 bool ordex_authz_in_customer_scope(const struct ordex_customer_scope *cs, const char *brand,
                                    const char *region, const char *segment);

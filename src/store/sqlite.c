@@ -150,6 +150,7 @@ enum stmt_id {
 	S_EXC_INSERT,
 	S_EXC_UPDATE,
 	S_EXC_KEYS,
+	S_DEMAND_IN_SCOPE,
 	S_TENANT_GET,
 	S_KEY_TOUCH,
 	S_SESSION_TOUCH,
@@ -417,6 +418,11 @@ static const char *const sql[S_COUNT] = {
                       "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_DEMAND] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND environment "
                  "= ?2 AND sku = ?3 AND open = 1 ORDER BY seq, order_id, line_no",
+    [S_DEMAND_IN_SCOPE] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND "
+                          "environment = ?2 AND sku = ?3 AND open = 1 AND order_id IN (SELECT "
+                          "id FROM orders WHERE tenant = ?1 AND environment = ?2 AND (?4 IS "
+                          "NULL OR brand = ?4) AND (?5 IS NULL OR region = ?5) AND (?6 IS NULL "
+                          "OR segment = ?6)) ORDER BY seq, order_id, line_no",
     [S_DEMAND_SHORT_LINES] = "SELECT " LINE_COLS " FROM order_lines WHERE tenant = ?1 AND "
                              "environment = ?2 AND sku = ?3 AND open = 1 AND allocated < qty "
                              "ORDER BY seq, order_id, line_no LIMIT ?4",
@@ -1310,6 +1316,21 @@ static int s_demand_for_sku(struct ordex_store *st, const struct ordex_scope *sc
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, sku);
+	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read open demand");
+}
+
+static int s_demand_in_scope(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
+                             const char *const customers[3], struct ordex_arena *a,
+                             struct ordex_line_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_DEMAND_IN_SCOPE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, sku);
+	for (int i = 0; i < 3; i++)
+		bind_text(q, 4 + i, customers[i]);
 	COLLECT(s, q, a, rows, n, struct ordex_line_row, read_line, "read open demand");
 }
 
@@ -3093,6 +3114,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .lines_get = s_lines_get,
     .lines_replace = s_lines_replace,
     .demand_for_sku = s_demand_for_sku,
+    .demand_in_scope = s_demand_in_scope,
     .demand_short_lines = s_demand_short_lines,
     .stock = s_stock,
     .line_set_allocated = s_line_set_allocated,

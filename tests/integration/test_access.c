@@ -338,6 +338,73 @@ static void metrics_are_the_operators(void **state)
 	http_free(&r);
 }
 
+/* An order of a brand with one line of SCOPE-SKU. */
+static void order_of_sku(const char *admin, const char *ref, const char *brand, int qty)
+{
+	char ev[512];
+	struct http_resp r;
+	snprintf(ev, sizeof(ev),
+	         "{\"id\":\"o-%s\",\"source\":\"shop\",\"type\":\"order.created\","
+	         "\"occurred_at\":\"2025-03-01T10:00:00Z\",\"order\":\"%s\",\"data\":{"
+	         "\"currency\":\"USD\",\"total\":\"20.00\",\"brand\":\"%s\",\"lines\":[{\"id\":"
+	         "\"1\",\"sku\":\"SCOPE-SKU\",\"qty\":%d,\"price\":\"10.00\"}]}}",
+	         ref, ref, brand, qty);
+	assert_int_equal(post(admin, "/v1/events", ev, &r), 201);
+	http_free(&r);
+}
+
+/*
+ * A customer scope holds on every view: stock shows what the scope's own
+ * orders hold (the level and what is free are the warehouse's); the views
+ * that span every customer (webhook deliveries, identity suggestions,
+ * metering) are refused; principals are listed only within the scope.
+ */
+static void a_customer_scope_holds_on_every_view(void **state)
+{
+	const char *admin = keys[0][5];
+	struct http_resp r;
+	const char *lvl =
+	    "{\"id\":\"lvl-scope\",\"source\":\"wms\",\"type\":\"inventory.level\","
+	    "\"occurred_at\":\"2025-03-01T08:00:00Z\",\"data\":{\"sku\":\"SCOPE-SKU\","
+	    "\"location\":\"WH1\",\"available\":10}}";
+	assert_int_equal(post(admin, "/v1/events", lvl, &r), 201);
+	http_free(&r);
+	order_of_sku(admin, "SC-ACME", "acme", 2);
+	order_of_sku(admin, "SC-GLOBEX", "globex", 3);
+	char viewer[128], acme_admin[128];
+	new_key(admin, "{\"role\":\"viewer\",\"customers\":{\"brand\":\"acme\"}}", viewer);
+	new_key(admin, "{\"role\":\"admin\",\"customers\":{\"brand\":\"acme\"},\"name\":\"acme\"}",
+	        acme_admin);
+	http(&h, "GET", "/v1/inventory/SCOPE-SKU", viewer, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"level\":10,\"allocated\":2,\"available\":5,\"open_demand\":2"));
+	http_free(&r);
+	http(&h, "GET", "/v1/inventory/SCOPE-SKU", admin, NULL, NULL, 0, &r);
+	assert_true(has(&r, "\"level\":10,\"allocated\":5,\"available\":5,\"open_demand\":5"));
+	http_free(&r);
+	static const char *const spans[] = {"/v1/webhooks", "/v1/identity/suggestions",
+	                                    "/v1/usage"};
+	for (int i = 0; i < 3; i++) {
+		http(&h, "GET", spans[i], acme_admin, NULL, NULL, 0, &r);
+		if (r.status != 403 || !has(&r, "read what spans them all"))
+			fail_msg("%s answered %ld to a limited admin", spans[i], r.status);
+		http_free(&r);
+		http(&h, "GET", spans[i], admin, NULL, NULL, 0, &r);
+		assert_int_equal(r.status, 200);
+		http_free(&r);
+	}
+	/* principals: the limited admin lists its own scope's, the admin all */
+	http(&h, "GET", "/v1/keys", acme_admin, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"name\":\"acme\""));
+	assert_false(has(&r, "\"customers\":null"));
+	http_free(&r);
+	http(&h, "GET", "/v1/keys", admin, NULL, NULL, 0, &r);
+	assert_true(has(&r, "\"customers\":null"));
+	assert_true(has(&r, "\"customers\":{\"brand\":\"acme\"}"));
+	http_free(&r);
+}
+
 static bool body_has(const struct http_resp *r, const char *s)
 {
 	return r->body && strstr(r->body, s) != NULL;
@@ -426,6 +493,7 @@ int main(void)
 	    cmocka_unit_test(every_route_with_every_key),
 	    cmocka_unit_test(what_a_scope_stores_only_it_sees),
 	    cmocka_unit_test(a_customer_scope_limits_what_is_seen),
+	    cmocka_unit_test(a_customer_scope_holds_on_every_view),
 	    cmocka_unit_test(metrics_are_the_operators),
 	    cmocka_unit_test(tenants_are_administered_through_the_api),
 	};
