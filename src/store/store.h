@@ -368,9 +368,9 @@ struct ordex_store_ops {
 	                      struct ordex_arena *a, struct ordex_line_row **rows, size_t *n);
 	/* the same, of the orders in a customer scope only (brand, region,
 	 * segment; NULL: any) */
-	int (*demand_in_scope)(struct ordex_store *st, const struct ordex_scope *sc, const char *sku,
-	                       const char *const customers[3], struct ordex_arena *a,
-	                       struct ordex_line_row **rows, size_t *n);
+	int (*demand_in_scope)(struct ordex_store *st, const struct ordex_scope *sc,
+	                       const char *sku, const char *const customers[3],
+	                       struct ordex_arena *a, struct ordex_line_row **rows, size_t *n);
 	/* the first (up to limit) open lines of the SKU short of stock, in
 	 * allocation order */
 	int (*demand_short_lines)(struct ordex_store *st, const struct ordex_scope *sc,
