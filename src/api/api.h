@@ -46,5 +46,7 @@ void ordex_api_tenant_get(struct ordex_req *rq);
 void ordex_api_tenant_patch(struct ordex_req *rq);
 void ordex_api_tenants_post(struct ordex_req *rq);
 void ordex_api_roles_get(struct ordex_req *rq);
+void ordex_api_scope_rules_get(struct ordex_req *rq);
+void ordex_api_scope_rules_put(struct ordex_req *rq);
 
 #endif

@@ -35,6 +35,8 @@ const struct ordex_route ordex_api_routes[] = {
     {"PATCH", "/v1/tenant", ORDEX_OP_TENANT_MANAGE, ordex_api_tenant_patch},
     /* the operator's tenant alone (the handler answers 404 to any other) */
     {"POST", "/v1/tenants", ORDEX_OP_TENANT_MANAGE, ordex_api_tenants_post},
+    {"GET", "/v1/scope-rules", ORDEX_OP_POLICIES_READ, ordex_api_scope_rules_get},
+    {"PUT", "/v1/scope-rules", ORDEX_OP_POLICIES_WRITE, ordex_api_scope_rules_put},
     /* what each role and scope allows: any principal may ask */
     {"GET", "/v1/roles", ORDEX_ROUTE_SIGNED_IN, ordex_api_roles_get},
 };

@@ -443,6 +443,8 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 		memcpy(o.currency, ev->currency, 4);
 	if ((rc = link_customer(ap, &o)))
 		return rc;
+	if ((rc = ordex__scope_by_rules(ap, &o, ev)))
+		return rc;
 	o.updated_seq = seq;
 	if ((rc = ap->st->ops->order_put(ap->st, ap->sc, &o)) ||
 	    (rc = ordex__address_namesakes(ap, &o)))

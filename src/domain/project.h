@@ -25,6 +25,8 @@ struct ordex_tenant_settings {
 	int fraud_threshold; /* a score at or above this opens fraud_review */
 };
 
+struct ordex_scope_cache;
+
 struct ordex_apply {
 	struct ordex_store *st;
 	struct ordex_audit *au;
@@ -36,6 +38,8 @@ struct ordex_apply {
 	 * (a replayed fact refused now) answers ORDEX_E_AGAIN: the caller undoes
 	 * the whole transaction and applies the event again, carefully */
 	bool careful;
+	/* the writer's parsed scope rules (NULL: read for each event that needs them) */
+	struct ordex_scope_cache *scope_cache;
 	/* set by ordex_apply_event */
 	int64_t seq; /* the event being applied */
 	/* the orders the event touched, and those whose allocation changed:

@@ -34,6 +34,12 @@ int ordex__customer_namesakes(struct ordex_apply *ap, const struct ordex_custome
 struct ordex_order_row;
 /* Suggests the customers of other orders to the same address as the same person. */
 int ordex__address_namesakes(struct ordex_apply *ap, const struct ordex_order_row *o);
+/*
+ * Fills the customer scope dimensions the order lacks from the tenant's
+ * scope rules over the order and the event (domain/scope.h).
+ */
+int ordex__scope_by_rules(struct ordex_apply *ap, struct ordex_order_row *o,
+                          const struct ordex_event *ev);
 /* The customer behind an e-mail (NULL when none); suggests plus-address matches. */
 int ordex__customer_for_email(struct ordex_apply *ap, const char *email, const char **ref);
 

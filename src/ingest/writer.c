@@ -42,6 +42,7 @@
 #include "core/common.h"
 #include "core/json.h"
 #include "core/timeutil.h"
+#include "domain/scope.h"
 #include "ingest/event.h"
 #include "store/store.h"
 
@@ -83,6 +84,7 @@ struct ordex_writer {
 	 * the latest use, written with the next transaction */
 	struct touch *touches;
 	size_t n_touches, cap_touches;
+	struct ordex_scope_cache *scope_rules; /* writer thread */
 	_Atomic int64_t durable_seq;
 	int64_t group_seq; /* writer thread: the highest seq of the open group */
 };
@@ -314,6 +316,7 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 	    .settings = settings,
 	    .now = now,
 	    .careful = careful,
+	    .scope_cache = w->scope_rules,
 	};
 	if (rc == ORDEX_OK)
 		rc = ordex_apply_event(&ap, ev, seq);
@@ -602,6 +605,7 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	struct ordex_store *st = w->st;
 	int64_t now = ordex_time_now();
 	ordex_audit_reset(w->au);
+	ordex_scope_cache_next_group(w->scope_rules);
 	w->group_seq = 0;
 	/* Under load, the group's flush goes to the flusher and the writer goes
 	 * on with the next group. Idle, there is nothing to overlap with: the
@@ -843,12 +847,14 @@ int ordex_writer_start(struct ordex_store *st, const struct ordex_writer_config 
 	atomic_init(&w->durable_seq, last);
 	w->au = ordex_audit_new();
 	w->a = ordex_arena_new(64 * 1024);
+	w->scope_rules = ordex_scope_cache_new();
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	pthread_cond_init(&w->flush_cv, NULL);
 	if (pthread_create(&w->flusher, NULL, flusher_main, w) != 0) {
 		ordex_audit_free(w->au);
 		ordex_arena_free(w->a);
+		ordex_scope_cache_free(w->scope_rules);
 		free(w);
 		return ORDEX_E_NOMEM;
 	}
@@ -860,6 +866,7 @@ int ordex_writer_start(struct ordex_store *st, const struct ordex_writer_config 
 		pthread_join(w->flusher, NULL);
 		ordex_audit_free(w->au);
 		ordex_arena_free(w->a);
+		ordex_scope_cache_free(w->scope_rules);
 		free(w);
 		return ORDEX_E_NOMEM;
 	}
@@ -994,6 +1001,7 @@ void ordex_writer_stop(struct ordex_writer *w)
 	w->st->ops->close(w->st);
 	ordex_audit_free(w->au);
 	ordex_arena_free(w->a);
+	ordex_scope_cache_free(w->scope_rules);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	pthread_cond_destroy(&w->flush_cv);

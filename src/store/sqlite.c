@@ -150,6 +150,8 @@ enum stmt_id {
 	S_EXC_INSERT,
 	S_EXC_UPDATE,
 	S_EXC_KEYS,
+	S_SCOPE_RULES_GET,
+	S_SCOPE_RULES_PUT,
 	S_DEMAND_IN_SCOPE,
 	S_TENANT_GET,
 	S_KEY_TOUCH,
@@ -527,6 +529,12 @@ static const char *const sql[S_COUNT] = {
                     "?2 AND id = ?3 AND coalesce(last_used_at, 0) < ?4",
     [S_SESSION_TOUCH] = "UPDATE sessions SET last_seen_at = ?4 WHERE tenant = ?1 AND "
                         "environment = ?2 AND id = ?3 AND coalesce(last_seen_at, 0) < ?4",
+    [S_SCOPE_RULES_GET] = "SELECT version, body, created_at, created_by FROM scope_rules WHERE "
+                          "tenant = ?1 AND environment = ?2 ORDER BY version DESC LIMIT 1",
+    [S_SCOPE_RULES_PUT] = "INSERT INTO scope_rules (tenant, environment, version, body, "
+                          "created_at, created_by) VALUES (?1, ?2, (SELECT coalesce(max(version), "
+                          "0) + 1 FROM scope_rules WHERE tenant = ?1 AND environment = ?2), ?3, "
+                          "?4, ?5) RETURNING version",
     [S_EXC_COUNT] = "SELECT count(*) FROM exceptions WHERE tenant = ?1 AND environment = ?2 "
                     "AND (?3 IS NULL OR status = ?3)",
     [S_AUDIT_HEAD] = "SELECT seq, hash FROM audit WHERE tenant = ?1 ORDER BY seq DESC LIMIT "
@@ -2835,6 +2843,43 @@ static int s_session_lookup(struct ordex_store *st, const unsigned char token_ha
 	    "look up a session");
 }
 
+static int s_scope_rules_get(struct ordex_store *st, const struct ordex_scope *sc,
+                             struct ordex_arena *a, int64_t *version, const char **body,
+                             int64_t *created_at, const char **created_by)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SCOPE_RULES_GET);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	ONE_ROW(
+	    s, q,
+	    {
+		    *version = sqlite3_column_int64(q, 0);
+		    *body = col_text(q, 1, a);
+		    if (created_at)
+			    *created_at = sqlite3_column_int64(q, 2);
+		    if (created_by)
+			    *created_by = col_text(q, 3, a);
+	    },
+	    "read the scope rules");
+}
+
+static int s_scope_rules_put(struct ordex_store *st, const struct ordex_scope *sc,
+                             const char *body, int64_t at, const char *by, int64_t *version)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_SCOPE_RULES_PUT);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, body);
+	sqlite3_bind_int64(q, 4, at);
+	bind_text(q, 5, by);
+	ONE_ROW(
+	    s, q, { *version = sqlite3_column_int64(q, 0); }, "store the scope rules");
+}
+
 static int s_credential_touch(struct ordex_store *st, const struct ordex_scope *sc,
                               enum ordex_credential kind, int64_t id, int64_t at)
 {
@@ -3094,6 +3139,8 @@ static const struct ordex_store_ops sqlite_ops = {
     .session_create = s_session_create,
     .session_lookup = s_session_lookup,
     .credential_touch = s_credential_touch,
+    .scope_rules_get = s_scope_rules_get,
+    .scope_rules_put = s_scope_rules_put,
     .session_end = s_session_end,
     .usage_list = s_usage_list,
     .tenant_set_rates = s_tenant_set_rates,

@@ -310,6 +310,13 @@ struct ordex_store_ops {
 	                      struct ordex_session_info *out);
 	int (*session_end)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
 	                   int64_t at);
+	/* the customer scope rules in force (the newest version; ORDEX_E_NOTFOUND: none) */
+	int (*scope_rules_get)(struct ordex_store *st, const struct ordex_scope *sc,
+	                       struct ordex_arena *a, int64_t *version, const char **body,
+	                       int64_t *created_at, const char **created_by);
+	/* stores body (validated JSON) as the next version; *version is it */
+	int (*scope_rules_put)(struct ordex_store *st, const struct ordex_scope *sc,
+	                       const char *body, int64_t at, const char *by, int64_t *version);
 	/* records that a key or session (by id) was used at `at` (never back in time) */
 	int (*credential_touch)(struct ordex_store *st, const struct ordex_scope *sc,
 	                        enum ordex_credential kind, int64_t id, int64_t at);

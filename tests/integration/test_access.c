@@ -14,6 +14,8 @@
 
 #include "harness.h"
 
+#include <sqlite3.h>
+
 static struct harness h;
 
 static const char *const roles[] = {
@@ -48,6 +50,9 @@ static bool may(const char *role, const char *op)
 	    {"usage.read", " admin auditor "},
 	    {"principals.manage", " admin "},
 	    {"tenant.manage", " admin "},
+	    {"policies.read", " viewer support_agent ops_reviewer fraud_reviewer finance_approver "
+	                      "admin auditor "},
+	    {"policies.write", " admin "},
 	    {"any", " viewer support_agent ops_reviewer fraud_reviewer finance_approver admin "
 	            "auditor ingest "},
 	};
@@ -86,6 +91,8 @@ static const struct {
     /* the operator's alone: 404 to other tenants' admins */
     {"POST", "/v1/tenants", "tenant.manage", "{\"name\":\"\"}"},
     {"GET", "/v1/roles", "any", NULL},
+    {"GET", "/v1/scope-rules", "policies.read", NULL},
+    {"PUT", "/v1/scope-rules", "policies.write", "{\"rules\":7}"},
 };
 
 static char keys[N_SCOPES][N_ROLES][128]; /* scope = tenant * 2 + env */
@@ -405,6 +412,102 @@ static void a_customer_scope_holds_on_every_view(void **state)
 	http_free(&r);
 }
 
+/*
+ * Scope attributes set by rules: where the source gives none, the tenant's
+ * rules (JsonLogic over the order and the event) fill them; what the source
+ * gives wins; a key limited to a region a rule set sees those orders; bad
+ * rules are refused whole with every problem's path; rules are per
+ * environment and audited.
+ */
+static void scope_attributes_are_set_by_rules(void **state)
+{
+	const char *admin = keys[0][5], *sandbox = keys[1][5];
+	struct http_resp r;
+	const char *bad =
+	    "{\"rules\":[{\"set\":{\"region\":\"eu\"},\"when\":{\"and\":[true,{\"nope\":"
+	    "[]}]}},{\"set\":{\"planet\":\"mars\",\"brand\":7}},{\"colour\":1}]}";
+	http(&h, "PUT", "/v1/scope-rules", admin, "application/json", bad, strlen(bad), &r);
+	assert_int_equal(r.status, 422);
+	assert_true(has(&r, "\"field\":\"rules[0].when.and[1]\""));
+	assert_true(has(&r, "\"field\":\"rules[1].set.planet\""));
+	assert_true(has(&r, "\"field\":\"rules[1].set.brand\""));
+	assert_true(has(&r, "\"field\":\"rules[1].when\""));
+	assert_true(has(&r, "\"field\":\"rules[2].colour\""));
+	http_free(&r);
+	const char *rules =
+	    "{\"rules\":[{\"set\":{\"region\":\"eu\"},\"when\":{\"in\":[{\"var\":"
+	    "\"event.data.shipping_address.country\"},[\"FR\",\"DE\"]]}},{\"set\":{\"brand\":"
+	    "\"acme\",\"segment\":\"vip\"},\"when\":{\">=\":[{\"var\":\"order.total\"},500]}}]}";
+	http(&h, "PUT", "/v1/scope-rules", admin, "application/json", rules, strlen(rules), &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has(&r, "\"version\":1,\"rules\":2"));
+	http_free(&r);
+	static const char *const orders[] = {
+	    "{\"id\":\"o-SR-EU\",\"source\":\"shop\",\"type\":\"order.created\",\"occurred_at\":"
+	    "\"2025-03-01T10:00:00Z\",\"order\":\"SR-EU\",\"data\":{\"currency\":\"EUR\",\"total\":"
+	    "\"20.00\",\"shipping_address\":{\"line1\":\"1 rue\",\"city\":\"Lyon\",\"country\":"
+	    "\"FR\"}}}",
+	    "{\"id\":\"o-SR-BIG\",\"source\":\"shop\",\"type\":\"order.created\",\"occurred_at\":"
+	    "\"2025-03-01T10:00:00Z\",\"order\":\"SR-BIG\",\"data\":{\"currency\":\"USD\","
+	    "\"total\":"
+	    "\"600.00\",\"brand\":\"globex\",\"shipping_address\":{\"line1\":\"1 Main\",\"city\":"
+	    "\"Austin\",\"country\":\"US\"}}}"};
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(post(admin, "/v1/events", orders[i], &r), 201);
+		http_free(&r);
+	}
+	http(&h, "GET", "/v1/orders/SR-EU", admin, NULL, NULL, 0, &r);
+	assert_true(has(&r, "\"region\":\"eu\""));
+	assert_false(has(&r, "\"segment\":\"vip\""));
+	http_free(&r);
+	http(&h, "GET", "/v1/orders/SR-BIG", admin, NULL, NULL, 0, &r);
+	assert_true(has(&r, "\"brand\":\"globex\"")); /* the source's, not the rule's */
+	assert_true(has(&r, "\"segment\":\"vip\""));
+	http_free(&r);
+	char eu[128];
+	new_key(admin, "{\"role\":\"viewer\",\"customers\":{\"region\":\"eu\"}}", eu);
+	http(&h, "GET", "/v1/orders/SR-EU", eu, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	http(&h, "GET", "/v1/orders/SR-BIG", eu, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+	http(&h, "GET", "/v1/scope-rules", admin, NULL, NULL, 0, &r);
+	assert_true(has(&r, "\"version\":1"));
+	assert_true(has(&r, "\"set\":{\"region\":\"eu\"}"));
+	http_free(&r);
+	http(&h, "GET", "/v1/scope-rules", sandbox, NULL, NULL, 0, &r);
+	assert_true(has(&r, "\"version\":0,\"rules\":[]"));
+	http_free(&r);
+	char dbp[300];
+	snprintf(dbp, sizeof(dbp), "%s/ordex.db", h.dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(dbp, &db), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT group_concat(body, ' ') FROM audit WHERE kind "
+	                                    "= 'order.scope_by_rule'",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	const char *bodies = (const char *)sqlite3_column_text(q, 0);
+	assert_non_null(bodies);
+	assert_non_null(
+	    strstr(bodies, "\"order\":\"SR-EU\",\"region\":\"eu\",\"rule\":0,\"version\":1"));
+	assert_non_null(strstr(bodies, "\"order\":\"SR-BIG\",\"segment\":\"vip\",\"rule\":1"));
+	assert_null(strstr(bodies, "\"brand\":\"acme\""));
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT count(*) FROM audit WHERE kind = "
+	                                    "'scope_rules.updated'",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 1);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
 static bool body_has(const struct http_resp *r, const char *s)
 {
 	return r->body && strstr(r->body, s) != NULL;
@@ -494,6 +597,7 @@ int main(void)
 	    cmocka_unit_test(what_a_scope_stores_only_it_sees),
 	    cmocka_unit_test(a_customer_scope_limits_what_is_seen),
 	    cmocka_unit_test(a_customer_scope_holds_on_every_view),
+	    cmocka_unit_test(scope_attributes_are_set_by_rules),
 	    cmocka_unit_test(metrics_are_the_operators),
 	    cmocka_unit_test(tenants_are_administered_through_the_api),
 	};
