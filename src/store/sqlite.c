@@ -2865,8 +2865,8 @@ static int s_scope_rules_get(struct ordex_store *st, const struct ordex_scope *s
 	    "read the scope rules");
 }
 
-static int s_scope_rules_put(struct ordex_store *st, const struct ordex_scope *sc,
-                             const char *body, int64_t at, const char *by, int64_t *version)
+static int s_scope_rules_put(struct ordex_store *st, const struct ordex_scope *sc, const char *body,
+                             int64_t at, const char *by, int64_t *version)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = stmt(s, S_SCOPE_RULES_PUT);
