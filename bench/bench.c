@@ -47,6 +47,7 @@
 #include "core/json.h"
 #include "ingest/event.h"
 #include "ingest/ingest.h"
+#include "policy/jsonlogic.h"
 #include "rows.h"
 
 #if MHD_VERSION < 0x00097002
@@ -799,6 +800,46 @@ static double parse_corpus(const struct corpus *c)
 	return (double)c->n / secs;
 }
 
+/*
+ * JsonLogic: a typical policy condition (a refund over a limit, in one of
+ * the currencies, on an order without a fraud hold, with a line of a SKU)
+ * over an action and its order as the policy sees them, parsed once.
+ * Microseconds per evaluation, on the service's core.
+ */
+static double probe_jsonlogic(void)
+{
+	static const char rule[] =
+	    "{\"and\":[{\"==\":[{\"var\":\"action.kind\"},\"refund\"]},{\">\":[{\"var\":"
+	    "\"action.amount\"},200]},{\"in\":[{\"var\":\"order.currency\"},[\"USD\",\"EUR\","
+	    "\"GBP\"]]},{\"<\":[{\"var\":\"order.fraud_score\"},75]},{\"some\":[{\"var\":"
+	    "\"order.lines\"},{\"==\":[{\"var\":\"sku\"},\"SKU-0007\"]}]}]}";
+	static const char data[] =
+	    "{\"action\":{\"kind\":\"refund\",\"amount\":250.00,\"currency\":\"USD\","
+	    "\"payment\":\"pay_1\"},\"case\":{\"queue\":\"payments\",\"kinds\":"
+	    "[\"refund_mismatch\"]},\"order\":{\"ref\":\"1001\",\"currency\":\"USD\","
+	    "\"total\":420.00,\"fraud_score\":12,\"status\":\"open\",\"brand\":\"acme\","
+	    "\"lines\":[{\"sku\":\"SKU-0003\",\"qty\":1,\"price\":120.00},{\"sku\":"
+	    "\"SKU-0007\",\"qty\":2,\"price\":150.00}],\"captured\":420.00,\"refunded\":0}}";
+	struct ordex_arena *keep = ordex_arena_new(8192), *a = ordex_arena_new(65536);
+	struct ordex_json *r, *d, *out;
+	struct ordex_json_error je;
+	if (ordex_json_parse(keep, rule, strlen(rule), NULL, &r, &je) != ORDEX_OK ||
+	    ordex_json_parse(keep, data, strlen(data), NULL, &d, &je) != ORDEX_OK)
+		die("bench: the JsonLogic probe does not parse");
+	int n = 200000;
+	int64_t t = now_ns();
+	for (int i = 0; i < n; i++) {
+		struct ordex_jl_error err;
+		if (ordex_jl_eval(a, r, d, NULL, &out, &err) != ORDEX_OK || !ordex_jl_truthy(out))
+			die("bench: the JsonLogic probe did not hold: %s", err.msg);
+		ordex_arena_reset(a);
+	}
+	double us = (double)(now_ns() - t) / 1e3 / n;
+	ordex_arena_free(a);
+	ordex_arena_free(keep);
+	return us;
+}
+
 static double probe_hmac(const struct corpus *c)
 {
 	unsigned char k[32] = {1}, mac[32];
@@ -953,6 +994,7 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 	pin(0);
 	double parse_rate = parse_corpus(&c);
 	double hmac_rate = probe_hmac(&c);
+	double jl_us = probe_jsonlogic();
 	pin(1);
 	double fs50, fs99;
 	snprintf(dir, sizeof(dir), "%s/probe", work);
@@ -1000,6 +1042,9 @@ static int cmd_run(const char *bin, const char *wdir, const char *json, bool qui
 		add_row(fmt("raw SQLite txn batch %d / batch 1", batch_sizes[i]), mode,
 		        fmt("%.0f ev/s", sqlite_rate[i]), fmt("%.0f ev/s", sqlite_rate[0]),
 		        sqlite_rate[i] / sqlite_rate[0], NULL, -1);
+	add_row("JsonLogic: a typical policy condition / 10 us", "cpu",
+	        fmt("%.2f us an evaluation", jl_us), "10 us", jl_us / 10.0, "<= 1.00",
+	        jl_us <= 10.0);
 	add_row("HMAC-SHA256 / parse+validate (same bodies)", "cpu", fmt("%.0f ev/s", hmac_rate),
 	        fmt("%.0f ev/s", parse_rate), hmac_rate / parse_rate, NULL, -1);
 
