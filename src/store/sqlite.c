@@ -29,6 +29,7 @@
 #include "core/timeutil.h"
 #include "ingest/event.h"
 #include "store/migrations.h"
+#include "store/sqlite_int.h"
 
 enum stmt_id {
 	S_BEGIN,
@@ -546,31 +547,6 @@ static const char *const sql[S_COUNT] = {
     [S_AUDIT_TENANTS] = "SELECT DISTINCT tenant FROM audit ORDER BY tenant",
 };
 
-struct sqlite_store {
-	struct ordex_store base;
-	sqlite3 *db;
-	sqlite3_stmt *stmts[S_COUNT];
-	char path[512];
-	bool readonly;
-	/* deferred_sync: the log file, flushed by s_sync on its own thread */
-	bool deferred;      /* opened with deferred_sync (and sync FULL) */
-	bool commit_nosync; /* the store's thread: commits now leave the flush to s_sync */
-	int wal_fd;
-	dev_t wal_dev;
-	ino_t wal_ino;
-};
-
-static struct sqlite_store *S(struct ordex_store *st)
-{
-	return (struct sqlite_store *)st;
-}
-
-static int fail(struct sqlite_store *s, const char *what)
-{
-	fprintf(stderr, "ordex: database error: could not %s: %s\n", what, sqlite3_errmsg(s->db));
-	return ORDEX_E_STORE;
-}
-
 /* The statement id, prepared on first use and reset for binding. */
 static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt_id id)
 {
@@ -587,63 +563,6 @@ static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt_id id)
 		sqlite3_clear_bindings(q);
 	}
 	return q;
-}
-
-static void bind_text(sqlite3_stmt *q, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, i);
-}
-
-static void bind_scope(sqlite3_stmt *q, const struct ordex_scope *sc)
-{
-	sqlite3_bind_int64(q, 1, sc->tenant);
-	sqlite3_bind_text(q, 2, sc->env, -1, SQLITE_STATIC);
-}
-
-static const char *col_text(sqlite3_stmt *q, int i, struct ordex_arena *a)
-{
-	const unsigned char *t = sqlite3_column_text(q, i);
-	if (!t)
-		return NULL;
-	return ordex_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(q, i));
-}
-
-static void col_currency(sqlite3_stmt *q, int i, char out[4])
-{
-	const unsigned char *t = sqlite3_column_text(q, i);
-	memset(out, 0, 4);
-	if (t)
-		strncpy(out, (const char *)t, 3);
-}
-
-/*
- * Steps a bound statement that gives at most one row, runs on_row on it,
- * and returns from the calling function: ORDEX_OK, ORDEX_E_NOTFOUND or
- * ORDEX_E_STORE (logged as "could not <what>").
- */
-#define ONE_ROW(s, q, on_row, what)                                                                \
-	do {                                                                                       \
-		int rc_ = sqlite3_step(q);                                                         \
-		if (rc_ == SQLITE_ROW)                                                             \
-			on_row sqlite3_reset(q);                                                   \
-		if (rc_ == SQLITE_DONE)                                                            \
-			return ORDEX_E_NOTFOUND;                                                   \
-		return rc_ == SQLITE_ROW ? ORDEX_OK : fail((s), (what));                           \
-	} while (0)
-
-/* Runs a statement that returns no rows. */
-static int exec(struct sqlite_store *s, sqlite3_stmt *q, const char *what)
-{
-	if (!q)
-		return ORDEX_E_STORE;
-	int rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
-		return fail(s, what);
-	return ORDEX_OK;
 }
 
 static int exec_id(struct sqlite_store *s, enum stmt_id id, const char *what)
@@ -1216,29 +1135,6 @@ static void read_line(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_line_
  * Collects the rows of a bound statement into an arena array, growing by
  * doubling (the old copies stay in the arena until it is freed).
  */
-#define COLLECT(s, q, a, rows, n, T, reader, what)                                                 \
-	do {                                                                                       \
-		size_t cap_ = 8, n_ = 0;                                                           \
-		T *r_ = ordex_arena_alloc((a), cap_ * sizeof(T));                                  \
-		int rc_;                                                                           \
-		while ((rc_ = sqlite3_step(q)) == SQLITE_ROW) {                                    \
-			if (n_ == cap_) {                                                          \
-				T *g_ = ordex_arena_alloc((a), 2 * cap_ * sizeof(T));              \
-				memcpy(g_, r_, cap_ * sizeof(T));                                  \
-				r_ = g_;                                                           \
-				cap_ *= 2;                                                         \
-			}                                                                          \
-			memset(&r_[n_], 0, sizeof(T));                                             \
-			reader(q, (a), &r_[n_]);                                                   \
-			n_++;                                                                      \
-		}                                                                                  \
-		sqlite3_reset(q);                                                                  \
-		if (rc_ != SQLITE_DONE)                                                            \
-			return fail((s), (what));                                                  \
-		*(rows) = r_;                                                                      \
-		*(n) = n_;                                                                         \
-		return ORDEX_OK;                                                                   \
-	} while (0)
 
 static int s_customers_at_address(struct ordex_store *st, const struct ordex_scope *sc,
                                   const char *address_key, const char *customer,
@@ -1992,14 +1888,6 @@ static int one_id(struct sqlite_store *s, sqlite3_stmt *q, int64_t *id, const ch
 	if (rc == SQLITE_DONE)
 		return ORDEX_E_NOTFOUND;
 	return rc == SQLITE_ROW ? ORDEX_OK : fail(s, what);
-}
-
-static int insert_id(struct sqlite_store *s, sqlite3_stmt *q, int64_t *id, const char *what)
-{
-	int rc = exec(s, q, what);
-	if (rc == ORDEX_OK && id)
-		*id = sqlite3_last_insert_rowid(s->db);
-	return rc;
 }
 
 static int s_connector_get(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
@@ -3101,8 +2989,10 @@ static void s_close(struct ordex_store *st)
 	struct sqlite_store *s = S(st);
 	if (!s)
 		return;
-	for (int i = 0; i < S_COUNT; i++)
+	for (int i = 0; s->stmts && i < S_COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
+	free(s->stmts);
+	ordex__sqlite_workflow_close(s);
 	sqlite3_close(s->db);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
@@ -3220,6 +3110,32 @@ static const struct ordex_store_ops sqlite_ops = {
     .suggestion_list = s_suggestion_list,
     .suggestion_get = s_suggestion_get,
     .suggestion_decide = s_suggestion_decide,
+    .case_active = ordex__sqlite_case_active,
+    .case_last = ordex__sqlite_case_last,
+    .case_get = ordex__sqlite_case_get,
+    .case_put = ordex__sqlite_case_put,
+    .case_list = ordex__sqlite_case_list,
+    .exceptions_join_case = ordex__sqlite_exceptions_join_case,
+    .exceptions_of_case = ordex__sqlite_exceptions_of_case,
+    .case_event_add = ordex__sqlite_case_event_add,
+    .case_events = ordex__sqlite_case_events,
+    .action_put = ordex__sqlite_action_put,
+    .action_get = ordex__sqlite_action_get,
+    .actions_of_case = ordex__sqlite_actions_of_case,
+    .refunds_held = ordex__sqlite_refunds_held,
+    .approval_add = ordex__sqlite_approval_add,
+    .approvals_of = ordex__sqlite_approvals_of,
+    .policy_get = ordex__sqlite_policy_get,
+    .policy_put = ordex__sqlite_policy_put,
+    .timer_arm = ordex__sqlite_timer_arm,
+    .timer_disarm = ordex__sqlite_timer_disarm,
+    .timers_of_order = ordex__sqlite_timers_of_order,
+    .timers_due = ordex__sqlite_timers_due,
+    .timer_next = ordex__sqlite_timer_next,
+    .timer_fire = ordex__sqlite_timer_fire,
+    .environments = ordex__sqlite_environments,
+    .evidence_put = ordex__sqlite_evidence_put,
+    .evidence_get = ordex__sqlite_evidence_get,
     .audit_head = s_audit_head,
     .audit_append = s_audit_append,
     .audit_scan = s_audit_scan,
@@ -3329,6 +3245,7 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 	pthread_once(&once, configure);
 	struct sqlite_store *s = ordex_xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
+	s->stmts = ordex_xcalloc(S_COUNT, sizeof(*s->stmts));
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->readonly = opts && opts->readonly;
 	s->wal_fd = -1;

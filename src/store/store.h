@@ -239,6 +239,99 @@ typedef int (*ordex_delivery_stat_fn)(void *ctx, const char *source, const char 
 typedef int (*ordex_audit_fn)(void *ctx, const struct ordex_audit_row *row);
 typedef int (*ordex_event_fn)(void *ctx, const struct ordex_event_info *ev);
 
+/* ---- workflow: cases, actions, approvals, policies, timers, evidence ---- */
+
+struct ordex_case_row {
+	int64_t id; /* 0 until stored */
+	const char *order_ref;
+	const char *status; /* open, proposed, awaiting_approval, approved, executing, resolved */
+	const char *queue;
+	const char *assignee; /* or NULL */
+	int priority;
+	const char *kinds; /* JSON array of the open exceptions' kinds */
+	int64_t opened_at, updated_at;
+	int64_t resolved_at; /* 0: not resolved */
+	const char *resolution;
+	int64_t sla_due_at;  /* 0: no SLA */
+	int64_t breached_at; /* 0: within its SLA */
+	int reopened;
+	int64_t policy_version;
+	int64_t updated_seq;
+	/* the order's customer scope (read with the case, for visibility) */
+	const char *brand, *region, *segment;
+};
+
+struct ordex_case_filter {
+	const char *queue, *status, *assignee, *order_ref; /* NULL: any */
+	bool active;                                       /* only cases not resolved */
+	bool after_set;                                    /* keyset: after (priority, id) */
+	int after_priority;
+	int64_t after_id;
+	int limit;
+	const char *brand, *region, *segment; /* customer scope; NULL members: any */
+};
+
+struct ordex_case_event_row {
+	int64_t id;
+	int64_t at;
+	const char *kind;
+	const char *actor;
+	const char *body; /* JSON */
+};
+
+struct ordex_action_row {
+	int64_t id; /* 0 until stored */
+	int64_t case_id;
+	const char *order_ref;
+	const char *kind;
+	const char *payload; /* canonical JSON */
+	unsigned char payload_hash[32];
+	const char *status;
+	const char *requested_by;
+	int64_t requested_at;
+	const char *route; /* JSON: what the policy decided */
+	int64_t policy_version;
+	const char *reason;
+	int64_t decided_at; /* 0: not decided */
+	const char *decided_by;
+	/* a refund's hold on its payment while approved and not yet executed */
+	const char *payment; /* or NULL */
+	int64_t amount;
+	char currency[4];
+	int64_t updated_at;
+};
+
+struct ordex_approval_row {
+	int64_t id;
+	int64_t action_id;
+	const char *approver;
+	const char *role;
+	const char *decision; /* approve, reject */
+	unsigned char payload_hash[32];
+	const char *reason;
+	int64_t at, expires_at;
+};
+
+struct ordex_timer_row {
+	int64_t id;
+	int64_t tenant;
+	char env[16];
+	const char *kind;
+	const char *subject;
+	const char *order_ref; /* or NULL */
+	int64_t due_at;
+	int64_t fired_at; /* 0: not fired */
+};
+
+struct ordex_evidence_row {
+	char sha256[65];
+	const char *content_type;
+	const unsigned char *bytes;
+	size_t size;
+	int64_t created_at;
+	const char *created_by;
+};
+
 struct ordex_store_ops {
 	const char *name;
 	void (*close)(struct ordex_store *st);
@@ -566,6 +659,83 @@ struct ordex_store_ops {
 	                      struct ordex_arena *a, struct ordex_suggestion_row *out);
 	int (*suggestion_decide)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
 	                         const char *status, const char *by, int64_t at);
+
+	/* cases: the active (not resolved) case of an order, its newest, one by id */
+	int (*case_active)(struct ordex_store *st, const struct ordex_scope *sc,
+	                   const char *order_ref, struct ordex_arena *a,
+	                   struct ordex_case_row *out);
+	int (*case_last)(struct ordex_store *st, const struct ordex_scope *sc,
+	                 const char *order_ref, struct ordex_arena *a, struct ordex_case_row *out);
+	int (*case_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                struct ordex_arena *a, struct ordex_case_row *out);
+	/* inserts (id 0: id set) or updates */
+	int (*case_put)(struct ordex_store *st, const struct ordex_scope *sc,
+	                struct ordex_case_row *c);
+	/* by priority (highest first), then id */
+	int (*case_list)(struct ordex_store *st, const struct ordex_scope *sc,
+	                 const struct ordex_case_filter *f, struct ordex_arena *a,
+	                 struct ordex_case_row **rows, size_t *n);
+	/* the order's open exceptions not yet in a case join case_id */
+	int (*exceptions_join_case)(struct ordex_store *st, const struct ordex_scope *sc,
+	                            const char *order_ref, int64_t case_id);
+	int (*exceptions_of_case)(struct ordex_store *st, const struct ordex_scope *sc,
+	                          int64_t case_id, struct ordex_arena *a,
+	                          struct ordex_exception_row **rows, size_t *n);
+	int (*case_event_add)(struct ordex_store *st, const struct ordex_scope *sc, int64_t case_id,
+	                      int64_t at, const char *kind, const char *actor, const char *body);
+	int (*case_events)(struct ordex_store *st, const struct ordex_scope *sc, int64_t case_id,
+	                   struct ordex_arena *a, struct ordex_case_event_row **rows, size_t *n);
+
+	/* actions: inserts (id 0) or updates */
+	int (*action_put)(struct ordex_store *st, const struct ordex_scope *sc,
+	                  struct ordex_action_row *r);
+	int (*action_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                  struct ordex_arena *a, struct ordex_action_row *out);
+	int (*actions_of_case)(struct ordex_store *st, const struct ordex_scope *sc,
+	                       int64_t case_id, struct ordex_arena *a,
+	                       struct ordex_action_row **rows, size_t *n);
+	/* what approved refunds not yet executed hold of a payment (minor units) */
+	int (*refunds_held)(struct ordex_store *st, const struct ordex_scope *sc,
+	                    const char *payment, int64_t except_action, int64_t *held);
+	int (*approval_add)(struct ordex_store *st, const struct ordex_scope *sc,
+	                    struct ordex_approval_row *r);
+	int (*approvals_of)(struct ordex_store *st, const struct ordex_scope *sc, int64_t action_id,
+	                    struct ordex_arena *a, struct ordex_approval_row **rows, size_t *n);
+
+	/* policies: version 0 reads the one in force; ORDEX_E_NOTFOUND: none stored */
+	int (*policy_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t version,
+	                  struct ordex_arena *a, int64_t *got, const char **body, int64_t *at,
+	                  const char **by);
+	int (*policy_put)(struct ordex_store *st, const struct ordex_scope *sc, const char *body,
+	                  int64_t at, const char *by, int64_t *version);
+
+	/* timers: armed for (kind, subject) at due_at (again unfired if it had fired) */
+	int (*timer_arm)(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
+	                 const char *subject, const char *order_ref, int64_t due_at);
+	int (*timer_disarm)(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
+	                    const char *subject);
+	int (*timers_of_order)(struct ordex_store *st, const struct ordex_scope *sc,
+	                       const char *order_ref, struct ordex_arena *a,
+	                       struct ordex_timer_row **rows, size_t *n);
+	/* unfired timers due at or before now, earliest first, at most limit */
+	int (*timers_due)(struct ordex_store *st, const struct ordex_scope *sc, int64_t now,
+	                  int limit, struct ordex_arena *a, struct ordex_timer_row **rows,
+	                  size_t *n);
+	/* the earliest unfired timer's due time (ORDEX_E_NOTFOUND: none) */
+	int (*timer_next)(struct ordex_store *st, const struct ordex_scope *sc, int64_t *due_at);
+	/* marks it fired; ORDEX_E_NOTFOUND when it is not armed and unfired any more */
+	int (*timer_fire)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                  int64_t at);
+	/* every (tenant, environment) there is, for the timer loop */
+	int (*environments)(struct ordex_store *st, struct ordex_arena *a, int64_t **tenants,
+	                    const char ***envs, size_t *n);
+
+	/* evidence files, by their SHA-256 (stored once) */
+	int (*evidence_put)(struct ordex_store *st, const struct ordex_scope *sc,
+	                    const struct ordex_evidence_row *e);
+	int (*evidence_get)(struct ordex_store *st, const struct ordex_scope *sc,
+	                    const char *sha256, struct ordex_arena *a,
+	                    struct ordex_evidence_row *out);
 
 	/* the audit chain, per tenant */
 	int (*audit_head)(struct ordex_store *st, int64_t tenant, int64_t *seq,
