@@ -345,29 +345,41 @@ void ordex_api_users_delete(struct ordex_req *rq)
 		              NULL);
 		return;
 	}
-	/* nobody disables a person with more power than their own */
+	/* nobody disables a person with more power than their own; a person
+	 * outside the caller's customer scope is nobody it can see (404) */
 	struct ordex_store *st = ordex_req_store(rq);
 	struct ordex_user_row *users;
 	size_t n = 0;
-	if (st && st->ops->user_list(st, ordex_req_scope(rq), ordex_req_arena(rq), &users, &n) ==
-	              ORDEX_OK) {
-		for (size_t i = 0; i < n; i++) {
-			if (users[i].id != id)
-				continue;
-			const struct ordex_principal *me = ordex_req_principal(rq);
-			int role = ordex_role_parse(users[i].role);
-			struct ordex_principal target = {
-			    .tenant = me->tenant,
-			    .env = me->env,
-			    .role = role < 0 ? ORDEX_ROLE_COUNT : (enum ordex_role)role,
-			    .scopes = users[i].scopes,
-			    .customers = {users[i].brand, users[i].region, users[i].segment}};
-			struct ordex_authz_decision d = ordex_authz_can_grant(me, &target);
-			if (d.result != ORDEX_AUTHZ_ALLOW) {
-				ordex_problem(ordex_req_response(rq), 403, "forbidden", "Forbidden",
-				              d.reason, NULL);
-				return;
-			}
+	if (!st || st->ops->user_list(st, ordex_req_scope(rq), ordex_req_arena(rq), &users, &n) !=
+	               ORDEX_OK) {
+		unavailable(rq);
+		return;
+	}
+	const struct ordex_principal *me = ordex_req_principal(rq);
+	for (size_t i = 0; i < n; i++) {
+		if (users[i].id != id)
+			continue;
+		struct ordex_customer_scope theirs = {users[i].brand, users[i].region,
+		                                      users[i].segment};
+		if (!ordex_authz_within(&theirs, &me->customers)) {
+			ordex_problem(ordex_req_response(rq), 404, "not_found", "Not found",
+			              "no such user", NULL);
+			return;
+		}
+		int role = ordex_role_parse(users[i].role);
+		struct ordex_principal target = {
+		    .tenant = me->tenant,
+		    .env = me->env,
+		    .role = role < 0 ? ORDEX_ROLE_COUNT : (enum ordex_role)role,
+		    .scopes = users[i].scopes,
+		    .customers = {users[i].brand, users[i].region, users[i].segment}};
+		struct ordex_authz_decision d = ordex_authz_can_grant(me, &target);
+		if (d.result != ORDEX_AUTHZ_ALLOW) {
+			ordex_req_deny(rq, ORDEX_OP_PRINCIPALS_MANAGE,
+			               ordex_arena_printf(ordex_req_arena(rq),
+			                                  "may not disable %s: %s",
+			                                  users[i].username, d.reason));
+			return;
 		}
 	}
 	struct disable *v = ordex_arena_zalloc(ordex_req_arena(rq), sizeof(*v));
@@ -503,8 +515,8 @@ void ordex_api_sessions_post(struct ordex_req *rq)
 	/* nothing is recorded for a name that cannot exist or an environment
 	 * other than the two there are */
 	const char *env = en ? en->str : "production";
-	if (!ordex_credential_username_ok(un->str) ||
-	    (strcmp(env, "production") && strcmp(env, "sandbox"))) {
+	if (!ordex_credential_username_ok(un->str) || tn->len < 1 || tn->len > 63 ||
+	    strlen(tn->str) != tn->len || (strcmp(env, "production") && strcmp(env, "sandbox"))) {
 		ordex_problem(r, 401, "unauthorized", "Unauthorized",
 		              "unknown user or wrong password", NULL);
 		return;
@@ -540,6 +552,7 @@ void ordex_api_sessions_post(struct ordex_req *rq)
 		return;
 	}
 	if (s->ok) {
+		ordex_req_signin_succeeded(rq, tn->str, env, un->str);
 		s->user_id = u.id;
 		s->role = u.role;
 		random_b64(s->token, sizeof(s->token), 32);

@@ -103,7 +103,7 @@ void ordex_api_tenant_get(struct ordex_req *rq)
 struct settings {
 	struct ordex_batch batch;
 	const char *actor;
-	int fraud_threshold;                  /* -1: unchanged */
+	int fraud_threshold;                  /* -2: unchanged; -1: back to the default */
 	double rate_per_key, rate_per_tenant; /* < 0: unchanged; 0: the default */
 	struct ordex_tenant_row before, after;
 };
@@ -113,7 +113,7 @@ static int settings_command(struct ordex_store *st, struct ordex_audit *au,
 {
 	struct settings *s = ctx;
 	int rc = st->ops->tenant_get(st, sc->tenant, &s->before);
-	if (rc == ORDEX_OK && s->fraud_threshold >= 0)
+	if (rc == ORDEX_OK && s->fraud_threshold > -2)
 		rc = st->ops->tenant_set_fraud_threshold(st, sc->tenant, s->fraud_threshold);
 	if (rc == ORDEX_OK && (s->rate_per_key >= 0 || s->rate_per_tenant >= 0))
 		rc = st->ops->tenant_set_rates(st, sc->tenant, s->rate_per_key, s->rate_per_tenant);
@@ -154,7 +154,8 @@ static void settings_done(struct ordex_req *rq, struct ordex_batch *b)
 	render_tenant(&w, &s->after, NULL);
 }
 
-/* A rate from the body: a positive number, 0 or null for the default. */
+/* A rate from the body: tokens a second from 1 (a request costs one, and a
+ * bucket holds a second's worth), or 0 or null for the default. */
 static double rate_of(struct ordex_arena *a, const struct ordex_json *v, const char *name,
                       struct ordex_problems *p)
 {
@@ -171,9 +172,9 @@ static double rate_of(struct ordex_arena *a, const struct ordex_json *v, const c
 		if (*end)
 			d = -1;
 	}
-	if (d < 0 || d > 1e6 || !isfinite(d)) {
+	if (!isfinite(d) || (d != 0 && (d < 1 || d > 1e6))) {
 		ordex_problem_add(p, a, name,
-		                  "must be tokens a second from 0 to 1000000 (0 or null: the "
+		                  "must be tokens a second from 1 to 1000000 (0 or null: the "
 		                  "service's default)");
 		return -1;
 	}
@@ -186,11 +187,10 @@ void ordex_api_tenant_patch(struct ordex_req *rq)
 	struct ordex_arena *a = ordex_req_arena(rq);
 	const struct ordex_scope *sc = ordex_req_scope(rq);
 	if (strcmp(sc->env, "production") != 0) {
-		ordex_problem(
-		    r, 403, "forbidden", "Forbidden",
+		ordex_req_deny(
+		    rq, ORDEX_OP_TENANT_MANAGE,
 		    "a tenant's settings hold for both its environments: change them with "
-		    "a production credential",
-		    NULL);
+		    "a production credential");
 		return;
 	}
 	size_t len;
@@ -205,7 +205,7 @@ void ordex_api_tenant_patch(struct ordex_req *rq)
 		return;
 	}
 	struct settings *s = ordex_arena_zalloc(a, sizeof(*s));
-	s->fraud_threshold = -1;
+	s->fraud_threshold = -2;
 	if (doc->type != ORDEX_JSON_OBJECT) {
 		ordex_problem_add(&probs, a, "", "must be an object of settings");
 	} else {
@@ -218,9 +218,12 @@ void ordex_api_tenant_patch(struct ordex_req *rq)
 				    "rate_per_tenant)");
 		const struct ordex_json *f = ordex_json_get(doc, "fraud_threshold");
 		int64_t v;
-		if (f && (ordex_json_int(f, &v) != ORDEX_OK || v < 0 || v > 100))
+		if (f && f->type == ORDEX_JSON_NULL)
+			s->fraud_threshold = -1;
+		else if (f && (ordex_json_int(f, &v) != ORDEX_OK || v < 0 || v > 100))
 			ordex_problem_add(&probs, a, "fraud_threshold",
-			                  "must be an integer score from 0 to 100");
+			                  "must be an integer score from 0 to 100, or null: the "
+			                  "service's default");
 		else if (f)
 			s->fraud_threshold = (int)v;
 		s->rate_per_key =
@@ -231,6 +234,10 @@ void ordex_api_tenant_patch(struct ordex_req *rq)
 	if (probs.n) {
 		ordex_problem(r, 422, "validation_failed", "Invalid settings",
 		              "nothing was changed", &probs);
+		return;
+	}
+	if (s->fraud_threshold == -2 && s->rate_per_key < 0 && s->rate_per_tenant < 0) {
+		ordex_api_tenant_get(rq); /* nothing to change: what is in force */
 		return;
 	}
 	s->actor = ordex_req_actor(rq);
@@ -272,7 +279,6 @@ static int tenant_command(struct ordex_store *st, struct ordex_audit *au,
 	int64_t key_id = 0;
 	if (rc == ORDEX_OK)
 		rc = st->ops->key_create(st, &prod, &t->key, &key_id);
-	char body[320];
 	struct ordex_buf b;
 	struct ordex_jw w;
 	ordex_buf_init(&b, 0);
@@ -287,13 +293,12 @@ static int tenant_command(struct ordex_store *st, struct ordex_audit *au,
 	ordex_jw_key(&w, "admin_key");
 	ordex_jw_str(&w, t->prefix);
 	ordex_jw_obj_end(&w);
-	snprintf(body, sizeof(body), "%s", b.data ? b.data : "{}");
-	ordex_buf_free(&b);
 	/* in the operator's log, and as the first entry of the new tenant's */
 	if (rc == ORDEX_OK)
-		rc = ordex_audit_append(au, st, sc, now, "tenant.created", t->name, body);
+		rc = ordex_audit_append(au, st, sc, now, "tenant.created", t->name, b.data);
 	if (rc == ORDEX_OK)
-		rc = ordex_audit_append(au, st, &prod, now, "tenant.created", t->name, body);
+		rc = ordex_audit_append(au, st, &prod, now, "tenant.created", t->name, b.data);
+	ordex_buf_free(&b);
 	return rc;
 }
 
@@ -363,9 +368,10 @@ void ordex_api_tenants_post(struct ordex_req *rq)
 		return;
 	}
 	const struct ordex_json *name = ordex_json_get(doc, "name");
-	if (!name || name->type != ORDEX_JSON_STRING || name->len < 1 || name->len > 63 ||
-	    strlen(name->str) != name->len) {
-		ordex_problem_add(&probs, a, "name", "is required: 1 to 63 bytes");
+	if (!name || name->type != ORDEX_JSON_STRING ||
+	    !ordex_credential_tenant_name_ok(name->str)) {
+		ordex_problem_add(&probs, a, "name",
+		                  "is required: 1 to 63 bytes, printable, no control characters");
 		ordex_problem(r, 422, "validation_failed", "Invalid tenant",
 		              "no tenant was created", &probs);
 		return;

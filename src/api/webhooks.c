@@ -259,10 +259,10 @@ void ordex_api_webhook_post(struct ordex_req *rq)
 		              NULL);
 		return;
 	}
-	/* spent before the signature is checked: a flood of forged deliveries,
-	 * each a refusal in the audit log, is limited too */
-	if (ordex_req_charge_connector(rq, c.id, c.tenant, c.rate_per_key, c.rate_per_tenant) !=
-	    ORDEX_OK)
+	/* the connector's limit is spent before the signature is checked: a flood
+	 * of forged deliveries, each a refusal in the audit log, is limited; the
+	 * tenant's only once the delivery is known to be the provider's */
+	if (ordex_req_charge_connector(rq, c.id, c.rate_per_key) != ORDEX_OK)
 		return;
 	struct hook *h = ordex_arena_zalloc(a, sizeof(*h));
 	char *env = ordex_arena_strdup(a, c.env);
@@ -294,6 +294,8 @@ void ordex_api_webhook_post(struct ordex_req *rq)
 		refuse(rq, h, source, ordex_arena_strdup(a, why));
 		return;
 	}
+	if (ordex_req_charge_tenant(rq, c.tenant, c.rate_per_tenant) != ORDEX_OK)
+		return;
 
 	struct ordex_json *doc;
 	struct ordex_json_error jerr;

@@ -27,6 +27,29 @@ bool ordex_credential_username_ok(const char *u)
 	return true;
 }
 
+bool ordex_credential_tenant_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n < 1 || n > 63)
+		return false;
+	const unsigned char *p = (const unsigned char *)name;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+		if ((c >= 0x80 && (c < 0xC2 || c > 0xF4)) || i + k > n)
+			return false;
+		for (size_t j = 1; j < k; j++)
+			if ((p[i + j] & 0xC0) != 0x80)
+				return false;
+		if (k == 2 && c == 0xC2 && p[i + 1] < 0xA0)
+			return false; /* C1 controls */
+		i += k;
+	}
+	return true;
+}
+
 int ordex_credential_hash(const char *password, size_t n, char out[ORDEX_PWHASH_BYTES])
 {
 	if (n < ORDEX_PASSWORD_MIN || n > ORDEX_PASSWORD_MAX)

@@ -19,6 +19,9 @@
 /* 1 to 64 of a-z 0-9 . _ @ - + */
 bool ordex_credential_username_ok(const char *username);
 
+/* A tenant's name: 1 to 63 bytes of valid UTF-8 without control characters. */
+bool ordex_credential_tenant_name_ok(const char *name);
+
 /*
  * Hashes a password of n bytes into out (ORDEX_PWHASH_BYTES). Returns
  * ORDEX_OK, ORDEX_E_INVAL for a length out of bounds, or ORDEX_E_NOMEM when

@@ -16,6 +16,7 @@
 
 #include "audit/audit.h"
 #include "authz/authz.h"
+#include "authz/credential.h"
 #include "cli/cli.h"
 #include "core/arena.h"
 #include "core/common.h"
@@ -64,6 +65,16 @@ static int create_tenant(struct ordex_store *st, const char *name, char *key, si
 		rc = st->ops->env_create(st, sc.tenant, "sandbox");
 	if (!rc)
 		rc = ordex_cli_key_create(st, &sc, "admin", key, keylen);
+	if (!rc) {
+		/* the first entry of the tenant's log, as the API's POST /v1/tenants */
+		char body[200];
+		snprintf(body, sizeof(body), "{\"by\":\"cli\",\"id\":%lld,\"admin_key\":\"%.12s\"}",
+		         (long long)sc.tenant, key);
+		struct ordex_audit *au = ordex_audit_new();
+		rc =
+		    ordex_audit_append(au, st, &sc, ordex_time_now(), "tenant.created", name, body);
+		ordex_audit_free(au);
+	}
 	if (!rc)
 		rc = st->ops->commit(st);
 	if (rc)
@@ -136,15 +147,21 @@ int ordex_cmd_init(int argc, char **argv)
 }
 
 /* An audit entry of a change made from the command line, in its transaction. */
-static int cli_audit(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
-                     int64_t id, const char *body)
+static int cli_audit_as(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
+                        const char *subject, const char *body)
 {
 	struct ordex_audit *au = ordex_audit_new();
-	char subject[32];
-	snprintf(subject, sizeof(subject), "key:%lld", (long long)id);
 	int rc = ordex_audit_append(au, st, sc, ordex_time_now(), kind, subject, body);
 	ordex_audit_free(au);
 	return rc;
+}
+
+static int cli_audit(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
+                     int64_t id, const char *body)
+{
+	char subject[32];
+	snprintf(subject, sizeof(subject), "key:%lld", (long long)id);
+	return cli_audit_as(st, sc, kind, subject, body);
 }
 
 static unsigned parse_scopes(const char *list)
@@ -345,7 +362,7 @@ static int tenant_create_cmd(int argc, char **argv)
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (optind != argc - 1 || !argv[optind][0] || strlen(argv[optind]) > 63) {
+	if (optind != argc - 1 || !ordex_credential_tenant_name_ok(argv[optind])) {
 		fprintf(stderr, "usage: ordex tenant create NAME [--data DIR] (a name of 1 to 63 "
 		                "bytes)\n");
 		return 2;
@@ -447,10 +464,28 @@ int ordex_cmd_tenant(int argc, char **argv)
 		return 1;
 	struct ordex_scope sc;
 	int rc = ordex_cli_scope(st, tenant, NULL, &sc);
+	if (!rc)
+		rc = st->ops->begin(st);
 	if (!rc && threshold >= 0)
 		rc = st->ops->tenant_set_fraud_threshold(st, sc.tenant, (int)threshold);
 	if (!rc && (rates[0] >= 0 || rates[1] >= 0))
 		rc = st->ops->tenant_set_rates(st, sc.tenant, rates[0], rates[1]);
+	if (!rc) {
+		/* audited like the API's PATCH /v1/tenant: what is in force after */
+		struct ordex_tenant_row t;
+		rc = st->ops->tenant_get(st, sc.tenant, &t);
+		char body[256];
+		snprintf(body, sizeof(body),
+		         "{\"by\":\"cli\",\"after\":{\"fraud_threshold\":%d,\"rate_per_key\":%.15g,"
+		         "\"rate_per_tenant\":%.15g}}",
+		         t.fraud_threshold, t.rate_per_key, t.rate_per_tenant);
+		if (!rc)
+			rc = cli_audit_as(st, &sc, "tenant.updated", "cli", body);
+	}
+	if (!rc)
+		rc = st->ops->commit(st);
+	else
+		st->ops->rollback(st);
 	st->ops->close(st);
 	if (rc)
 		return 1;

@@ -26,6 +26,7 @@ struct ordex_tenant_settings {
 };
 
 struct ordex_scope_cache;
+struct ordex_policy_cache;
 
 struct ordex_apply {
 	struct ordex_store *st;
@@ -38,8 +39,10 @@ struct ordex_apply {
 	 * (a replayed fact refused now) answers ORDEX_E_AGAIN: the caller undoes
 	 * the whole transaction and applies the event again, carefully */
 	bool careful;
-	/* the writer's parsed scope rules (NULL: read for each event that needs them) */
+	/* the writer's parsed scope rules and policies (NULL: read for each
+	 * event that needs them) */
 	struct ordex_scope_cache *scope_cache;
+	struct ordex_policy_cache *policy_cache;
 	/* set by ordex_apply_event */
 	int64_t seq; /* the event being applied */
 	/* the orders the event touched, and those whose allocation changed:

@@ -132,6 +132,16 @@ void ordex_scope_cache_next_group(struct ordex_scope_cache *c)
 		c->group++;
 }
 
+void ordex_scope_cache_forget(struct ordex_scope_cache *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < CACHE_ENTRIES; i++)
+		ordex_arena_free(c->e[i].a);
+	memset(c->e, 0, sizeof(c->e));
+	c->group++;
+}
+
 /* The rules of a body as stored, parsed into a. */
 static int parse_rules(struct ordex_arena *a, const char *body, struct ordex_json **rules)
 {
@@ -248,7 +258,7 @@ static struct ordex_json *rule_data(struct ordex_apply *ap, const struct ordex_o
 	ordex_jw_obj_end(&w);
 	struct ordex_json *doc = NULL;
 	struct ordex_json_error jerr;
-	struct ordex_json_limits lim = {.max_nodes = (size_t)-1};
+	struct ordex_json_limits lim = {.max_nodes = 100000};
 	if (ordex_json_parse(ap->a, b.data, b.len, &lim, &doc, &jerr) != ORDEX_OK)
 		doc = NULL;
 	ordex_buf_free(&b);
@@ -269,6 +279,11 @@ int ordex__scope_by_rules(struct ordex_apply *ap, struct ordex_order_row *o,
 	if (!data)
 		return ORDEX_OK;
 	const char **slot[3] = {&o->brand, &o->region, &o->segment};
+	/* one budget of steps for all the rules of one event, and each rule's
+	 * values given back once it is judged: a tenant's rules cannot hold the
+	 * writer up for long, nor its memory */
+	size_t budget = 20000;
+	struct ordex_jl_limits lim = {.max_bytes = 256 << 10, .budget = &budget};
 	size_t i = 0;
 	for (const struct ordex_json *r = rules->child; r; r = r->next, i++) {
 		const struct ordex_json *set = ordex_json_get(r, "set");
@@ -279,10 +294,13 @@ int ordex__scope_by_rules(struct ordex_apply *ap, struct ordex_order_row *o,
 			continue;
 		struct ordex_json *out;
 		struct ordex_jl_error err;
+		struct ordex_arena_mark mark = ordex_arena_mark(ap->a);
 		/* a rule that errs (a bound reached) decides nothing: the next is tried */
-		if (ordex_jl_eval(ap->a, ordex_json_get(r, "when"), data, NULL, &out, &err) !=
-		        ORDEX_OK ||
-		    !ordex_jl_truthy(out))
+		bool holds = ordex_jl_eval(ap->a, ordex_json_get(r, "when"), data, &lim, &out,
+		                           &err) == ORDEX_OK &&
+		             ordex_jl_truthy(out);
+		ordex_arena_rewind(ap->a, mark);
+		if (!holds)
 			continue;
 		for (int d = 0; d < 3; d++) {
 			const struct ordex_json *v = ordex_json_get(set, dims[d]);

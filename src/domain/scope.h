@@ -43,5 +43,7 @@ struct ordex_scope_cache *ordex_scope_cache_new(void);
 void ordex_scope_cache_free(struct ordex_scope_cache *c);
 /* A new group: each entry's version is looked at again before its next use. */
 void ordex_scope_cache_next_group(struct ordex_scope_cache *c);
+/* A rolled-back transaction: what it may have read of itself is forgotten. */
+void ordex_scope_cache_forget(struct ordex_scope_cache *c);
 
 #endif

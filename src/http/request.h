@@ -38,6 +38,9 @@ struct ordex_route {
 	const char *prefix; /* path, or prefix when it ends in '/' */
 	int op;             /* enum ordex_op the key must be allowed, or ORDEX_ROUTE_PUBLIC */
 	ordex_handler_fn handler;
+	/* what a call is metered as when op names no operation ("api.<op>"
+	 * otherwise); NULL: "api.session" */
+	const char *metric;
 };
 
 /* Limits the server applies, for handlers that parse bodies. */
@@ -76,17 +79,22 @@ int ordex_req_charge(struct ordex_req *rq, double cost);
 /*
  * A sign-in's limits, before its password is checked: per person (tenant,
  * environment, username: 5, then one every 12 s) and per client address
- * (30, then one every 2 s). ORDEX_OK, or ORDEX_E_BUSY with 429 written.
+ * (30, then one every 2 s), both or neither. ORDEX_OK, or ORDEX_E_BUSY with
+ * 429 written. A sign-in that succeeds gives its person's token back
+ * (ordex_req_signin_succeeded): only failures count against a person.
  */
 int ordex_req_charge_signin(struct ordex_req *rq, const char *tenant, const char *env,
                             const char *username);
+void ordex_req_signin_succeeded(struct ordex_req *rq, const char *tenant, const char *env,
+                                const char *username);
 /*
- * A signed webhook's limits, before its signature is checked: the connector
- * spends like a key of its tenant (the tenant's per-key rate, else the
- * service's) and from the tenant's own bucket. ORDEX_OK or ORDEX_E_BUSY.
+ * A signed webhook's limits: before its signature is checked, the
+ * connector's own (it spends like a key of its tenant: the tenant's per-key
+ * rate, else the service's); once it verifies, the tenant's bucket
+ * (ordex_req_charge_tenant). ORDEX_OK or ORDEX_E_BUSY with 429 written.
  */
-int ordex_req_charge_connector(struct ordex_req *rq, int64_t connector, int64_t tenant,
-                               double rate_per_key, double rate_per_tenant);
+int ordex_req_charge_connector(struct ordex_req *rq, int64_t connector, double rate_per_key);
+int ordex_req_charge_tenant(struct ordex_req *rq, int64_t tenant, double rate_per_tenant);
 /* When the caller's key stops working (expiry or rotation), or 0: never. */
 int64_t ordex_req_credential_end(struct ordex_req *rq);
 /* The session the request is signed in with, or 0 (an API key). */
@@ -97,6 +105,12 @@ const char *ordex_req_cookie(struct ordex_req *rq, const char *name);
 bool ordex_req_secure(struct ordex_req *rq);
 /* Adds n to a metering count of the caller's tenant and environment. */
 void ordex_req_count(struct ordex_req *rq, const char *metric, int64_t n);
+/*
+ * Refuses the request as the router would (403 once access.denied, with
+ * the operation and why, is in the tenant's audit log), for refusals only
+ * a handler can decide (op is an enum ordex_op).
+ */
+void ordex_req_deny(struct ordex_req *rq, int op, const char *why);
 /* Drops the cached keys, so that a revocation holds from the next request. */
 void ordex_req_forget_keys(struct ordex_req *rq);
 /* Who is acting: the authenticated key's tenant, environment and role. */

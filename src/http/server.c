@@ -68,11 +68,26 @@ struct cached_key {
 struct rate_slot {
 	int64_t id;
 	struct ordex_bucket b;
+	int64_t horizon; /* µs idle after which the bucket is full again */
 };
+
+/* A dead credential's last recorded use, to record at most one a minute. */
+struct dead_slot {
+	int64_t id;
+	int64_t recorded_at;
+	int64_t unrecorded; /* uses since, answered but not recorded */
+};
+#define DEAD_SLOTS    1024
+#define DEAD_EVERY_US (60 * INT64_C(1000000))
 
 struct ordex_server {
 	struct ordex_server_config cfg;
 	struct rate_slot buckets[BUCKETS];
+	/* what is spent before anyone is known (sign-ins, connectors): a table
+	 * of its own, at positions a caller cannot choose (a keyed hash) */
+	struct rate_slot pre[BUCKETS];
+	unsigned char pre_key[crypto_generichash_KEYBYTES];
+	struct dead_slot dead[DEAD_SLOTS];
 	uint64_t key_gen;                        /* under mu: bumped by every forget_keys */
 	char api_metric[ORDEX_OP_COUNT + 1][48]; /* "api.<operation>", counted per call */
 	struct ordex_req_limits limits;
@@ -203,21 +218,21 @@ const struct ordex_scope *ordex_req_scope(struct ordex_req *rq)
 /*
  * The bucket of a credential or tenant: open addressing over a short probe
  * window. A live bucket is never taken over; a slot is reused only when it
- * is free or its bucket has been idle long enough to be full again (so
+ * is free or its own bucket has been idle long enough to be full again (so
  * forgetting it gives nothing away), else the least recently used of the
  * window (only when more credentials are active at once than the window
- * holds).
+ * holds). horizon is how long this bucket takes to fill from empty.
  */
-static struct ordex_bucket *bucket(struct ordex_server *s, int64_t id, int64_t now,
-                                   int64_t idle_full_us)
+static struct ordex_bucket *bucket(struct rate_slot *table, int64_t id, int64_t now,
+                                   int64_t horizon)
 {
 	uint64_t h = (uint64_t)id * UINT64_C(0x9E3779B97F4A7C15);
 	size_t start = (size_t)(h >> 52) & (BUCKETS - 1), pick = BUCKETS;
 	for (size_t i = 0; i < PROBE; i++) {
-		struct rate_slot *slot = &s->buckets[(start + i) & (BUCKETS - 1)];
+		struct rate_slot *slot = &table[(start + i) & (BUCKETS - 1)];
 		if (slot->id == id)
 			return &slot->b;
-		bool reusable = !slot->id || now - slot->b.at >= idle_full_us;
+		bool reusable = !slot->id || now - slot->b.at >= slot->horizon;
 		if (pick == BUCKETS && reusable)
 			pick = (start + i) & (BUCKETS - 1);
 	}
@@ -225,49 +240,47 @@ static struct ordex_bucket *bucket(struct ordex_server *s, int64_t id, int64_t n
 		pick = start;
 		for (size_t i = 1; i < PROBE; i++) {
 			size_t j = (start + i) & (BUCKETS - 1);
-			if (s->buckets[j].b.at < s->buckets[pick].b.at)
+			if (table[j].b.at < table[pick].b.at)
 				pick = j;
 		}
 	}
-	s->buckets[pick].id = id;
-	s->buckets[pick].b = (struct ordex_bucket){0};
-	return &s->buckets[pick].b;
+	table[pick].id = id;
+	table[pick].b = (struct ordex_bucket){0};
+	table[pick].horizon = horizon;
+	return &table[pick].b;
 }
 
-/* Bucket ids of what is not a key: each kind in its own range (a key's id,
- * a person's PERSON_BUCKET + id, a tenant's -id). */
-#define SIGNIN_NAME_BUCKET (INT64_C(1) << 60)
-#define SIGNIN_ADDR_BUCKET (INT64_C(1) << 61)
-#define CONNECTOR_BUCKET   (INT64_C(1) << 62)
-
-static int64_t bucket_of(int64_t range, const void *p, size_t n)
+static int64_t horizon_of(const struct ordex_rate *r)
 {
+	return r->rate > 0 ? (int64_t)(r->burst / r->rate * 1e6) + 1 : 0;
+}
+
+/* Bucket ids of what comes before authentication, in their own table. */
+#define SIGNIN_NAME_BUCKET (INT64_C(1) << 60)
+#define SIGNIN_ADDR_BUCKET (INT64_C(2) << 60)
+#define CONNECTOR_BUCKET   (INT64_C(3) << 60)
+
+/* A keyed hash of the parts (each with its length, so none runs into the next). */
+static int64_t pre_bucket_of(struct ordex_server *s, int64_t range, const void *const *parts,
+                             const size_t *lens, int n)
+{
+	crypto_generichash_state st;
 	unsigned char h[8];
-	crypto_generichash(h, sizeof(h), p, n, NULL, 0);
+	crypto_generichash_init(&st, s->pre_key, sizeof(s->pre_key), sizeof(h));
+	for (int i = 0; i < n; i++) {
+		uint64_t len = lens[i];
+		crypto_generichash_update(&st, (const unsigned char *)&len, sizeof(len));
+		crypto_generichash_update(&st, parts[i], lens[i]);
+	}
+	crypto_generichash_final(&st, h, sizeof(h));
 	uint64_t v;
 	memcpy(&v, h, sizeof(v));
 	return range | (int64_t)(v & ((UINT64_C(1) << 59) - 1));
 }
 
-/*
- * Takes cost from one bucket (its own rate and burst) or refuses with 429
- * and Retry-After, naming `what`. For the limits that are not a key's.
- */
-static int charge_one(struct ordex_req *rq, int64_t id, const struct ordex_rate *rate, double cost,
-                      const char *what)
+static int refuse_rate(struct ordex_req *rq, const struct ordex_rate *rate, double wait,
+                       const char *what)
 {
-	struct ordex_server *s = rq->srv;
-	if (rate->rate <= 0)
-		return ORDEX_OK;
-	int64_t now = ordex_time_now();
-	double left, wait;
-	pthread_mutex_lock(&s->mu);
-	struct ordex_bucket *b =
-	    bucket(s, id, now, (int64_t)(rate->burst / rate->rate * 1e6) + 1000000);
-	enum ordex_take t = ordex_bucket_take(b, rate, now, cost, &left, &wait);
-	pthread_mutex_unlock(&s->mu);
-	if (t == ORDEX_TAKE_OK)
-		return ORDEX_OK;
 	struct ordex_response *r = &rq->resp;
 	r->retry_after = (unsigned)(wait + 0.999);
 	if (!r->retry_after)
@@ -281,47 +294,120 @@ static int charge_one(struct ordex_req *rq, int64_t id, const struct ordex_rate 
 	return ORDEX_E_BUSY;
 }
 
+/*
+ * Takes cost from two buckets of the pre-authentication table, both or
+ * neither (b may have no rate: then only a counts), or refuses with 429
+ * naming the bucket that is spent.
+ */
+static int charge_pre(struct ordex_req *rq, int64_t ida, const struct ordex_rate *ra,
+                      const char *whata, int64_t idb, const struct ordex_rate *rb,
+                      const char *whatb)
+{
+	struct ordex_server *s = rq->srv;
+	int64_t now = ordex_time_now();
+	double la = 0, lb = 0, wa = 0, wb = 0;
+	enum ordex_take ta = ORDEX_TAKE_OK, tb = ORDEX_TAKE_OK;
+	pthread_mutex_lock(&s->mu);
+	struct ordex_bucket *a = ra->rate > 0 ? bucket(s->pre, ida, now, horizon_of(ra)) : NULL;
+	struct ordex_bucket *b =
+	    rb && rb->rate > 0 ? bucket(s->pre, idb, now, horizon_of(rb)) : NULL;
+	if (a)
+		ta = ordex_bucket_peek(a, ra, now, 1, &la, &wa);
+	if (b)
+		tb = ordex_bucket_peek(b, rb, now, 1, &lb, &wb);
+	if (ta == ORDEX_TAKE_OK && tb == ORDEX_TAKE_OK) {
+		if (a)
+			ordex_bucket_take(a, ra, now, 1, &la, &wa);
+		if (b)
+			ordex_bucket_take(b, rb, now, 1, &lb, &wb);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (ta != ORDEX_TAKE_OK)
+		return refuse_rate(rq, ra, wa, whata);
+	if (tb != ORDEX_TAKE_OK)
+		return refuse_rate(rq, rb, wb, whatb);
+	return ORDEX_OK;
+}
+
+/* guessing one person's password: 5 tries, then one every 12 s; from one
+ * address: 30, then one every 2 s (people behind one proxy share it) */
+static const struct ordex_rate SIGNIN_PER_NAME = {5.0 / 60.0, 5}, SIGNIN_PER_ADDR = {0.5, 30};
+
+static int64_t signin_name_bucket(struct ordex_server *s, const char *tenant, const char *env,
+                                  const char *username)
+{
+	const void *parts[3] = {tenant, env, username};
+	size_t lens[3] = {strlen(tenant), strlen(env), strlen(username)};
+	return pre_bucket_of(s, SIGNIN_NAME_BUCKET, parts, lens, 3);
+}
+
 int ordex_req_charge_signin(struct ordex_req *rq, const char *tenant, const char *env,
                             const char *username)
 {
-	/* guessing one person's password: 5 tries, then one every 12 s; from
-	 * one address: 30, then one every 2 s (people behind one proxy share it) */
-	static const struct ordex_rate per_name = {5.0 / 60.0, 5}, per_addr = {0.5, 30};
-	char who[400];
-	int n = snprintf(who, sizeof(who), "%s\n%s\n%s", tenant, env, username);
-	int rc = charge_one(rq, bucket_of(SIGNIN_NAME_BUCKET, who, (size_t)n), &per_name, 1,
-	                    "too many sign-ins for this person");
+	struct ordex_server *s = rq->srv;
+	int64_t name = signin_name_bucket(s, tenant, env, username), addr = 0;
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (rc == ORDEX_OK && ci && ci->client_addr) {
+	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
-		const void *addr = sa->sa_family == AF_INET6
-		                       ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-		                       : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-		size_t alen = sa->sa_family == AF_INET6 ? 16 : 4;
-		rc = charge_one(rq, bucket_of(SIGNIN_ADDR_BUCKET, addr, alen), &per_addr, 1,
-		                "too many sign-ins from this address");
+		const void *p = sa->sa_family == AF_INET6
+		                    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+		                    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+		size_t len = sa->sa_family == AF_INET6 ? 16 : 4;
+		addr = pre_bucket_of(s, SIGNIN_ADDR_BUCKET, &p, &len, 1);
 	}
-	return rc;
+	return charge_pre(rq, name, &SIGNIN_PER_NAME, "too many sign-ins for this person", addr,
+	                  addr ? &SIGNIN_PER_ADDR : NULL, "too many sign-ins from this address");
 }
 
-int ordex_req_charge_connector(struct ordex_req *rq, int64_t connector, int64_t tenant,
-                               double rate_per_key, double rate_per_tenant)
+void ordex_req_signin_succeeded(struct ordex_req *rq, const char *tenant, const char *env,
+                                const char *username)
 {
-	/* a connector spends like a key of its tenant, and from the same tenant
-	 * bucket as the tenant's keys */
+	/* a sign-in that succeeds gives its person's token back: only failures
+	 * count against a person, so a guesser cannot spend a person's right
+	 * sign-ins (the address's token stays spent) */
+	struct ordex_server *s = rq->srv;
+	int64_t name = signin_name_bucket(s, tenant, env, username);
+	pthread_mutex_lock(&s->mu);
+	struct ordex_bucket *b =
+	    bucket(s->pre, name, ordex_time_now(), horizon_of(&SIGNIN_PER_NAME));
+	b->tokens += 1;
+	if (b->tokens > SIGNIN_PER_NAME.burst)
+		b->tokens = SIGNIN_PER_NAME.burst;
+	pthread_mutex_unlock(&s->mu);
+}
+
+int ordex_req_charge_connector(struct ordex_req *rq, int64_t connector, double rate_per_key)
+{
+	/* a connector spends like a key of its tenant, before its signature is
+	 * checked; the tenant's own bucket only once it is (ordex_req_charge_tenant),
+	 * so forged deliveries cannot spend what the tenant's real traffic needs */
 	struct ordex_server *s = rq->srv;
 	struct ordex_rate per_conn = {rate_per_key > 0 ? rate_per_key : s->cfg.rate_per_key, 0};
-	struct ordex_rate per_tenant = {
-	    rate_per_tenant > 0 ? rate_per_tenant : s->cfg.rate_per_tenant, 0};
 	per_conn.burst = per_conn.rate;
-	per_tenant.burst = per_tenant.rate;
-	int rc = charge_one(rq, CONNECTOR_BUCKET | connector, &per_conn, 1,
-	                    "the connector's rate limit is spent; nothing was stored");
-	if (rc == ORDEX_OK)
-		rc = charge_one(rq, -tenant, &per_tenant, 1,
-		                "the tenant's rate limit is spent; nothing was stored");
-	return rc;
+	const void *p = &connector;
+	size_t len = sizeof(connector);
+	return charge_pre(rq, pre_bucket_of(s, CONNECTOR_BUCKET, &p, &len, 1), &per_conn,
+	                  "the connector's rate limit is spent; nothing was stored", 0, NULL, NULL);
+}
+
+int ordex_req_charge_tenant(struct ordex_req *rq, int64_t tenant, double rate_per_tenant)
+{
+	struct ordex_server *s = rq->srv;
+	struct ordex_rate r = {rate_per_tenant > 0 ? rate_per_tenant : s->cfg.rate_per_tenant, 0};
+	if (r.rate <= 0)
+		return ORDEX_OK;
+	r.burst = r.rate;
+	int64_t now = ordex_time_now();
+	double left, wait;
+	pthread_mutex_lock(&s->mu);
+	struct ordex_bucket *b = bucket(s->buckets, -tenant, now, horizon_of(&r));
+	enum ordex_take t = ordex_bucket_take(b, &r, now, 1, &left, &wait);
+	pthread_mutex_unlock(&s->mu);
+	return t == ORDEX_TAKE_OK
+	           ? ORDEX_OK
+	           : refuse_rate(rq, &r, wait,
+	                         "the tenant's rate limit is spent; nothing was stored");
 }
 
 int ordex_req_charge(struct ordex_req *rq, double cost)
@@ -339,8 +425,8 @@ int ordex_req_charge(struct ordex_req *rq, double cost)
 	double left_k, left_t, wait_k, wait_t;
 	pthread_mutex_lock(&s->mu);
 	/* a bucket idle for a whole second is full: its slot may be reused */
-	struct ordex_bucket *bk = bucket(s, rq->key.key_id, now, 1000000);
-	struct ordex_bucket *bt = bucket(s, -rq->key.tenant, now, 1000000);
+	struct ordex_bucket *bk = bucket(s->buckets, rq->key.key_id, now, horizon_of(&per_key));
+	struct ordex_bucket *bt = bucket(s->buckets, -rq->key.tenant, now, horizon_of(&per_tenant));
 	enum ordex_take tk = ordex_bucket_peek(bk, &per_key, now, cost, &left_k, &wait_k);
 	enum ordex_take tt = ordex_bucket_peek(bt, &per_tenant, now, cost, &left_t, &wait_t);
 	if (tk == ORDEX_TAKE_OK && tt == ORDEX_TAKE_OK) {
@@ -709,14 +795,17 @@ static void denied(struct ordex_req *rq, struct ordex_batch *b)
 }
 
 /*
- * A refused operation is answered 403 once its audit entry (who, what,
- * why) is stored; should the writer be stopping, it is answered anyway.
+ * Records a refusal in the caller's tenant's audit log (access.denied: who,
+ * role, operation when there is one, method and path, why, and how many
+ * like it went unrecorded before) and answers with then once it is stored;
+ * should the writer be stopping, it answers anyway.
  */
-static void deny(struct ordex_req *rq, enum ordex_op op, const char *why)
+static void record_refusal(struct ordex_req *rq, const char *op, const char *why,
+                           int64_t unrecorded, const char *detail,
+                           void (*then)(struct ordex_req *rq, struct ordex_batch *b))
 {
 	struct denial *dn = ordex_arena_zalloc(rq->a, sizeof(*dn));
-	dn->detail = ordex_arena_printf(rq->a, "a key with role \"%s\" may not do %s: %s", rq->role,
-	                                ordex_op_name(op), why);
+	dn->detail = detail;
 	struct ordex_buf b;
 	struct ordex_jw w;
 	ordex_buf_init(&b, 0);
@@ -726,20 +815,40 @@ static void deny(struct ordex_req *rq, enum ordex_op op, const char *why)
 	ordex_jw_str(&w, rq->actor);
 	ordex_jw_key(&w, "role");
 	ordex_jw_str(&w, rq->role);
-	ordex_jw_key(&w, "operation");
-	ordex_jw_str(&w, ordex_op_name(op));
+	if (op) {
+		ordex_jw_key(&w, "operation");
+		ordex_jw_str(&w, op);
+	}
 	ordex_jw_key(&w, "request");
 	ordex_jw_str(&w, ordex_arena_printf(rq->a, "%s %s", rq->method, rq->path));
 	ordex_jw_key(&w, "why");
 	ordex_jw_str(&w, why);
+	if (unrecorded) {
+		ordex_jw_key(&w, "unrecorded_before");
+		ordex_jw_int(&w, unrecorded);
+	}
 	ordex_jw_obj_end(&w);
 	dn->batch.scope = rq->scope;
 	dn->batch.audit_kind = "access.denied";
 	dn->batch.audit_subject = rq->actor;
 	dn->batch.audit_body = ordex_arena_strdup(rq->a, b.data ? b.data : "{}");
 	ordex_buf_free(&b);
-	if (ordex_req_submit(rq, &dn->batch, denied) != ORDEX_OK)
-		denied(rq, &dn->batch);
+	if (ordex_req_submit(rq, &dn->batch, then) != ORDEX_OK)
+		then(rq, &dn->batch);
+}
+
+/* A refused operation: 403 once its audit entry is stored. */
+static void deny(struct ordex_req *rq, enum ordex_op op, const char *why)
+{
+	record_refusal(rq, ordex_op_name(op), why, 0,
+	               ordex_arena_printf(rq->a, "a key with role \"%s\" may not do %s: %s",
+	                                  rq->role, ordex_op_name(op), why),
+	               denied);
+}
+
+void ordex_req_deny(struct ordex_req *rq, int op, const char *why)
+{
+	deny(rq, (enum ordex_op)op, why);
 }
 
 static void unauthorized(struct ordex_req *rq, const char *detail)
@@ -764,30 +873,41 @@ static void refused_dead(struct ordex_req *rq, struct ordex_batch *b)
  * the credential's tenant's audit log (who, which request, why). An unknown
  * credential names no tenant, and is only answered.
  */
+/*
+ * Whether this use of a dead credential is to be recorded: the first, then
+ * at most one a minute per credential, which carries how many went
+ * unrecorded since (*since). A leaked key used in a loop is one entry a
+ * minute, not one a request.
+ */
+static bool dead_to_record(struct ordex_server *s, int64_t id, int64_t now, int64_t *since)
+{
+	uint64_t h = (uint64_t)id * UINT64_C(0x9E3779B97F4A7C15);
+	struct dead_slot *d = &s->dead[(h >> 54) % DEAD_SLOTS];
+	bool record;
+	pthread_mutex_lock(&s->mu);
+	if (d->id != id || now - d->recorded_at >= DEAD_EVERY_US) {
+		*since = d->id == id ? d->unrecorded : 0;
+		d->id = id;
+		d->recorded_at = now;
+		d->unrecorded = 0;
+		record = true;
+	} else {
+		d->unrecorded++;
+		record = false;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return record;
+}
+
 static void refuse_dead(struct ordex_req *rq)
 {
-	struct denial *dn = ordex_arena_zalloc(rq->a, sizeof(*dn));
-	struct ordex_buf b;
-	struct ordex_jw w;
-	ordex_buf_init(&b, 0);
-	ordex_jw_init(&w, &b);
-	ordex_jw_obj(&w);
-	ordex_jw_key(&w, "by");
-	ordex_jw_str(&w, rq->actor);
-	ordex_jw_key(&w, "role");
-	ordex_jw_str(&w, rq->role);
-	ordex_jw_key(&w, "request");
-	ordex_jw_str(&w, ordex_arena_printf(rq->a, "%s %s", rq->method, rq->path));
-	ordex_jw_key(&w, "why");
-	ordex_jw_str(&w, rq->dead);
-	ordex_jw_obj_end(&w);
-	dn->batch.scope = rq->scope;
-	dn->batch.audit_kind = "access.denied";
-	dn->batch.audit_subject = rq->actor;
-	dn->batch.audit_body = ordex_arena_strdup(rq->a, b.data ? b.data : "{}");
-	ordex_buf_free(&b);
-	if (ordex_req_submit(rq, &dn->batch, refused_dead) != ORDEX_OK)
-		refused_dead(rq, &dn->batch);
+	int64_t since = 0;
+	int64_t id = rq->session_id ? -rq->session_id : rq->key.key_id;
+	if (!dead_to_record(rq->srv, id, ordex_time_now(), &since)) {
+		refused_dead(rq, NULL);
+		return;
+	}
+	record_refusal(rq, NULL, rq->dead, since, NULL, refused_dead);
 }
 
 static void route(struct ordex_req *rq)
@@ -825,9 +945,7 @@ static void route(struct ordex_req *rq)
 	if (match->op != ORDEX_ROUTE_PUBLIC) {
 		int rc = authenticate(rq);
 		if (rc == ORDEX_E_AUTH && rq->dead) {
-			/* each an audit entry: limited like any other request */
-			if (ordex_req_charge(rq, 1) == ORDEX_OK)
-				refuse_dead(rq);
+			refuse_dead(rq);
 			return;
 		}
 		if (rc == ORDEX_E_AUTH) {
@@ -860,7 +978,10 @@ static void route(struct ordex_req *rq)
 			     "X-CSRF-Token");
 			return;
 		}
-		ordex_req_count(rq, rq->srv->api_metric[op], 1);
+		ordex_req_count(rq,
+		                op == ORDEX_OP_COUNT && match->metric ? match->metric
+		                                                      : rq->srv->api_metric[op],
+		                1);
 	}
 	match->handler(rq);
 }
@@ -967,6 +1088,7 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 	}
 	struct ordex_server *s = ordex_xcalloc(1, sizeof(*s));
 	s->cfg = *cfg;
+	randombytes_buf(s->pre_key, sizeof(s->pre_key));
 	s->limits.max_body = cfg->max_body ? cfg->max_body : 8u << 20;
 	s->limits.max_depth = cfg->max_depth ? cfg->max_depth : 32;
 	s->limits.max_items = cfg->max_items ? cfg->max_items : 10000;

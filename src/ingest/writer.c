@@ -43,6 +43,7 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "domain/scope.h"
+#include "policy/policy.h"
 #include "ingest/event.h"
 #include "store/store.h"
 
@@ -85,6 +86,7 @@ struct ordex_writer {
 	struct touch *touches;
 	size_t n_touches, cap_touches;
 	struct ordex_scope_cache *scope_rules; /* writer thread */
+	struct ordex_policy_cache *policies;   /* writer thread */
 	_Atomic int64_t durable_seq;
 	int64_t group_seq; /* writer thread: the highest seq of the open group */
 };
@@ -317,6 +319,7 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 	    .now = now,
 	    .careful = careful,
 	    .scope_cache = w->scope_rules,
+	    .policy_cache = w->policies,
 	};
 	if (rc == ORDEX_OK)
 		rc = ordex_apply_event(&ap, ev, seq);
@@ -576,6 +579,14 @@ static int apply_batches(struct ordex_writer *w, struct ordex_batch *group,
 	return rc;
 }
 
+/* After a rollback: the parsed rules and policies it may have read of its own
+ * (a version stored in the same transaction) are no longer true. */
+static void forget_reads(struct ordex_writer *w)
+{
+	ordex_scope_cache_forget(w->scope_rules);
+	ordex_policy_cache_forget(w->policies);
+}
+
 /* Forgets what a rolled-back run of the group set, before it runs again. */
 static void undo(struct ordex_writer *w, struct ordex_batch *group)
 {
@@ -606,6 +617,7 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 	int64_t now = ordex_time_now();
 	ordex_audit_reset(w->au);
 	ordex_scope_cache_next_group(w->scope_rules);
+	ordex_policy_cache_next_group(w->policies);
 	w->group_seq = 0;
 	/* Under load, the group's flush goes to the flusher and the writer goes
 	 * on with the next group. Idle, there is nothing to overlap with: the
@@ -644,6 +656,7 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 		begun = false;
 		rc = st->ops->rollback(st);
 		undo(w, group);
+		forget_reads(w);
 		pthread_mutex_lock(&w->mu);
 		w->stats.replays++;
 		pthread_mutex_unlock(&w->mu);
@@ -694,6 +707,7 @@ static void apply_group(struct ordex_writer *w, struct ordex_batch *group)
 		if (begun)
 			st->ops->rollback(st);
 		ordex_audit_reset(w->au);
+		forget_reads(w);
 	}
 	if (rc) {
 		requeue_receipts(w, receipts);
@@ -848,6 +862,7 @@ int ordex_writer_start(struct ordex_store *st, const struct ordex_writer_config 
 	w->au = ordex_audit_new();
 	w->a = ordex_arena_new(64 * 1024);
 	w->scope_rules = ordex_scope_cache_new();
+	w->policies = ordex_policy_cache_new();
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	pthread_cond_init(&w->flush_cv, NULL);
@@ -855,6 +870,7 @@ int ordex_writer_start(struct ordex_store *st, const struct ordex_writer_config 
 		ordex_audit_free(w->au);
 		ordex_arena_free(w->a);
 		ordex_scope_cache_free(w->scope_rules);
+		ordex_policy_cache_free(w->policies);
 		free(w);
 		return ORDEX_E_NOMEM;
 	}
@@ -867,6 +883,7 @@ int ordex_writer_start(struct ordex_store *st, const struct ordex_writer_config 
 		ordex_audit_free(w->au);
 		ordex_arena_free(w->a);
 		ordex_scope_cache_free(w->scope_rules);
+		ordex_policy_cache_free(w->policies);
 		free(w);
 		return ORDEX_E_NOMEM;
 	}
@@ -1002,6 +1019,7 @@ void ordex_writer_stop(struct ordex_writer *w)
 	ordex_audit_free(w->au);
 	ordex_arena_free(w->a);
 	ordex_scope_cache_free(w->scope_rules);
+	ordex_policy_cache_free(w->policies);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	pthread_cond_destroy(&w->flush_cv);

@@ -44,6 +44,7 @@ struct val {
 struct ctx {
 	struct ordex_arena *a;
 	size_t steps, max_steps, base, max_bytes;
+	size_t *budget;
 	int max_depth;
 	int rc;
 	struct ordex_jl_error *err;
@@ -70,6 +71,24 @@ static struct val boolean(bool b)
 static struct val str(const char *s, size_t n)
 {
 	return (struct val){.t = V_STR, .s = s, .len = n};
+}
+
+static void fail(struct ctx *c, int rc, const char *fmt, ...);
+
+/*
+ * Whether n more bytes fit the evaluation's bound; checked before every
+ * allocation whose size a rule controls (a value doubled by cat in a reduce
+ * grows fast, and a check every few steps would come too late).
+ */
+static bool room(struct ctx *c, size_t n)
+{
+	if (c->rc)
+		return false;
+	if (ordex_arena_used(c->a) - c->base + n > c->max_bytes) {
+		fail(c, ORDEX_E_TOOBIG, "the rule's values grow past %zu bytes", c->max_bytes);
+		return false;
+	}
+	return true;
 }
 
 static void where(const struct ctx *c, char *out, size_t n)
@@ -100,6 +119,11 @@ static bool step(struct ctx *c)
 		return false;
 	if (++c->steps > c->max_steps) {
 		fail(c, ORDEX_E_TOOBIG, "the rule takes more than %zu steps", c->max_steps);
+		return false;
+	}
+	if (c->budget && !(*c->budget)--) {
+		*c->budget = 0;
+		fail(c, ORDEX_E_TOOBIG, "the rules take more steps than one input may");
 		return false;
 	}
 	if ((c->steps & 63) == 0 && ordex_arena_used(c->a) - c->base > c->max_bytes) {
@@ -315,11 +339,19 @@ static struct val to_string(struct ctx *c, struct val v)
 		return str("", 0);
 	}
 	size_t total = 0;
+	if (!room(c, sizeof(struct val) * v.count)) {
+		c->nest--;
+		return str("", 0);
+	}
 	struct val *parts = ordex_arena_alloc(c->a, sizeof(*parts) * (v.count ? v.count : 1));
 	for (size_t i = 0; i < v.count; i++) {
 		struct val e = v.items[i];
 		parts[i] = e.t == V_UNDEF || e.t == V_NULL ? str("", 0) : to_string(c, e);
 		total += parts[i].len + (i ? 1 : 0);
+	}
+	if (!room(c, total + 1)) {
+		c->nest--;
+		return str("", 0);
 	}
 	char *out = ordex_arena_alloc(c->a, total + 1), *p = out;
 	for (size_t i = 0; i < v.count; i++) {
@@ -433,6 +465,8 @@ static struct val from_json(struct ctx *c, const struct ordex_json *j)
 	case ORDEX_JSON_ARRAY: break;
 	}
 	struct val v = {.t = V_ARR, .count = j->count};
+	if (!room(c, sizeof(*v.items) * j->count))
+		return (struct val){.t = V_ARR};
 	v.items = ordex_arena_alloc(c->a, sizeof(*v.items) * (j->count ? j->count : 1));
 	size_t i = 0;
 	for (const struct ordex_json *e = j->child; e; e = e->next)
@@ -569,6 +603,8 @@ static struct val var(struct ctx *c, struct val data, struct val path, struct va
 static struct val array_of(struct ctx *c, size_t n)
 {
 	struct val v = {.t = V_ARR, .count = 0};
+	if (!room(c, sizeof(*v.items) * n))
+		n = 0; /* the error is set: the evaluation stops */
 	v.items = ordex_arena_alloc(c->a, sizeof(*v.items) * (n ? n : 1));
 	return v;
 }
@@ -587,6 +623,8 @@ static struct val missing(struct ctx *c, struct val data, const struct val *keys
 /* UTF-8 code points of s as offsets: offs[k] is where the k-th starts */
 static size_t code_points(struct ctx *c, struct val s, size_t **offs)
 {
+	if (!room(c, sizeof(size_t) * (s.len + 1)))
+		s.len = 0;
 	size_t *o = ordex_arena_alloc(c->a, sizeof(*o) * (s.len + 1));
 	size_t k = 0;
 	for (size_t i = 0; i < s.len; i++)
@@ -642,6 +680,8 @@ static struct val op_cat(struct ctx *c, const struct val *v, size_t n)
 		parts[i] = to_string(c, v[i]);
 		total += parts[i].len;
 	}
+	if (!room(c, total + 1))
+		return str("", 0);
 	char *out = ordex_arena_alloc(c->a, total + 1), *p = out;
 	for (size_t i = 0; i < n; i++) {
 		memcpy(p, parts[i].s, parts[i].len);
@@ -981,6 +1021,7 @@ int ordex_jl_eval(struct ordex_arena *a, const struct ordex_json *rule,
 	struct ordex_jl_error scratch;
 	struct ctx c = {.a = a, .err = err ? err : &scratch, .base = ordex_arena_used(a)};
 	limits_of(lim, &c);
+	c.budget = lim ? lim->budget : NULL;
 	c.err->path[0] = c.err->msg[0] = '\0';
 	struct val d = data ? from_json(&c, data) : (struct val){.t = V_OBJ, .obj = &empty_object};
 	struct val v = eval(&c, rule, d);

@@ -26,6 +26,9 @@ struct ordex_jl_limits {
 	int max_depth;    /* rule nesting; 0: 32 */
 	size_t max_steps; /* 0: 100000 */
 	size_t max_bytes; /* arena growth of one evaluation; 0: 1 MiB */
+	/* steps shared by several evaluations (the rules of one event), taken
+	 * from *budget as they go; NULL: none beyond max_steps */
+	size_t *budget;
 };
 
 struct ordex_jl_error {

@@ -286,7 +286,8 @@ static const char *const sql[S_COUNT] = {
     [S_TENANT_SETTINGS] = "SELECT fraud_threshold FROM tenants WHERE id = ?1",
     [S_TENANT_GET] = "SELECT id, name, coalesce(fraud_threshold, -1), coalesce(rate_per_key, 0), "
                      "coalesce(rate_per_tenant, 0), created_at FROM tenants WHERE id = ?1",
-    [S_TENANT_SET_FRAUD] = "UPDATE tenants SET fraud_threshold = ?2 WHERE id = ?1",
+    [S_TENANT_SET_FRAUD] = "UPDATE tenants SET fraud_threshold = CASE WHEN ?2 < 0 THEN NULL ELSE "
+                           "?2 END WHERE id = ?1",
     [S_EVENT_SET_ORDER] = "UPDATE events SET order_ref = ?4 WHERE tenant = ?1 AND environment = "
                           "?2 AND id = ?3 AND order_ref IS NULL",
     [S_COMMIT] = "COMMIT",
@@ -324,8 +325,9 @@ static const char *const sql[S_COUNT] = {
 #define USER_COLS                                                                                  \
 	"id, username, pwhash, role, created_by, scopes, created_at, coalesce(disabled_at, 0), "   \
 	"brand, region, segment, (SELECT coalesce(max(s.created_at), 0) FROM sessions s WHERE "    \
-	"s.user_id = users.id), (SELECT coalesce(max(coalesce(s.last_seen_at, s.created_at)), 0) " \
-	"FROM sessions s WHERE s.user_id = users.id)"
+	"s.tenant = users.tenant AND s.environment = users.environment AND s.user_id = "           \
+	"users.id), (SELECT coalesce(max(s.last_seen_at), 0) FROM sessions s WHERE s.tenant = "    \
+	"users.tenant AND s.environment = users.environment AND s.user_id = users.id)"
     [S_USER_CREATE] = "INSERT INTO users (tenant, environment, username, pwhash, role, scopes, "
                       "created_at, created_by, brand, region, segment) VALUES (?1, ?2, ?3, ?4, "
                       "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -344,7 +346,7 @@ static const char *const sql[S_COUNT] = {
                          "coalesce(t.rate_per_tenant, 0), coalesce(u.brand, ''), "
                          "coalesce(u.region, ''), coalesce(u.segment, ''), "
                          "coalesce(s.ended_at, 0), coalesce(u.disabled_at, 0), "
-                         "coalesce(s.last_seen_at, s.created_at) FROM sessions s JOIN "
+                         "coalesce(s.last_seen_at, 0) FROM sessions s JOIN "
                          "users u ON u.id "
                          "= s.user_id JOIN tenants t ON t.id = s.tenant WHERE s.token_hash = ?1",
     [S_SESSION_END] = "UPDATE sessions SET ended_at = ?4 WHERE tenant = ?1 AND environment = ?2 "
@@ -1927,10 +1929,14 @@ static void read_connector(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_
 	snprintf(c->public_id, sizeof(c->public_id), "%s", p ? (const char *)p : "");
 	c->created_at = sqlite3_column_int64(q, 5);
 	c->rate_per_key = c->rate_per_tenant = 0;
-	if (sqlite3_column_count(q) > 7) {
-		c->rate_per_key = sqlite3_column_double(q, 6);
-		c->rate_per_tenant = sqlite3_column_double(q, 7);
-	}
+}
+
+/* A connector found by its public id, with its tenant's rate limits. */
+static void read_public_connector(sqlite3_stmt *q, struct ordex_connector_info *c)
+{
+	read_connector(q, NULL, c);
+	c->rate_per_key = sqlite3_column_double(q, 6);
+	c->rate_per_tenant = sqlite3_column_double(q, 7);
 }
 
 static int s_connector_by_public(struct ordex_store *st, const char *public_id,
@@ -1942,7 +1948,7 @@ static int s_connector_by_public(struct ordex_store *st, const char *public_id,
 		return ORDEX_E_STORE;
 	bind_text(q, 1, public_id);
 	ONE_ROW(
-	    s, q, { read_connector(q, NULL, out); }, "read a connector");
+	    s, q, { read_public_connector(q, out); }, "read a connector");
 }
 
 static int s_connectors_list(struct ordex_store *st, const struct ordex_scope *sc,

@@ -360,6 +360,7 @@ struct ordex_store_ops {
 	int (*tenant_first)(struct ordex_store *st, int64_t *id, char *name, size_t namelen);
 	/* *fraud_threshold is left as it is when the tenant has none of its own */
 	int (*tenant_settings)(struct ordex_store *st, int64_t tenant, int *fraud_threshold);
+	/* threshold < 0: back to the service's default */
 	int (*tenant_set_fraud_threshold)(struct ordex_store *st, int64_t tenant, int threshold);
 	int (*tenant_get)(struct ordex_store *st, int64_t tenant, struct ordex_tenant_row *out);
 	/* a tenant's rate limits; < 0 leaves one as it is, 0 returns it to the default */

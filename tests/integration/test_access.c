@@ -410,9 +410,9 @@ static void a_customer_scope_holds_on_every_view(void **state)
 	http(&h, "GET", "/v1/inventory/SCOPE-SKU", admin, NULL, NULL, 0, &r);
 	assert_true(has(&r, "\"level\":10,\"allocated\":5,\"available\":5,\"open_demand\":5"));
 	http_free(&r);
-	static const char *const spans[] = {"/v1/webhooks", "/v1/identity/suggestions",
-	                                    "/v1/usage"};
-	for (int i = 0; i < 3; i++) {
+	static const char *const spans[] = {"/v1/webhooks", "/v1/identity/suggestions", "/v1/usage",
+	                                    "/v1/scope-rules", "/metrics"};
+	for (int i = 0; i < 5; i++) {
 		http(&h, "GET", spans[i], acme_admin, NULL, NULL, 0, &r);
 		if (r.status != 403 || !has(&r, "read what spans them all"))
 			fail_msg("%s answered %ld to a limited admin", spans[i], r.status);
@@ -612,7 +612,7 @@ static void tenants_are_administered_through_the_api(void **state)
 	assert_true(body_has(&r, "\"rate_per_key\":50"));
 	assert_true(body_has(&r, "\"rate_per_tenant\":null"));
 	http_free(&r);
-	const char *bad = "{\"fraud_threshold\":101,\"rate_per_key\":-1,\"colour\":\"red\"}";
+	const char *bad = "{\"fraud_threshold\":101,\"rate_per_key\":0.5,\"colour\":\"red\"}";
 	http(&h, "PATCH", "/v1/tenant", prod, "application/json", bad, strlen(bad), &r);
 	assert_int_equal(r.status, 422);
 	assert_true(body_has(&r, "\"field\":\"fraud_threshold\""));
@@ -623,10 +623,11 @@ static void tenants_are_administered_through_the_api(void **state)
 	assert_int_equal(r.status, 403);
 	assert_true(body_has(&r, "production credential"));
 	http_free(&r);
-	const char *back = "{\"rate_per_key\":null}";
+	const char *back = "{\"rate_per_key\":null,\"fraud_threshold\":null}";
 	http(&h, "PATCH", "/v1/tenant", prod, "application/json", back, strlen(back), &r);
 	assert_int_equal(r.status, 200);
 	assert_true(body_has(&r, "\"rate_per_key\":null"));
+	assert_true(body_has(&r, "\"fraud_threshold\":null"));
 	http_free(&r);
 
 	const char *mk = "{\"name\":\"initech\"}";

@@ -295,6 +295,29 @@ static void a_flood_of_forged_deliveries_is_limited(void **state)
 	assert_true(limited >= 3);
 }
 
+/* From one address, thirty sign-ins, then one every two seconds, whoever
+ * they are for: a guesser trying many people is limited too. */
+static void many_sign_ins_from_one_address_are_limited(void **state)
+{
+	int limited = 0;
+	for (int i = 0; i < 40 && !limited; i++) {
+		char body[160];
+		snprintf(
+		    body, sizeof(body),
+		    "{\"tenant\":\"default\",\"username\":\"nobody%d\",\"password\":\"guess\"}", i);
+		struct http_resp r;
+		http(&h, "POST", "/v1/sessions", NULL, "application/json", body, strlen(body), &r);
+		if (r.status == 429) {
+			assert_true(has(&r, "too many sign-ins from this address"));
+			limited = 1;
+		} else {
+			assert_int_equal(r.status, 401);
+		}
+		http_free(&r);
+	}
+	assert_true(limited);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +326,7 @@ int main(void)
 	    cmocka_unit_test(keys_of_a_tenant_share_its_limit),
 	    cmocka_unit_test(refusals_spend_the_limit_too),
 	    cmocka_unit_test(guessing_a_password_is_limited),
+	    cmocka_unit_test(many_sign_ins_from_one_address_are_limited),
 	    cmocka_unit_test(a_flood_of_forged_deliveries_is_limited),
 	    cmocka_unit_test(a_tenants_own_limit_replaces_the_default),
 	};

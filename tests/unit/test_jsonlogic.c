@@ -210,6 +210,26 @@ static void test_hostile_rules_meet_their_bounds(void **state)
 	                   "{\"var\":\"accumulator\"}]},\"xx\"]}";
 	assert_int_equal(eval_rc(grow, data, &small, &err), ORDEX_E_TOOBIG);
 	assert_non_null(strstr(err.msg, "bytes"));
+	/* a value quadrupled each step outgrows the bound before it is made: the
+	 * arena stays near the bound (it reached gigabytes when the size was
+	 * looked at every 64 steps) */
+	char quad[512] = "{\"reduce\":[[", *r = quad + strlen(quad);
+	for (int i = 0; i < 40; i++)
+		r += sprintf(r, "%s%d", i ? "," : "", i);
+	strcpy(r, "],{\"cat\":[{\"var\":\"accumulator\"},{\"var\":\"accumulator\"},{\"var\":"
+	          "\"accumulator\"},{\"var\":\"accumulator\"}]},\"xxxxxxxxxxx\"]}");
+	ordex_arena_reset(arena);
+	assert_int_equal(eval_rc(quad, "{}", NULL, &err), ORDEX_E_TOOBIG);
+	assert_non_null(strstr(err.msg, "bytes"));
+	assert_true(ordex_arena_used(arena) < (size_t)3 << 20);
+	/* a budget shared by several evaluations: the second runs out of it */
+	size_t budget = 120;
+	struct ordex_jl_limits shared = {.budget = &budget};
+	const char *some = "{\"map\":[[1,2,3,4,5,6,7,8,9,10],{\"+\":[{\"var\":\"\"},1]}]}";
+	assert_int_equal(eval_rc(some, "{}", &shared, &err), ORDEX_OK);
+	assert_true(budget > 0 && budget < 60); /* it took more than half */
+	assert_int_equal(eval_rc(some, "{}", &shared, &err), ORDEX_E_TOOBIG);
+	assert_non_null(strstr(err.msg, "one input"));
 	/* an unknown operation, when evaluated */
 	assert_int_equal(eval_rc("{\"and\":[true,{\"bogus\":[1]}]}", "{}", NULL, &err),
 	                 ORDEX_E_INVAL);
