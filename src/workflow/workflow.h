@@ -77,8 +77,8 @@ struct ordex_case_cmd {
 	size_t size;
 };
 
-int ordex_case_command(struct ordex_store *st, struct ordex_audit *au,
-                       const struct ordex_scope *sc, int64_t now, void *ctx);
+int ordex_case_command(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
+                       int64_t now, void *ctx);
 
 struct ordex_action_cmd {
 	struct ordex_cmd_result res;
@@ -86,11 +86,11 @@ struct ordex_action_cmd {
 	const char *verb; /* propose, approve, reject, override, change */
 	int64_t case_id;  /* propose */
 	int64_t action_id;
-	const char *kind;                  /* propose, override */
-	const struct ordex_json *payload;  /* propose, override, change */
-	const char *payload_hash;          /* approve: the hex SHA-256 the approver saw */
-	const char *reason;                /* reject, override, propose */
-	struct ordex_arena *a;             /* the request's */
+	const char *kind;                 /* propose, override */
+	const struct ordex_json *payload; /* propose, override, change */
+	const char *payload_hash;         /* approve: the hex SHA-256 the approver saw */
+	const char *reason;               /* reject, override, propose */
+	struct ordex_arena *a;            /* the request's */
 	/* results */
 	int64_t new_action_id;
 	const char *status;
