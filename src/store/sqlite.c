@@ -3262,6 +3262,7 @@ int ordex_store_open_sqlite(const char *path, const struct ordex_store_options *
 		fprintf(stderr, "ordex: could not open database \"%s\": %s\n", path,
 		        s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		sqlite3_close(s->db);
+		free(s->stmts);
 		free(s);
 		return ORDEX_E_STORE;
 	}
