@@ -19,6 +19,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -32,6 +33,7 @@
 #include "domain/project.h"
 #include "ingest/event.h"
 #include "store/store.h"
+#include "workflow/workflow.h"
 
 static const char *const sev_names[] = {"", "low", "medium", "high", "critical"};
 
@@ -101,6 +103,20 @@ static int load_state(struct ordex_apply *ap, const char *ref, struct ordex_orde
 		return rc;
 	return st->ops->shipments_for_order(st, ap->sc, ref, ap->a, &os->shipments,
 	                                    &os->n_shipments);
+}
+
+struct ranked {
+	int priority, index;
+	const char *kind;
+};
+
+/* Highest priority first; among equals, as the detectors found them. */
+static int by_priority(const void *x, const void *y)
+{
+	const struct ranked *a = x, *b = y;
+	if (a->priority != b->priority)
+		return b->priority - a->priority;
+	return a->index - b->index;
 }
 
 /* Does the JSON array of seqs in evidence list seq? */
@@ -185,6 +201,11 @@ int ordex_detect_order(struct ordex_apply *ap, const char *order_ref, const stru
 	if ((rc = ap->st->ops->exceptions_for_order(ap->st, ap->sc, order_ref, ap->a, &ex, &n_ex)))
 		return rc;
 	int64_t when = ev->occurred.us;
+	bool opened = false, had_open = false;
+	for (size_t j = 0; j < n_ex; j++)
+		had_open = had_open || !strcmp(ex[j].status, "open");
+	int top = 0;
+	const char **kinds = ordex_arena_alloc(ap->a, sizeof(*kinds) * (size_t)(cs.n ? cs.n : 1));
 
 	for (int i = 0; i < cs.n; i++) {
 		const struct ordex_condition *c = &cs.c[i];
@@ -233,9 +254,22 @@ int ordex_detect_order(struct ordex_apply *ap, const char *order_ref, const stru
 			return rc;
 		if ((rc = audit_exception(ap, what, e, ev)))
 			return rc;
-		if (!strcmp(what, "opened") || !strcmp(what, "reopened"))
+		if (!strcmp(what, "opened") || !strcmp(what, "reopened")) {
 			ap->exceptions_opened++;
+			opened = true;
+		}
 	}
+	/* the case follows: its kinds, highest priority first */
+	struct ranked *rk = ordex_arena_alloc(ap->a, sizeof(*rk) * (size_t)(cs.n ? cs.n : 1));
+	for (int i = 0; i < cs.n; i++) {
+		rk[i].priority = priority(&os.order, cs.c[i].severity);
+		rk[i].kind = cs.c[i].kind;
+		rk[i].index = i;
+	}
+	qsort(rk, (size_t)cs.n, sizeof(*rk), by_priority);
+	for (int i = 0; i < cs.n; i++)
+		kinds[i] = rk[i].kind;
+	top = cs.n ? rk[0].priority : 0;
 
 	for (size_t j = 0; j < n_ex; j++) {
 		struct ordex_exception_row *e = &ex[j];
@@ -261,5 +295,14 @@ int ordex_detect_order(struct ordex_apply *ap, const char *order_ref, const stru
 			return rc;
 		ap->exceptions_resolved++;
 	}
-	return ORDEX_OK;
+	struct ordex_case_change ch = {
+	    .order_ref = order_ref,
+	    .n_open = cs.n,
+	    .kinds = kinds,
+	    .priority = top,
+	    .opened = opened,
+	    .had_open = had_open,
+	    .cause = ordex_arena_printf(ap->a, "%s %s/%s", ev->type_name, ev->source, ev->id),
+	};
+	return ordex_case_sync(ap, &ch);
 }

@@ -83,8 +83,10 @@ static const char *const wsql[W_COUNT] = {
         "= 0 OR c.priority < ?9 OR (c.priority = ?9 AND c.id > ?10)) AND (?11 IS NULL OR "
         "o.brand = ?11) AND (?12 IS NULL OR o.region = ?12) AND (?13 IS NULL OR o.segment = "
         "?13) ORDER BY c.priority DESC, c.id LIMIT ?14",
+    /* by the order's exceptions (exceptions_condition), not by every open
+     * one (exceptions_queue, which the planner prefers for status =) */
     [W_EXC_JOIN] = "UPDATE exceptions SET case_id = ?4 WHERE tenant = ?1 AND environment = ?2 "
-                   "AND order_ref = ?3 AND status = 'open' AND case_id IS NOT ?4",
+                   "AND order_ref = ?3 AND +status = 'open' AND case_id IS NOT ?4",
     [W_EXC_OF_CASE] = "SELECT " EXC_COLS " FROM exceptions WHERE tenant = ?1 AND environment = ?2 "
                       "AND case_id = ?3 ORDER BY id",
     [W_CASE_EVENT_ADD] = "INSERT INTO case_events (tenant, environment, case_id, at, kind, actor, "

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ingest/event.h" /* struct ordex_problems */
+
 struct ordex_apply;
 struct ordex_arena;
 struct ordex_audit;
@@ -91,10 +93,12 @@ struct ordex_action_cmd {
 	const char *payload_hash;         /* approve: the hex SHA-256 the approver saw */
 	const char *reason;               /* reject, override, propose */
 	struct ordex_arena *a;            /* the request's */
+	bool submit; /* propose: route it now (false: a draft, case "proposed") */
 	/* results */
 	int64_t new_action_id;
 	const char *status;
 	int approvals_have, approvals_need;
+	struct ordex_problems problems; /* every problem of a refused payload */
 };
 
 int ordex_action_command(struct ordex_store *st, struct ordex_audit *au,

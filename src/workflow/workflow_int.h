@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * workflow_int.h - what the workflow's files share (case.c, action.c).
+ */
+#ifndef ORDEX_WORKFLOW_INT_H
+#define ORDEX_WORKFLOW_INT_H
+
+#include <stdint.h>
+
+struct ordex_arena;
+struct ordex_audit;
+struct ordex_case_row;
+struct ordex_cmd_result;
+struct ordex_actor;
+struct ordex_policy;
+struct ordex_scope;
+struct ordex_store;
+
+/* Writes kind (and its body) to the case's history and to the audit log. */
+int ordex__case_record(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
+                       int64_t now, int64_t case_id, const char *kind, const char *actor,
+                       const char *body);
+/* A history entry's body: the case as it now stands, what happened, who, why. */
+char *ordex__case_body(struct ordex_arena *a, const struct ordex_case_row *c, const char *what,
+                       const char *actor, const char *why);
+/* Sets the case's SLA clock from now by its queue's hours and arms its timer. */
+int ordex__case_arm_sla(struct ordex_store *st, const struct ordex_scope *sc,
+                        struct ordex_case_row *c, const struct ordex_policy *pol, int64_t now);
+/* Fills r with a refusal and returns ORDEX_E_INVAL (the command changes nothing). */
+int ordex__refuse(struct ordex_cmd_result *r, int code, const char *field, const char *why);
+/* The case, when the actor may see it (404 in r otherwise). */
+int ordex__case_for(struct ordex_store *st, const struct ordex_scope *sc,
+                    const struct ordex_actor *actor, int64_t id, struct ordex_arena *a,
+                    struct ordex_case_row *c, struct ordex_cmd_result *r);
+
+#endif
