@@ -48,5 +48,16 @@ void ordex_api_tenants_post(struct ordex_req *rq);
 void ordex_api_roles_get(struct ordex_req *rq);
 void ordex_api_scope_rules_get(struct ordex_req *rq);
 void ordex_api_scope_rules_put(struct ordex_req *rq);
+void ordex_api_cases_list(struct ordex_req *rq);
+void ordex_api_policies_get(struct ordex_req *rq);
+void ordex_api_policy_versions(struct ordex_req *rq);
+void ordex_api_policies_put(struct ordex_req *rq);
+void ordex_api_policies_test(struct ordex_req *rq);
+
+void ordex_api_case_get(struct ordex_req *rq);
+void ordex_api_case_post(struct ordex_req *rq);
+void ordex_api_action_get(struct ordex_req *rq);
+void ordex_api_action_post(struct ordex_req *rq);
+void ordex_api_action_patch(struct ordex_req *rq);
 
 #endif

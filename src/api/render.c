@@ -16,6 +16,7 @@
 #include "core/timeutil.h"
 #include "ingest/event.h"
 #include "store/store.h"
+#include "workflow/workflow.h"
 
 static void k_str(struct ordex_jw *w, const char *k, const char *v)
 {
@@ -298,5 +299,81 @@ void ordex_render_customers(struct ordex_jw *w, const char *brand, const char *r
 			ordex_jw_key(w, k[i]);
 			ordex_jw_str(w, v[i]);
 		}
+	ordex_jw_obj_end(w);
+}
+
+/* A stored JSON text as it is, or null when there is none. */
+static void k_raw(struct ordex_jw *w, const char *k, const char *json)
+{
+	ordex_jw_key(w, k);
+	if (json && json[0])
+		ordex_jw_raw(w, json, strlen(json));
+	else
+		ordex_jw_null(w);
+}
+
+void ordex_render_case(struct ordex_jw *w, const struct ordex_case_row *c)
+{
+	ordex_jw_obj(w);
+	k_int(w, "id", c->id);
+	k_str(w, "order", c->order_ref);
+	k_str(w, "status", c->status);
+	k_str(w, "queue", c->queue);
+	k_str(w, "assignee", c->assignee);
+	k_int(w, "priority", c->priority);
+	k_raw(w, "kinds", c->kinds ? c->kinds : "[]");
+	k_time(w, "opened_at", c->opened_at, 0);
+	k_time(w, "updated_at", c->updated_at, 0);
+	k_time(w, "resolved_at", c->resolved_at, 0);
+	k_str(w, "resolution", c->resolution);
+	k_time(w, "sla_due_at", c->sla_due_at, 0);
+	k_time(w, "breached_at", c->breached_at, 0);
+	k_int(w, "reopened", c->reopened);
+	k_int(w, "policy_version", c->policy_version);
+	ordex_render_customers(w, c->brand, c->region, c->segment);
+	ordex_jw_obj_end(w);
+}
+
+void ordex_render_action(struct ordex_jw *w, const struct ordex_action_row *r,
+                         const struct ordex_approval_row *ap, size_t n_ap)
+{
+	char hex[65];
+	ordex_jw_obj(w);
+	k_int(w, "id", r->id);
+	k_int(w, "case", r->case_id);
+	k_str(w, "order", r->order_ref);
+	k_str(w, "kind", r->kind);
+	k_str(w, "status", r->status);
+	k_raw(w, "payload", r->payload);
+	ordex_hex32(r->payload_hash, hex);
+	k_str(w, "payload_sha256", hex);
+	k_str(w, "requested_by", r->requested_by);
+	k_time(w, "requested_at", r->requested_at, 0);
+	k_str(w, "reason", r->reason);
+	k_raw(w, "route", r->route);
+	k_int(w, "policy_version", r->policy_version);
+	k_time(w, "decided_at", r->decided_at, 0);
+	k_str(w, "decided_by", r->decided_by);
+	k_time(w, "updated_at", r->updated_at, 0);
+	if (ap) {
+		ordex_jw_key(w, "approvals");
+		ordex_jw_arr(w);
+		for (size_t i = 0; i < n_ap; i++) {
+			ordex_jw_obj(w);
+			k_str(w, "by", ap[i].approver);
+			k_str(w, "role", ap[i].role);
+			k_str(w, "decision", ap[i].decision);
+			ordex_hex32(ap[i].payload_hash, hex);
+
+			k_str(w, "payload_sha256", hex);
+			ordex_jw_key(w, "current");
+			ordex_jw_bool(w, !memcmp(ap[i].payload_hash, r->payload_hash, 32));
+			k_str(w, "reason", ap[i].reason);
+			k_time(w, "at", ap[i].at, 0);
+			k_time(w, "expires_at", ap[i].expires_at, 0);
+			ordex_jw_obj_end(w);
+		}
+		ordex_jw_arr_end(w);
+	}
 	ordex_jw_obj_end(w);
 }

@@ -6,11 +6,16 @@
 #ifndef ORDEX_RENDER_H
 #define ORDEX_RENDER_H
 
+#include <stddef.h>
+
 #include "domain/model.h"
 
 struct ordex_jw;
 struct ordex_store;
 struct ordex_arena;
+struct ordex_case_row;
+struct ordex_action_row;
+struct ordex_approval_row;
 
 void ordex_render_exception(struct ordex_jw *w, const struct ordex_exception_row *e);
 
@@ -21,6 +26,16 @@ void ordex_render_time(struct ordex_jw *w, const char *key, int64_t us);
 /* "customers": the dimensions a principal is limited to, or null: any customer. */
 void ordex_render_customers(struct ordex_jw *w, const char *brand, const char *region,
                             const char *segment);
+
+/* A case as listed: its order, status, queue, assignee, SLA, customers. */
+void ordex_render_case(struct ordex_jw *w, const struct ordex_case_row *c);
+/*
+ * An action with its payload's SHA-256 (what an approver names) and, when
+ * ap is not NULL, every approval and rejection, each saying whether it is
+ * of the payload as it stands.
+ */
+void ordex_render_action(struct ordex_jw *w, const struct ordex_action_row *r,
+                         const struct ordex_approval_row *ap, size_t n_ap);
 
 /*
  * Writes the order view: state, lines, payments, shipments, exceptions and

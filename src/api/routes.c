@@ -38,6 +38,19 @@ const struct ordex_route ordex_api_routes[] = {
     {"POST", "/v1/tenants", ORDEX_OP_TENANT_MANAGE, ordex_api_tenants_post, NULL},
     {"GET", "/v1/scope-rules", ORDEX_OP_POLICIES_READ, ordex_api_scope_rules_get, NULL},
     {"PUT", "/v1/scope-rules", ORDEX_OP_POLICIES_WRITE, ordex_api_scope_rules_put, NULL},
+    {"GET", "/v1/policies", ORDEX_OP_POLICIES_READ, ordex_api_policies_get, NULL},
+    {"GET", "/v1/policies/versions", ORDEX_OP_POLICIES_READ, ordex_api_policy_versions, NULL},
+    {"PUT", "/v1/policies", ORDEX_OP_POLICIES_WRITE, ordex_api_policies_put, NULL},
+    /* a draft compared with what is in force: nothing is stored */
+    {"POST", "/v1/policies/test", ORDEX_OP_POLICIES_READ, ordex_api_policies_test, NULL},
+    {"GET", "/v1/cases", ORDEX_OP_CASES_READ, ordex_api_cases_list, NULL},
+    {"GET", "/v1/cases/", ORDEX_OP_CASES_READ, ordex_api_case_get, NULL},
+    {"GET", "/v1/actions/", ORDEX_OP_CASES_READ, ordex_api_action_get, NULL},
+    /* the operation depends on the verb (claim, assign, propose, approve ...):
+     * the handlers decide, through the audited refusal */
+    {"POST", "/v1/cases/", ORDEX_ROUTE_SIGNED_IN, ordex_api_case_post, "api.cases.work"},
+    {"POST", "/v1/actions/", ORDEX_ROUTE_SIGNED_IN, ordex_api_action_post, "api.actions.decide"},
+    {"PATCH", "/v1/actions/", ORDEX_ROUTE_SIGNED_IN, ordex_api_action_patch, "api.actions.change"},
     /* what each role and scope allows: any principal may ask */
     {"GET", "/v1/roles", ORDEX_ROUTE_SIGNED_IN, ordex_api_roles_get, "api.roles"},
 };

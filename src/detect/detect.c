@@ -135,6 +135,8 @@ static bool has_evidence(const char *evidence, int64_t seq)
 
 static const char *add_evidence(struct ordex_apply *ap, const char *evidence, int64_t seq)
 {
+	if (!seq) /* a timer: time, not an event, made the change */
+		return evidence ? evidence : "[]";
 	if (!evidence || !strcmp(evidence, "[]"))
 		return ordex_arena_printf(ap->a, "[%lld]", (long long)seq);
 	if (has_evidence(evidence, seq))
@@ -195,6 +197,8 @@ int ordex_detect_order(struct ordex_apply *ap, const char *order_ref, const stru
 	ordex__detect_payment(ap, &os, &cs);
 	ordex__detect_stock(ap, &os, &cs);
 	ordex__detect_shipping(ap, &os, &cs);
+	if ((rc = ordex__detect_clock(ap, &os, &cs)) || (rc = ordex__arm_clock(ap, &os, seq)))
+		return rc;
 
 	struct ordex_exception_row *ex;
 	size_t n_ex;

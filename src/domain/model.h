@@ -50,6 +50,11 @@ struct ordex_order_row {
 	const char *ship_to;                  /* the shipping address, JSON object as given */
 	const char *address_key;              /* line1, postal code and country folded, or NULL */
 	const char *brand, *region, *segment; /* customer scope attributes, or NULL */
+	/* the time the order's time-based conditions are judged at: the due
+	 * time of the last timer fired for it (0: never), and when it must
+	 * leave the warehouse (0: no such promise) */
+	int64_t clock_at;
+	int64_t ship_by;
 	int64_t address_seq;
 	int64_t address_at; /* when the address fact occurred */
 	int fraud_state;

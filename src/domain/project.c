@@ -393,6 +393,10 @@ static int apply_order(struct ordex_apply *ap, const struct ordex_event *ev, int
 				o.promised_offset = o.tz_offset;
 			}
 		}
+		if (ev->ship_by.set) /* a date: the end of that day where the order is */
+			o.ship_by = ev->ship_by.date_only && !ev->tz_set
+			                ? end_of_day_in(&ev->ship_by, o.tz_offset)
+			                : ev->ship_by.us;
 		if (ev->ship_to) {
 			o.ship_to = ev->ship_to;
 			o.address_key = ev->address_key;

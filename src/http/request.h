@@ -111,6 +111,9 @@ void ordex_req_count(struct ordex_req *rq, const char *metric, int64_t n);
  * a handler can decide (op is an enum ordex_op).
  */
 void ordex_req_deny(struct ordex_req *rq, int op, const char *why);
+/* The same, answering with detail (a rule of the workflow, said as it is). */
+void ordex_req_deny_detail(struct ordex_req *rq, int op, const char *why, const char *detail);
+
 /* Drops the cached keys, so that a revocation holds from the next request. */
 void ordex_req_forget_keys(struct ordex_req *rq);
 /* Who is acting: the authenticated key's tenant, environment and role. */

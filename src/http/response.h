@@ -19,6 +19,9 @@ struct ordex_response {
 	const char *allow;      /* Allow header for 405, or NULL */
 	const char *www_auth;   /* WWW-Authenticate for 401, or NULL */
 	const char *set_cookie; /* Set-Cookie, or NULL */
+	/* Content-Disposition of a file served as it was uploaded (sandboxed), or NULL */
+	const char *disposition;
+
 	/* rate limits (RateLimit-* fields; rl_limit 0: none), Retry-After for 429 */
 	double rl_limit, rl_remaining;
 	unsigned rl_reset, retry_after;

@@ -40,6 +40,7 @@
 #include "core/timeutil.h"
 #include "core/vault.h"
 #include "ingest/writer.h"
+#include "workflow/timers.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT_T;
@@ -93,6 +94,8 @@ struct ordex_server {
 	struct ordex_req_limits limits;
 	struct MHD_Daemon *d;
 	struct ordex_writer *writer;
+	struct ordex_clock *clock; /* fires durable timers through the writer */
+
 	pthread_key_t reader_key;
 	pthread_mutex_t mu;
 	struct cached_key keys[KEY_CACHE];
@@ -758,6 +761,13 @@ static MHD_RESULT_T send_response(struct ordex_req *rq)
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                        r->content_type ? r->content_type : "application/json");
 	MHD_add_response_header(mr, "Cache-Control", "no-store");
+	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	if (r->disposition) {
+		MHD_add_response_header(mr, "Content-Disposition", r->disposition);
+		MHD_add_response_header(mr, "Content-Security-Policy",
+		                        "sandbox; default-src 'none'");
+	}
+
 	if (r->allow)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->www_auth)
@@ -849,6 +859,11 @@ static void deny(struct ordex_req *rq, enum ordex_op op, const char *why)
 void ordex_req_deny(struct ordex_req *rq, int op, const char *why)
 {
 	deny(rq, (enum ordex_op)op, why);
+}
+
+void ordex_req_deny_detail(struct ordex_req *rq, int op, const char *why, const char *detail)
+{
+	record_refusal(rq, ordex_op_name((enum ordex_op)op), why, 0, detail, denied);
 }
 
 static void unauthorized(struct ordex_req *rq, const char *detail)
@@ -1022,8 +1037,13 @@ static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *conn, const cha
 		return MHD_YES;
 	}
 	if (rq->resumed) {
+		/* then() may hand the writer another batch (a refusal to audit) */
+		struct ordex_batch *b = rq->batch;
 		rq->resumed = false;
-		rq->then(rq, rq->batch);
+		rq->batch = NULL;
+		rq->then(rq, b);
+		if (rq->batch)
+			return MHD_YES;
 		return send_response(rq);
 	}
 	if (rq->started)
@@ -1144,6 +1164,14 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 		free(s);
 		return ORDEX_E_IO;
 	}
+	if (!cfg->no_store &&
+	    (rc = ordex_clock_start(cfg->db_path, s->writer, &wc.settings, &s->clock))) {
+		fprintf(stderr, "ordex: could not start the timers' clock\n");
+		MHD_stop_daemon(s->d);
+		ordex_writer_stop(s->writer);
+		free(s);
+		return rc;
+	}
 	atomic_store(&s->listening, true);
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : ntohs(sa.sin_port);
@@ -1162,6 +1190,8 @@ void ordex_server_stop(struct ordex_server *s)
 		return;
 	/* stop accepting; requests already here finish and are answered */
 	MHD_socket fd = MHD_quiesce_daemon(s->d);
+	ordex_clock_stop(s->clock); /* a firing under way commits first */
+
 	/* every queued batch commits and resumes its connection; later submits
 	 * are refused with 503, so no connection stays suspended */
 	ordex_writer_drain(s->writer);

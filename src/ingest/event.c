@@ -487,6 +487,8 @@ static void validate_order(struct v *v, struct ordex_event *ev)
 	int tz_off = ev->tz_set ? ev->tz_offset_min : ev->occurred.offset_min;
 	get_when(v, v->data, "data", "updated_at", false, false, 0, &ev->updated_at);
 	get_when(v, v->data, "data", "promised_at", false, true, tz_off, &ev->promised);
+	get_when(v, v->data, "data", "ship_by", false, true, tz_off, &ev->ship_by);
+
 	ev->status = get_str(v, v->data, "data", "status", false, 64);
 	ev->financial_status = get_str(v, v->data, "data", "financial_status", false, 64);
 	ev->customer = get_str(v, v->data, "data", "customer", false, MAX_REF);

@@ -115,6 +115,7 @@ struct ordex_event {
 	int64_t version;                 /* -1: none */
 	struct ordex_when updated_at;
 	struct ordex_when promised;
+	struct ordex_when ship_by; /* orders: when it must leave the warehouse */
 	int tz_offset_min;
 	bool tz_set;
 	const char *status; /* order status, ticket status */

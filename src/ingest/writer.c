@@ -423,6 +423,9 @@ static int run_command(struct ordex_writer *w, struct ordex_batch *b, int64_t no
 	if (rc)
 		return rc;
 	b->command_rc = b->command(st, w->au, &b->scope, now, b->command_ctx);
+	/* a command may change the rules or the policy the next events read */
+	ordex_scope_cache_next_group(w->scope_rules);
+	ordex_policy_cache_next_group(w->policies);
 	if (b->command_rc == ORDEX_E_STORE)
 		return ORDEX_E_STORE;
 	if (b->command_rc != ORDEX_OK) {

@@ -476,6 +476,25 @@ static struct ordex_json *route_data(struct ordex_arena *a, const char *kind,
 	return doc;
 }
 
+int ordex__action_route_data(struct ordex_store *st, const struct ordex_scope *sc,
+                             struct ordex_arena *a, const struct ordex_action_row *r,
+                             const struct ordex_case_row *c, struct ordex_json **out)
+{
+	const struct kind *k = kind_of(r->kind);
+	struct ordex_json *pl;
+	struct ordex_json_error jerr;
+	if (!k || ordex_json_parse(a, r->payload, strlen(r->payload), NULL, &pl, &jerr) != ORDEX_OK)
+		return ORDEX_E_CORRUPT;
+	struct ordex_problems probs = {.n = 0};
+	struct prepared p;
+	int rc = prepare(st, sc, a, r->order_ref, k, pl, r->id, &p, &probs);
+	if (rc)
+		return rc;
+	struct ordex_actor requester = {.name = r->requested_by};
+	*out = route_data(a, r->kind, &p, c, &requester);
+	return *out ? ORDEX_OK : ORDEX_E_CORRUPT;
+}
+
 /* ---- the commands ------------------------------------------------------------------ */
 
 static char *action_body(struct ordex_arena *a, const struct ordex_action_row *r, const char *what,
@@ -620,6 +639,13 @@ static int approved(struct ordex_store *st, struct ordex_audit *au, const struct
 	                          ordex__case_body(a, c, r->status, by, NULL));
 }
 
+/* The kinds that send goods towards the customer. */
+static bool sends_goods(const char *kind)
+{
+	return !strcmp(kind, "release_hold") || !strcmp(kind, "reship") ||
+	       !strcmp(kind, "substitute_line");
+}
+
 static int propose(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
                    int64_t now, struct ordex_action_cmd *k, struct ordex_arena *a,
                    struct ordex_case_row *c, const char *kind, const struct ordex_json *payload,
@@ -646,11 +672,13 @@ static int propose(struct ordex_store *st, struct ordex_audit *au, const struct 
 	}
 	if (rc)
 		return rc;
-	/* a hold's release waits for the fraud review to end, whatever the policy */
-	if (!strcmp(kind, "release_hold") && p.fraud_review)
+	/* nothing goes out while a fraud review is open, whatever the policy */
+	if (sends_goods(kind) && p.fraud_review)
 		return ordex__refuse(&k->res, 409, "kind",
-		                     "fulfilment cannot be released while a fraud review of the "
-		                     "order is open");
+		                     ordex_arena_printf(a,
+		                                        "a %s sends goods out, which waits while a "
+		                                        "fraud review of the order is open",
+		                                        kind));
 	struct ordex_policy pol;
 	if ((rc = ordex_policy_in_force(NULL, st, sc, a, &pol)))
 		return rc;
@@ -877,11 +905,10 @@ static int decide(struct ordex_store *st, struct ordex_audit *au, const struct o
 			    &k->res, 409, "payload",
 			    "the order moved since the action was proposed (what its "
 			    "payload makes explicit differs now): propose it again");
-		if (!strcmp(r.kind, "release_hold") && p.fraud_review)
+		if (sends_goods(r.kind) && p.fraud_review)
 			return ordex__refuse(
 			    &k->res, 409, "kind",
-			    "fulfilment cannot be released while a fraud review of the "
-			    "order is open");
+			    "goods cannot go out while a fraud review of the order is open");
 		rc = approved(st, au, sc, now, a, &r, &c, k->actor.name);
 		k->status = r.status;
 		return rc;
@@ -975,7 +1002,23 @@ int ordex_action_command(struct ordex_store *st, struct ordex_audit *au,
 		}
 		if (rc)
 			return rc;
-		/* another payload: the approvals of the old one count for nothing */
+		/* another payload: the approvals of the old one count for nothing, and
+		 * the policy in force routes it again (a smaller refund may need fewer) */
+		if (sends_goods(r.kind) && p.fraud_review)
+			return ordex__refuse(&k->res, 409, "kind",
+			                     "goods cannot go out while a fraud review of the "
+			                     "order is open");
+		struct ordex_policy pol;
+		if ((rc = ordex_policy_in_force(NULL, st, sc, a, &pol)))
+			return rc;
+		struct ordex_json *data = route_data(a, r.kind, &p, &c, &k->actor);
+		if (!data)
+			return ORDEX_E_CORRUPT;
+		struct ordex_route_decision d;
+		ordex_policy_route(a, &pol, data, &d);
+		r.route = ordex_policy_route_json(a, &d, pol.version);
+		r.policy_version = pol.version;
+		k->approvals_need = d.approvals;
 		r.payload = p.payload;
 		memcpy(r.payload_hash, p.hash, 32);
 		r.payment = p.payment;
@@ -985,8 +1028,14 @@ int ordex_action_command(struct ordex_store *st, struct ordex_audit *au,
 		if ((rc = st->ops->action_put(st, sc, &r)))
 			return rc;
 		k->status = r.status;
-		return ordex__case_record(st, au, sc, now, c.id, "action_changed", k->actor.name,
-		                          action_body(a, &r, "changed", k->actor.name, NULL));
+		if ((rc = ordex__case_record(st, au, sc, now, c.id, "action_changed", k->actor.name,
+		                             action_body(a, &r, "changed", k->actor.name, NULL))))
+			return rc;
+		if (d.automatic && !strcmp(r.status, "awaiting_approval")) {
+			rc = approved(st, au, sc, now, a, &r, &c, "policy");
+			k->status = r.status;
+		}
+		return rc;
 	}
 	return decide(st, au, sc, now, k, a);
 }

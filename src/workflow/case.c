@@ -305,6 +305,19 @@ int ordex_case_command(struct ordex_store *st, struct ordex_audit *au, const str
 		ordex_jw_str(&w, k->actor.name);
 		if (!strcmp(k->verb, "evidence")) {
 			kind = "evidence";
+			struct ordex_evidence_row e = {
+			    .content_type = k->content_type,
+			    .bytes = k->bytes,
+			    .size = k->size,
+			    .created_at = now,
+			    .created_by = k->actor.name,
+			};
+			snprintf(e.sha256, sizeof(e.sha256), "%s", k->sha256);
+			if ((rc = st->ops->evidence_put(st, sc, &e))) {
+				ordex_buf_free(&b);
+				ordex_arena_free(a);
+				return rc;
+			}
 			ordex_jw_key(&w, "sha256");
 			ordex_jw_str(&w, k->sha256);
 			ordex_jw_key(&w, "name");

@@ -75,7 +75,8 @@ struct ordex_case_cmd {
 	const char *verb; /* claim, release, assign, comment, evidence, message */
 	const char *text; /* comment, message */
 	const char *assignee;
-	const char *sha256, *name, *content_type; /* evidence */
+	const char *sha256, *name, *content_type; /* evidence: stored once by its hash */
+	const unsigned char *bytes;
 	size_t size;
 };
 
@@ -103,6 +104,17 @@ struct ordex_action_cmd {
 
 int ordex_action_command(struct ordex_store *st, struct ordex_audit *au,
                          const struct ordex_scope *sc, int64_t now, void *ctx);
+
+/*
+ * What draft would change against the policy in force: the queue of every
+ * active case's leading kind, its SLA hours, the route of every pending
+ * action, written to w as {"in_force", "cases_checked", "actions_checked",
+ * "actions_no_longer_valid", "queue_changes", "sla_changes", "route_changes"}.
+ */
+struct ordex_jw;
+int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
+                         struct ordex_arena *a, const struct ordex_policy *draft,
+                         struct ordex_jw *w);
 
 /* The canonical form of a JSON value: members sorted by name, compact. */
 char *ordex_canonical_json(struct ordex_arena *a, const struct ordex_json *v);

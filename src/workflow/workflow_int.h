@@ -7,7 +7,10 @@
 
 #include <stdint.h>
 
+struct ordex_action_row;
 struct ordex_arena;
+struct ordex_json;
+
 struct ordex_audit;
 struct ordex_case_row;
 struct ordex_cmd_result;
@@ -32,5 +35,14 @@ int ordex__refuse(struct ordex_cmd_result *r, int code, const char *field, const
 int ordex__case_for(struct ordex_store *st, const struct ordex_scope *sc,
                     const struct ordex_actor *actor, int64_t id, struct ordex_arena *a,
                     struct ordex_case_row *c, struct ordex_cmd_result *r);
+
+/*
+ * What the policy's routes see of a stored action, on its order as it is
+ * now (ORDEX_E_INVAL: its payload no longer holds; the requester's role is
+ * not kept, so it is null).
+ */
+int ordex__action_route_data(struct ordex_store *st, const struct ordex_scope *sc,
+                             struct ordex_arena *a, const struct ordex_action_row *r,
+                             const struct ordex_case_row *c, struct ordex_json **out);
 
 #endif
