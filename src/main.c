@@ -18,6 +18,8 @@ static const struct {
     {"init", ordex_cmd_init, "create the database, a first tenant and an admin key"},
     {"key", ordex_cmd_key, "API keys: key create, key list, key revoke"},
     {"user", ordex_cmd_user, "people: user create, user list, user disable"},
+    {"case", ordex_cmd_case, "the case queue and its work: case list, show, claim, propose ..."},
+    {"action", ordex_cmd_action, "decide on a proposed action: action approve, reject, cancel"},
     {"policy", ordex_cmd_policy, "routing and approval policy: policy show, test, set"},
     {"tenant", ordex_cmd_tenant, "change a tenant's settings (tenant set)"},
     {"connector", ordex_cmd_connector, "add or list provider connectors (connector add|list)"},

@@ -37,7 +37,6 @@
 
 #include <sodium.h>
 
-#include "advisor/advisor.h"
 #include "api/api.h"
 #include "api/render.h"
 #include "authz/authz.h"
@@ -321,72 +320,6 @@ static int visible_case(struct ordex_req *rq, struct ordex_store *st, int64_t id
 	return rc;
 }
 
-static int render_actions(struct ordex_jw *w, struct ordex_store *st, const struct ordex_scope *sc,
-                          struct ordex_arena *a, int64_t case_id)
-{
-	struct ordex_action_row *acts;
-	size_t n;
-	int rc = st->ops->actions_of_case(st, sc, case_id, a, &acts, &n);
-	if (rc)
-		return rc;
-	ordex_jw_arr(w);
-	for (size_t i = 0; i < n; i++) {
-		struct ordex_approval_row *ap;
-		size_t m;
-		if ((rc = st->ops->approvals_of(st, sc, acts[i].id, a, &ap, &m)))
-			return rc;
-		ordex_render_action(w, &acts[i], ap, m);
-	}
-	ordex_jw_arr_end(w);
-	return ORDEX_OK;
-}
-
-static int render_case_view(struct ordex_jw *w, struct ordex_store *st,
-                            const struct ordex_scope *sc, struct ordex_arena *a,
-                            const struct ordex_case_row *c)
-{
-	struct ordex_exception_row *ex;
-	size_t n_ex;
-	struct ordex_case_event_row *ev;
-	size_t n_ev;
-	int rc;
-	if ((rc = st->ops->exceptions_of_case(st, sc, c->id, a, &ex, &n_ex)) ||
-	    (rc = st->ops->case_events(st, sc, c->id, a, &ev, &n_ev)))
-		return rc;
-	ordex_jw_obj(w);
-	ordex_jw_key(w, "case");
-	ordex_render_case(w, c);
-	ordex_jw_key(w, "exceptions");
-	ordex_jw_arr(w);
-	for (size_t i = 0; i < n_ex; i++)
-		ordex_render_exception(w, &ex[i]);
-	ordex_jw_arr_end(w);
-	ordex_jw_key(w, "actions");
-	if ((rc = render_actions(w, st, sc, a, c->id)))
-		return rc;
-	ordex_jw_key(w, "advice");
-	if ((rc = ordex_advisor_render(w, st, sc, a, c)))
-		return rc;
-	ordex_jw_key(w, "history");
-	ordex_jw_arr(w);
-	for (size_t i = 0; i < n_ev; i++) {
-		ordex_jw_obj(w);
-		ordex_jw_key(w, "id");
-		ordex_jw_int(w, ev[i].id);
-		ordex_render_time(w, "at", ev[i].at);
-		ordex_jw_key(w, "kind");
-		ordex_jw_str(w, ev[i].kind);
-		ordex_jw_key(w, "actor");
-		ordex_jw_str(w, ev[i].actor);
-		ordex_jw_key(w, "body");
-		ordex_jw_raw(w, ev[i].body, strlen(ev[i].body));
-		ordex_jw_obj_end(w);
-	}
-	ordex_jw_arr_end(w);
-	ordex_jw_obj_end(w);
-	return ORDEX_OK;
-}
-
 /* Whether the case's history holds evidence with this hash. */
 static int has_evidence(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,
                         int64_t case_id, const char *sha, const char **name)
@@ -485,7 +418,7 @@ void ordex_api_case_get(struct ordex_req *rq)
 	struct ordex_jw w;
 	ordex_jw_init(&w, &r->body);
 	if (rc == ORDEX_OK)
-		rc = render_case_view(&w, st, sc, a, &c);
+		rc = ordex_render_case_view(&w, st, sc, a, &c);
 	st->ops->commit(st);
 	if (rc == ORDEX_E_NOTFOUND) {
 		ordex_buf_reset(&r->body);

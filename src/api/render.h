@@ -12,6 +12,7 @@
 
 struct ordex_jw;
 struct ordex_store;
+struct ordex_scope;
 struct ordex_arena;
 struct ordex_case_row;
 struct ordex_action_row;
@@ -36,6 +37,14 @@ void ordex_render_case(struct ordex_jw *w, const struct ordex_case_row *c);
  */
 void ordex_render_action(struct ordex_jw *w, const struct ordex_action_row *r,
                          const struct ordex_approval_row *ap, size_t n_ap);
+
+/*
+ * The view of one case: {"case", "exceptions", "actions" (with approvals),
+ * "advice" (ranked proposals, the drafted message), "history"}. Read it in
+ * one snapshot. ORDEX_OK or ORDEX_E_STORE.
+ */
+int ordex_render_case_view(struct ordex_jw *w, struct ordex_store *st, const struct ordex_scope *sc,
+                           struct ordex_arena *a, const struct ordex_case_row *c);
 
 /*
  * Writes the order view: state, lines, payments, shipments, exceptions and

@@ -480,16 +480,26 @@ int ordex__action_route_data(struct ordex_store *st, const struct ordex_scope *s
                              struct ordex_arena *a, const struct ordex_action_row *r,
                              const struct ordex_case_row *c, struct ordex_json **out)
 {
-	const struct kind *k = kind_of(r->kind);
-	struct ordex_json *pl;
-	struct ordex_json_error jerr;
-	if (!k || ordex_json_parse(a, r->payload, strlen(r->payload), NULL, &pl, &jerr) != ORDEX_OK)
-		return ORDEX_E_CORRUPT;
-	struct ordex_problems probs = {.n = 0};
+	/* the action as it was decided on (its payload and amount as stored), on
+	 * its order as it is now */
 	struct prepared p;
-	int rc = prepare(st, sc, a, r->order_ref, k, pl, r->id, &p, &probs);
+	memset(&p, 0, sizeof(p));
+	p.payload = r->payload;
+	p.amount = r->amount;
+	memcpy(p.currency, r->currency, 4);
+	int rc = st->ops->order_get(st, sc, r->order_ref, a, &p.order);
 	if (rc)
+		return rc == ORDEX_E_NOTFOUND ? ORDEX_E_INVAL : rc;
+	p.fraud_review = p.order.fraud_state == ORDEX_FRAUD_STATE_REVIEW;
+	struct ordex_payment_row *pays;
+	size_t n_pays;
+	if ((rc = st->ops->payments_for_order(st, sc, r->order_ref, a, &pays, &n_pays)))
 		return rc;
+	for (size_t i = 0; i < n_pays; i++)
+		if (!p.order.currency[0] || !strcmp(pays[i].currency, p.order.currency)) {
+			p.captured += pays[i].captured;
+			p.refunded += pays[i].refunded;
+		}
 	struct ordex_actor requester = {.name = r->requested_by};
 	*out = route_data(a, r->kind, &p, c, &requester);
 	return *out ? ORDEX_OK : ORDEX_E_CORRUPT;

@@ -3,7 +3,9 @@
  * policy_diff.c - what a draft policy would change, before it is stored:
  * every active case's queue and SLA, every pending action's route, under
  * the policy in force and under the draft (POST /v1/policies/test, ordex
- * policy test). Only differences are listed; the counts say how much was
+ * policy test). Every case and action of the history is looked at: an
+ * action decided under the policy in force says how the draft would have
+ * routed it. Only differences are listed; the counts say how much was
  * looked at.
  */
 #include <stdio.h>
@@ -84,8 +86,10 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
 	ordex_jw_arr(&qw);
 	ordex_jw_arr(&sw);
 	ordex_jw_arr(&rw);
-	int64_t n_cases = 0, n_actions = 0, n_unroutable = 0;
-	struct ordex_case_filter f = {.active = true, .limit = 500};
+	int64_t n_cases = 0, n_active = 0, n_actions = 0, n_unroutable = 0;
+	/* every case there is: open ones may change queue; every action, decided
+	 * or not, is routed again, so that the draft is tried on the history */
+	struct ordex_case_filter f = {.limit = 500};
 	for (;;) {
 		struct ordex_case_row *rows;
 		size_t n;
@@ -94,7 +98,9 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
 		for (size_t i = 0; i < n && rc == ORDEX_OK; i++) {
 			const struct ordex_case_row *c = &rows[i];
 			n_cases++;
-			const char *kind = leading_kind(a, c);
+			bool active = strcmp(c->status, "resolved") != 0;
+			n_active += active;
+			const char *kind = active ? leading_kind(a, c) : NULL;
 			if (kind) {
 				const char *q0 = ordex_policy_queue(&cur, kind);
 				const char *q1 = ordex_policy_queue(draft, kind);
@@ -115,7 +121,7 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
 			}
 			double h0 = ordex_policy_sla_hours(&cur, c->queue);
 			double h1 = ordex_policy_sla_hours(draft, c->queue);
-			if (h0 != h1) {
+			if (active && h0 != h1) {
 				ordex_jw_obj(&sw);
 				ordex_jw_key(&sw, "case");
 				ordex_jw_int(&sw, c->id);
@@ -130,9 +136,6 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
 			if ((rc = st->ops->actions_of_case(st, sc, c->id, a, &acts, &m)))
 				break;
 			for (size_t j = 0; j < m; j++) {
-				if (strcmp(acts[j].status, "awaiting_approval") &&
-				    strcmp(acts[j].status, "proposed"))
-					continue;
 				n_actions++;
 				struct ordex_json *data;
 				rc = ordex__action_route_data(st, sc, a, &acts[j], c, &data);
@@ -155,6 +158,10 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
 				ordex_jw_int(&rw, c->id);
 				ordex_jw_key(&rw, "kind");
 				ordex_jw_str(&rw, acts[j].kind);
+				ordex_jw_key(&rw, "status");
+				ordex_jw_str(&rw, acts[j].status);
+				ordex_jw_key(&rw, "decided");
+				ordex_jw_bool(&rw, acts[j].decided_at != 0);
 				ordex_jw_key(&rw, "from");
 				route(&rw, &d0);
 				ordex_jw_key(&rw, "to");
@@ -177,9 +184,11 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
 		ordex_jw_int(w, cur.version);
 		ordex_jw_key(w, "cases_checked");
 		ordex_jw_int(w, n_cases);
+		ordex_jw_key(w, "active_cases");
+		ordex_jw_int(w, n_active);
 		ordex_jw_key(w, "actions_checked");
 		ordex_jw_int(w, n_actions);
-		ordex_jw_key(w, "actions_no_longer_valid");
+		ordex_jw_key(w, "actions_unroutable");
 		ordex_jw_int(w, n_unroutable);
 		ordex_jw_key(w, "queue_changes");
 		ordex_jw_raw(w, queues.data, queues.len);

@@ -107,9 +107,10 @@ int ordex_action_command(struct ordex_store *st, struct ordex_audit *au,
 
 /*
  * What draft would change against the policy in force: the queue of every
- * active case's leading kind, its SLA hours, the route of every pending
- * action, written to w as {"in_force", "cases_checked", "actions_checked",
- * "actions_no_longer_valid", "queue_changes", "sla_changes", "route_changes"}.
+ * active case's leading kind, its SLA hours, the route of every action of
+ * the history (decided ones: how it would have been routed), written to w
+ * as {"in_force", "cases_checked", "active_cases", "actions_checked",
+ * "actions_unroutable", "queue_changes", "sla_changes", "route_changes"}.
  */
 struct ordex_jw;
 int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,

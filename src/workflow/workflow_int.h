@@ -37,9 +37,9 @@ int ordex__case_for(struct ordex_store *st, const struct ordex_scope *sc,
                     struct ordex_case_row *c, struct ordex_cmd_result *r);
 
 /*
- * What the policy's routes see of a stored action, on its order as it is
- * now (ORDEX_E_INVAL: its payload no longer holds; the requester's role is
- * not kept, so it is null).
+ * What the policy's routes see of a stored action: its payload and amount
+ * as stored, its order as it is now (ORDEX_E_INVAL: the order is gone;
+ * the requester's role is not kept, so it is null).
  */
 int ordex__action_route_data(struct ordex_store *st, const struct ordex_scope *sc,
                              struct ordex_arena *a, const struct ordex_action_row *r,

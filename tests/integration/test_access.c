@@ -53,6 +53,15 @@ static bool may(const char *role, const char *op)
 	    {"policies.read", " viewer support_agent ops_reviewer fraud_reviewer finance_approver "
 	                      "admin auditor "},
 	    {"policies.write", " admin "},
+	    {"cases.read", " viewer support_agent ops_reviewer fraud_reviewer finance_approver "
+	                   "admin auditor "},
+	    {"cases.work", " support_agent ops_reviewer fraud_reviewer finance_approver admin "},
+	    {"cases.assign", " ops_reviewer admin "},
+	    {"actions.propose", " support_agent ops_reviewer fraud_reviewer finance_approver "
+	                        "admin "},
+	    /* the approve.* of the approver's role */
+	    {"approve", " ops_reviewer fraud_reviewer finance_approver admin "},
+
 	    {"any", " viewer support_agent ops_reviewer fraud_reviewer finance_approver admin "
 	            "auditor ingest "},
 	};
@@ -93,6 +102,24 @@ static const struct {
     {"GET", "/v1/roles", "any", NULL},
     {"GET", "/v1/scope-rules", "policies.read", NULL},
     {"PUT", "/v1/scope-rules", "policies.write", "{\"rules\":7}"},
+    {"GET", "/v1/policies", "policies.read", NULL},
+    {"GET", "/v1/policies/versions", "policies.read", NULL},
+    {"PUT", "/v1/policies", "policies.write", "{\"routes\":7}"},
+    {"POST", "/v1/policies/test", "policies.read", "{\"routes\":7}"},
+    {"GET", "/v1/cases", "cases.read", NULL},
+    {"GET", "/v1/cases/999999", "cases.read", NULL},
+    {"POST", "/v1/cases/999999/claim", "cases.work", NULL},
+    {"POST", "/v1/cases/999999/comments", "cases.work", "{\"text\":\"hello\"}"},
+    {"POST", "/v1/cases/999999/assign", "cases.assign", "{\"assignee\":null}"},
+    {"POST", "/v1/cases/999999/messages", "actions.propose", "{\"text\":\"hello\"}"},
+    {"POST", "/v1/cases/999999/actions", "actions.propose",
+     "{\"kind\":\"escalate\",\"payload\":{\"reason\":\"x\"}}"},
+    {"GET", "/v1/actions/999999", "cases.read", NULL},
+    {"POST", "/v1/actions/999999/approve", "approve",
+     "{\"payload_sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}"},
+    {"POST", "/v1/actions/999999/reject", "approve", "{\"reason\":\"no\"}"},
+    {"POST", "/v1/actions/999999/cancel", "actions.propose", NULL},
+    {"PATCH", "/v1/actions/999999", "actions.propose", "{\"payload\":{}}"},
 };
 
 static char keys[N_SCOPES][N_ROLES][128]; /* scope = tenant * 2 + env */
