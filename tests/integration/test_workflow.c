@@ -272,6 +272,50 @@ static void a_refund_over_the_limit_needs_two_finance_approvers(void **state)
 	    db_count("SELECT count(*) FROM audit WHERE kind = 'case.action_changed'", NULL) >= 1);
 }
 
+static void a_reviewer_rejects_or_overrides_with_a_reason(void **state)
+{
+	int64_t c = refund_case("WF-110", "60.00", "USD");
+	int64_t id =
+	    int_at(propose(c, support, "reship", "{\"lines\":[\"L1\"]}", 201), "action.id");
+	char path[96];
+	snprintf(path, sizeof(path), "/v1/actions/%lld/reject", (long long)id);
+	struct ordex_json *r = call("POST", path, ops, "{}", 422);
+	assert_string_equal(str_at(r, "errors.0.field"), "reason");
+	call("POST", path, support, "{\"reason\":\"mine\"}", 403); /* approves nothing */
+	r = call("POST", path, ops, "{\"reason\":\"the parcel is not lost yet\"}", 200);
+	assert_string_equal(str_at(r, "action.status"), "rejected");
+	assert_string_equal(str_at(r, "case.status"), "open"); /* rejected goes back to open */
+	assert_string_equal(str_at(r, "action.approvals.0.decision"), "reject");
+	assert_string_equal(str_at(r, "action.approvals.0.reason"), "the parcel is not lost yet");
+	/* an override: the reviewer chooses another action, with the reason */
+	id = int_at(propose(c, support, "reship", "{\"lines\":[\"L1\"]}", 201), "action.id");
+	snprintf(path, sizeof(path), "/v1/actions/%lld/override", (long long)id);
+	call("POST", path, ops, "{\"kind\":\"refund\",\"payload\":{}}", 422);
+	r = call("POST", path, ops,
+	         "{\"reason\":\"refund instead: out of stock\",\"kind\":\"refund\",\"payload\":{}}",
+	         201);
+	int64_t other = int_at(r, "action.id");
+	assert_true(other != id);
+	assert_int_equal(int_at(r, "replaces"), id);
+	assert_string_equal(str_at(r, "action.kind"), "refund");
+	/* proposed by the reviewer, not by the first requester */
+	snprintf(path, sizeof(path), "/v1/actions/%lld", (long long)id);
+	assert_string_not_equal(
+	    str_at(r, "action.requested_by"),
+	    str_at(call("GET", path, viewer, NULL, 200), "action.requested_by"));
+	assert_string_equal(status_of(id), "overridden");
+	assert_non_null(strstr(str_at(r, "action.reason"), "refund instead"));
+	/* the overrider proposed it: someone else approves it */
+	approve(other, ops, 403);
+	approve(other, fin1, 200);
+	assert_string_equal(status_of(other), "approved");
+	assert_int_equal(
+	    db_count("SELECT count(*) FROM audit WHERE kind = 'case.action_overridden' "
+	             "AND instr(body, 'refund instead')",
+	             NULL),
+	    1);
+}
+
 static void a_refund_beyond_what_is_refundable_or_in_another_currency_is_refused(void **state)
 {
 	int64_t c = refund_case("WF-101", "80.00", "EUR");
@@ -702,9 +746,9 @@ static int wait_count(const char *sql, const char *arg, int n, int seconds)
 	return got;
 }
 
-static void an_sla_breach_escalates_the_case(void **state)
+static void an_sla_breach_escalates_the_case_and_approvals_expire(void **state)
 {
-	/* the shipping queue's SLA: 0.001 h, 3.6 s */
+	/* the shipping queue's SLA and every approval: 0.001 h, 3.6 s */
 	struct ordex_json *cur = call("GET", "/v1/policies", viewer, NULL, 200);
 	struct ordex_buf b;
 	ordex_buf_init(&b, 0);
@@ -715,8 +759,14 @@ static void an_sla_breach_escalates_the_case(void **state)
 	assert_non_null(old);
 	char *fast = ordex_arena_printf(A, "%.*s\"shipping\":0.001,%s", (int)(old - text), text,
 	                                old + strlen("\"shipping\":24,"));
+	old = strstr(fast, "\"approval_ttl_hours\":24");
+	assert_non_null(old);
+	fast = ordex_arena_printf(A, "%.*s\"approval_ttl_hours\":0.001%s", (int)(old - fast), fast,
+	                          old + strlen("\"approval_ttl_hours\":24"));
 	call("PUT", "/v1/policies", h.key, fast, 200);
-	int64_t c = refund_case("WF-500", "10.00", "USD");
+	int64_t c = refund_case("WF-500", "300.00", "USD");
+	int64_t refund = int_at(propose(c, support, "refund", "{}", 201), "action.id");
+	approve(refund, fin1, 200);
 	char path[96];
 	snprintf(path, sizeof(path), "/v1/cases/%lld", (long long)c);
 	struct ordex_json *v = call("GET", path, viewer, NULL, 200);
@@ -731,6 +781,13 @@ static void an_sla_breach_escalates_the_case(void **state)
 	assert_string_equal(str_at(v, "case.queue"), "escalations");
 	assert_int_equal(int_at(v, "case.priority"), prio + 100);
 	assert_true(path_of(v, "case.breached_at")->type == ORDEX_JSON_STRING);
+	/* fin1's approval ran out with the clock (made just after the case opened, it
+	 * expires just after the breach: a second more makes sure) */
+	sleep(1);
+	struct ordex_json *r = approve(refund, fin2, 200); /* one of two */
+	assert_string_equal(str_at(r, "action.status"), "awaiting_approval");
+	approve(refund, fin1, 200); /* fin1 again, in time: two current approvals */
+	assert_string_equal(status_of(refund), "approved");
 	/* the breach fired once */
 	assert_int_equal(db_count("SELECT count(*) FROM audit WHERE kind = 'timer.fired' AND "
 	                          "subject = ?1 AND instr(body, 'breached')",
@@ -878,6 +935,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(a_refund_over_the_limit_needs_two_finance_approvers),
+	    cmocka_unit_test(a_reviewer_rejects_or_overrides_with_a_reason),
 	    cmocka_unit_test(a_refund_beyond_what_is_refundable_or_in_another_currency_is_refused),
 	    cmocka_unit_test(CASE_05_cumulative_refunds_never_exceed_what_was_captured),
 	    cmocka_unit_test(CASE_06_zero_decimal_currency_refunds_keep_their_scale),
@@ -889,7 +947,7 @@ int main(void)
 	        a_case_resolves_when_its_exceptions_clear_and_reopens_when_they_return),
 	    cmocka_unit_test(a_limited_principal_sees_and_works_only_its_customers_cases),
 	    cmocka_unit_test(a_policy_is_checked_versioned_audited_and_tested_before_it_holds),
-	    cmocka_unit_test(an_sla_breach_escalates_the_case),
+	    cmocka_unit_test(an_sla_breach_escalates_the_case_and_approvals_expire),
 	    cmocka_unit_test(timers_fire_once_across_kill_9_and_restarts),
 	    cmocka_unit_test(the_command_line_works_cases_under_the_same_rules),
 	    cmocka_unit_test(actions_are_metered),
