@@ -51,8 +51,6 @@
 
 /* The largest text of a comment or message, in bytes. */
 #define TEXT_MAX 4000
-/* The largest evidence file. */
-#define EVIDENCE_MAX ((size_t)5 << 20)
 
 static void unavailable(struct ordex_req *rq)
 {
@@ -510,49 +508,6 @@ static void case_done(struct ordex_req *rq, struct ordex_batch *b)
 	case_answer(rq, cc);
 }
 
-static bool content_type_ok(const char *ct, const unsigned char *p, size_t n, const char **why)
-{
-	static const struct {
-		const char *type;
-		const char *magic;
-		size_t len;
-	} types[] = {
-	    {"image/png", "\x89PNG\r\n\x1a\n", 8},
-	    {"image/jpeg", "\xff\xd8\xff", 3},
-	    {"image/gif", "GIF8", 4},
-	    {"image/webp", "RIFF", 4},
-	    {"application/pdf", "%PDF-", 5},
-	    {"text/plain", NULL, 0},
-	    {"text/csv", NULL, 0},
-	    {"message/rfc822", NULL, 0},
-	};
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		if (strcmp(ct, types[i].type))
-			continue;
-		if (types[i].magic) {
-			if (n < types[i].len || memcmp(p, types[i].magic, types[i].len)) {
-				*why = "the file's content is not of its Content-Type";
-				return false;
-			}
-			if (!strcmp(ct, "image/webp") && (n < 12 || memcmp(p + 8, "WEBP", 4))) {
-				*why = "the file's content is not of its Content-Type";
-				return false;
-			}
-			return true;
-		}
-		/* text: UTF-8 without NUL */
-		for (size_t j = 0; j < n; j++)
-			if (!p[j]) {
-				*why = "a text file holds a NUL byte";
-				return false;
-			}
-		return true;
-	}
-	*why = "must be one of image/png, image/jpeg, image/gif, image/webp, application/pdf, "
-	       "text/plain, text/csv, message/rfc822";
-	return false;
-}
-
 /* The media type of a Content-Type header, lower-case, without parameters. */
 static const char *media_type(struct ordex_arena *a, const char *h)
 {
@@ -581,11 +536,12 @@ static bool evidence_input(struct ordex_req *rq, struct case_call *cc)
 	const char *why;
 	if (!len)
 		ordex_problem_add(&probs, a, "body", "is empty: send the file as the body");
-	else if (len > EVIDENCE_MAX)
-		ordex_problem_add(&probs, a, "body", "is larger than %zu bytes", EVIDENCE_MAX);
+	else if (len > ORDEX_EVIDENCE_MAX)
+		ordex_problem_add(&probs, a, "body", "is larger than %zu bytes",
+		                  ORDEX_EVIDENCE_MAX);
 	if (!ct)
 		ordex_problem_add(&probs, a, "Content-Type", "is required: the file's media type");
-	else if (len && !content_type_ok(ct, (const unsigned char *)body, len, &why))
+	else if (len && (why = ordex_evidence_check(ct, (const unsigned char *)body, len)))
 		ordex_problem_add(&probs, a, "Content-Type", "%s", why);
 	const char *name = ordex_req_query(rq, "name");
 	if (name && (strlen(name) > 200 || !name[0]))

@@ -10,8 +10,10 @@
  *   ordex case assign ID --to NAME|- --as NAME
  *   ordex case comment ID --text TEXT --as NAME
  *   ordex case propose ID --kind KIND --payload JSON [--reason R] [--draft] --as NAME
+ *   ordex case evidence ID --file PATH --type MEDIA_TYPE [--name N] --as NAME
  *   ordex action approve ID --sha256 HEX [--reason R] --as NAME
  *   ordex action reject|cancel ID --reason R --as NAME
+ *   ordex action override ID --kind KIND --payload JSON --reason R --as NAME
  *
  * Whoever acts is a person of the environment (--as), with their role and
  * customer scope: the requester never approves, an approval names the
@@ -37,6 +39,8 @@
 #include "store/store.h"
 #include "workflow/workflow.h"
 
+#include <sodium.h>
+
 static const char case_usage[] =
     "usage: ordex case list [--queue Q] [--status S|active|all] [--assignee NAME] [--order REF]\n"
     "                       [--json]\n"
@@ -45,17 +49,19 @@ static const char case_usage[] =
     "       ordex case assign ID --to NAME|- --as NAME\n"
     "       ordex case comment ID --text TEXT --as NAME\n"
     "       ordex case propose ID --kind KIND --payload JSON [--reason R] [--draft] --as NAME\n"
+    "       ordex case evidence ID --file PATH --type MEDIA_TYPE [--name N] --as NAME\n"
     "  and [--data DIR] [--tenant NAME] [--env ENV] on each\n";
 static const char action_usage[] =
     "usage: ordex action approve ID --sha256 HEX [--reason R] --as NAME\n"
     "       ordex action reject ID --reason R --as NAME\n"
     "       ordex action cancel ID [--reason R] --as NAME\n"
+    "       ordex action override ID --kind KIND --payload JSON --reason R --as NAME\n"
     "  and [--data DIR] [--tenant NAME] [--env ENV] on each\n";
 
 struct opts {
 	const char *data, *tenant, *env;
 	const char *as, *to, *text, *kind, *payload, *reason, *sha256;
-	const char *queue, *status, *assignee, *order;
+	const char *queue, *status, *assignee, *order, *file, *type, *name;
 	bool draft, json;
 	int64_t id;
 };
@@ -63,15 +69,27 @@ struct opts {
 static int parse(int argc, char **argv, struct opts *o, bool takes_id, const char *usage)
 {
 	static const struct option opts[] = {
-	    {"data", required_argument, NULL, 'd'},     {"tenant", required_argument, NULL, 't'},
-	    {"env", required_argument, NULL, 'e'},      {"as", required_argument, NULL, 'a'},
-	    {"to", required_argument, NULL, 'T'},       {"text", required_argument, NULL, 'x'},
-	    {"kind", required_argument, NULL, 'k'},     {"payload", required_argument, NULL, 'p'},
-	    {"reason", required_argument, NULL, 'r'},   {"sha256", required_argument, NULL, 's'},
-	    {"queue", required_argument, NULL, 'q'},    {"status", required_argument, NULL, 'S'},
-	    {"assignee", required_argument, NULL, 'A'}, {"order", required_argument, NULL, 'o'},
-	    {"draft", no_argument, NULL, 'D'},          {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},
+	    {"tenant", required_argument, NULL, 't'},
+	    {"env", required_argument, NULL, 'e'},
+	    {"as", required_argument, NULL, 'a'},
+	    {"to", required_argument, NULL, 'T'},
+	    {"text", required_argument, NULL, 'x'},
+	    {"kind", required_argument, NULL, 'k'},
+	    {"payload", required_argument, NULL, 'p'},
+	    {"reason", required_argument, NULL, 'r'},
+	    {"sha256", required_argument, NULL, 's'},
+	    {"queue", required_argument, NULL, 'q'},
+	    {"status", required_argument, NULL, 'S'},
+	    {"assignee", required_argument, NULL, 'A'},
+	    {"order", required_argument, NULL, 'o'},
+	    {"draft", no_argument, NULL, 'D'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"file", required_argument, NULL, 'f'},
+	    {"type", required_argument, NULL, 'y'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	int c;
@@ -93,6 +111,9 @@ static int parse(int argc, char **argv, struct opts *o, bool takes_id, const cha
 		case 'A': o->assignee = optarg; break;
 		case 'o': o->order = optarg; break;
 		case 'D': o->draft = true; break;
+		case 'f': o->file = optarg; break;
+		case 'y': o->type = optarg; break;
+		case 'n': o->name = optarg; break;
 		case 'j': o->json = true; break;
 		default: fputs(usage, stderr); return c == 'h' ? 0 : 2;
 		}
@@ -305,6 +326,54 @@ static int run(struct ordex_store *st, const struct ordex_scope *sc,
 	return rc;
 }
 
+/* The evidence file of --file, its type checked as the API checks it. */
+static int evidence_of(const struct opts *o, struct ordex_arena *a, struct ordex_case_cmd *k,
+                       unsigned char **bytes)
+{
+	if (!o->file || !o->type) {
+		fprintf(stderr, "ordex: --file and --type (its media type, such as image/png) are "
+		                "required\n");
+		return ORDEX_E_INVAL;
+	}
+	FILE *f = fopen(o->file, "rb");
+	if (!f) {
+		fprintf(stderr, "ordex: could not open \"%s\"\n", o->file);
+		return ORDEX_E_IO;
+	}
+	size_t cap = ORDEX_EVIDENCE_MAX + 1;
+	*bytes = malloc(cap);
+	size_t n = *bytes ? fread(*bytes, 1, cap, f) : 0;
+	fclose(f);
+	const char *why = NULL;
+	if (!*bytes)
+		return ORDEX_E_NOMEM;
+	if (!n)
+		why = "the file is empty";
+	else if (n > ORDEX_EVIDENCE_MAX)
+		why = "the file is larger than 5 MiB";
+	else
+		why = NULL; /* the type is checked with the bytes by the command */
+	if (why) {
+		fprintf(stderr, "ordex: refused: %s\n", why);
+		return ORDEX_E_INVAL;
+	}
+	unsigned char h[32];
+	char *hex = ordex_arena_alloc(a, 65);
+	crypto_hash_sha256(h, *bytes, n);
+	ordex_hex32(h, hex);
+	k->sha256 = hex;
+	char *type = ordex_arena_strdup(a, o->type);
+	for (char *c = type; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	k->content_type = type;
+	k->bytes = *bytes;
+	k->size = n;
+	const char *base = strrchr(o->file, '/');
+	k->name = o->name ? o->name : base ? base + 1 : o->file;
+	return ORDEX_OK;
+}
+
 static int work(const char *verb, const struct opts *o)
 {
 	struct ordex_store *st;
@@ -365,10 +434,16 @@ static int work(const char *verb, const struct opts *o)
 			fprintf(stderr, "ordex: --text is required\n");
 			rc = ORDEX_E_INVAL;
 		}
+		unsigned char *bytes = NULL;
+		if (!rc && !strcmp(verb, "evidence"))
+			rc = evidence_of(o, a, &k, &bytes);
 		if (!rc)
 			rc = run(st, &sc, ordex_case_command, &k, &k.res, NULL);
 		if (!rc)
 			fprintf(stderr, "ordex: case %lld: %s done\n", (long long)o->id, verb);
+		if (!rc && bytes)
+			printf("%s\n", k.sha256);
+		free(bytes);
 	}
 	ordex_arena_free(a);
 	st->ops->close(st);
@@ -378,8 +453,8 @@ static int work(const char *verb, const struct opts *o)
 int ordex_cmd_case(int argc, char **argv)
 {
 	const char *verb = argc >= 2 ? argv[1] : "";
-	static const char *const verbs[] = {"list",   "show",    "claim",  "release",
-	                                    "assign", "comment", "propose"};
+	static const char *const verbs[] = {"list",   "show",    "claim",   "release",
+	                                    "assign", "comment", "propose", "evidence"};
 	bool known = false;
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		known |= !strcmp(verb, verbs[i]);
@@ -410,7 +485,8 @@ static enum ordex_op approve_op(const char *role)
 int ordex_cmd_action(int argc, char **argv)
 {
 	const char *verb = argc >= 2 ? argv[1] : "";
-	if (strcmp(verb, "approve") && strcmp(verb, "reject") && strcmp(verb, "cancel")) {
+	if (strcmp(verb, "approve") && strcmp(verb, "reject") && strcmp(verb, "cancel") &&
+	    strcmp(verb, "override")) {
 		fputs(action_usage, stderr);
 		return 2;
 	}
@@ -435,9 +511,20 @@ int ordex_cmd_action(int argc, char **argv)
 		                "show\" gives it\n");
 		rc = ORDEX_E_INVAL;
 	}
-	if (!rc && !strcmp(verb, "reject") && (!o.reason || !o.reason[0])) {
+	if (!rc && (!strcmp(verb, "reject") || !strcmp(verb, "override")) &&
+	    (!o.reason || !o.reason[0])) {
 		fprintf(stderr, "ordex: --reason is required\n");
 		rc = ORDEX_E_INVAL;
+	}
+	struct ordex_json *pl = NULL;
+	if (!rc && !strcmp(verb, "override")) {
+		struct ordex_json_error jerr;
+		if (!o.kind || !o.payload ||
+		    ordex_json_parse(a, o.payload, strlen(o.payload), NULL, &pl, &jerr)) {
+			fprintf(stderr, "ordex: --kind and --payload (a JSON object) are required: "
+			                "what to do instead\n");
+			rc = ORDEX_E_INVAL;
+		}
 	}
 	if (!rc) {
 		struct ordex_action_cmd k = {
@@ -446,12 +533,16 @@ int ordex_cmd_action(int argc, char **argv)
 		    .action_id = o.id,
 		    .payload_hash = o.sha256,
 		    .reason = o.reason,
+		    .kind = o.kind,
+		    .payload = pl,
 		    .a = a,
 		};
 		rc = run(st, &sc, ordex_action_command, &k, &k.res, &k.problems);
 		if (!rc && !strcmp(verb, "approve"))
 			printf("%s\t%d of %d approvals\n", k.status, k.approvals_have,
 			       k.approvals_need);
+		else if (!rc && k.new_action_id)
+			printf("%s\t%lld\n", k.status, (long long)k.new_action_id);
 		else if (!rc)
 			printf("%s\n", k.status);
 	}

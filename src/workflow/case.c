@@ -228,6 +228,39 @@ int ordex_case_sync(struct ordex_apply *ap, const struct ordex_case_change *ch)
 
 /* ---- what people do on a case ------------------------------------------------- */
 
+const char *ordex_evidence_check(const char *type, const unsigned char *p, size_t n)
+{
+	static const struct {
+		const char *type;
+		const char *magic;
+		size_t len;
+	} types[] = {
+	    {"image/png", "\x89PNG\r\n\x1a\n", 8},
+	    {"image/jpeg", "\xff\xd8\xff", 3},
+	    {"image/gif", "GIF8", 4},
+	    {"image/webp", "RIFF", 4},
+	    {"application/pdf", "%PDF-", 5},
+	    {"text/plain", NULL, 0},
+	    {"text/csv", NULL, 0},
+	    {"message/rfc822", NULL, 0},
+	};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (strcmp(type, types[i].type))
+			continue;
+		if (types[i].magic) {
+			if (n < types[i].len || memcmp(p, types[i].magic, types[i].len) ||
+			    (!strcmp(type, "image/webp") && (n < 12 || memcmp(p + 8, "WEBP", 4))))
+				return "the file's content is not of its Content-Type";
+			return NULL;
+		}
+		if (memchr(p, 0, n))
+			return "a text file holds a NUL byte";
+		return NULL;
+	}
+	return "must be one of image/png, image/jpeg, image/gif, image/webp, application/pdf, "
+	       "text/plain, text/csv, message/rfc822";
+}
+
 int ordex__refuse(struct ordex_cmd_result *r, int code, const char *field, const char *why)
 {
 	r->code = code;
@@ -303,6 +336,17 @@ int ordex_case_command(struct ordex_store *st, struct ordex_audit *au, const str
 		ordex_jw_int(&w, c.id);
 		ordex_jw_key(&w, "by");
 		ordex_jw_str(&w, k->actor.name);
+		const char *bad = NULL;
+		if (!strcmp(k->verb, "evidence") &&
+		    (!k->bytes || !k->content_type || !k->size || k->size > ORDEX_EVIDENCE_MAX))
+			bad = "a file of 1 byte to 5 MiB, with its media type, is required";
+		else if (!strcmp(k->verb, "evidence"))
+			bad = ordex_evidence_check(k->content_type, k->bytes, k->size);
+		if (bad) {
+			ordex_buf_free(&b);
+			ordex_arena_free(a);
+			return ordex__refuse(&k->res, 422, "Content-Type", bad);
+		}
 		if (!strcmp(k->verb, "evidence")) {
 			kind = "evidence";
 			struct ordex_evidence_row e = {

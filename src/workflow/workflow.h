@@ -83,6 +83,16 @@ struct ordex_case_cmd {
 int ordex_case_command(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
                        int64_t now, void *ctx);
 
+/* The largest evidence file. */
+#define ORDEX_EVIDENCE_MAX ((size_t)5 << 20)
+/*
+ * Whether bytes may be kept as evidence of media type type (lower case, no
+ * parameters): NULL when they may, else why not. The types allowed are
+ * images (PNG, JPEG, GIF, WebP), PDF, plain text, CSV and e-mail; a binary
+ * type's bytes must start as that type does, a text holds no NUL.
+ */
+const char *ordex_evidence_check(const char *type, const unsigned char *bytes, size_t n);
+
 struct ordex_action_cmd {
 	struct ordex_cmd_result res;
 	struct ordex_actor actor;

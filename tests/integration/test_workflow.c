@@ -906,6 +906,60 @@ static void the_command_line_works_cases_under_the_same_rules(void **state)
 	                          "instr(body, 'user:finn')",
 	                          NULL),
 	                 1);
+	/* an override from the command line: another action, with the reason */
+	const char *prop2[] = {
+	    "case", "propose", id,       "--kind", "reship", "--payload", "{\"lines\":[\"L1\"]}",
+	    "--as", "ana",     "--data", h.dir,    NULL};
+	assert_int_equal(harness_cli(prop2, &out, &err), 0);
+	snprintf(aid, sizeof(aid), "%lld", atoll(out));
+	free(out);
+	free(err);
+	const char *ovr[] = {"action",
+	                     "override",
+	                     aid,
+	                     "--kind",
+	                     "contact_customer",
+	                     "--payload",
+	                     "{\"message\":\"We will call you.\"}",
+	                     "--reason",
+	                     "ask before sending again",
+	                     "--as",
+	                     "finn",
+	                     "--data",
+	                     h.dir,
+	                     NULL};
+	assert_int_equal(harness_cli(ovr, &out, &err), 1); /* finn approves finance only */
+	free(out);
+	free(err);
+	const char *mk2[] = {
+	    "user",   "create",       "--data",          h.dir, "--username", "olga",
+	    "--role", "ops_reviewer", "--password-file", pwf,   NULL};
+	assert_int_equal(harness_cli(mk2, &out, &err), 0);
+	free(out);
+	free(err);
+	ovr[10] = "olga";
+	assert_int_equal(harness_cli(ovr, &out, &err), 0);
+	assert_non_null(strstr(out, "overridden"));
+	free(out);
+	free(err);
+	/* evidence from a file, checked like the API's */
+	char pdf[300];
+	snprintf(pdf, sizeof(pdf), "%s/receipt.pdf", h.dir);
+	f = fopen(pdf, "w");
+	fputs("%PDF-1.4\n% a receipt\n", f);
+	fclose(f);
+	const char *ev[] = {
+	    "case", "evidence", id,       "--file", pdf, "--type", "application/pdf",
+	    "--as", "ana",      "--data", h.dir,    NULL};
+	assert_int_equal(harness_cli(ev, &out, &err), 0);
+	assert_int_equal(strlen(out), 65); /* its SHA-256 */
+	free(out);
+	free(err);
+	ev[6] = "image/png";
+	assert_int_equal(harness_cli(ev, &out, &err), 1);
+	assert_non_null(strstr(err, "Content-Type"));
+	free(out);
+	free(err);
 	/* a comment from the command line is in the case's history */
 	const char *cm[] = {"case", "comment", id,       "--text", "checked by phone",
 	                    "--as", "ana",     "--data", h.dir,    NULL};
