@@ -654,6 +654,7 @@ void ordex_api_case_post(struct ordex_req *rq)
 	cc->k.actor = actor_of(rq);
 	cc->k.case_id = id;
 	cc->k.verb = verbs[which].verb;
+	cc->k.a = a;
 	struct ordex_json *doc = NULL;
 	if (!strcmp(cc->k.verb, "evidence")) {
 		if (!evidence_input(rq, cc))

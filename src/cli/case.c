@@ -418,6 +418,7 @@ static int work(const char *verb, const struct opts *o)
 		    .case_id = o->id,
 		    .verb = !strcmp(verb, "comment") ? "comment" : verb,
 		    .text = o->text,
+		    .a = a,
 		};
 		if (!strcmp(verb, "assign")) {
 			if (!o->to) {

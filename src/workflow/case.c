@@ -297,8 +297,9 @@ int ordex_case_command(struct ordex_store *st, struct ordex_audit *au, const str
 	const char *kind = NULL, *body = NULL;
 	if (rc == ORDEX_OK && !strcmp(k->verb, "claim")) {
 		if (c.assignee && strcmp(c.assignee, k->actor.name) != 0) {
+			/* the refusal outlives this command: it is written in the caller's arena */
 			rc = ordex__refuse(&k->res, 409, "assignee",
-			                   ordex_arena_printf(a,
+			                   ordex_arena_printf(k->a,
 			                                      "the case is %s's: ask them, or have "
 			                                      "it assigned",
 			                                      c.assignee));

@@ -78,6 +78,7 @@ struct ordex_case_cmd {
 	const char *sha256, *name, *content_type; /* evidence: stored once by its hash */
 	const unsigned char *bytes;
 	size_t size;
+	struct ordex_arena *a; /* the caller's: what a refusal says lives there */
 };
 
 int ordex_case_command(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
