@@ -270,7 +270,10 @@ static void short_lines(struct list *l, const struct facts *f, const char *answe
 		ordex_jw_int(&w, missing);
 		ordex_jw_obj_end(&w);
 		add(l, "cancel_line", 55, answers, why, &b);
-		if (ln->price > 0)
+		/* a line's price is in the order's currency: refunded only from a
+		 * payment in that same currency */
+		if (ln->price > 0 && f->refund_to && f->order_known &&
+		    !strcmp(f->refund_to->currency, f->order.currency))
 			refund(l, f, 50, answers, ln->price * missing,
 			       ordex_arena_printf(l->a, "%s not in stock", ln->sku));
 	}
@@ -502,7 +505,7 @@ static void draft(const struct facts *f, struct ordex_draft *d)
 		}
 		const char *eta = NULL;
 		if (s->eta && !strcmp(k, "shipment_late")) {
-			eta = day_of(a, s->eta, 0);
+			eta = day_of(a, s->eta, f->order_known ? f->order.tz_offset : 0);
 			fact(&fl, "eta", eta);
 		}
 		if (!strcmp(k, "shipment_late"))

@@ -534,11 +534,15 @@ static bool evidence_input(struct ordex_req *rq, struct case_call *cc)
 	const char *body = ordex_req_body(rq, &len);
 	const char *ct = media_type(a, ordex_req_header(rq, "Content-Type"));
 	const char *why;
-	if (!len)
-		ordex_problem_add(&probs, a, "body", "is empty: send the file as the body");
-	else if (len > ORDEX_EVIDENCE_MAX)
+	if (len > ORDEX_EVIDENCE_MAX) {
 		ordex_problem_add(&probs, a, "body", "is larger than %zu bytes",
 		                  ORDEX_EVIDENCE_MAX);
+		ordex_problem(ordex_req_response(rq), 413, "body_too_large", "Body too large",
+		              "an evidence file is at most 5 MiB; nothing was stored", &probs);
+		return false;
+	}
+	if (!len)
+		ordex_problem_add(&probs, a, "body", "is empty: send the file as the body");
 	if (!ct)
 		ordex_problem_add(&probs, a, "Content-Type", "is required: the file's media type");
 	else if (len && (why = ordex_evidence_check(ct, (const unsigned char *)body, len)))
@@ -561,54 +565,6 @@ static bool evidence_input(struct ordex_req *rq, struct case_call *cc)
 	cc->k.size = len;
 	cc->k.name = name ? name : "evidence";
 	return true;
-}
-
-/* The person a case is assigned to: in the tenant, active, able to work cases. */
-static const char *assignee_of(struct ordex_req *rq, struct ordex_store *st,
-                               const struct ordex_json *v, struct ordex_problems *probs)
-{
-	struct ordex_arena *a = ordex_req_arena(rq);
-	if (!v || v->type == ORDEX_JSON_NULL)
-		return "";
-	if (v->type != ORDEX_JSON_STRING || !v->str[0]) {
-		ordex_problem_add(probs, a, "assignee", "must be a person's user name, or null");
-		return NULL;
-	}
-	const char *name = !strncmp(v->str, "user:", 5) ? v->str + 5 : v->str;
-	struct ordex_user_row u;
-	int rc = st->ops->user_find(st, ordex_req_scope(rq), name, a, &u);
-	if (rc == ORDEX_E_NOTFOUND || (rc == ORDEX_OK && u.disabled_at)) {
-		ordex_problem_add(probs, a, "assignee", "no active person \"%s\" here", name);
-		return NULL;
-	}
-	if (rc) {
-		ordex_problem_add(probs, a, "assignee", "could not be looked up");
-		return NULL;
-	}
-	struct ordex_principal p = {
-	    .tenant = ordex_req_scope(rq)->tenant,
-	    .env = ordex_req_scope(rq)->env,
-	    .role = ordex_role_parse(u.role),
-	    .scopes = u.scopes,
-	    .customers = {u.brand, u.region, u.segment},
-	};
-	if (ordex_authz_check(&p, ORDEX_OP_CASES_WORK, NULL).result != ORDEX_AUTHZ_ALLOW) {
-		ordex_problem_add(probs, a, "assignee", "%s's role (%s) does not work cases", name,
-		                  u.role);
-		return NULL;
-	}
-	return ordex_arena_printf(a, "user:%s", name);
-}
-
-/* Whether the person can see the case's order (checked by the handler, on the case as read). */
-static bool assignee_sees(struct ordex_req *rq, struct ordex_store *st, const char *assignee,
-                          const struct ordex_case_row *c)
-{
-	struct ordex_user_row u;
-	if (st->ops->user_find(st, ordex_req_scope(rq), assignee + 5, ordex_req_arena(rq), &u))
-		return false;
-	struct ordex_customer_scope cs = {u.brand, u.region, u.segment};
-	return ordex_authz_in_customer_scope(&cs, c->brand, c->region, c->segment);
 }
 
 static const char *const NO_FIELDS[] = {NULL};
@@ -662,28 +618,19 @@ void ordex_api_case_post(struct ordex_req *rq)
 	} else if (!strcmp(cc->k.verb, "assign")) {
 		if (!(doc = body_object(rq, ASSIGN_FIELDS, "assignee")))
 			return;
-		if (!ordex_json_get(doc, "assignee"))
+		const struct ordex_json *v = ordex_json_get(doc, "assignee");
+		if (!v)
 			ordex_problem_add(&probs, a, "assignee",
 			                  "is required: a person's user name, or null to unassign");
-		else
-			cc->k.assignee =
-			    assignee_of(rq, st, ordex_json_get(doc, "assignee"), &probs);
-		struct ordex_case_row c;
-		if (!probs.n && cc->k.assignee && cc->k.assignee[0]) {
-			int rc = visible_case(rq, st, id, &c);
-			if (rc == ORDEX_E_NOTFOUND) {
-				not_found(rq, "no such case");
-				return;
-			}
-			if (rc) {
-				unavailable(rq);
-				return;
-			}
-			if (!assignee_sees(rq, st, cc->k.assignee, &c))
-				ordex_problem_add(&probs, a, "assignee",
-				                  "%s cannot see this case's customer",
-				                  cc->k.assignee + 5);
-		}
+		else if (v->type == ORDEX_JSON_NULL)
+			cc->k.assignee = "";
+		else if (v->type != ORDEX_JSON_STRING || !v->str[0] || strlen(v->str) > 80)
+			ordex_problem_add(&probs, a, "assignee",
+			                  "must be a person's user name, or null");
+		else /* the command checks the person: active, working cases, seeing the customer */
+			cc->k.assignee = !strncmp(v->str, "user:", 5)
+			                     ? v->str
+			                     : ordex_arena_printf(a, "user:%s", v->str);
 	} else if (!strcmp(cc->k.verb, "comment") || !strcmp(cc->k.verb, "message")) {
 		if (!(doc = body_object(rq, TEXT_FIELDS, "text")))
 			return;
@@ -807,7 +754,8 @@ static void action_done(struct ordex_req *rq, struct ordex_batch *b)
 	const char *s = ac->k.status ? ac->k.status : "";
 	if (ac->k.new_action_id)
 		ordex_req_count(rq, "actions.proposed", 1);
-	if (!strcmp(ac->k.verb, "approve") && (!strcmp(s, "approved") || !strcmp(s, "executed")))
+	/* approved now: by the last approver, or by the policy on submit or change */
+	if (!strcmp(s, "approved") || !strcmp(s, "executed"))
 		ordex_req_count(rq, "actions.approved", 1);
 	if (!strcmp(s, "executed"))
 		ordex_req_count(rq, "actions.executed", 1);

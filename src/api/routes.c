@@ -41,8 +41,9 @@ const struct ordex_route ordex_api_routes[] = {
     {"GET", "/v1/policies", ORDEX_OP_POLICIES_READ, ordex_api_policies_get, NULL},
     {"GET", "/v1/policies/versions", ORDEX_OP_POLICIES_READ, ordex_api_policy_versions, NULL},
     {"PUT", "/v1/policies", ORDEX_OP_POLICIES_WRITE, ordex_api_policies_put, NULL},
-    /* a draft compared with what is in force: nothing is stored */
-    {"POST", "/v1/policies/test", ORDEX_OP_POLICIES_READ, ordex_api_policies_test, NULL},
+    /* a draft tried on the whole history (nothing is stored): the policy
+     * writer's tool, and work enough not to be every reader's */
+    {"POST", "/v1/policies/test", ORDEX_OP_POLICIES_WRITE, ordex_api_policies_test, NULL},
     {"GET", "/v1/cases", ORDEX_OP_CASES_READ, ordex_api_cases_list, NULL},
     {"GET", "/v1/cases/", ORDEX_OP_CASES_READ, ordex_api_case_get, NULL},
     {"GET", "/v1/actions/", ORDEX_OP_CASES_READ, ordex_api_action_get, NULL},

@@ -160,10 +160,12 @@ static int list(const struct opts *o)
 		f.status = o->status;
 	}
 	struct ordex_arena *a = ordex_arena_new(1 << 16);
-	if (o->assignee)
-		f.assignee = strchr(o->assignee, ':')
-		                 ? o->assignee
-		                 : ordex_arena_printf(a, "user:%s", o->assignee);
+	char who[96]; /* outside the arena, which each page resets */
+	if (o->assignee) {
+		snprintf(who, sizeof(who), "%s%s",
+		         strchr(o->assignee, ':') ? "" : "user:", o->assignee);
+		f.assignee = who;
+	}
 	struct ordex_buf out;
 	struct ordex_jw w;
 	ordex_buf_init(&out, 0);
@@ -425,10 +427,11 @@ static int work(const char *verb, const struct opts *o)
 				fprintf(stderr,
 				        "ordex: --to NAME (or - to unassign) is required\n");
 				rc = ORDEX_E_INVAL;
-			} else if (strcmp(o->to, "-")) {
-				struct ordex_actor to;
-				rc = actor_of(st, &sc, a, o->to, ORDEX_OP_CASES_WORK, &to);
-				k.assignee = to.name;
+			} else {
+				/* the command checks the person, as the API's does */
+				k.assignee = strcmp(o->to, "-")
+				                 ? ordex_arena_printf(a, "user:%s", o->to)
+				                 : "";
 			}
 		}
 		if (!strcmp(verb, "comment") && (!o->text || !o->text[0])) {

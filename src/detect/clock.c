@@ -129,38 +129,46 @@ int ordex__detect_clock(struct ordex_apply *ap, const struct ordex_order_state *
 int ordex__arm_clock(struct ordex_apply *ap, const struct ordex_order_state *os, int64_t seq)
 {
 	const struct ordex_order_row *o = &os->order;
-	if (!seq || !waits_for_time(os))
+	if (!waits_for_time(os))
 		return ORDEX_OK;
 	struct waits w;
 	bool have = false;
 	int rc;
 	struct ordex_store *st = ap->st;
-	/* only what this very event started waiting: one timer write at most per change */
+	/*
+	 * An event arms what it started waiting (one timer write at most per
+	 * change); a timer that fired (seq 0) arms again every wait its clock
+	 * has not reached, so that a wait the policy made longer is judged at
+	 * its new end. A wait the clock has passed needs no timer: the
+	 * detectors just judged it.
+	 */
 	for (size_t i = 0; i < os->n_payments; i++) {
 		const struct ordex_payment_row *p = &os->payments[i];
-		if (p->status_seq != seq || strcmp(p->status, "pending"))
+		if ((seq && p->status_seq != seq) || strcmp(p->status, "pending"))
 			continue;
 		if (!have && (rc = waits_of(ap, &w)))
 			return rc;
 		have = true;
-		if ((rc = st->ops->timer_arm(st, ap->sc, "payment_pending", p->ref, o->ref,
-		                             p->status_at + w.payment_pending)))
+		int64_t due = p->status_at + w.payment_pending;
+		if (due > o->clock_at &&
+		    (rc = st->ops->timer_arm(st, ap->sc, "payment_pending", p->ref, o->ref, due)))
 			return rc;
 	}
 	bool shipped = false;
 	for (size_t i = 0; i < os->n_shipments; i++) {
 		const struct ordex_shipment_row *s = &os->shipments[i];
 		shipped = true;
-		if (s->status_seq != seq || !on_its_way(s))
+		if ((seq && s->status_seq != seq) || !on_its_way(s))
 			continue;
 		if (!have && (rc = waits_of(ap, &w)))
 			return rc;
 		have = true;
-		if ((rc = st->ops->timer_arm(st, ap->sc, "shipment_stalled", s->ref, o->ref,
-		                             s->status_at + w.shipment_stalled)))
+		int64_t due = s->status_at + w.shipment_stalled;
+		if (due > o->clock_at &&
+		    (rc = st->ops->timer_arm(st, ap->sc, "shipment_stalled", s->ref, o->ref, due)))
 			return rc;
 	}
-	if (o->ship_by && !shipped && o->updated_seq == seq && o->clock_at < o->ship_by &&
+	if (o->ship_by && !shipped && (!seq || o->updated_seq == seq) && o->clock_at < o->ship_by &&
 	    (rc = st->ops->timer_arm(st, ap->sc, "fulfillment_late", o->ref, o->ref, o->ship_by)))
 		return rc;
 	return ORDEX_OK;

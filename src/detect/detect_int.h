@@ -63,7 +63,8 @@ void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_sta
 /* The conditions of time, at the order's clock (clock.c). ORDEX_OK or ORDEX_E_STORE. */
 int ordex__detect_clock(struct ordex_apply *ap, const struct ordex_order_state *os,
                         struct ordex_conditions *cs);
-/* Arms the timers of the waits the event at seq started (seq 0: a timer, none). */
+/* Arms the timers of the waits the event at seq started (seq 0: a timer fired: every
+ * wait its clock has not reached). */
 int ordex__arm_clock(struct ordex_apply *ap, const struct ordex_order_state *os, int64_t seq);
 
 /* "2018-04-18" for a date-only promise, else the full time, in the order's zone. */

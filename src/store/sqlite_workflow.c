@@ -126,8 +126,7 @@ static const char *const wsql[W_COUNT] = {
     [W_TIMER_ARM] = "INSERT INTO timers (tenant, environment, kind, subject, order_ref, due_at) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant, environment, kind, "
                     "subject) DO UPDATE SET due_at = excluded.due_at, order_ref = "
-                    "excluded.order_ref, fired_at = NULL WHERE timers.due_at != excluded.due_at "
-                    "OR timers.fired_at IS NOT NULL",
+                    "excluded.order_ref, fired_at = NULL WHERE timers.due_at != excluded.due_at",
     [W_TIMER_DISARM] = "DELETE FROM timers WHERE tenant = ?1 AND environment = ?2 AND kind = ?3 "
                        "AND subject = ?4",
     [W_TIMERS_OF_ORDER] = "SELECT " TIMER_COLS " FROM timers WHERE tenant = ?1 AND environment = "

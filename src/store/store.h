@@ -710,7 +710,8 @@ struct ordex_store_ops {
 	int (*policy_put)(struct ordex_store *st, const struct ordex_scope *sc, const char *body,
 	                  int64_t at, const char *by, int64_t *version);
 
-	/* timers: armed for (kind, subject) at due_at (again unfired if it had fired) */
+	/* timers: armed for (kind, subject) at due_at; a timer armed again for another
+	 * time is unfired again, for the same time it stays as it is (fired once) */
 	int (*timer_arm)(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
 	                 const char *subject, const char *order_ref, int64_t due_at);
 	int (*timer_disarm)(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,

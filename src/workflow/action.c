@@ -140,6 +140,8 @@ struct prepared {
 
 static bool in_list(const char *list, const char *word)
 {
+	if (!word[0] || strchr(word, ' '))
+		return false;
 	char w[80];
 	snprintf(w, sizeof(w), " %s ", word);
 	return strstr(list, w) != NULL;
@@ -307,6 +309,11 @@ static int prepare(struct ordex_store *st, const struct ordex_scope *sc, struct 
 				                 : "the order has no captured payment to refund");
 		}
 		const char *cur = pay ? pay->currency : p->order.currency;
+		if (!cur[0] && (pay || !strcmp(k->name, "issue_credit")))
+			ordex_problem_add(
+			    probs, a, "payload.currency",
+			    "cannot be checked: no system has given the %s a currency",
+			    pay ? "payment" : "order");
 		const struct ordex_json *cv = ordex_json_get(payload, "currency");
 		if (cv && (cv->type != ORDEX_JSON_STRING || strcmp(cv->str, cur) != 0))
 			ordex_problem_add(
@@ -573,19 +580,22 @@ static int case_after(struct ordex_store *st, const struct ordex_scope *sc, stru
 
 /* The route of an action as kept: its approvers and how many. */
 static void route_of(struct ordex_arena *a, const char *json, int *approvals, const char ***roles,
-                     int *n_roles, bool *automatic)
+                     int *n_roles, bool *automatic, int64_t *routed_at)
 {
 	struct ordex_json *r = NULL;
 	struct ordex_json_error jerr;
 	*approvals = 1;
 	*n_roles = 0;
 	*automatic = false;
+	*routed_at = 0;
 	*roles = ordex_arena_alloc(a, sizeof(**roles) * 8);
 	if (ordex_json_parse(a, json, strlen(json), NULL, &r, &jerr) != ORDEX_OK)
 		return;
 	int64_t n;
 	if (ordex_json_int(ordex_json_get(r, "approvals"), &n) == ORDEX_OK)
 		*approvals = (int)n;
+	if (ordex_json_int(ordex_json_get(r, "routed_at"), &n) == ORDEX_OK)
+		*routed_at = n;
 	const struct ordex_json *au = ordex_json_get(r, "automatic");
 	*automatic = au && au->type == ORDEX_JSON_TRUE;
 	const struct ordex_json *ap = ordex_json_get(r, "approvers");
@@ -615,6 +625,9 @@ static int approved(struct ordex_store *st, struct ordex_audit *au, const struct
 		return rc;
 	c->status = "approved";
 	if (!strcmp(r->kind, "close_no_action")) {
+		if ((rc = ordex__case_cancel_pending(st, au, sc, now, a, c, r->id,
+		                                     "the case was closed without action")))
+			return rc;
 		c->status = "resolved";
 		c->resolved_at = now;
 		c->resolution = "closed without action";
@@ -647,6 +660,12 @@ static int approved(struct ordex_store *st, struct ordex_audit *au, const struct
 		return rc;
 	return ordex__case_record(st, au, sc, now, c->id, "status", by,
 	                          ordex__case_body(a, c, r->status, by, NULL));
+}
+
+/* A route as kept, with when it was decided (approvals before it do not count). */
+static const char *stamped(struct ordex_arena *a, const char *route, int64_t now)
+{
+	return ordex_arena_printf(a, "{\"routed_at\":%lld,%s", (long long)now, route + 1);
 }
 
 /* The kinds that send goods towards the customer. */
@@ -705,7 +724,7 @@ static int propose(struct ordex_store *st, struct ordex_audit *au, const struct 
 	    .status = submit ? "awaiting_approval" : "proposed",
 	    .requested_by = k->actor.name,
 	    .requested_at = now,
-	    .route = ordex_policy_route_json(a, &d, pol.version),
+	    .route = stamped(a, ordex_policy_route_json(a, &d, pol.version), now),
 	    .policy_version = pol.version,
 	    .reason = reason,
 	    .payment = p.payment,
@@ -722,8 +741,12 @@ static int propose(struct ordex_store *st, struct ordex_audit *au, const struct 
 	         st, au, sc, now, c->id, "action_proposed", k->actor.name,
 	         action_body(a, &r, submit ? "proposed" : "drafted", k->actor.name, reason))))
 		return rc;
-	if (d.queue && strcmp(d.queue, c->queue) != 0)
+	if (d.queue && strcmp(d.queue, c->queue) != 0) {
+		/* another queue, and its clock */
 		c->queue = d.queue;
+		if ((rc = ordex__case_arm_sla(st, sc, c, &pol, now)))
+			return rc;
+	}
 	if (submit && d.automatic) {
 		rc = approved(st, au, sc, now, a, &r, c, "policy");
 		k->status = r.status;
@@ -739,7 +762,11 @@ static int propose(struct ordex_store *st, struct ordex_audit *au, const struct 
 	                          ordex__case_body(a, c, r.status, k->actor.name, NULL));
 }
 
-/* The approvals that count: approving, of this very payload, unexpired, one per person. */
+/*
+ * The approvals that count: approving, of this very payload, unexpired,
+ * made since the action was last routed, by a role its route names (or an
+ * admin), not by its requester, one per person.
+ */
 static int count_approvals(struct ordex_store *st, const struct ordex_scope *sc,
                            struct ordex_arena *a, const struct ordex_action_row *r, int64_t now,
                            const char *also_not, int *n, bool *by_them)
@@ -749,23 +776,32 @@ static int count_approvals(struct ordex_store *st, const struct ordex_scope *sc,
 	int rc = st->ops->approvals_of(st, sc, r->id, a, &ap, &m);
 	if (rc)
 		return rc;
+	int need, n_roles;
+	const char **roles;
+	bool automatic;
+	int64_t routed_at;
+	route_of(a, r->route, &need, &roles, &n_roles, &automatic, &routed_at);
+	const char **counted = ordex_arena_alloc(a, sizeof(*counted) * (m ? m : 1));
 	*n = 0;
 	*by_them = false;
 	for (size_t i = 0; i < m; i++) {
 		if (strcmp(ap[i].decision, "approve") ||
 		    memcmp(ap[i].payload_hash, r->payload_hash, 32) || ap[i].expires_at <= now ||
-		    !strcmp(ap[i].approver, r->requested_by))
+		    ap[i].at < routed_at || !strcmp(ap[i].approver, r->requested_by))
+			continue;
+		bool role_ok = ap[i].role && !strcmp(ap[i].role, "admin");
+		for (int k = 0; k < n_roles && !role_ok; k++)
+			role_ok = ap[i].role && !strcmp(roles[k], ap[i].role);
+		if (!role_ok)
 			continue;
 		bool dup = false;
-		for (size_t j = 0; j < i && !dup; j++)
-			dup = !strcmp(ap[j].decision, "approve") &&
-			      !memcmp(ap[j].payload_hash, r->payload_hash, 32) &&
-			      ap[j].expires_at > now && !strcmp(ap[j].approver, ap[i].approver);
+		for (int j = 0; j < *n && !dup; j++)
+			dup = !strcmp(counted[j], ap[i].approver);
 		if (dup)
 			continue;
 		if (also_not && !strcmp(ap[i].approver, also_not))
 			*by_them = true;
-		(*n)++;
+		counted[(*n)++] = ap[i].approver;
 	}
 	return ORDEX_OK;
 }
@@ -786,7 +822,13 @@ static int decide(struct ordex_store *st, struct ordex_audit *au, const struct o
 		           : rc;
 	const char *verb = k->verb;
 	bool is_requester = !strcmp(r.requested_by, k->actor.name);
+	if (!strcmp(c.status, "resolved") && strcmp(verb, "cancel") != 0)
+		return ordex__refuse(&k->res, 409, NULL, "the case is resolved");
 	if (!strcmp(verb, "submit")) {
+		/* the one who drafted it submits it, and stays its requester */
+		if (!is_requester)
+			return ordex__refuse(&k->res, 403, NULL,
+			                     "only the one who drafted an action submits it");
 		if (strcmp(r.status, "proposed") != 0)
 			return ordex__refuse(
 			    &k->res, 409, NULL,
@@ -796,12 +838,13 @@ static int decide(struct ordex_store *st, struct ordex_audit *au, const struct o
 		if (ordex_json_parse(a, r.payload, strlen(r.payload), NULL, &pl, &jerr) != ORDEX_OK)
 			return ORDEX_E_CORRUPT;
 		/* the draft's payload checked and routed now, as a new proposal */
+		const char *reason = r.reason;
 		r.status = "cancelled";
-		r.reason = "submitted again as a proposal";
+		r.reason = "submitted as a proposal";
 		r.updated_at = now;
 		if ((rc = st->ops->action_put(st, sc, &r)))
 			return rc;
-		return propose(st, au, sc, now, k, a, &c, r.kind, pl, r.reason, true);
+		return propose(st, au, sc, now, k, a, &c, r.kind, pl, reason, true);
 	}
 	if (!strcmp(verb, "cancel")) {
 		if (!is_requester)
@@ -833,7 +876,8 @@ static int decide(struct ordex_store *st, struct ordex_audit *au, const struct o
 	int need, n_roles;
 	const char **roles;
 	bool automatic;
-	route_of(a, r.route, &need, &roles, &n_roles, &automatic);
+	int64_t routed_at;
+	route_of(a, r.route, &need, &roles, &n_roles, &automatic, &routed_at);
 	bool may = !strcmp(k->actor.role, "admin");
 	for (int i = 0; i < n_roles && !may; i++)
 		may = !strcmp(roles[i], k->actor.role);
@@ -997,6 +1041,8 @@ int ordex_action_command(struct ordex_store *st, struct ordex_audit *au,
 		if (strcmp(r.requested_by, k->actor.name) != 0)
 			return ordex__refuse(&k->res, 403, NULL,
 			                     "only the requester changes an action's payload");
+		if (!strcmp(c.status, "resolved"))
+			return ordex__refuse(&k->res, 409, NULL, "the case is resolved");
 		if (strcmp(r.status, "awaiting_approval") && strcmp(r.status, "proposed"))
 			return ordex__refuse(&k->res, 409, NULL,
 			                     ordex_arena_printf(a, "the action is %s", r.status));
@@ -1026,7 +1072,7 @@ int ordex_action_command(struct ordex_store *st, struct ordex_audit *au,
 			return ORDEX_E_CORRUPT;
 		struct ordex_route_decision d;
 		ordex_policy_route(a, &pol, data, &d);
-		r.route = ordex_policy_route_json(a, &d, pol.version);
+		r.route = stamped(a, ordex_policy_route_json(a, &d, pol.version), now);
 		r.policy_version = pol.version;
 		k->approvals_need = d.approvals;
 		r.payload = p.payload;

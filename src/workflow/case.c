@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "authz/authz.h"
+
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/common.h"
@@ -88,25 +90,29 @@ int ordex__case_arm_sla(struct ordex_store *st, const struct ordex_scope *sc,
 }
 
 /* The pending actions of a case end: its exceptions cleared, nothing to do. */
-static int cancel_pending(struct ordex_apply *ap, const struct ordex_case_row *c, const char *why)
+int ordex__case_cancel_pending(struct ordex_store *st, struct ordex_audit *au,
+                               const struct ordex_scope *sc, int64_t now, struct ordex_arena *a,
+                               const struct ordex_case_row *c, int64_t except, const char *why)
 {
-	struct ordex_store *st = ap->st;
 	struct ordex_action_row *acts;
 	size_t n;
-	int rc = st->ops->actions_of_case(st, ap->sc, c->id, ap->a, &acts, &n);
+	int rc = st->ops->actions_of_case(st, sc, c->id, a, &acts, &n);
 	for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
-		if (strcmp(acts[i].status, "awaiting_approval") != 0)
+		if (acts[i].id == except)
+			continue;
+		if (strcmp(acts[i].status, "awaiting_approval") &&
+		    strcmp(acts[i].status, "proposed"))
 			continue;
 		acts[i].status = "cancelled";
 		acts[i].reason = why;
-		acts[i].decided_at = ap->now;
+		acts[i].decided_at = now;
 		acts[i].decided_by = "ordex";
-		acts[i].updated_at = ap->now;
-		rc = st->ops->action_put(st, ap->sc, &acts[i]);
+		acts[i].updated_at = now;
+		rc = st->ops->action_put(st, sc, &acts[i]);
 		if (rc == ORDEX_OK)
 			rc = ordex__case_record(
-			    st, ap->au, ap->sc, ap->now, c->id, "action_cancelled", "ordex",
-			    ordex_arena_printf(ap->a,
+			    st, au, sc, now, c->id, "action_cancelled", "ordex",
+			    ordex_arena_printf(a,
 			                       "{\"action\":%lld,\"kind\":\"%s\",\"why\":\"%s\"}",
 			                       (long long)acts[i].id, acts[i].kind, why));
 	}
@@ -151,7 +157,8 @@ int ordex_case_sync(struct ordex_apply *ap, const struct ordex_case_change *ch)
 			return ORDEX_OK;
 		const char *why = ordex_arena_printf(ap->a, "every exception cleared (%s)",
 		                                     ch->cause ? ch->cause : "");
-		if ((rc = cancel_pending(ap, &c, "the case's exceptions cleared")))
+		if ((rc = ordex__case_cancel_pending(st, ap->au, ap->sc, ap->now, ap->a, &c, 0,
+		                                     "the case's exceptions cleared")))
 			return rc;
 		c.status = "resolved";
 		c.resolved_at = ap->now;
@@ -177,6 +184,10 @@ int ordex_case_sync(struct ordex_apply *ap, const struct ordex_case_change *ch)
 		rc = st->ops->case_last(st, ap->sc, ch->order_ref, ap->a, &last);
 		if (rc && rc != ORDEX_E_NOTFOUND)
 			return rc;
+		/* a case a person closed while its exceptions stand comes back only with a
+		 * new exception, not with the next event that finds the old ones */
+		if (rc == ORDEX_OK && !ch->opened)
+			return ORDEX_OK;
 		int64_t window = (int64_t)(ordex_policy_number(&pol, "reopen_within_hours", 72) *
 		                           (double)HOUR_US);
 		const char *what;
@@ -287,6 +298,37 @@ int ordex__case_for(struct ordex_store *st, const struct ordex_scope *sc,
 	return ORDEX_OK;
 }
 
+/* A case goes to a person of the environment, active, who works cases and sees its customer. */
+static int assignable(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,
+                      struct ordex_case_cmd *k, const struct ordex_case_row *c)
+{
+	const char *name = !strncmp(k->assignee, "user:", 5) ? k->assignee + 5 : NULL;
+	struct ordex_user_row u;
+	int rc = name ? st->ops->user_find(st, sc, name, a, &u) : ORDEX_E_NOTFOUND;
+	if (rc == ORDEX_E_NOTFOUND || (rc == ORDEX_OK && u.disabled_at))
+		return ordex__refuse(&k->res, 422, "assignee",
+		                     ordex_arena_printf(k->a, "no active person \"%s\" here",
+		                                        name ? name : k->assignee));
+	if (rc)
+		return rc;
+	struct ordex_principal p = {
+	    .tenant = sc->tenant,
+	    .env = sc->env,
+	    .role = ordex_role_parse(u.role),
+	    .scopes = u.scopes,
+	    .customers = {u.brand, u.region, u.segment},
+	};
+	if (ordex_authz_check(&p, ORDEX_OP_CASES_WORK, NULL).result != ORDEX_AUTHZ_ALLOW)
+		return ordex__refuse(
+		    &k->res, 422, "assignee",
+		    ordex_arena_printf(k->a, "%s's role (%s) does not work cases", name, u.role));
+	if (!ordex_authz_in_customer_scope(&p.customers, c->brand, c->region, c->segment))
+		return ordex__refuse(
+		    &k->res, 422, "assignee",
+		    ordex_arena_printf(k->a, "%s cannot see this case's customer", name));
+	return ORDEX_OK;
+}
+
 int ordex_case_command(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
                        int64_t now, void *ctx)
 {
@@ -318,6 +360,8 @@ int ordex_case_command(struct ordex_store *st, struct ordex_audit *au, const str
 	} else if (rc == ORDEX_OK && !strcmp(k->verb, "assign")) {
 		c.assignee = k->assignee && k->assignee[0] ? k->assignee : NULL;
 		kind = "assigned";
+		if (c.assignee)
+			rc = assignable(st, sc, a, k, &c);
 	}
 	if (rc == ORDEX_OK && kind && !strcmp(c.status, "resolved"))
 		rc = ordex__refuse(&k->res, 409, NULL, "the case is resolved");

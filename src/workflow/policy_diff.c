@@ -56,6 +56,29 @@ static bool same_route(const struct ordex_route_decision *x, const struct ordex_
 	return true;
 }
 
+/* The route an action keeps, as a decision; false when it cannot be read. */
+static bool stored_route(struct ordex_arena *a, const char *json, struct ordex_route_decision *d)
+{
+	struct ordex_json *r;
+	struct ordex_json_error jerr;
+	memset(d, 0, sizeof(*d));
+	if (!json || ordex_json_parse(a, json, strlen(json), NULL, &r, &jerr) ||
+	    r->type != ORDEX_JSON_OBJECT)
+		return false;
+	int64_t n;
+	d->name = ordex_json_string(ordex_json_get(r, "name"));
+	const struct ordex_json *au = ordex_json_get(r, "automatic");
+	d->automatic = au && au->type == ORDEX_JSON_TRUE;
+	if (ordex_json_int(ordex_json_get(r, "approvals"), &n) == ORDEX_OK)
+		d->approvals = (int)n;
+	const struct ordex_json *ap = ordex_json_get(r, "approvers");
+	for (const struct ordex_json *e = ap ? ap->child : NULL; e && d->n_approvers < 8;
+	     e = e->next)
+		if (e->type == ORDEX_JSON_STRING)
+			d->approvers[d->n_approvers++] = e->str;
+	return true;
+}
+
 /* The leading kind of a case ("kinds" is a JSON array, highest priority first). */
 static const char *leading_kind(struct ordex_arena *a, const struct ordex_case_row *c)
 {
@@ -87,6 +110,7 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
 	ordex_jw_arr(&sw);
 	ordex_jw_arr(&rw);
 	int64_t n_cases = 0, n_active = 0, n_actions = 0, n_unroutable = 0;
+	bool truncated = false;
 	/* every case there is: open ones may change queue; every action, decided
 	 * or not, is routed again, so that the draft is tried on the history */
 	struct ordex_case_filter f = {.limit = 500};
@@ -146,8 +170,10 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
 				}
 				if (rc)
 					break;
+				/* how it was routed (as kept), how the draft would route it */
 				struct ordex_route_decision d0, d1;
-				ordex_policy_route(a, &cur, data, &d0);
+				if (!stored_route(a, acts[j].route, &d0))
+					ordex_policy_route(a, &cur, data, &d0);
 				ordex_policy_route(a, draft, data, &d1);
 				if (same_route(&d0, &d1))
 					continue;
@@ -171,6 +197,10 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
 		}
 		if (rc || n < (size_t)f.limit)
 			break;
+		if (n_cases >= ORDEX_POLICY_TEST_MAX_CASES) {
+			truncated = true;
+			break;
+		}
 		f.after_set = true;
 		f.after_priority = rows[n - 1].priority;
 		f.after_id = rows[n - 1].id;
@@ -184,6 +214,8 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
 		ordex_jw_int(w, cur.version);
 		ordex_jw_key(w, "cases_checked");
 		ordex_jw_int(w, n_cases);
+		ordex_jw_key(w, "truncated");
+		ordex_jw_bool(w, truncated);
 		ordex_jw_key(w, "active_cases");
 		ordex_jw_int(w, n_active);
 		ordex_jw_key(w, "actions_checked");

@@ -177,10 +177,15 @@ int ordex_timers_fire(struct ordex_store *st, struct ordex_audit *au, const stru
 			rc = st->ops->timers_due(st, &env, now, FIRE_BATCH - run->fired, a, &due,
 			                         &n);
 		for (size_t i = 0; rc == ORDEX_OK && i < n; i++) {
+			/* each under its own savepoint: a timer whose effect fails is
+			 * still fired, with the failure in the audit log, and never
+			 * holds up the others */
+			if ((rc = st->ops->savepoint(st)))
+				break;
 			/* marked first: an effect may arm the same timer again */
 			rc = st->ops->timer_fire(st, &env, due[i].id, now);
 			if (rc == ORDEX_E_NOTFOUND) {
-				rc = ORDEX_OK;
+				rc = st->ops->release(st);
 				continue;
 			}
 			const char *outcome = "";
@@ -188,8 +193,20 @@ int ordex_timers_fire(struct ordex_store *st, struct ordex_audit *au, const stru
 				rc = !strcmp(due[i].kind, "sla")
 				         ? breach(st, au, &env, now, a, &due[i], &outcome)
 				         : tick(st, au, &env, now, a, &settings, &due[i], &outcome);
+			bool undone = false;
+			if (rc != ORDEX_OK && rc != ORDEX_E_STORE) {
+				/* rolling back to the savepoint also ends it */
+				outcome = ordex_arena_printf(a, "failed: %s", ordex_strerror(rc));
+				ordex_audit_reset(au);
+				undone = true;
+				rc = st->ops->rollback_to(st);
+				if (rc == ORDEX_OK)
+					rc = st->ops->timer_fire(st, &env, due[i].id, now);
+			}
 			if (rc == ORDEX_OK)
 				rc = audit_fired(st, au, &env, now, &due[i], outcome);
+			if (rc == ORDEX_OK && !undone)
+				rc = st->ops->release(st);
 			run->fired++;
 		}
 		if (run->fired >= FIRE_BATCH) {
@@ -269,7 +286,9 @@ static void *clock_main(void *arg)
 					pthread_cond_wait(&c->cv, &c->mu);
 				pthread_mutex_unlock(&c->mu);
 				if (c->batch.rc == ORDEX_OK && c->batch.command_rc == ORDEX_OK) {
+					pthread_mutex_lock(&c->mu);
 					c->fired_total += (uint64_t)c->run.fired;
+					pthread_mutex_unlock(&c->mu);
 					more = c->run.more;
 				}
 			}
@@ -330,7 +349,12 @@ void ordex_clock_stop(struct ordex_clock *c)
 	free(c);
 }
 
-uint64_t ordex_clock_fired(const struct ordex_clock *c)
+uint64_t ordex_clock_fired(struct ordex_clock *c)
 {
-	return c ? c->fired_total : 0;
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	uint64_t n = c->fired_total;
+	pthread_mutex_unlock(&c->mu);
+	return n;
 }

@@ -37,6 +37,6 @@ int ordex_clock_start(const char *db_path, struct ordex_writer *w,
 /* Stops it (before the writer stops); a firing under way finishes first. */
 void ordex_clock_stop(struct ordex_clock *c);
 /* Timers fired since it started. */
-uint64_t ordex_clock_fired(const struct ordex_clock *c);
+uint64_t ordex_clock_fired(struct ordex_clock *c);
 
 #endif

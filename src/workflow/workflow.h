@@ -124,6 +124,8 @@ int ordex_action_command(struct ordex_store *st, struct ordex_audit *au,
  * "actions_unroutable", "queue_changes", "sla_changes", "route_changes"}.
  */
 struct ordex_jw;
+/* The cases a policy test looks at, highest priority first ("truncated" past them). */
+#define ORDEX_POLICY_TEST_MAX_CASES 20000
 int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
                          struct ordex_arena *a, const struct ordex_policy *draft,
                          struct ordex_jw *w);

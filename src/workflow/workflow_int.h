@@ -29,6 +29,10 @@ char *ordex__case_body(struct ordex_arena *a, const struct ordex_case_row *c, co
 /* Sets the case's SLA clock from now by its queue's hours and arms its timer. */
 int ordex__case_arm_sla(struct ordex_store *st, const struct ordex_scope *sc,
                         struct ordex_case_row *c, const struct ordex_policy *pol, int64_t now);
+/* Cancels the case's drafts and actions awaiting approval but except, for why. */
+int ordex__case_cancel_pending(struct ordex_store *st, struct ordex_audit *au,
+                               const struct ordex_scope *sc, int64_t now, struct ordex_arena *a,
+                               const struct ordex_case_row *c, int64_t except, const char *why);
 /* Fills r with a refusal and returns ORDEX_E_INVAL (the command changes nothing). */
 int ordex__refuse(struct ordex_cmd_result *r, int code, const char *field, const char *why);
 /* The case, when the actor may see it (404 in r otherwise). */

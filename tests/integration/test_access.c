@@ -105,7 +105,7 @@ static const struct {
     {"GET", "/v1/policies", "policies.read", NULL},
     {"GET", "/v1/policies/versions", "policies.read", NULL},
     {"PUT", "/v1/policies", "policies.write", "{\"routes\":7}"},
-    {"POST", "/v1/policies/test", "policies.read", "{\"routes\":7}"},
+    {"POST", "/v1/policies/test", "policies.write", "{\"routes\":7}"},
     {"GET", "/v1/cases", "cases.read", NULL},
     {"GET", "/v1/cases/999999", "cases.read", NULL},
     {"POST", "/v1/cases/999999/claim", "cases.work", NULL},

@@ -605,6 +605,46 @@ static void a_case_resolves_when_its_exceptions_clear_and_reopens_when_they_retu
 	assert_int_equal(case_of("WF-300"), c);
 }
 
+static void a_case_closed_without_action_stays_closed_until_something_new(void **state)
+{
+	int64_t c = refund_case("WF-800", "25.00", "USD");
+	int64_t reship =
+	    int_at(propose(c, support, "reship", "{\"lines\":[\"L1\"]}", 201), "action.id");
+	/* a draft, and only its author submits it; it keeps its reason */
+	char path[96];
+	snprintf(path, sizeof(path), "/v1/cases/%lld/actions", (long long)c);
+	struct ordex_json *r = call("POST", path, support,
+	                            "{\"kind\":\"issue_credit\",\"payload\":{\"amount\":\"5.00\"},"
+	                            "\"reason\":\"sorry for the wait\",\"draft\":true}",
+	                            201);
+	int64_t draft = int_at(r, "action.id");
+	assert_string_equal(str_at(r, "action.status"), "proposed");
+	snprintf(path, sizeof(path), "/v1/actions/%lld/submit", (long long)draft);
+	call("POST", path, support2, NULL, 403);
+	r = call("POST", path, support, NULL, 201);
+	assert_string_equal(str_at(r, "action.status"), "awaiting_approval");
+	assert_string_equal(str_at(r, "action.reason"), "sorry for the wait");
+	int64_t credit = int_at(r, "action.id");
+	/* closing without action: automatic by the default policy; the rest is cancelled */
+	r = propose(c, support, "close_no_action", "{\"reason\":\"the customer keeps it\"}", 201);
+	assert_string_equal(str_at(r, "action.status"), "executed");
+	assert_string_equal(str_at(r, "case.status"), "resolved");
+	assert_string_equal(status_of(reship), "cancelled");
+	assert_string_equal(status_of(credit), "cancelled");
+	approve(credit, fin1, 409);
+	/* the same exception seen again does not bring the case back */
+	emit("carrier", "shipment.updated", "WF-800",
+	     "{\"shipment\":\"S-WF-800\",\"status\":\"exception\",\"reason\":\"still damaged\"}");
+	snprintf(path, sizeof(path), "/v1/cases/%lld", (long long)c);
+	assert_string_equal(str_at(call("GET", path, viewer, NULL, 200), "case.status"),
+	                    "resolved");
+	/* a new exception does */
+	emit("shop", "order.updated", "WF-800", "{\"shipping_address\":null}");
+	r = call("GET", path, viewer, NULL, 200);
+	assert_string_equal(str_at(r, "case.status"), "open");
+	assert_int_equal(int_at(r, "case.reopened"), 1);
+}
+
 static void a_limited_principal_sees_and_works_only_its_customers_cases(void **state)
 {
 	emit("shop", "order.created", "WF-N1",
@@ -691,7 +731,8 @@ static void a_policy_is_checked_versioned_audited_and_tested_before_it_holds(voi
 	free(out);
 	free(err);
 	/* the API says the same */
-	r = call("POST", "/v1/policies/test", viewer, draft, 200);
+	call("POST", "/v1/policies/test", viewer, draft, 403);
+	r = call("POST", "/v1/policies/test", h.key, draft, 200);
 	assert_true(path_of(r, "route_changes")->count >= 1);
 	/* nothing was stored by testing */
 	assert_true(path_of(call("GET", "/v1/policies", viewer, NULL, 200), "default")->type ==
@@ -973,6 +1014,44 @@ static void the_command_line_works_cases_under_the_same_rules(void **state)
 	free(err);
 }
 
+static void a_longer_wait_in_the_policy_moves_the_timer(void **state)
+{
+	emit(
+	    "shop", "order.created", "WF-900",
+	    "{\"lines\":[{\"sku\":\"SKU-T9\",\"qty\":1}],\"total\":\"5.00\",\"currency\":\"USD\"}");
+	/* pending since 24 h less 3 s: due in 3 s under the default */
+	assert_true(
+	    harness_emit(&h, "wf-", "psp", "payment.pending", "WF-900", at(-86400 + 3),
+	                 "{\"payment\":\"P-900\",\"amount\":\"5.00\",\"currency\":\"USD\"}") < 300);
+	/* the policy makes it 24.002 h (7.2 s more) before the timer fires */
+	struct ordex_json *cur = call("GET", "/v1/policies", viewer, NULL, 200);
+	struct ordex_buf b;
+	ordex_buf_init(&b, 0);
+	ordex_json_write(&b, path_of(cur, "policy"));
+	char *text = ordex_arena_strndup(A, b.data, b.len);
+	ordex_buf_free(&b);
+	char *old = strstr(text, "\"payment_pending_hours\":24");
+	assert_non_null(old);
+	char *longer =
+	    ordex_arena_printf(A, "%.*s\"payment_pending_hours\":24.002%s", (int)(old - text), text,
+	                       old + strlen("\"payment_pending_hours\":24"));
+	call("PUT", "/v1/policies", h.key, longer, 200);
+	const char *fired =
+	    "SELECT count(*) FROM audit WHERE kind = 'timer.fired' AND subject = ?1";
+	const char *open = "SELECT count(*) FROM exceptions WHERE order_ref = ?1 AND kind = "
+	                   "'payment_pending' AND status = 'open'";
+	/* the first firing finds the wait not over, and arms its new end */
+	assert_int_equal(wait_count(fired, "P-900", 1, 10), 1);
+	assert_int_equal(db_count(open, "WF-900"), 0);
+	assert_int_equal(db_count("SELECT count(*) FROM timers WHERE subject = ?1 AND fired_at IS "
+	                          "NULL",
+	                          "P-900"),
+	                 1);
+	assert_int_equal(wait_count(fired, "P-900", 2, 15), 2);
+	assert_int_equal(db_count(open, "WF-900"), 1);
+	call("PUT", "/v1/policies", h.key, text, 200);
+}
+
 static void actions_are_metered(void **state)
 {
 	struct ordex_json *u = call("GET", "/v1/usage", h.key, NULL, 200);
@@ -999,11 +1078,13 @@ int main(void)
 	    cmocka_unit_test(a_case_is_claimed_assigned_commented_and_given_evidence),
 	    cmocka_unit_test(
 	        a_case_resolves_when_its_exceptions_clear_and_reopens_when_they_return),
+	    cmocka_unit_test(a_case_closed_without_action_stays_closed_until_something_new),
 	    cmocka_unit_test(a_limited_principal_sees_and_works_only_its_customers_cases),
 	    cmocka_unit_test(a_policy_is_checked_versioned_audited_and_tested_before_it_holds),
 	    cmocka_unit_test(an_sla_breach_escalates_the_case_and_approvals_expire),
 	    cmocka_unit_test(timers_fire_once_across_kill_9_and_restarts),
 	    cmocka_unit_test(the_command_line_works_cases_under_the_same_rules),
+	    cmocka_unit_test(a_longer_wait_in_the_policy_moves_the_timer),
 	    cmocka_unit_test(actions_are_metered),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
