@@ -7,8 +7,8 @@
 #   make format / format-check, make fuzz (clang, libFuzzer)
 #   make bench      ratios against this machine's own limits (BENCH_QUICK=1: a smoke run)
 
-PKGS      := libmicrohttpd sqlite3 libsodium
-TEST_PKGS := cmocka libcurl
+PKGS      := libmicrohttpd sqlite3 libsodium libcurl
+TEST_PKGS := cmocka
 CC        ?= cc
 BUILD     ?= build
 OPT       ?= -O2

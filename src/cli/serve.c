@@ -19,13 +19,17 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ordex serve [--listen HOST:PORT] [--data DIR] [--threads N]\n"
-	                "                   [--max-body BYTES] [--max-depth N] [--max-items N]\n"
-	                "                   [--sync full|normal|off] [--fraud-threshold SCORE]\n"
-	                "                   [--rate-per-key N] [--rate-per-tenant N]  (a second;\n"
-	                "                    a request or an event is 1; 0: none, the default)\n"
-	                "                   [--no-store]  (benchmarks: validate, store nothing)\n"
-	                "environment: ORDEX_LISTEN, ORDEX_DATA\n");
+	fprintf(stderr,
+	        "usage: ordex serve [--listen HOST:PORT] [--data DIR] [--threads N]\n"
+	        "                   [--max-body BYTES] [--max-depth N] [--max-items N]\n"
+	        "                   [--sync full|normal|off] [--fraud-threshold SCORE]\n"
+	        "                   [--rate-per-key N] [--rate-per-tenant N]  (a second;\n"
+	        "                    a request or an event is 1; 0: none, the default)\n"
+	        "                   [--writeback-timeout MS] [--writeback-retry MS]\n"
+	        "                    (a writeback request's time, 10000; the first retry's\n"
+	        "                    wait, doubling, 10000)\n"
+	        "                   [--no-store]  (benchmarks: validate, store nothing)\n"
+	        "environment: ORDEX_LISTEN, ORDEX_DATA\n");
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -58,6 +62,8 @@ int ordex_cmd_serve(int argc, char **argv)
 	    {"no-store", no_argument, NULL, 'N'},
 	    {"rate-per-key", required_argument, NULL, 'K'},
 	    {"rate-per-tenant", required_argument, NULL, 'T'},
+	    {"writeback-timeout", required_argument, NULL, 'W'},
+	    {"writeback-retry", required_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -83,6 +89,19 @@ int ordex_cmd_serve(int argc, char **argv)
 		case 'i': cfg.max_items = (size_t)atol(optarg); break;
 		case 'f': cfg.fraud_threshold = atoi(optarg); break;
 		case 'N': cfg.no_store = true; break;
+		case 'W':
+		case 'R': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 10 || v > 3600000) {
+				fprintf(stderr,
+				        "ordex: --writeback-%s takes milliseconds, 10 to 3600000\n",
+				        c == 'W' ? "timeout" : "retry");
+				return 2;
+			}
+			*(c == 'W' ? &cfg.writeback_timeout_ms : &cfg.writeback_retry_ms) = v;
+			break;
+		}
 		case 'K':
 		case 'T': {
 			char *end;

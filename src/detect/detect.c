@@ -197,6 +197,8 @@ int ordex_detect_order(struct ordex_apply *ap, const char *order_ref, const stru
 	ordex__detect_payment(ap, &os, &cs);
 	ordex__detect_stock(ap, &os, &cs);
 	ordex__detect_shipping(ap, &os, &cs);
+	if ((rc = ordex__detect_writeback(ap, &os, &cs)))
+		return rc;
 	if ((rc = ordex__detect_clock(ap, &os, &cs)) || (rc = ordex__arm_clock(ap, &os, seq)))
 		return rc;
 
@@ -309,4 +311,30 @@ int ordex_detect_order(struct ordex_apply *ap, const char *order_ref, const stru
 	    .cause = ordex_arena_printf(ap->a, "%s %s/%s", ev->type_name, ev->source, ev->id),
 	};
 	return ordex_case_sync(ap, &ch);
+}
+
+int ordex_detect_now(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
+                     int64_t now, struct ordex_arena *a,
+                     const struct ordex_tenant_settings *settings, const char *order_ref,
+                     const char *what, int64_t when, int *opened)
+{
+	struct ordex_apply ap = {
+	    .st = st,
+	    .au = au,
+	    .a = a,
+	    .sc = sc,
+	    .settings = settings,
+	    .now = now,
+	    .careful = true,
+	};
+	struct ordex_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type_name = "timer";
+	ev.source = "ordex";
+	ev.id = what;
+	ev.occurred.us = when;
+	int rc = ordex_detect_order(&ap, order_ref, &ev, 0);
+	if (opened)
+		*opened = ap.exceptions_opened;
+	return rc;
 }

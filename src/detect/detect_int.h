@@ -60,6 +60,9 @@ void ordex__detect_stock(struct ordex_apply *ap, const struct ordex_order_state 
                          struct ordex_conditions *cs);
 void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_state *os,
                             struct ordex_conditions *cs);
+/* Writebacks of the order that died (writeback.c). ORDEX_OK or ORDEX_E_STORE. */
+int ordex__detect_writeback(struct ordex_apply *ap, const struct ordex_order_state *os,
+                            struct ordex_conditions *cs);
 /* The conditions of time, at the order's clock (clock.c). ORDEX_OK or ORDEX_E_STORE. */
 int ordex__detect_clock(struct ordex_apply *ap, const struct ordex_order_state *os,
                         struct ordex_conditions *cs);

@@ -13,7 +13,7 @@ static const char *const kinds[] = {
     "chargeback",         "inventory_shortage", "substitution_needed",     "address_invalid",
     "fulfillment_late",   "shipment_late",      "shipment_stalled",        "delivery_exception",
     "returned_to_sender", "state_conflict",     "refund_mismatch",         "customer_escalation",
-    "data_quality",
+    "data_quality",       "writeback_failed",
 };
 
 bool ordex_exception_kind_known(const char *kind)
@@ -30,5 +30,5 @@ const char *ordex_exception_kinds(void)
 	       "chargeback, inventory_shortage, substitution_needed, address_invalid, "
 	       "fulfillment_late, shipment_late, shipment_stalled, delivery_exception, "
 	       "returned_to_sender, state_conflict, refund_mismatch, customer_escalation, "
-	       "data_quality";
+	       "data_quality, writeback_failed";
 }

@@ -117,8 +117,12 @@ void ordex__detect_shipping(struct ordex_apply *ap, const struct ordex_order_sta
 			                 s->status_seq > o->cancelled_seq ? s->status_seq
 			                                                  : o->cancelled_seq);
 	}
+	/* a difference between what a target reports and what ordex did is a
+	 * conflict between systems (reconciliation); the rest are gaps in data */
 	for (size_t i = 0; i < os->n_issues; i++)
-		ordex__condition(cs, "data_quality",
+		ordex__condition(cs,
+		                 !strncmp(os->issues[i].key, "reconcile:", 10) ? "state_conflict"
+		                                                               : "data_quality",
 		                 ordex_arena_printf(ap->a, "issue:%s", os->issues[i].key),
 		                 ORDEX_SEV_MEDIUM, os->issues[i].reason, os->issues[i].seq);
 	if (o->status && !strcmp(o->status, "delivered") && !any_delivered)

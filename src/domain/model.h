@@ -55,6 +55,7 @@ struct ordex_order_row {
 	 * leave the warehouse (0: no such promise) */
 	int64_t clock_at;
 	int64_t ship_by;
+	int rejected; /* dead writebacks, not yet retried or cancelled (detect/writeback.c) */
 	int64_t address_seq;
 	int64_t address_at; /* when the address fact occurred */
 	int fraud_state;

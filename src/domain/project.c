@@ -17,6 +17,7 @@
  * order the event touched.
  */
 #include "domain/project.h"
+#include "writeback/outbox.h"
 #include "domain/project_int.h"
 
 #include <ctype.h>
@@ -700,6 +701,12 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 	}
 	p.updated_seq = seq;
 	if ((rc = ap->st->ops->payment_put(ap->st, ap->sc, &p)))
+		return rc;
+	/* a refund ordex itself asked for: its writeback is settled by it, once */
+	if (ev->type == ORDEX_EV_PAYMENT_REFUNDED && (ev->writeback_key || ev->refund) &&
+	    (rc = ordex_outbox_echo(ap, ev->writeback_key, ev->refund, ev->amount.minor,
+	                            ev->currency, p.order_ref, seq,
+	                            ordex_arena_printf(ap->a, "%s/%s", ev->source, ev->id))))
 		return rc;
 	if (p.order_ref) {
 		struct ordex_order_row o;

@@ -72,6 +72,16 @@ int ordex_apply_event(struct ordex_apply *ap, const struct ordex_event *ev, int6
 int ordex_detect_order(struct ordex_apply *ap, const char *order_ref, const struct ordex_event *ev,
                        int64_t seq);
 
+/*
+ * Runs the detectors on an order outside any event, for a change that is not
+ * an event (a timer that fired, a writeback settled): the cause is named
+ * "source/id" (what) and dated when; *opened counts what it opened.
+ */
+int ordex_detect_now(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
+                     int64_t now, struct ordex_arena *a,
+                     const struct ordex_tenant_settings *settings, const char *order_ref,
+                     const char *what, int64_t when, int *opened);
+
 /* Writes an audit entry whose body is built with printf-like JSON. */
 int ordex__audit(struct ordex_apply *ap, const char *kind, const char *subject, const char *body);
 

@@ -41,6 +41,7 @@
 #include "core/vault.h"
 #include "ingest/writer.h"
 #include "workflow/timers.h"
+#include "writeback/worker.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT_T;
@@ -94,7 +95,8 @@ struct ordex_server {
 	struct ordex_req_limits limits;
 	struct MHD_Daemon *d;
 	struct ordex_writer *writer;
-	struct ordex_clock *clock; /* fires durable timers through the writer */
+	struct ordex_clock *clock;        /* fires durable timers through the writer */
+	struct ordex_deliverer *delivery; /* sends the outbox */
 
 	pthread_key_t reader_key;
 	pthread_mutex_t mu;
@@ -1172,6 +1174,23 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 		free(s);
 		return rc;
 	}
+	struct ordex_delivery_config dc = {
+	    .db_path = cfg->db_path,
+	    .writer = s->writer,
+	    .vault = &s->vault,
+	    .settings = wc.settings,
+	    .threads = cfg->writeback_threads,
+	    .timeout_ms = cfg->writeback_timeout_ms,
+	    .retry_base_us = (int64_t)cfg->writeback_retry_ms * 1000,
+	};
+	if (!cfg->no_store && (rc = ordex_delivery_start(&dc, &s->delivery))) {
+		fprintf(stderr, "ordex: could not start the writeback workers\n");
+		ordex_clock_stop(s->clock);
+		MHD_stop_daemon(s->d);
+		ordex_writer_stop(s->writer);
+		free(s);
+		return rc;
+	}
 	atomic_store(&s->listening, true);
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : ntohs(sa.sin_port);
@@ -1190,7 +1209,8 @@ void ordex_server_stop(struct ordex_server *s)
 		return;
 	/* stop accepting; requests already here finish and are answered */
 	MHD_socket fd = MHD_quiesce_daemon(s->d);
-	ordex_clock_stop(s->clock); /* a firing under way commits first */
+	ordex_clock_stop(s->clock);       /* a firing under way commits first */
+	ordex_delivery_stop(s->delivery); /* a request under way is settled first */
 
 	/* every queued batch commits and resumes its connection; later submits
 	 * are refused with 503, so no connection stays suspended */

@@ -33,6 +33,11 @@ struct ordex_server_config {
 	                           without the writer (nothing is stored) */
 	double rate_per_key;    /* tokens a second per key (a request 1, an event 1); 0: none */
 	double rate_per_tenant; /* the same for all of a tenant's keys together; 0: none */
+	/* writeback: a request's whole time (0: 10 s), the first retry's wait,
+	 * doubling (0: 10 s), delivery threads (0: 2) */
+	long writeback_timeout_ms;
+	long writeback_retry_ms;
+	int writeback_threads;
 	const struct ordex_route *routes;
 	size_t n_routes;
 };

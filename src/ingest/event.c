@@ -512,6 +512,8 @@ static void validate_payment(struct v *v, struct ordex_event *ev, unsigned need)
 	get_money(v, v->data, "data", "amount", need & NEED_AMOUNT, ev->currency, &ev->amount);
 	ev->refund = get_str(v, v->data, "data", "refund", need & NEED_REFUND, MAX_REF);
 	ev->refund_status = get_str(v, v->data, "data", "refund_status", false, 16);
+	/* the idempotency key of ordex's own writeback, when the refund is its echo */
+	ev->writeback_key = get_str(v, v->data, "data", "writeback_key", false, MAX_REF);
 	if (ev->refund_status && strcmp(ev->refund_status, "succeeded") &&
 	    strcmp(ev->refund_status, "pending") && strcmp(ev->refund_status, "failed") &&
 	    strcmp(ev->refund_status, "canceled"))

@@ -135,6 +135,7 @@ struct ordex_event {
 	const char *refund;
 	const char
 	    *refund_status; /* payment.refunded: succeeded (NULL), pending, failed, canceled */
+	const char *writeback_key; /* payment.refunded: ordex's writeback it echoes */
 	const char *reason;
 	const char *risk_decision;
 	int risk_score; /* -1: none */

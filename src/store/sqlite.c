@@ -373,29 +373,33 @@ static const char *const sql[S_COUNT] = {
 	"version, version_at, currency, total, customer, email, placed_at, tz_offset, "            \
 	"promised_at, promised_offset, promised_date_only, address_state, address_why, "           \
 	"address_seq, fraud_state, fraud_score, fraud_why, fraud_seq, first_seq, updated_seq, "    \
-	"fraud_at, address_at, ship_to, address_key, brand, region, segment, clock_at, ship_by"
+	"fraud_at, address_at, ship_to, address_key, brand, region, segment, clock_at, ship_by, "  \
+	"rejected"
     [S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders WHERE tenant = ?1 AND environment = "
                     "?2 AND ref = ?3",
-    [S_ORDER_INSERT] = "INSERT INTO orders (tenant, environment, ref, known, status, "
-                       "financial_status, status_seq, cancelled_at, cancelled_seq, version, "
-                       "version_at, currency, total, customer, email, placed_at, tz_offset, "
-                       "promised_at, promised_offset, promised_date_only, address_state, "
-                       "address_why, address_seq, fraud_state, fraud_score, fraud_why, "
-                       "fraud_seq, first_seq, updated_seq, fraud_at, address_at, ship_to, "
-                       "address_key, brand, region, segment, clock_at, ship_by) VALUES (?1, ?2, "
-                       "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                       "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-                       "?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
-    [S_ORDER_UPDATE] = "UPDATE orders SET known = ?4, status = ?5, financial_status = ?6, "
-                       "status_seq = ?7, cancelled_at = ?8, cancelled_seq = ?9, version = "
-                       "?10, version_at = ?11, currency = ?12, total = ?13, customer = ?14, "
-                       "email = ?15, placed_at = ?16, tz_offset = ?17, promised_at = ?18, "
-                       "promised_offset = ?19, promised_date_only = ?20, address_state = "
-                       "?21, address_why = ?22, address_seq = ?23, fraud_state = ?24, "
-                       "fraud_score = ?25, fraud_why = ?26, fraud_seq = ?27, first_seq = ?28, "
-                       "updated_seq = ?29, fraud_at = ?30, address_at = ?31, ship_to = ?32, "
-                       "region = ?35, segment = ?36, clock_at = ?37, ship_by = ?38 WHERE tenant = "
-                       "?1 AND environment = ?2 AND ref = ?3",
+    [S_ORDER_INSERT] =
+        "INSERT INTO orders (tenant, environment, ref, known, status, "
+        "financial_status, status_seq, cancelled_at, cancelled_seq, version, "
+        "version_at, currency, total, customer, email, placed_at, tz_offset, "
+        "promised_at, promised_offset, promised_date_only, address_state, "
+        "address_why, address_seq, fraud_state, fraud_score, fraud_why, "
+        "fraud_seq, first_seq, updated_seq, fraud_at, address_at, ship_to, "
+        "address_key, brand, region, segment, clock_at, ship_by, rejected) VALUES (?1, "
+        "?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+        "?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)",
+    [S_ORDER_UPDATE] =
+        "UPDATE orders SET known = ?4, status = ?5, financial_status = ?6, "
+        "status_seq = ?7, cancelled_at = ?8, cancelled_seq = ?9, version = "
+        "?10, version_at = ?11, currency = ?12, total = ?13, customer = ?14, "
+        "email = ?15, placed_at = ?16, tz_offset = ?17, promised_at = ?18, "
+        "promised_offset = ?19, promised_date_only = ?20, address_state = "
+        "?21, address_why = ?22, address_seq = ?23, fraud_state = ?24, "
+        "fraud_score = ?25, fraud_why = ?26, fraud_seq = ?27, first_seq = ?28, "
+        "updated_seq = ?29, fraud_at = ?30, address_at = ?31, ship_to = ?32, "
+        "region = ?35, segment = ?36, clock_at = ?37, ship_by = ?38, rejected = ?39 WHERE tenant = "
+        "?1 AND environment = ?2 AND ref = ?3",
     /* Indexed columns are set apart, and only when they change: SQLite
      * rewrites an index entry whenever its column is assigned, changed or
      * not (an update of every column cost 5.5 times one of the others). */
@@ -1031,6 +1035,7 @@ static void read_order(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_orde
 	o->segment = col_text(q, 34, a);
 	o->clock_at = sqlite3_column_int64(q, 35);
 	o->ship_by = sqlite3_column_int64(q, 36);
+	o->rejected = sqlite3_column_int(q, 37);
 }
 
 static int s_order_get(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
@@ -1112,6 +1117,7 @@ static int s_order_put(struct ordex_store *st, const struct ordex_scope *sc,
 	bind_text(q, 36, o->segment);
 	sqlite3_bind_int64(q, 37, o->clock_at);
 	sqlite3_bind_int64(q, 38, o->ship_by);
+	sqlite3_bind_int(q, 39, o->rejected);
 	bool update = o->id != 0;
 	int rc = exec(s, q, "store an order");
 	if (rc == ORDEX_OK && update)
@@ -3003,6 +3009,7 @@ static void s_close(struct ordex_store *st)
 		sqlite3_finalize(s->stmts[i]);
 	free(s->stmts);
 	ordex__sqlite_workflow_close(s);
+	ordex__sqlite_writeback_close(s);
 	sqlite3_close(s->db);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
@@ -3120,6 +3127,24 @@ static const struct ordex_store_ops sqlite_ops = {
     .suggestion_list = s_suggestion_list,
     .suggestion_get = s_suggestion_get,
     .suggestion_decide = s_suggestion_decide,
+    .target_add = ordex__sqlite_target_add,
+    .target_list = ordex__sqlite_target_list,
+    .target_get = ordex__sqlite_target_get,
+    .target_remove = ordex__sqlite_target_remove,
+    .target_circuit = ordex__sqlite_target_circuit,
+    .outbox_add = ordex__sqlite_outbox_add,
+    .outbox_get = ordex__sqlite_outbox_get,
+    .outbox_by_key = ordex__sqlite_outbox_by_key,
+    .outbox_by_ref = ordex__sqlite_outbox_by_ref,
+    .outbox_update = ordex__sqlite_outbox_update,
+    .outbox_of_action = ordex__sqlite_outbox_of_action,
+    .outbox_of_order = ordex__sqlite_outbox_of_order,
+    .outbox_list = ordex__sqlite_outbox_list,
+    .outbox_due = ordex__sqlite_outbox_due,
+    .outbox_next = ordex__sqlite_outbox_next,
+    .outbox_recover = ordex__sqlite_outbox_recover,
+    .outbox_stats = ordex__sqlite_outbox_stats,
+    .attempt_add = ordex__sqlite_attempt_add,
     .case_active = ordex__sqlite_case_active,
     .case_last = ordex__sqlite_case_last,
     .case_get = ordex__sqlite_case_get,

@@ -24,6 +24,7 @@ struct sqlite_store {
 	sqlite3 *db;
 	sqlite3_stmt **stmts;  /* sqlite.c's, prepared on first use */
 	sqlite3_stmt **wstmts; /* sqlite_workflow.c's, prepared on first use */
+	sqlite3_stmt **bstmts; /* sqlite_writeback.c's, prepared on first use */
 	char path[512];
 	bool readonly;
 	/* deferred_sync: the log file, flushed by s_sync on its own thread */
@@ -198,5 +199,48 @@ int ordex__sqlite_evidence_put(struct ordex_store *st, const struct ordex_scope 
 int ordex__sqlite_evidence_get(struct ordex_store *st, const struct ordex_scope *sc,
                                const char *sha256, struct ordex_arena *a,
                                struct ordex_evidence_row *out);
+
+/* sqlite_writeback.c: targets, the outbox and its attempts */
+void ordex__sqlite_writeback_close(struct sqlite_store *s);
+int ordex__sqlite_target_add(struct ordex_store *st, const struct ordex_scope *sc,
+                             struct ordex_target_row *t);
+int ordex__sqlite_target_list(struct ordex_store *st, const struct ordex_scope *sc,
+                              struct ordex_arena *a, struct ordex_target_row **rows, size_t *n);
+int ordex__sqlite_target_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+                             struct ordex_arena *a, struct ordex_target_row *out);
+int ordex__sqlite_target_remove(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+                                int64_t at);
+int ordex__sqlite_target_circuit(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+                                 int failures, int64_t open_until);
+int ordex__sqlite_outbox_add(struct ordex_store *st, const struct ordex_scope *sc,
+                             struct ordex_outbox_row *r);
+int ordex__sqlite_outbox_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+                             struct ordex_arena *a, struct ordex_outbox_row *out);
+int ordex__sqlite_outbox_by_key(struct ordex_store *st, const struct ordex_scope *sc,
+                                const char *key, struct ordex_arena *a,
+                                struct ordex_outbox_row *out);
+int ordex__sqlite_outbox_by_ref(struct ordex_store *st, const struct ordex_scope *sc,
+                                const char *ref, struct ordex_arena *a,
+                                struct ordex_outbox_row *out);
+int ordex__sqlite_outbox_update(struct ordex_store *st, const struct ordex_scope *sc,
+                                const struct ordex_outbox_row *r);
+int ordex__sqlite_outbox_of_action(struct ordex_store *st, const struct ordex_scope *sc,
+                                   int64_t action_id, struct ordex_arena *a,
+                                   struct ordex_outbox_row **rows, size_t *n);
+int ordex__sqlite_outbox_of_order(struct ordex_store *st, const struct ordex_scope *sc,
+                                  const char *order_ref, struct ordex_arena *a,
+                                  struct ordex_outbox_row **rows, size_t *n);
+int ordex__sqlite_outbox_list(struct ordex_store *st, const struct ordex_scope *sc,
+                              const char *status, int64_t before_id, int limit,
+                              struct ordex_arena *a, struct ordex_outbox_row **rows, size_t *n);
+int ordex__sqlite_outbox_due(struct ordex_store *st, int64_t now, int limit, struct ordex_arena *a,
+                             struct ordex_outbox_row **rows, size_t *n);
+int ordex__sqlite_outbox_next(struct ordex_store *st, int64_t *at);
+int ordex__sqlite_outbox_recover(struct ordex_store *st, int64_t now, int64_t *n);
+int ordex__sqlite_outbox_stats(struct ordex_store *st, const struct ordex_scope *sc,
+                               struct ordex_outbox_stats *out);
+int ordex__sqlite_attempt_add(struct ordex_store *st, const struct ordex_scope *sc,
+                              int64_t outbox_id, int n, int64_t started_at, int64_t ended_at,
+                              const char *outcome, int http_status, const char *error);
 
 #endif

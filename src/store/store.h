@@ -332,6 +332,51 @@ struct ordex_evidence_row {
 	const char *created_by;
 };
 
+/* ---- writeback: targets, the outbox, attempts ---- */
+
+struct ordex_target_row {
+	int64_t id; /* 0 until stored */
+	int64_t tenant;
+	char env[16];
+	const char *name;
+	const char *kind; /* webhook, shopify, stripe, support */
+	const char *base_url;
+	const unsigned char *secret; /* sealed; NULL: none */
+	size_t secret_len;
+	const char *actions; /* JSON array of action kinds */
+	bool shadow;         /* record what would be sent, send nothing */
+	int64_t created_at;
+	const char *created_by;
+	int64_t removed_at;
+	int failures;       /* in a row, for the circuit breaker */
+	int64_t open_until; /* the circuit is open (nothing sent) until then */
+};
+
+struct ordex_outbox_row {
+	int64_t id; /* 0 until stored */
+	int64_t tenant;
+	char env[16];
+	int64_t action_id, case_id, target_id;
+	const char *kind;
+	const char *order_ref;
+	const char *idem_key;
+	const char *request; /* JSON */
+	const char *status;  /* pending, sending, unknown, delivered, dead, cancelled, shadowed */
+	int attempts;
+	int64_t next_at, first_at;
+	int last_status; /* HTTP status of the last answer; 0: none */
+	const char *last_error;
+	const char *answer;       /* the target's last answer (or, shadowed, what would be sent) */
+	const char *external_ref; /* what the target calls it (a refund's id) */
+	int64_t created_at, updated_at, delivered_at;
+};
+
+struct ordex_outbox_stats {
+	int64_t pending, sending, unknown, delivered, dead, cancelled, shadowed;
+	int64_t attempts, failed_attempts;
+	int64_t oldest_pending_at; /* 0: nothing pending */
+};
+
 struct ordex_store_ops {
 	const char *name;
 	void (*close)(struct ordex_store *st);
@@ -738,6 +783,53 @@ struct ordex_store_ops {
 	int (*evidence_get)(struct ordex_store *st, const struct ordex_scope *sc,
 	                    const char *sha256, struct ordex_arena *a,
 	                    struct ordex_evidence_row *out);
+
+	/* writeback targets: ORDEX_E_CONFLICT when the name is taken */
+	int (*target_add)(struct ordex_store *st, const struct ordex_scope *sc,
+	                  struct ordex_target_row *t);
+	int (*target_list)(struct ordex_store *st, const struct ordex_scope *sc,
+	                   struct ordex_arena *a, struct ordex_target_row **rows, size_t *n);
+	/* one, removed or not */
+	int (*target_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                  struct ordex_arena *a, struct ordex_target_row *out);
+	int (*target_remove)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                     int64_t at);
+	int (*target_circuit)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                      int failures, int64_t open_until);
+	/* the outbox: ORDEX_E_CONFLICT when the idempotency key is there already */
+	int (*outbox_add)(struct ordex_store *st, const struct ordex_scope *sc,
+	                  struct ordex_outbox_row *r);
+	int (*outbox_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
+	                  struct ordex_arena *a, struct ordex_outbox_row *out);
+	int (*outbox_by_key)(struct ordex_store *st, const struct ordex_scope *sc, const char *key,
+	                     struct ordex_arena *a, struct ordex_outbox_row *out);
+	int (*outbox_by_ref)(struct ordex_store *st, const struct ordex_scope *sc, const char *ref,
+	                     struct ordex_arena *a, struct ordex_outbox_row *out);
+	/* status, attempts, times, answer and reference */
+	int (*outbox_update)(struct ordex_store *st, const struct ordex_scope *sc,
+	                     const struct ordex_outbox_row *r);
+	int (*outbox_of_action)(struct ordex_store *st, const struct ordex_scope *sc,
+	                        int64_t action_id, struct ordex_arena *a,
+	                        struct ordex_outbox_row **rows, size_t *n);
+	int (*outbox_of_order)(struct ordex_store *st, const struct ordex_scope *sc,
+	                       const char *order_ref, struct ordex_arena *a,
+	                       struct ordex_outbox_row **rows, size_t *n);
+	/* newest first, after_id (0: from the newest); status NULL: any */
+	int (*outbox_list)(struct ordex_store *st, const struct ordex_scope *sc, const char *status,
+	                   int64_t before_id, int limit, struct ordex_arena *a,
+	                   struct ordex_outbox_row **rows, size_t *n);
+	/* of every tenant and environment: rows to send at now, earliest first */
+	int (*outbox_due)(struct ordex_store *st, int64_t now, int limit, struct ordex_arena *a,
+	                  struct ordex_outbox_row **rows, size_t *n);
+	/* the earliest time something is to be sent (ORDEX_E_NOTFOUND: nothing) */
+	int (*outbox_next)(struct ordex_store *st, int64_t *at);
+	/* after a restart: what was being sent has an unknown outcome, to be looked at now */
+	int (*outbox_recover)(struct ordex_store *st, int64_t now, int64_t *n);
+	int (*outbox_stats)(struct ordex_store *st, const struct ordex_scope *sc,
+	                    struct ordex_outbox_stats *out);
+	int (*attempt_add)(struct ordex_store *st, const struct ordex_scope *sc, int64_t outbox_id,
+	                   int n, int64_t started_at, int64_t ended_at, const char *outcome,
+	                   int http_status, const char *error);
 
 	/* the audit chain, per tenant */
 	int (*audit_head)(struct ordex_store *st, int64_t tenant, int64_t *seq,

@@ -35,6 +35,7 @@
 #include "store/store.h"
 #include "workflow/workflow.h"
 #include "workflow/workflow_int.h"
+#include "writeback/outbox.h"
 
 #define HOUR_US (3600 * INT64_C(1000000))
 
@@ -563,18 +564,18 @@ static int case_after(struct ordex_store *st, const struct ordex_scope *sc, stru
 	int rc = st->ops->actions_of_case(st, sc, c->id, a, &acts, &n);
 	if (rc)
 		return rc;
-	const char *status = "open";
+	/* the furthest along of the case's live actions says where the case is */
+	static const char *const order[] = {"open", "proposed", "awaiting_approval", "approved",
+	                                    "executing"};
+	int at = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (acts[i].id == except)
 			continue;
-		if (!strcmp(acts[i].status, "approved") || !strcmp(acts[i].status, "executing"))
-			status = "approved";
-		else if (!strcmp(acts[i].status, "awaiting_approval") && strcmp(status, "approved"))
-			status = "awaiting_approval";
-		else if (!strcmp(acts[i].status, "proposed") && !strcmp(status, "open"))
-			status = "proposed";
+		for (int k = 1; k < 5; k++)
+			if (!strcmp(acts[i].status, order[k]) && k > at)
+				at = k;
 	}
-	c->status = status;
+	c->status = order[at];
 	return ORDEX_OK;
 }
 
@@ -617,13 +618,19 @@ static int approved(struct ordex_store *st, struct ordex_audit *au, const struct
 	r->decided_at = now;
 	r->decided_by = by;
 	r->updated_at = now;
-	int rc = st->ops->action_put(st, sc, r);
-	if (rc)
+	/* what another system carries out goes to its outbox now, in this transaction */
+	bool queued = false;
+	int rc = ORDEX_OK;
+	if (!(k && k->internal) && (rc = ordex_outbox_enqueue(st, au, sc, now, a, r, c, &queued)))
+		return rc;
+	if (queued)
+		r->status = "executing";
+	if ((rc = st->ops->action_put(st, sc, r)))
 		return rc;
 	if ((rc = ordex__case_record(st, au, sc, now, c->id, "action_approved", by,
 	                             action_body(a, r, "approved", by, NULL))))
 		return rc;
-	c->status = "approved";
+	c->status = queued ? "executing" : "approved";
 	if (!strcmp(r->kind, "close_no_action")) {
 		if ((rc = ordex__case_cancel_pending(st, au, sc, now, a, c, r->id,
 		                                     "the case was closed without action")))
@@ -1094,4 +1101,51 @@ int ordex_action_command(struct ordex_store *st, struct ordex_audit *au,
 		return rc;
 	}
 	return decide(st, au, sc, now, k, a);
+}
+
+/* ---- what writeback did -------------------------------------------------------- */
+
+int ordex_action_outcome(struct ordex_store *st, struct ordex_audit *au,
+                         const struct ordex_scope *sc, int64_t now, struct ordex_arena *a,
+                         int64_t action_id, const char *outcome, const char *why)
+{
+	struct ordex_action_row r;
+	struct ordex_case_row c;
+	int rc = st->ops->action_get(st, sc, action_id, a, &r);
+	if (rc == ORDEX_OK)
+		rc = st->ops->case_get(st, sc, r.case_id, a, &c);
+	if (rc)
+		return rc;
+	if (!strcmp(r.status, outcome))
+		return ORDEX_OK;
+	r.status = outcome;
+	r.updated_at = now;
+	if ((rc = st->ops->action_put(st, sc, &r)) ||
+	    (rc = ordex__case_record(st, au, sc, now, c.id,
+	                             ordex_arena_printf(a, "action_%s", outcome), "ordex",
+	                             action_body(a, &r, outcome, "ordex", why))))
+		return rc;
+	if (!strcmp(c.status, "resolved"))
+		return ORDEX_OK; /* a case closed meanwhile stays closed */
+	const char *before = c.status;
+	if ((rc = case_after(st, sc, a, &c, 0)))
+		return rc;
+	bool done = !strcmp(outcome, "executed") && !strcmp(c.status, "open");
+	if (done) {
+		/* carried out, and nothing else of the case under way: resolved */
+		char subject[32];
+		snprintf(subject, sizeof(subject), "case:%lld", (long long)c.id);
+		c.status = "resolved";
+		c.resolved_at = now;
+		c.resolution = ordex_arena_printf(a, "carried out: %s", r.kind);
+		if ((rc = st->ops->timer_disarm(st, sc, "sla", subject)))
+			return rc;
+	}
+	if (!strcmp(before, c.status))
+		return ORDEX_OK;
+	c.updated_at = now;
+	if ((rc = st->ops->case_put(st, sc, &c)))
+		return rc;
+	return ordex__case_record(st, au, sc, now, c.id, done ? "resolved" : "status", "ordex",
+	                          ordex__case_body(a, &c, c.status, "ordex", why));
 }

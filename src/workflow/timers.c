@@ -131,24 +131,10 @@ static int tick(struct ordex_store *st, struct ordex_audit *au, const struct ord
 		if ((rc = st->ops->order_put(st, sc, &o)))
 			return rc;
 	}
-	struct ordex_apply ap = {
-	    .st = st,
-	    .au = au,
-	    .a = a,
-	    .sc = sc,
-	    .settings = settings,
-	    .now = now,
-	    .careful = true,
-	};
-	struct ordex_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type_name = "timer";
-	ev.source = "ordex";
-	ev.id = ordex_arena_printf(a, "%s:%s", t->kind, t->subject);
-	ev.occurred.us = t->due_at;
 	int opened = 0;
-	rc = ordex_detect_order(&ap, t->order_ref, &ev, 0);
-	opened = ap.exceptions_opened;
+	rc = ordex_detect_now(st, au, sc, now, a, settings, t->order_ref,
+	                      ordex_arena_printf(a, "%s:%s", t->kind, t->subject), t->due_at,
+	                      &opened);
 	*outcome = opened ? "exception opened" : "nothing holds";
 	return rc;
 }

@@ -130,6 +130,17 @@ int ordex_policy_compare(struct ordex_store *st, const struct ordex_scope *sc,
                          struct ordex_arena *a, const struct ordex_policy *draft,
                          struct ordex_jw *w);
 
+/*
+ * What writeback did with an approved action: "executing" (sent, or sent
+ * again after a person retried it), "executed", "failed" (why: the
+ * target's refusal), "cancelled", "shadowed" (recorded, not sent). The
+ * case follows: carried out with nothing else under way, it resolves;
+ * failed, it is open again with the error in its history.
+ */
+int ordex_action_outcome(struct ordex_store *st, struct ordex_audit *au,
+                         const struct ordex_scope *sc, int64_t now, struct ordex_arena *a,
+                         int64_t action_id, const char *outcome, const char *why);
+
 /* The canonical form of a JSON value: members sorted by name, compact. */
 char *ordex_canonical_json(struct ordex_arena *a, const struct ordex_json *v);
 

@@ -95,6 +95,7 @@ struct pay {
 	const char *dispute;
 	const char *status;
 	const char *refund_status; /* pending, failed, canceled; NULL: succeeded */
+	const char *writeback_key; /* metadata.ordex_key: a refund ordex itself asked for */
 };
 
 /* A currency as Stripe sends it, upper-cased, with both exponents. */
@@ -342,6 +343,7 @@ static int emit_payment(struct ctx *c, const char *id, const char *when, const s
 	ordex_jw_str(w, p->payment);
 	ordex__put(w, "refund", p->refund);
 	ordex__put(w, "refund_status", p->refund_status);
+	ordex__put(w, "writeback_key", p->writeback_key);
 	if (p->amount) {
 		ordex__put(w, "amount", p->amount);
 		ordex__put(w, "currency", p->currency);
@@ -496,6 +498,7 @@ static int emit_refund(struct ctx *c, const struct ordex_json *r, const char *ba
 	p.refund = rid;
 	p.currency = cur.code;
 	p.reason = ordex__text(r, "reason");
+	p.writeback_key = ordex__text(ordex_json_get(r, "metadata"), "ordex_key");
 	return emit_payment(c, id ? id : rid, when, &l, &p);
 }
 

@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * target.c - requests and answers per kind of target (see target.h).
+ *
+ * An outbox row's request is what ordex decided, as JSON:
+ *   {"action": {"id", "kind", "payload", "reason", "approved_by"},
+ *    "case", "order": {"ref", "email", "currency", "total"}, "ticket"}
+ * and each kind turns it into its own call. Amounts go out in the form the
+ * target takes (Stripe: minor units of the payment's currency; Shopify and
+ * the webhook: the decimal string ordex approved, with its currency).
+ */
+#include "writeback/target.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/common.h"
+#include "core/json.h"
+#include "core/money.h"
+#include "ingest/event.h"
+#include "store/store.h"
+
+static const struct {
+	const char *kind;
+	const char *actions;
+} kinds[] = {
+    {"webhook", " hold_fulfillment release_hold refund cancel_order cancel_line substitute_line "
+                "reship request_address_correction issue_credit contact_customer "},
+    {"shopify", " hold_fulfillment release_hold refund cancel_order "},
+    {"stripe", " refund "},
+    {"support", " contact_customer request_address_correction "},
+};
+
+const char *ordex_target_kind_actions(const char *kind)
+{
+	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kinds[i].kind, kind))
+			return kinds[i].actions;
+	return NULL;
+}
+
+int ordex_target_check(struct ordex_arena *a, const char *kind, const char *base_url,
+                       const char *const *actions, int n_actions, struct ordex_problems *p)
+{
+	int before = p->n;
+	const char *allowed = ordex_target_kind_actions(kind);
+	if (!allowed)
+		ordex_problem_add(p, a, "kind", "must be webhook, shopify, stripe or support");
+	if (!base_url || (strncmp(base_url, "https://", 8) && strncmp(base_url, "http://", 7)) ||
+	    strlen(base_url) > 512 || strpbrk(base_url, " \t\r\n\"<>\\^`{|}"))
+		ordex_problem_add(p, a, "base_url",
+		                  "must be an http:// or https:// URL of at most 512 bytes");
+	if (!n_actions && allowed)
+		ordex_problem_add(p, a, "actions", "must name the action kinds it carries out (%s)",
+		                  allowed + 1);
+	for (int i = 0; allowed && i < n_actions; i++) {
+		char w[80];
+		snprintf(w, sizeof(w), " %s ", actions[i] ? actions[i] : "");
+		if (!actions[i] || !actions[i][0] || strchr(actions[i], ' ') || !strstr(allowed, w))
+			ordex_problem_add(p, a, ordex_arena_printf(a, "actions[%d]", i),
+			                  "a %s target carries out %s", kind, allowed + 1);
+		for (int j = 0; j < i; j++)
+			if (actions[j] && actions[i] && !strcmp(actions[i], actions[j]))
+				ordex_problem_add(p, a, ordex_arena_printf(a, "actions[%d]", i),
+				                  "is named twice");
+	}
+	return p->n > before ? ORDEX_E_INVAL : ORDEX_OK;
+}
+
+/* ---- what the row says ------------------------------------------------------ */
+
+struct plan {
+	const struct ordex_json *doc, *action, *payload, *order;
+	const char *kind, *order_ref, *ticket;
+	int64_t action_id;
+};
+
+static bool plan_of(struct ordex_arena *a, const struct ordex_outbox_row *r, struct plan *p)
+{
+	struct ordex_json *doc;
+	struct ordex_json_error jerr;
+	memset(p, 0, sizeof(*p));
+	if (!r->request ||
+	    ordex_json_parse(a, r->request, strlen(r->request), NULL, &doc, &jerr) != ORDEX_OK)
+		return false;
+	p->doc = doc;
+	p->action = ordex_json_get(doc, "action");
+	p->payload = ordex_json_get(p->action, "payload");
+	p->order = ordex_json_get(doc, "order");
+	p->kind = r->kind;
+	p->order_ref = r->order_ref;
+	p->ticket = ordex_json_string(ordex_json_get(doc, "ticket"));
+	ordex_json_int(ordex_json_get(p->action, "id"), &p->action_id);
+	return p->action && p->payload && p->payload->type == ORDEX_JSON_OBJECT;
+}
+
+static const char *pstr(const struct plan *p, const char *key)
+{
+	return ordex_json_string(ordex_json_get(p->payload, key));
+}
+
+/* A path segment: what is safe in a URL as it is, the rest %XX. */
+static const char *escaped(struct ordex_arena *a, const char *s)
+{
+	struct ordex_buf b;
+	ordex_buf_init(&b, 0);
+	for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+		if (isalnum(*c) || *c == '-' || *c == '_' || *c == '.' || *c == '~')
+			ordex_buf_putc(&b, (char)*c);
+		else
+			ordex_buf_printf(&b, "%%%02X", *c);
+	}
+	const char *out = ordex_arena_strndup(a, b.data ? b.data : "", b.len);
+	ordex_buf_free(&b);
+	return out;
+}
+
+/* base_url without a trailing slash, then the path. */
+static const char *url_of(struct ordex_arena *a, const struct ordex_target_row *t, const char *path)
+{
+	size_t n = strlen(t->base_url);
+	while (n && t->base_url[n - 1] == '/')
+		n--;
+	return ordex_arena_printf(a, "%.*s%s", (int)n, t->base_url, path);
+}
+
+static void header(struct ordex_arena *a, struct ordex_call *c, const char *fmt, const char *v)
+{
+	if (c->n_headers < ORDEX_CALL_MAX_HEADERS)
+		c->headers[c->n_headers++] = ordex_arena_printf(a, fmt, v);
+}
+
+static void set_body(struct ordex_arena *a, struct ordex_call *c, struct ordex_buf *b)
+{
+	c->body = ordex_arena_strndup(a, b->data ? b->data : "", b->len);
+	c->body_len = b->len;
+	ordex_buf_free(b);
+}
+
+/* What may be shown of a call: method, URL, headers without credentials, body. */
+static void shown(struct ordex_arena *a, struct ordex_call *c)
+{
+	struct ordex_buf b;
+	ordex_buf_init(&b, 0);
+	ordex_buf_printf(&b, "%s %s\n", c->method, c->url);
+	for (int i = 0; i < c->n_headers; i++) {
+		const char *h = c->headers[i];
+		if (!strncasecmp(h, "Authorization:", 14) ||
+		    !strncasecmp(h, "X-Shopify-Access-Token:", 23))
+			ordex_buf_printf(&b, "%.*s: (credential)\n", (int)strcspn(h, ":"), h);
+		else
+			ordex_buf_printf(&b, "%s\n", h);
+	}
+	if (c->body)
+		ordex_buf_printf(&b, "\n%.*s", (int)c->body_len, c->body);
+	c->shown = ordex_arena_strndup(a, b.data ? b.data : "", b.len);
+	ordex_buf_free(&b);
+}
+
+/* ---- the kinds --------------------------------------------------------------- */
+
+static int webhook(struct ordex_arena *a, const struct ordex_target_row *t, const char *secret,
+                   const struct ordex_outbox_row *r, const struct plan *p, int64_t now,
+                   struct ordex_call *c)
+{
+	struct ordex_buf b;
+	struct ordex_jw w;
+	ordex_buf_init(&b, 0);
+	ordex_jw_init(&w, &b);
+	ordex_jw_obj(&w);
+	ordex_jw_key(&w, "idempotency_key");
+	ordex_jw_str(&w, r->idem_key);
+	ordex_jw_key(&w, "environment");
+	ordex_jw_str(&w, r->env);
+	for (const struct ordex_json *m = p->doc->child; m; m = m->next) {
+		ordex_jw_key(&w, m->key);
+		ordex_jw_node(&w, m);
+	}
+	ordex_jw_obj_end(&w);
+	set_body(a, c, &b);
+	c->method = "POST";
+	c->url = url_of(a, t, "");
+	char ts[24];
+	snprintf(ts, sizeof(ts), "%lld", (long long)(now / 1000000));
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state hs;
+	crypto_auth_hmacsha256_init(&hs, (const unsigned char *)secret, strlen(secret));
+	crypto_auth_hmacsha256_update(&hs, (const unsigned char *)ts, strlen(ts));
+	crypto_auth_hmacsha256_update(&hs, (const unsigned char *)".", 1);
+	crypto_auth_hmacsha256_update(&hs, (const unsigned char *)c->body, c->body_len);
+	crypto_auth_hmacsha256_final(&hs, mac);
+	char hex[2 * sizeof(mac) + 1];
+	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+	header(a, c, "Content-Type: %s", "application/json");
+	header(a, c, "X-Ordex-Idempotency-Key: %s", r->idem_key);
+	header(a, c, "X-Ordex-Event: action.%s", p->kind);
+	header(a, c, "X-Ordex-Signature: %s", ordex_arena_printf(a, "t=%s,v1=%s", ts, hex));
+	return ORDEX_OK;
+}
+
+/* The approved amount of a payload in minor units of its currency. */
+static bool minor_amount(const struct plan *p, int64_t *minor, const char **cur)
+{
+	const char *amount = pstr(p, "amount");
+	*cur = pstr(p, "currency");
+	return amount && *cur &&
+	       ordex_money_parse(amount, strlen(amount), *cur, 0, minor, NULL, 0) == ORDEX_OK;
+}
+
+static int stripe(struct ordex_arena *a, const struct ordex_target_row *t, const char *secret,
+                  const struct ordex_outbox_row *r, const struct plan *p, struct ordex_call *c,
+                  const char **why)
+{
+	int64_t minor;
+	const char *cur;
+	const char *payment = pstr(p, "payment");
+	if (!payment || !minor_amount(p, &minor, &cur)) {
+		*why = "the refund names no payment, or no amount in its currency";
+		return ORDEX_E_INVAL;
+	}
+	bool charge = !strncmp(payment, "ch_", 3) || !strncmp(payment, "py_", 3);
+	c->method = "POST";
+	c->url = url_of(a, t, "/v1/refunds");
+	c->body = ordex_arena_printf(a,
+	                             "%s=%s&amount=%lld&metadata%%5Bordex_key%%5D=%s"
+	                             "&metadata%%5Bordex_action%%5D=%lld&metadata%%5Border%%5D=%s",
+	                             charge ? "charge" : "payment_intent", escaped(a, payment),
+	                             (long long)minor, escaped(a, r->idem_key),
+	                             (long long)p->action_id, escaped(a, r->order_ref));
+	c->body_len = strlen(c->body);
+	header(a, c, "Authorization: Bearer %s", secret);
+	header(a, c, "Idempotency-Key: %s", r->idem_key);
+	header(a, c, "Content-Type: %s", "application/x-www-form-urlencoded");
+	return ORDEX_OK;
+}
+
+#define SHOPIFY_API "/admin/api/2024-01"
+
+static int shopify(struct ordex_arena *a, const struct ordex_target_row *t, const char *secret,
+                   const struct ordex_outbox_row *r, const struct plan *p, struct ordex_call *c,
+                   const char **why)
+{
+	struct ordex_buf b;
+	struct ordex_jw w;
+	ordex_buf_init(&b, 0);
+	ordex_jw_init(&w, &b);
+	const char *order = escaped(a, r->order_ref);
+	const char *reason = pstr(p, "reason");
+	const char *note = ordex_arena_printf(a, "%s%s(ordex %s)", reason ? reason : "",
+	                                      reason ? " " : "", r->idem_key);
+	c->method = "POST";
+	if (!strcmp(p->kind, "hold_fulfillment") || !strcmp(p->kind, "release_hold")) {
+		/* the order's fulfilment order is addressed by the order's id */
+		bool hold = !strcmp(p->kind, "hold_fulfillment");
+		c->url = url_of(a, t,
+		                ordex_arena_printf(a, SHOPIFY_API "/fulfillment_orders/%s/%s.json",
+		                                   order, hold ? "hold" : "release_hold"));
+		ordex_jw_obj(&w);
+		if (hold) {
+			ordex_jw_key(&w, "fulfillment_hold");
+			ordex_jw_obj(&w);
+			ordex_jw_key(&w, "reason");
+			ordex_jw_str(&w, "other");
+			ordex_jw_key(&w, "reason_notes");
+			ordex_jw_str(&w, note);
+			ordex_jw_obj_end(&w);
+		}
+		ordex_jw_obj_end(&w);
+	} else if (!strcmp(p->kind, "refund")) {
+		const char *amount = pstr(p, "amount"), *cur = pstr(p, "currency");
+		if (!amount || !cur) {
+			ordex_buf_free(&b);
+			*why = "the refund has no amount in its currency";
+			return ORDEX_E_INVAL;
+		}
+		c->url = url_of(
+		    a, t, ordex_arena_printf(a, SHOPIFY_API "/orders/%s/refunds.json", order));
+		ordex_jw_obj(&w);
+		ordex_jw_key(&w, "refund");
+		ordex_jw_obj(&w);
+		ordex_jw_key(&w, "currency");
+		ordex_jw_str(&w, cur);
+		ordex_jw_key(&w, "notify");
+		ordex_jw_bool(&w, false);
+		ordex_jw_key(&w, "note");
+		ordex_jw_str(&w, note);
+		ordex_jw_key(&w, "transactions");
+		ordex_jw_arr(&w);
+		ordex_jw_obj(&w);
+		ordex_jw_key(&w, "kind");
+		ordex_jw_str(&w, "refund");
+		ordex_jw_key(&w, "amount");
+		ordex_jw_str(&w, amount);
+		if (pstr(p, "payment")) {
+			ordex_jw_key(&w, "parent_id");
+			ordex_jw_str(&w, pstr(p, "payment"));
+		}
+		ordex_jw_obj_end(&w);
+		ordex_jw_arr_end(&w);
+		ordex_jw_obj_end(&w);
+		ordex_jw_obj_end(&w);
+	} else if (!strcmp(p->kind, "cancel_order")) {
+		c->url = url_of(a, t,
+		                ordex_arena_printf(a, SHOPIFY_API "/orders/%s/cancel.json", order));
+		ordex_jw_obj(&w);
+		ordex_jw_key(&w, "reason");
+		ordex_jw_str(&w, "other");
+		ordex_jw_key(&w, "email");
+		ordex_jw_bool(&w, false);
+		ordex_jw_obj_end(&w);
+	} else {
+		ordex_buf_free(&b);
+		*why = "a shopify target does not carry out this kind";
+		return ORDEX_E_INVAL;
+	}
+	set_body(a, c, &b);
+	header(a, c, "X-Shopify-Access-Token: %s", secret);
+	header(a, c, "Content-Type: %s", "application/json");
+	return ORDEX_OK;
+}
+
+static int support(struct ordex_arena *a, const struct ordex_target_row *t, const char *secret,
+                   const struct ordex_outbox_row *r, const struct plan *p, struct ordex_call *c,
+                   const char **why)
+{
+	const char *message = pstr(p, "message");
+	if (!message) {
+		*why = "there is no message to send";
+		return ORDEX_E_INVAL;
+	}
+	struct ordex_buf b;
+	struct ordex_jw w;
+	ordex_buf_init(&b, 0);
+	ordex_jw_init(&w, &b);
+	ordex_jw_obj(&w);
+	ordex_jw_key(&w, "ticket");
+	ordex_jw_obj(&w);
+	if (!p->ticket) {
+		const char *email = ordex_json_string(ordex_json_get(p->order, "email"));
+		if (!email) {
+			ordex_buf_free(&b);
+			*why = "the order has no ticket and no customer e-mail to open one with";
+			return ORDEX_E_INVAL;
+		}
+		ordex_jw_key(&w, "subject");
+		ordex_jw_str(&w, ordex_arena_printf(a, "Your order %s", r->order_ref));
+		ordex_jw_key(&w, "requester");
+		ordex_jw_obj(&w);
+		ordex_jw_key(&w, "email");
+		ordex_jw_str(&w, email);
+		ordex_jw_obj_end(&w);
+		ordex_jw_key(&w, "external_id");
+		ordex_jw_str(&w, r->order_ref);
+	}
+	ordex_jw_key(&w, "comment");
+	ordex_jw_obj(&w);
+	ordex_jw_key(&w, "body");
+	ordex_jw_str(&w, message);
+	ordex_jw_key(&w, "public");
+	ordex_jw_bool(&w, true);
+	ordex_jw_obj_end(&w);
+	ordex_jw_obj_end(&w);
+	ordex_jw_obj_end(&w);
+	set_body(a, c, &b);
+	if (p->ticket) {
+		c->method = "PUT";
+		c->url = url_of(
+		    a, t, ordex_arena_printf(a, "/api/v2/tickets/%s.json", escaped(a, p->ticket)));
+	} else {
+		c->method = "POST";
+		c->url = url_of(a, t, "/api/v2/tickets.json");
+	}
+	header(a, c, "Authorization: Bearer %s", secret);
+	header(a, c, "Idempotency-Key: %s", r->idem_key);
+	header(a, c, "Content-Type: %s", "application/json");
+	return ORDEX_OK;
+}
+
+int ordex_target_request(struct ordex_arena *a, const struct ordex_target_row *t,
+                         const char *secret, const struct ordex_outbox_row *r, int64_t now,
+                         struct ordex_call *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	struct plan p;
+	if (!plan_of(a, r, &p)) {
+		*why = "the writeback's request cannot be read";
+		return ORDEX_E_INVAL;
+	}
+	int rc;
+	if (!strcmp(t->kind, "webhook"))
+		rc = webhook(a, t, secret ? secret : "", r, &p, now, out);
+	else if (!strcmp(t->kind, "stripe"))
+		rc = stripe(a, t, secret ? secret : "", r, &p, out, why);
+	else if (!strcmp(t->kind, "shopify"))
+		rc = shopify(a, t, secret ? secret : "", r, &p, out, why);
+	else if (!strcmp(t->kind, "support"))
+		rc = support(a, t, secret ? secret : "", r, &p, out, why);
+	else {
+		*why = "the target's kind is not known";
+		rc = ORDEX_E_INVAL;
+	}
+	if (rc == ORDEX_OK)
+		shown(a, out);
+	return rc;
+}
+
+bool ordex_target_lookup(struct ordex_arena *a, const struct ordex_target_row *t,
+                         const char *secret, const struct ordex_outbox_row *r,
+                         struct ordex_call *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* a Shopify refund has no idempotency key: its note carries ordex's */
+	if (strcmp(t->kind, "shopify") || strcmp(r->kind, "refund"))
+		return false;
+	out->method = "GET";
+	out->url = url_of(
+	    a, t,
+	    ordex_arena_printf(a, SHOPIFY_API "/orders/%s/refunds.json", escaped(a, r->order_ref)));
+	header(a, out, "X-Shopify-Access-Token: %s", secret ? secret : "");
+	shown(a, out);
+	return true;
+}
+
+/* ---- answers ----------------------------------------------------------------- */
+
+static const struct ordex_json *parsed(struct ordex_arena *a, const char *body, size_t len)
+{
+	struct ordex_json *doc = NULL;
+	struct ordex_json_error jerr;
+	if (!body || !len || ordex_json_parse(a, body, len, NULL, &doc, &jerr) != ORDEX_OK)
+		return NULL;
+	return doc;
+}
+
+/* A scalar member as text (an id may be a number). */
+static const char *text_of(struct ordex_arena *a, const struct ordex_json *v)
+{
+	if (!v)
+		return NULL;
+	if (v->type == ORDEX_JSON_STRING || v->type == ORDEX_JSON_NUMBER)
+		return ordex_arena_strdup(a, v->str);
+	return NULL;
+}
+
+/* The error a target gave: {"code","message"}, {"error":{...}}, {"errors": ...}. */
+static void error_of(struct ordex_arena *a, const struct ordex_json *doc, const char *body,
+                     size_t len, struct ordex_answer *out)
+{
+	const struct ordex_json *e = doc ? ordex_json_get(doc, "error") : NULL;
+	const struct ordex_json *src = e && e->type == ORDEX_JSON_OBJECT ? e : doc;
+	if (src && src->type == ORDEX_JSON_OBJECT) {
+		out->code = text_of(a, ordex_json_get(src, "code"));
+		out->message = text_of(a, ordex_json_get(src, "message"));
+		if (!out->message && e && e->type == ORDEX_JSON_STRING)
+			out->message = ordex_arena_strdup(a, e->str);
+		const struct ordex_json *errs = ordex_json_get(src, "errors");
+		if (!out->message && errs) {
+			struct ordex_buf b;
+			ordex_buf_init(&b, 0);
+			ordex_json_write(&b, errs);
+			out->message = ordex_arena_strndup(a, b.data ? b.data : "", b.len);
+			ordex_buf_free(&b);
+		}
+	}
+	if (!out->message && body && len)
+		out->message = ordex_arena_strndup(a, body, len > 500 ? 500 : len);
+}
+
+void ordex_target_judge(struct ordex_arena *a, const struct ordex_target_row *t,
+                        const struct ordex_outbox_row *r, long status, const char *body, size_t len,
+                        const char *retry_after, int64_t now, struct ordex_answer *out)
+{
+	(void)now;
+	memset(out, 0, sizeof(*out));
+	const struct ordex_json *doc = parsed(a, body, len);
+	if (retry_after) {
+		char *end;
+		long s = strtol(retry_after, &end, 10);
+		if (end != retry_after && s >= 0 && s < 86400)
+			out->retry_after_us = (int64_t)s * 1000000;
+	}
+	if (status >= 200 && status < 300) {
+		out->verdict = ORDEX_DELIVERED;
+		const struct ordex_json *obj = doc;
+		if (!strcmp(t->kind, "shopify") && doc)
+			obj = ordex_json_get(doc, !strcmp(r->kind, "refund") ? "refund"
+			                                                     : "fulfillment_order");
+		else if (!strcmp(t->kind, "support") && doc)
+			obj = ordex_json_get(doc, "ticket");
+		out->external_ref = obj ? text_of(a, ordex_json_get(obj, "id")) : NULL;
+		/* a refund must come back with the refund's id, which books it */
+		if (!strcmp(r->kind, "refund") && !out->external_ref) {
+			out->verdict = ORDEX_UNKNOWN;
+			out->message = "the target answered without the refund's id";
+		}
+		return;
+	}
+	error_of(a, doc, body, len, out);
+	if (status == 408 || status == 425 || status == 429 || status >= 500 ||
+	    (status == 409 && !strcmp(t->kind, "stripe"))) {
+		/* Stripe answers 409 while the same key is still being processed */
+		out->verdict = ORDEX_RETRY;
+		return;
+	}
+	out->verdict = ORDEX_DEAD;
+	if (!out->message)
+		out->message = ordex_arena_printf(a, "answered %ld", status);
+}
+
+int ordex_target_lookup_judge(struct ordex_arena *a, const struct ordex_target_row *t,
+                              const struct ordex_outbox_row *r, long status, const char *body,
+                              size_t len, const char **external_ref)
+{
+	(void)t;
+	*external_ref = NULL;
+	if (status < 200 || status >= 300)
+		return -1;
+	const struct ordex_json *doc = parsed(a, body, len);
+	const struct ordex_json *list = doc ? ordex_json_get(doc, "refunds") : NULL;
+	if (!list || list->type != ORDEX_JSON_ARRAY)
+		return -1; /* an answer that says nothing either way */
+	for (const struct ordex_json *e = list ? list->child : NULL; e; e = e->next) {
+		const char *note = ordex_json_string(ordex_json_get(e, "note"));
+		if (note && strstr(note, r->idem_key)) {
+			*external_ref = text_of(a, ordex_json_get(e, "id"));
+			return 1;
+		}
+	}
+	return 0;
+}
