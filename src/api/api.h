@@ -60,4 +60,11 @@ void ordex_api_action_get(struct ordex_req *rq);
 void ordex_api_action_post(struct ordex_req *rq);
 void ordex_api_action_patch(struct ordex_req *rq);
 
+void ordex_api_targets_post(struct ordex_req *rq);
+void ordex_api_targets_list(struct ordex_req *rq);
+void ordex_api_targets_delete(struct ordex_req *rq);
+void ordex_api_writebacks_list(struct ordex_req *rq);
+void ordex_api_writeback_get(struct ordex_req *rq);
+void ordex_api_writeback_post(struct ordex_req *rq);
+
 #endif

@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "core/buf.h"
 #include "ingest/writer.h"
+#include "writeback/worker.h"
 
 static void counter(struct ordex_buf *b, const char *name, const char *help, const char *type,
                     uint64_t v)
@@ -62,4 +63,21 @@ void ordex_api_metrics(struct ordex_req *rq)
 	        "counter", ws.replays);
 	counter(&r->body, "ordex_writer_max_group_events", "The largest group of one transaction.",
 	        "gauge", ws.max_group);
+	struct ordex_delivery_counts dc;
+	ordex_req_delivery_counts(rq, &dc);
+	counter(&r->body, "ordex_writeback_attempts_total",
+	        "Requests sent to writeback targets (lookups apart).", "counter", dc.attempts);
+	counter(&r->body, "ordex_writeback_delivered_total", "Writebacks the targets carried out.",
+	        "counter", dc.delivered);
+	counter(&r->body, "ordex_writeback_failed_total",
+	        "Attempts that failed and will be retried (or whose outcome is unknown).",
+	        "counter", dc.failed);
+	counter(&r->body, "ordex_writeback_dead_total",
+	        "Writebacks refused for good (dead letters, for a person to retry or cancel).",
+	        "counter", dc.dead);
+	counter(&r->body, "ordex_writeback_lookups_total",
+	        "Targets asked whether a writeback of unknown outcome was carried out.", "counter",
+	        dc.lookups);
+	counter(&r->body, "ordex_writeback_shadowed_total",
+	        "Writebacks recorded in shadow mode, not sent.", "counter", dc.shadowed);
 }

@@ -52,6 +52,13 @@ const struct ordex_route ordex_api_routes[] = {
     {"POST", "/v1/cases/", ORDEX_ROUTE_SIGNED_IN, ordex_api_case_post, "api.cases.work"},
     {"POST", "/v1/actions/", ORDEX_ROUTE_SIGNED_IN, ordex_api_action_post, "api.actions.decide"},
     {"PATCH", "/v1/actions/", ORDEX_ROUTE_SIGNED_IN, ordex_api_action_patch, "api.actions.change"},
+    /* writeback: the other systems' targets, and what was sent to them */
+    {"POST", "/v1/targets", ORDEX_OP_TARGETS_WRITE, ordex_api_targets_post, NULL},
+    {"GET", "/v1/targets", ORDEX_OP_TARGETS_READ, ordex_api_targets_list, NULL},
+    {"DELETE", "/v1/targets/", ORDEX_OP_TARGETS_WRITE, ordex_api_targets_delete, NULL},
+    {"GET", "/v1/writebacks", ORDEX_OP_TARGETS_READ, ordex_api_writebacks_list, NULL},
+    {"GET", "/v1/writebacks/", ORDEX_OP_TARGETS_READ, ordex_api_writeback_get, NULL},
+    {"POST", "/v1/writebacks/", ORDEX_OP_TARGETS_WRITE, ordex_api_writeback_post, NULL},
     /* what each role and scope allows: any principal may ask */
     {"GET", "/v1/roles", ORDEX_ROUTE_SIGNED_IN, ordex_api_roles_get, "api.roles"},
 };

@@ -128,13 +128,14 @@ static opset effective(const struct ordex_principal *p)
  * and the reads of what spans every customer (webhook deliveries, identity
  * suggestions across customers, metering, the audit log, the service's
  * metrics, policies and scope rules, which name other customers' brands,
- * regions and segments), which no view narrows to a customer scope. */
+ * regions and segments, and the writeback outbox), which no view narrows
+ * to a customer scope. */
 #define TENANT_WIDE                                                                                \
 	(OP(ORDEX_OP_EVENTS_INGEST) | OP(ORDEX_OP_CONNECTORS_WRITE) |                              \
 	 OP(ORDEX_OP_IDENTITY_DECIDE) | OP(ORDEX_OP_POLICIES_WRITE) | OP(ORDEX_OP_TARGETS_WRITE) | \
 	 OP(ORDEX_OP_TENANT_MANAGE) | OP(ORDEX_OP_WEBHOOKS_READ) | OP(ORDEX_OP_IDENTITY_READ) |    \
 	 OP(ORDEX_OP_USAGE_READ) | OP(ORDEX_OP_AUDIT_READ) | OP(ORDEX_OP_AUDIT_VERIFY) |           \
-	 OP(ORDEX_OP_METRICS_READ) | OP(ORDEX_OP_POLICIES_READ))
+	 OP(ORDEX_OP_METRICS_READ) | OP(ORDEX_OP_POLICIES_READ) | OP(ORDEX_OP_TARGETS_READ))
 
 static bool limited(const struct ordex_customer_scope *cs)
 {

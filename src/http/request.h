@@ -134,5 +134,8 @@ int ordex_req_submit(struct ordex_req *rq, struct ordex_batch *b,
  * largest group), for /metrics. Any request thread.
  */
 void ordex_req_writer_stats(struct ordex_req *rq, struct ordex_writer_stats *out);
+/* What the writeback workers did since the service started. */
+struct ordex_delivery_counts;
+void ordex_req_delivery_counts(struct ordex_req *rq, struct ordex_delivery_counts *out);
 
 #endif

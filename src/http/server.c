@@ -581,6 +581,11 @@ void ordex_req_writer_stats(struct ordex_req *rq, struct ordex_writer_stats *out
 	ordex_writer_get_stats(rq->srv->writer, out);
 }
 
+void ordex_req_delivery_counts(struct ordex_req *rq, struct ordex_delivery_counts *out)
+{
+	ordex_delivery_counts(rq->srv->delivery, out);
+}
+
 /* ---- credentials ------------------------------------------------------- */
 
 /*

@@ -53,7 +53,8 @@ int ordex_target_check(struct ordex_arena *a, const char *kind, const char *base
 	const char *allowed = ordex_target_kind_actions(kind);
 	if (!allowed)
 		ordex_problem_add(p, a, "kind", "must be webhook, shopify, stripe or support");
-	if (!base_url || (strncmp(base_url, "https://", 8) && strncmp(base_url, "http://", 7)) ||
+	if (!base_url ||
+	    (strncasecmp(base_url, "https://", 8) && strncasecmp(base_url, "http://", 7)) ||
 	    strlen(base_url) > 512 || strpbrk(base_url, " \t\r\n\"<>\\^`{|}"))
 		ordex_problem_add(p, a, "base_url",
 		                  "must be an http:// or https:// URL of at most 512 bytes");

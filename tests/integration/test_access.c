@@ -53,6 +53,9 @@ static bool may(const char *role, const char *op)
 	    {"policies.read", " viewer support_agent ops_reviewer fraud_reviewer finance_approver "
 	                      "admin auditor "},
 	    {"policies.write", " admin "},
+	    {"targets.read", " viewer support_agent ops_reviewer fraud_reviewer finance_approver "
+	                     "admin auditor "},
+	    {"targets.write", " admin "},
 	    {"cases.read", " viewer support_agent ops_reviewer fraud_reviewer finance_approver "
 	                   "admin auditor "},
 	    {"cases.work", " support_agent ops_reviewer fraud_reviewer finance_approver admin "},
@@ -115,6 +118,12 @@ static const struct {
     {"POST", "/v1/cases/999999/actions", "actions.propose",
      "{\"kind\":\"escalate\",\"payload\":{\"reason\":\"x\"}}"},
     {"GET", "/v1/actions/999999", "cases.read", NULL},
+    {"GET", "/v1/targets", "targets.read", NULL},
+    {"POST", "/v1/targets", "targets.write", "{\"name\":\"\"}"},
+    {"DELETE", "/v1/targets/999999", "targets.write", NULL},
+    {"GET", "/v1/writebacks", "targets.read", NULL},
+    {"GET", "/v1/writebacks/999999", "targets.read", NULL},
+    {"POST", "/v1/writebacks/999999/retry", "targets.write", NULL},
     {"POST", "/v1/actions/999999/approve", "approve",
      "{\"payload_sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\"}"},
     {"POST", "/v1/actions/999999/reject", "approve", "{\"reason\":\"no\"}"},

@@ -105,7 +105,7 @@ static int ref_check(int tenant, const char *env, int role, unsigned scopes, con
 	static const char *const wide = " events.ingest connectors.write identity.decide "
 	                                "policies.write targets.write tenant.manage "
 	                                "webhooks.read identity.read usage.read audit.read "
-	                                "audit.verify metrics.read policies.read ";
+	                                "audit.verify metrics.read policies.read targets.read ";
 	char w[64];
 	snprintf(w, sizeof(w), " %s ", op);
 	if (brand && strstr(wide, w))
