@@ -22,6 +22,8 @@ static const struct {
     {"action", ordex_cmd_action, "decide on a proposed action: action approve, reject, cancel"},
     {"policy", ordex_cmd_policy, "routing and approval policy: policy show, test, set"},
     {"tenant", ordex_cmd_tenant, "change a tenant's settings (tenant set)"},
+    {"target", ordex_cmd_target, "writeback targets: target add, list, remove"},
+    {"writeback", ordex_cmd_writeback, "what was sent to targets: writeback list, retry, cancel"},
     {"connector", ordex_cmd_connector, "add or list provider connectors (connector add|list)"},
     {"import", ordex_cmd_import, "feed event files or the Olist CSV set through the writer"},
     {"exceptions", ordex_cmd_exceptions, "list exceptions, highest priority first"},

@@ -29,6 +29,8 @@ int ordex_cmd_user(int argc, char **argv);
 int ordex_cmd_policy(int argc, char **argv);
 int ordex_cmd_case(int argc, char **argv);
 int ordex_cmd_action(int argc, char **argv);
+int ordex_cmd_target(int argc, char **argv);
+int ordex_cmd_writeback(int argc, char **argv);
 
 /* The data directory: --data, else $ORDEX_DATA, else "data". */
 const char *ordex_cli_data_dir(const char *opt);

@@ -792,6 +792,25 @@ static void CASE_01_the_refund_webhook_overtaking_the_answer_is_one_refund(void 
 	(void)w;
 }
 
+static void a_provider_report_that_differs_from_what_was_sent_is_a_state_conflict(void **state)
+{
+	(void)state;
+	int64_t c = paid_case(h.key, "WB-R1", "50.00", NULL);
+	int64_t id = approved(c, support, fin, "refund", "{\"amount\":\"10.00\"}");
+	struct ordex_json *w = wait_status(viewer, id, "delivered", 10);
+	char data[300];
+	snprintf(data, sizeof(data),
+	         "{\"payment\":\"pi_WB-R1\",\"refund\":\"%s\",\"amount\":\"12.00\",\"currency\":"
+	         "\"USD\",\"writeback_key\":\"%s\"}",
+	         str_at(w, "external_ref"), key_of(id, "refund"));
+	emit_as(h.key, "stripe", "payment.refunded", "WB-R1", data);
+	struct ordex_json *x =
+	    call("GET", "/v1/exceptions?order=WB-R1&kind=state_conflict", viewer, NULL, 200);
+	const char *why = str_at(x, "exceptions.0.why");
+	if (!strstr(why, "10.00") || !strstr(why, "12.00"))
+		fail_msg("both sides are not shown: %s", why);
+}
+
 static void CASE_09_a_refusal_is_an_exception_with_the_targets_code_and_is_not_resent(void **state)
 {
 	(void)state;
@@ -939,6 +958,60 @@ static void shadow_mode_records_what_would_be_sent(void **state)
 	pthread_mutex_unlock(&sand.mu);
 }
 
+static void the_command_line_configures_targets_and_handles_dead_letters(void **state)
+{
+	(void)state;
+	char url[96];
+	snprintf(url, sizeof(url), "%s/cli", sand.url);
+	char *out = NULL, *err = NULL;
+	const char *bad[] = {"target",  "add",    "--data",    h.dir,    "--env",
+	                     "sandbox", "--name", "x",         "--kind", "fax",
+	                     "--url",   url,      "--actions", "refund", NULL};
+	assert_int_equal(harness_cli(bad, &out, &err), 2);
+	assert_non_null(strstr(err, "kind"));
+	free(out);
+	free(err);
+	const char *add[] = {"target",       "add",    "--data",    h.dir,          "--env",
+	                     "sandbox",      "--name", "credits",   "--kind",       "webhook",
+	                     "--url",        url,      "--actions", "issue_credit", "--secret",
+	                     "cli-secret-1", NULL};
+	assert_int_equal(harness_cli(add, &out, &err), 0);
+	long id = atol(out);
+	assert_true(id > 0);
+	free(out);
+	free(err);
+	const char *list[] = {"target", "list", "--data", h.dir, "--env", "sandbox", NULL};
+	assert_int_equal(harness_cli(list, &out, NULL), 0);
+	assert_non_null(strstr(out, "credits"));
+	assert_null(strstr(out, "cli-secret-1"));
+	free(out);
+
+	/* a dead letter, retried from the command line */
+	int64_t c = paid_case(h.key, "WB-CLI", "40.00", NULL);
+	fake_fail(&prod, F_REFUSE, 1);
+	int64_t action = approved(c, support, ops, "cancel_order", "{\"reason\":\"fraud\"}");
+	struct ordex_json *w = wait_status(viewer, action, "dead", 10);
+	const char *dead[] = {"writeback", "list", "--data", h.dir, "--status", "dead", NULL};
+	assert_int_equal(harness_cli(dead, &out, NULL), 0);
+	assert_non_null(strstr(out, key_of(action, "cancel_order")));
+	free(out);
+	char wid[32];
+	snprintf(wid, sizeof(wid), "%lld", (long long)int_at(w, "id"));
+	const char *retry[] = {"writeback", "retry",    wid,     "--data",
+	                       h.dir,       "--reason", "fixed", NULL};
+	assert_int_equal(harness_cli(retry, NULL, NULL), 0);
+	wait_status(viewer, action, "delivered", 10);
+	assert_int_equal(effects_of(&prod, key_of(action, "cancel_order"), NULL), 1);
+	assert_int_equal(harness_cli(retry, NULL, &err), 1); /* delivered: nothing to retry */
+	assert_non_null(strstr(err, "only a dead one"));
+	free(err);
+	char tid[32];
+	snprintf(tid, sizeof(tid), "%ld", id);
+	const char *rm[] = {"target", "remove", tid, "--data", h.dir, "--env", "sandbox", NULL};
+	assert_int_equal(harness_cli(rm, NULL, NULL), 0);
+	assert_int_equal(harness_cli(rm, NULL, NULL), 1);
+}
+
 /* ---- the crash campaign ------------------------------------------------------------ */
 
 static void crash_campaign_loses_no_action_and_repeats_no_side_effect(void **state)
@@ -1008,11 +1081,13 @@ int main(void)
 	    cmocka_unit_test(failures_are_retried_under_the_same_key_until_delivered),
 	    cmocka_unit_test(CASE_13_a_timeout_after_the_refund_was_made_is_not_a_second_refund),
 	    cmocka_unit_test(CASE_01_the_refund_webhook_overtaking_the_answer_is_one_refund),
+	    cmocka_unit_test(a_provider_report_that_differs_from_what_was_sent_is_a_state_conflict),
 	    cmocka_unit_test(
 	        CASE_09_a_refusal_is_an_exception_with_the_targets_code_and_is_not_resent),
 	    cmocka_unit_test(a_dead_letter_can_be_cancelled_and_the_metrics_show_the_outbox),
 	    cmocka_unit_test(a_sandbox_never_reaches_a_production_target),
 	    cmocka_unit_test(shadow_mode_records_what_would_be_sent),
+	    cmocka_unit_test(the_command_line_configures_targets_and_handles_dead_letters),
 	    cmocka_unit_test(crash_campaign_loses_no_action_and_repeats_no_side_effect),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
