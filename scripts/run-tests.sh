@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test binary the build made: unit tests, the fuzz corpora
 # replayed, integration tests (which start the real server on loopback).
-# Prints one closing line: "N passed, N failed".
+# Under each passing test, the counts it reports; then one closing line:
+# "N passed, N failed".
 set -u
 BUILD=${1:-build}
 case "$BUILD" in /*) export ORDEX_BIN="$BUILD/ordex" ;; *) export ORDEX_BIN="$PWD/$BUILD/ordex" ;; esac
@@ -16,6 +17,9 @@ run() {
 	if "$@" >"$BUILD/tests/$name.log" 2>&1; then
 		pass=$((pass + 1))
 		printf 'ok   %s\n' "$name"
+		# the counts a test reports ("authz differential: 1000000 ... 0 mismatches")
+		grep -E '^[a-z][a-z ]*( \([^)]*\))?: [0-9A-Za-z]' "$BUILD/tests/$name.log" |
+			grep -v '^ordex: ' | sed 's/^/     /'
 	else
 		fail=$((fail + 1))
 		failed="$failed $name"

@@ -90,6 +90,9 @@ struct ordex_server {
 	struct rate_slot pre[BUCKETS];
 	unsigned char pre_key[crypto_generichash_KEYBYTES];
 	struct dead_slot dead[DEAD_SLOTS];
+	/* credentials nobody has, recorded in the operator's log: this minute's count */
+	int64_t unknown_minute;
+	int unknown_recorded;
 	uint64_t key_gen;                        /* under mu: bumped by every forget_keys */
 	char api_metric[ORDEX_OP_COUNT + 1][48]; /* "api.<operation>", counted per call */
 	struct ordex_req_limits limits;
@@ -893,7 +896,7 @@ static void refused_dead(struct ordex_req *rq, struct ordex_batch *b)
  * A revoked or expired key, an ended or expired session, a disabled
  * person: answered 401 like a credential nobody has, once the attempt is in
  * the credential's tenant's audit log (who, which request, why). An unknown
- * credential names no tenant, and is only answered.
+ * credential names no tenant: see refuse_unknown.
  */
 /*
  * Whether this use of a dead credential is to be recorded: the first, then
@@ -930,6 +933,77 @@ static void refuse_dead(struct ordex_req *rq)
 		return;
 	}
 	record_refusal(rq, NULL, rq->dead, since, NULL, refused_dead);
+}
+
+/*
+ * A credential nobody has (a forged or mistyped key, a forged or stale
+ * session cookie) names no tenant: the attempt goes to the operator's
+ * tenant's audit log (the tenant ordex init made, production), with the
+ * client's address and what was presented (never the credential), at most
+ * once a minute per address with the count since, and at most 60 entries a
+ * minute in all, so that a flood cannot fill the log. A request that
+ * presents nothing is only answered.
+ */
+#define UNKNOWN_PER_MINUTE 60
+
+static void refused_unknown(struct ordex_req *rq, struct ordex_batch *b)
+{
+	(void)b;
+	unauthorized(rq, AUTH_HOWTO);
+}
+
+static void refuse_unknown(struct ordex_req *rq)
+{
+	bool key = ordex_req_header(rq, MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
+	bool cookie = !key && ordex_req_cookie(rq, "ordex_session") != NULL;
+	struct ordex_store *st = ordex_req_store(rq);
+	int64_t first = 0;
+	char name[64];
+	if ((!key && !cookie) || !st || !rq->srv->writer ||
+	    st->ops->tenant_first(st, &first, name, sizeof(name)) != ORDEX_OK) {
+		unauthorized(rq, AUTH_HOWTO);
+		return;
+	}
+	char addr[INET6_ADDRSTRLEN] = "unknown";
+	uint64_t h = UINT64_C(1469598103934665603);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		const void *p = sa->sa_family == AF_INET6
+		                    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+		                    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+		inet_ntop(sa->sa_family, p, addr, sizeof(addr));
+	}
+	for (const char *c = addr; *c; c++)
+		h = (h ^ (unsigned char)*c) * UINT64_C(1099511628211);
+	h = (h ^ (key ? 'k' : 'c')) * UINT64_C(1099511628211); /* keys and cookies apart */
+	/* ids of addresses lie below every session's (negative) and key's id */
+	int64_t id = INT64_MIN / 2 - (int64_t)(h >> 8);
+	int64_t now = ordex_time_now(), since = 0;
+	bool record = dead_to_record(rq->srv, id, now, &since);
+	if (record) {
+		struct ordex_server *s = rq->srv;
+		pthread_mutex_lock(&s->mu);
+		if (now / DEAD_EVERY_US != s->unknown_minute) {
+			s->unknown_minute = now / DEAD_EVERY_US;
+			s->unknown_recorded = 0;
+		}
+		record = s->unknown_recorded++ < UNKNOWN_PER_MINUTE;
+		pthread_mutex_unlock(&s->mu);
+	}
+	if (!record) {
+		unauthorized(rq, AUTH_HOWTO);
+		return;
+	}
+	rq->scope.tenant = first;
+	rq->scope.env = "production";
+	snprintf(rq->actor, sizeof(rq->actor), "unknown:%s", addr);
+	snprintf(rq->role, sizeof(rq->role), "none");
+	record_refusal(rq, NULL,
+	               key ? "an API key nobody has (forged, mistyped or deleted)"
+	                   : "a session cookie nobody has (forged, or of a deleted session)",
+	               since, NULL, refused_unknown);
 }
 
 static void route(struct ordex_req *rq)
@@ -971,7 +1045,7 @@ static void route(struct ordex_req *rq)
 			return;
 		}
 		if (rc == ORDEX_E_AUTH) {
-			unauthorized(rq, AUTH_HOWTO);
+			refuse_unknown(rq);
 			return;
 		}
 		if (rc) {

@@ -93,6 +93,8 @@ static long as(const struct session *s, bool with_csrf, const char *method, cons
 	return st;
 }
 
+static int audit_count(const char *kind, const char *like);
+
 static void a_person_signs_in_reads_and_needs_the_csrf_token_to_change(void **state)
 {
 	create_user("ana", "admin");
@@ -119,6 +121,8 @@ static void a_person_signs_in_reads_and_needs_the_csrf_token_to_change(void **st
 	struct session wrong = s;
 	snprintf(wrong.csrf, sizeof(wrong.csrf), "X-CSRF-Token: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 	assert_int_equal(as(&wrong, true, "POST", "/v1/keys", key), 403);
+	/* both refusals are in the audit log, with who and why */
+	assert_int_equal(audit_count("access.denied", "%user:ana%X-CSRF-Token%"), 2);
 
 	/* sign out: the cookie is dead from the next request */
 	assert_int_equal(as(&s, true, "DELETE", "/v1/sessions", NULL), 200);
@@ -300,12 +304,20 @@ static void dead_credentials_are_refused_and_recorded(void **state)
 	assert_int_equal(r.status, 401);
 	assert_non_null(strstr(r.body, "the key has expired"));
 	http_free(&r);
-	/* a key nobody has: answered, nothing recorded */
-	http(&h, "GET", "/v1/exceptions", "ordex_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL,
-	     NULL, 0, &r);
-	assert_int_equal(r.status, 401);
-	assert_null(strstr(r.body, "revoked"));
-	http_free(&r);
+	/* a key nobody has and a forged session cookie: answered alike, recorded in the
+	 * operator's log once a minute per address (never the credential itself) */
+	for (int i = 0; i < 3; i++) {
+		http(&h, "GET", "/v1/exceptions",
+		     "ordex_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, NULL, 0, &r);
+		assert_int_equal(r.status, 401);
+		assert_null(strstr(r.body, "revoked"));
+		http_free(&r);
+		const char *forged[] = {"Cookie: ordex_session=forgedforgedforgedforgedforged",
+		                        NULL};
+		http_with(&h, "POST", "/v1/keys", NULL, "application/json", "{}", 2, forged, &r);
+		assert_int_equal(r.status, 401);
+		http_free(&r);
+	}
 
 	/* a signed-out session, and the session of a person since disabled */
 	create_user("fay", "viewer");
@@ -329,6 +341,11 @@ static void dead_credentials_are_refused_and_recorded(void **state)
 	assert_int_equal(audit_count("access.denied", "%user:fay%the session was ended%"), 1);
 	assert_int_equal(audit_count("access.denied", "%user:gus%the person was disabled%"), 1);
 	assert_int_equal(audit_count("access.denied", "%ordex_AAAA%"), 0);
+	assert_int_equal(audit_count("access.denied", "%unknown:127.0.0.1%an API key nobody has%"),
+	                 1);
+	assert_int_equal(
+	    audit_count("access.denied", "%unknown:127.0.0.1%a session cookie nobody has%"), 1);
+	assert_int_equal(audit_count("access.denied", "%forgedforged%"), 0);
 	/* a tenant name no tenant can have: refused before any work, and the
 	 * service is still there */
 	size_t big = 3u << 20;
