@@ -194,8 +194,11 @@ void ordex_api_targets_post(struct ordex_req *rq)
 		ordex_problem_add(&probs, a, "kind", "must be a string");
 	if (url && url->type != ORDEX_JSON_STRING)
 		ordex_problem_add(&probs, a, "base_url", "must be a string");
-	if (sec && sec->type != ORDEX_JSON_STRING && sec->type != ORDEX_JSON_NULL)
-		ordex_problem_add(&probs, a, "secret", "must be a string");
+	if (!sec || sec->type != ORDEX_JSON_STRING || !sec->len)
+		ordex_problem_add(
+		    &probs, a, "secret",
+		    "is required: the credential the target takes (a webhook target's "
+		    "signing secret, an API token, a Stripe key)");
 	else if (sec && sec->type == ORDEX_JSON_STRING && sec->len > ORDEX_SECRET_MAX)
 		ordex_problem_add(&probs, a, "secret", "is longer than %d bytes", ORDEX_SECRET_MAX);
 	else if (sec && sec->type == ORDEX_JSON_STRING && strlen(sec->str) != sec->len)
@@ -235,7 +238,7 @@ void ordex_api_targets_post(struct ordex_req *rq)
 	tc->add.name = name->str;
 	tc->add.kind = kind_s;
 	tc->add.base_url = url_s;
-	tc->add.secret = sec && sec->type == ORDEX_JSON_STRING ? sec->str : NULL;
+	tc->add.secret = sec->str;
 	const char **copy = ordex_arena_alloc(a, sizeof(*copy) * (size_t)(n_acts ? n_acts : 1));
 	memcpy(copy, list, sizeof(*copy) * (size_t)n_acts);
 	tc->add.actions = copy;

@@ -26,8 +26,8 @@ static void usage(void)
 	        "                   [--rate-per-key N] [--rate-per-tenant N]  (a second;\n"
 	        "                    a request or an event is 1; 0: none, the default)\n"
 	        "                   [--writeback-timeout MS] [--writeback-retry MS]\n"
-	        "                    (a writeback request's time, 10000; the first retry's\n"
-	        "                    wait, doubling, 10000)\n"
+	        "                    (a writeback request's time, at most 60000, default 10000;\n"
+	        "                    the first retry's wait, doubling, default 10000)\n"
 	        "                   [--no-store]  (benchmarks: validate, store nothing)\n"
 	        "environment: ORDEX_LISTEN, ORDEX_DATA\n");
 }
@@ -93,10 +93,11 @@ int ordex_cmd_serve(int argc, char **argv)
 		case 'R': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
-			if (*end || v < 10 || v > 3600000) {
+			long most = c == 'W' ? 60000 : 3600000;
+			if (*end || v < 10 || v > most) {
 				fprintf(stderr,
-				        "ordex: --writeback-%s takes milliseconds, 10 to 3600000\n",
-				        c == 'W' ? "timeout" : "retry");
+				        "ordex: --writeback-%s takes milliseconds, 10 to %ld\n",
+				        c == 'W' ? "timeout" : "retry", most);
 				return 2;
 			}
 			*(c == 'W' ? &cfg.writeback_timeout_ms : &cfg.writeback_retry_ms) = v;

@@ -3,7 +3,7 @@
  * writeback.c - the command-line twins of /v1/targets and /v1/writebacks:
  *
  *   ordex target add --name N --kind K --url URL --actions a,b
- *                    [--secret-file FILE|- | --secret S] [--shadow]
+ *                    (--secret-file FILE|- | --secret S) [--shadow]
  *   ordex target list
  *   ordex target remove ID
  *   ordex writeback list [--status S] [--limit N]
@@ -38,7 +38,7 @@ static void usage(void)
 	fprintf(
 	    stderr,
 	    "usage: ordex target add --name NAME --kind webhook|shopify|stripe|support --url URL\n"
-	    "                        --actions KIND[,KIND...] [--secret-file FILE|- | --secret S]\n"
+	    "                        --actions KIND[,KIND...] (--secret-file FILE|- | --secret S)\n"
 	    "                        [--shadow]\n"
 	    "       ordex target list\n"
 	    "       ordex target remove ID\n"
@@ -190,9 +190,9 @@ static int target_add(const struct opts *o, struct ordex_arena *a)
 		fprintf(stderr, "ordex: target add needs --name, --kind, --url and --actions\n");
 		return 2;
 	}
-	if (o->secret && o->secret_file) {
-		fprintf(stderr,
-		        "ordex: give the credential with --secret-file or --secret, not both\n");
+	if (!o->secret == !o->secret_file) {
+		fprintf(stderr, "ordex: give the target's credential with --secret-file FILE|- (or "
+		                "--secret S, visible in the process list)\n");
 		return 2;
 	}
 	const char *list[32];
@@ -220,9 +220,8 @@ static int target_add(const struct opts *o, struct ordex_arena *a)
 		return 1;
 	if (o->secret)
 		snprintf(secret, sizeof(secret), "%s", o->secret);
-	if (strlen(secret) > ORDEX_SECRET_MAX) {
-		fprintf(stderr, "ordex: the credential is longer than %d bytes\n",
-		        ORDEX_SECRET_MAX);
+	if (!secret[0] || strlen(secret) > ORDEX_SECRET_MAX) {
+		fprintf(stderr, "ordex: the credential must be 1 to %d bytes\n", ORDEX_SECRET_MAX);
 		return 2;
 	}
 	struct ordex_store *st;

@@ -704,8 +704,8 @@ static int apply_payment(struct ordex_apply *ap, const struct ordex_event *ev, i
 		return rc;
 	/* a refund ordex itself asked for: its writeback is settled by it, once */
 	if (ev->type == ORDEX_EV_PAYMENT_REFUNDED && (ev->writeback_key || ev->refund) &&
-	    (rc = ordex_outbox_echo(ap, ev->writeback_key, ev->refund, ev->amount.minor,
-	                            ev->currency, p.order_ref, seq,
+	    (rc = ordex_outbox_echo(ap, ev->writeback_key, ev->refund, ev->refund_status,
+	                            ev->amount.minor, ev->currency, p.ref, p.order_ref, seq,
 	                            ordex_arena_printf(ap->a, "%s/%s", ev->source, ev->id))))
 		return rc;
 	if (p.order_ref) {

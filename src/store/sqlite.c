@@ -3129,6 +3129,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .suggestion_decide = s_suggestion_decide,
     .target_add = ordex__sqlite_target_add,
     .target_list = ordex__sqlite_target_list,
+    .target_list_all = ordex__sqlite_target_list_all,
     .target_get = ordex__sqlite_target_get,
     .target_remove = ordex__sqlite_target_remove,
     .target_circuit = ordex__sqlite_target_circuit,

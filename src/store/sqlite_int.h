@@ -206,6 +206,8 @@ int ordex__sqlite_target_add(struct ordex_store *st, const struct ordex_scope *s
                              struct ordex_target_row *t);
 int ordex__sqlite_target_list(struct ordex_store *st, const struct ordex_scope *sc,
                               struct ordex_arena *a, struct ordex_target_row **rows, size_t *n);
+int ordex__sqlite_target_list_all(struct ordex_store *st, const struct ordex_scope *sc,
+                                  struct ordex_arena *a, struct ordex_target_row **rows, size_t *n);
 int ordex__sqlite_target_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
                              struct ordex_arena *a, struct ordex_target_row *out);
 int ordex__sqlite_target_remove(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,

@@ -12,6 +12,7 @@
 enum bstmt_id {
 	B_TARGET_ADD,
 	B_TARGET_LIST,
+	B_TARGET_LIST_ALL,
 	B_TARGET_GET,
 	B_TARGET_REMOVE,
 	B_TARGET_CIRCUIT,
@@ -47,6 +48,8 @@ static const char *const bsql[B_COUNT] = {
                      "?7, ?8, ?9, ?10)",
     [B_TARGET_LIST] = "SELECT " TARGET_COLS " FROM targets WHERE tenant = ?1 AND environment = "
                       "?2 AND removed_at IS NULL ORDER BY id",
+    [B_TARGET_LIST_ALL] = "SELECT " TARGET_COLS " FROM targets WHERE tenant = ?1 AND "
+                          "environment = ?2 ORDER BY id",
     [B_TARGET_GET] = "SELECT " TARGET_COLS " FROM targets WHERE tenant = ?1 AND environment = "
                      "?2 AND id = ?3",
     [B_TARGET_REMOVE] = "UPDATE targets SET removed_at = ?4 WHERE tenant = ?1 AND environment = "
@@ -189,6 +192,17 @@ int ordex__sqlite_target_list(struct ordex_store *st, const struct ordex_scope *
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = bstmt(s, B_TARGET_LIST);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	COLLECT(s, q, a, rows, n, struct ordex_target_row, read_target, "list targets");
+}
+
+int ordex__sqlite_target_list_all(struct ordex_store *st, const struct ordex_scope *sc,
+                                  struct ordex_arena *a, struct ordex_target_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = bstmt(s, B_TARGET_LIST_ALL);
 	if (!q)
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);

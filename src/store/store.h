@@ -789,6 +789,9 @@ struct ordex_store_ops {
 	                  struct ordex_target_row *t);
 	int (*target_list)(struct ordex_store *st, const struct ordex_scope *sc,
 	                   struct ordex_arena *a, struct ordex_target_row **rows, size_t *n);
+	/* every one, removed ones too */
+	int (*target_list_all)(struct ordex_store *st, const struct ordex_scope *sc,
+	                       struct ordex_arena *a, struct ordex_target_row **rows, size_t *n);
 	/* one, removed or not */
 	int (*target_get)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
 	                  struct ordex_arena *a, struct ordex_target_row *out);

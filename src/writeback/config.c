@@ -4,8 +4,9 @@
  * shared by the API and the command line. A target's credential is sealed
  * before it is stored and never shown again. An environment has one
  * target per action kind, and a target of one environment may not point
- * where one of the tenant's other environment does (a sandbox never
- * reaches a production system through ordex).
+ * at the origin (scheme, host and port) of one of the tenant's other
+ * environment, whatever the path (a sandbox never reaches a production
+ * system through ordex).
  */
 #include "writeback/config.h"
 
@@ -42,28 +43,44 @@ static bool names(struct ordex_arena *a, const char *actions_json, const char *k
 	return false;
 }
 
-/* The same place, whatever the case of the scheme and host or a trailing slash. */
-static bool same_url(const char *x, const char *y)
+/*
+ * A URL's origin as "scheme://host:port", lower-cased, with the default
+ * port made explicit and any user information dropped: two targets at one
+ * origin reach the same system, whatever their paths.
+ */
+static void origin_of(const char *url, char *out, size_t cap)
 {
-	size_t nx = strlen(x), ny = strlen(y);
-	while (nx && x[nx - 1] == '/')
-		nx--;
-	while (ny && y[ny - 1] == '/')
-		ny--;
-	if (nx != ny)
-		return false;
-	const char *path_x = strchr(strstr(x, "//") ? strstr(x, "//") + 2 : x, '/');
-	size_t host_end = path_x ? (size_t)(path_x - x) : nx;
-	for (size_t i = 0; i < nx; i++) {
-		char a = x[i], b = y[i];
-		if (i < host_end) {
-			a = (char)(a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a);
-			b = (char)(b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b);
-		}
-		if (a != b)
-			return false;
+	const char *p = strstr(url, "://");
+	size_t ns = p ? (size_t)(p - url) : 0;
+	const char *host = p ? p + 3 : url;
+	size_t nh = strcspn(host, "/?#");
+	const char *at = memchr(host, '@', nh);
+	if (at) {
+		nh -= (size_t)(at + 1 - host);
+		host = at + 1;
 	}
-	return true;
+	char scheme[16] = "", auth[300] = "";
+	snprintf(scheme, sizeof(scheme), "%.*s", (int)ns, url);
+	snprintf(auth, sizeof(auth), "%.*s", (int)nh, host);
+	for (char *c = scheme; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+	for (char *c = auth; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+	/* a port after the host (not inside an IPv6 literal's brackets) */
+	const char *colon = strrchr(auth, ':');
+	bool has_port = colon && !strchr(colon, ']');
+	snprintf(out, cap, "%s://%s%s", scheme, auth,
+	         has_port                   ? ""
+	         : !strcmp(scheme, "https") ? ":443"
+	                                    : ":80");
+}
+
+static bool same_origin(const char *x, const char *y)
+{
+	char ox[340], oy[340];
+	origin_of(x, ox, sizeof(ox));
+	origin_of(y, oy, sizeof(oy));
+	return !strcmp(ox, oy);
 }
 
 int ordex_target_add_cmd(struct ordex_store *st, struct ordex_audit *au,
@@ -87,17 +104,26 @@ int ordex_target_add_cmd(struct ordex_store *st, struct ordex_audit *au,
 				                       (long long)ts[i].id, ts[i].name,
 				                       k->actions[j], sc->env));
 	const char *other = !strcmp(sc->env, "production") ? "sandbox" : "production";
+	/* removed ones too: a system production once wrote to is production's */
 	struct ordex_scope osc = {sc->tenant, other};
-	if ((rc = st->ops->target_list(st, &osc, a, &ts, &n)))
+	if ((rc = st->ops->target_list_all(st, &osc, a, &ts, &n)))
 		return rc;
 	for (size_t i = 0; i < n; i++)
-		if (same_url(ts[i].base_url, k->base_url))
+		if (same_origin(ts[i].base_url, k->base_url))
 			return refuse(&k->res, 409, "base_url",
 			              ordex_arena_printf(a,
-			                                 "is where target %lld of %s points: an "
+			                                 "is the origin of target %lld of %s: an "
 			                                 "environment's writebacks never reach "
 			                                 "another's systems",
 			                                 (long long)ts[i].id, other));
+	if (!k->secret || !k->secret[0])
+		return refuse(&k->res, 422, "secret",
+		              "is required: the credential the target takes");
+	/* a live payment credential has no business in a sandbox */
+	if (strcmp(sc->env, "production") != 0 && k->secret &&
+	    (!strncmp(k->secret, "sk_live_", 8) || !strncmp(k->secret, "rk_live_", 8)))
+		return refuse(&k->res, 409, "secret",
+		              "is a live Stripe key: a sandbox's targets take test credentials");
 	struct ordex_buf b;
 	struct ordex_jw w;
 	ordex_buf_init(&b, 0);

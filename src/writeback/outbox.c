@@ -328,10 +328,11 @@ static int64_t backoff(int n, int64_t base)
 		d *= 2;
 	if (d > 6 * HOUR_US)
 		d = 6 * HOUR_US;
-	/* half of it, and up to as much again at random */
+	/* half of it, and up to as much again at random (drawn in milliseconds: a
+	 * 32-bit draw of microseconds would stop at 72 minutes) */
 	int64_t half = d / 2;
-	uint32_t span = half > UINT32_MAX ? UINT32_MAX : (uint32_t)half;
-	return half + (span ? randombytes_uniform(span) : 0);
+	uint32_t span_ms = (uint32_t)(half / 1000);
+	return half + (span_ms ? (int64_t)randombytes_uniform(span_ms) * 1000 : 0);
 }
 
 /* The refund a delivered writeback made, booked on its payment by the target's id. */
@@ -357,6 +358,9 @@ static int book_refund(struct ordex_store *st, const struct ordex_scope *sc, str
 		return ORDEX_OK;
 	if (rc)
 		return rc;
+	if (p.currency[0] && strcmp(p.currency, cur) != 0)
+		return ORDEX_OK; /* not this payment's money: the action's check makes it
+		                    unreachable */
 	int64_t added = 0;
 	if ((rc = st->ops->refund_record(st, sc, p.id, r->external_ref, minor, cur, now, 0, false,
 	                                 &added)))
@@ -378,7 +382,13 @@ static int delivered(struct ordex_store *st, struct ordex_audit *au, const struc
 	int rc = st->ops->outbox_update(st, sc, r);
 	if (rc == ORDEX_OK)
 		rc = audit_row(st, au, sc, now, "writeback.delivered", r, NULL, how);
-	if (rc == ORDEX_OK && !strcmp(r->kind, "refund"))
+	/* a Stripe refund is booked at once under the id Stripe's own webhook will
+	 * name (so it counts once, whichever comes first); other systems' refunds
+	 * are booked when the payment provider reports them */
+	struct ordex_target_row t;
+	if (rc == ORDEX_OK && !strcmp(r->kind, "refund") &&
+	    (rc = st->ops->target_get(st, sc, r->target_id, a, &t)) == ORDEX_OK &&
+	    !strcmp(t.kind, "stripe"))
 		rc = book_refund(st, sc, a, r, now);
 	/* every row of the action delivered: it is carried out */
 	struct ordex_outbox_row *rows;
@@ -509,6 +519,7 @@ int ordex_outbox_decide(struct ordex_store *st, struct ordex_audit *au,
 		r.status = "pending";
 		r.next_at = now;
 		r.first_at = now;
+		r.attempts = 0; /* its backoff starts again too */
 		r.last_status = 0;
 		r.updated_at = now;
 		rc = st->ops->outbox_update(st, sc, &r);
@@ -550,7 +561,8 @@ int ordex_outbox_recover(struct ordex_store *st, struct ordex_audit *au,
 /* ---- echoes ------------------------------------------------------------------ */
 
 int ordex_outbox_echo(struct ordex_apply *ap, const char *key, const char *refund_ref,
-                      int64_t amount, const char *currency, const char *order_ref, int64_t seq,
+                      const char *refund_status, int64_t amount, const char *currency,
+                      const char *payment_ref, const char *order_ref, int64_t seq,
                       const char *event)
 {
 	struct ordex_store *st = ap->st;
@@ -570,15 +582,31 @@ int ordex_outbox_echo(struct ordex_apply *ap, const char *key, const char *refun
 	struct ordex_json *req;
 	struct ordex_json_error jerr;
 	int64_t sent = -1;
-	const char *sent_cur = NULL;
+	const char *sent_cur = NULL, *sent_payment = NULL;
 	if (ordex_json_parse(ap->a, r.request, strlen(r.request), NULL, &req, &jerr) == ORDEX_OK) {
 		const struct ordex_json *pl =
 		    ordex_json_get(ordex_json_get(req, "action"), "payload");
 		const char *am = ordex_json_string(ordex_json_get(pl, "amount"));
 		sent_cur = ordex_json_string(ordex_json_get(pl, "currency"));
+		sent_payment = ordex_json_string(ordex_json_get(pl, "payment"));
 		if (am && sent_cur &&
 		    ordex_money_parse(am, strlen(am), sent_cur, 0, &sent, NULL, 0) != ORDEX_OK)
 			sent = -1;
+	}
+	/* ordex's key on another payment's refund: not this writeback's echo */
+	if (sent_payment && payment_ref && strcmp(sent_payment, payment_ref) != 0) {
+		if (order_ref &&
+		    (rc = st->ops->issue_put(
+		         st, ap->sc, order_ref,
+		         ordex_arena_printf(ap->a, "reconcile:%lld:payment", (long long)r.id),
+		         ordex_arena_printf(ap->a,
+		                            "the payment provider reports refund %s of payment %s "
+		                            "under ordex's key %s, which refunds payment %s.",
+		                            refund_ref ? refund_ref : "?", payment_ref, r.idem_key,
+		                            sent_payment),
+		         seq)))
+			return rc;
+		return audit_row(st, ap->au, ap->sc, ap->now, "writeback.echo", &r, NULL, event);
 	}
 	bool differs = sent >= 0 && (sent != amount || !currency || !sent_cur ||
 	                             strcmp(currency, sent_cur) != 0);
@@ -597,6 +625,27 @@ int ordex_outbox_echo(struct ordex_apply *ap, const char *key, const char *refun
 		         st, ap->sc, order_ref,
 		         ordex_arena_printf(ap->a, "reconcile:%lld", (long long)r.id), why, seq)))
 			return rc;
+	}
+	/* the provider says ordex's refund failed or was cancelled: it is not done.
+	 * A row still in flight stays so (its own answer settles it); one already
+	 * delivered now disagrees with the provider, for a person to look at */
+	bool undone = refund_status &&
+	              (!strcmp(refund_status, "failed") || !strcmp(refund_status, "canceled"));
+	if (undone) {
+		if (!strcmp(r.status, "delivered") && order_ref &&
+		    (rc = st->ops->issue_put(
+		         st, ap->sc, order_ref,
+		         ordex_arena_printf(ap->a, "reconcile:%lld:%s", (long long)r.id,
+		                            refund_status),
+		         ordex_arena_printf(ap->a,
+		                            "the target carried out ordex's refund (%s), and the "
+		                            "payment provider now reports refund %s %s: the "
+		                            "customer has not been refunded.",
+		                            r.idem_key, refund_ref ? refund_ref : "?",
+		                            refund_status),
+		         seq)))
+			return rc;
+		return audit_row(st, ap->au, ap->sc, ap->now, "writeback.echo", &r, NULL, event);
 	}
 	bool settle = in_flight(r.status) || !strcmp(r.status, "dead");
 	if (settle) {

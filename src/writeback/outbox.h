@@ -37,7 +37,7 @@ int ordex_outbox_enqueue(struct ordex_store *st, struct ordex_audit *au,
                          struct ordex_action_row *r, struct ordex_case_row *c, bool *queued);
 
 /* How long a claimed row may be in flight before it counts as unknown. */
-#define ORDEX_OUTBOX_LEASE_US (INT64_C(120) * 1000000)
+#define ORDEX_OUTBOX_LEASE_US (INT64_C(300) * 1000000) /* > a lookup and a request of 60 s each */
 /* How long failures are retried before a row is dead. */
 #define ORDEX_OUTBOX_GIVE_UP_US (INT64_C(72) * 3600 * 1000000)
 
@@ -93,10 +93,12 @@ int ordex_outbox_recover(struct ordex_store *st, struct ordex_audit *au,
  * A refund the payment provider reports (payment.refunded at seq): when it
  * is ordex's own writeback (its key, or the refund's id already known),
  * the row is settled delivered from it, never booked twice; a difference
- * from what ordex sent is a conflict on the order.
+ * from what ordex sent, or a delivered refund the provider reports failed
+ * or cancelled, is a conflict on the order.
  */
 int ordex_outbox_echo(struct ordex_apply *ap, const char *key, const char *refund_ref,
-                      int64_t amount, const char *currency, const char *order_ref, int64_t seq,
+                      const char *refund_status, int64_t amount, const char *currency,
+                      const char *payment_ref, const char *order_ref, int64_t seq,
                       const char *event);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -46,6 +47,39 @@ const char *ordex_target_kind_actions(const char *kind)
 	return NULL;
 }
 
+/* Whether host (up to its port) is this machine: plain HTTP is allowed there alone. */
+static bool loopback(const char *host, size_t n)
+{
+	return (n >= 4 && !strncmp(host, "127.", 4)) ||
+	       (n == 9 && !strncasecmp(host, "localhost", 9)) ||
+	       (n == 5 && !strncmp(host, "[::1]", 5));
+}
+
+/* What is wrong with a target's base URL, or NULL. */
+static const char *url_problem(const char *url)
+{
+	if (!url || strlen(url) > 512 || strpbrk(url, " \t\r\n\"<>\\^`{|}"))
+		return "must be an https:// URL of at most 512 bytes";
+	bool https = !strncasecmp(url, "https://", 8), http = !strncasecmp(url, "http://", 7);
+	if (!https && !http)
+		return "must be an https:// URL (http:// only to this machine)";
+	const char *host = url + (https ? 8 : 7);
+	size_t n = strcspn(host, "/?#");
+	if (!n)
+		return "names no host";
+	if (memchr(host, '@', n))
+		return "must not carry a user or password: give the credential as the secret";
+	if (strpbrk(host, "?#"))
+		return "must not have a query or fragment (credentials go in the secret)";
+	size_t hn = n;
+	const char *colon = host[0] == '[' ? NULL : memchr(host, ':', n);
+	if (colon)
+		hn = (size_t)(colon - host);
+	if (http && !loopback(host, hn))
+		return "must be https:// (plain http:// only to this machine)";
+	return NULL;
+}
+
 int ordex_target_check(struct ordex_arena *a, const char *kind, const char *base_url,
                        const char *const *actions, int n_actions, struct ordex_problems *p)
 {
@@ -53,11 +87,9 @@ int ordex_target_check(struct ordex_arena *a, const char *kind, const char *base
 	const char *allowed = ordex_target_kind_actions(kind);
 	if (!allowed)
 		ordex_problem_add(p, a, "kind", "must be webhook, shopify, stripe or support");
-	if (!base_url ||
-	    (strncasecmp(base_url, "https://", 8) && strncasecmp(base_url, "http://", 7)) ||
-	    strlen(base_url) > 512 || strpbrk(base_url, " \t\r\n\"<>\\^`{|}"))
-		ordex_problem_add(p, a, "base_url",
-		                  "must be an http:// or https:// URL of at most 512 bytes");
+	const char *why_url = url_problem(base_url);
+	if (why_url)
+		ordex_problem_add(p, a, "base_url", "%s", why_url);
 	if (!n_actions && allowed)
 		ordex_problem_add(p, a, "actions", "must name the action kinds it carries out (%s)",
 		                  allowed + 1);
@@ -417,14 +449,31 @@ bool ordex_target_lookup(struct ordex_arena *a, const struct ordex_target_row *t
                          struct ordex_call *out)
 {
 	memset(out, 0, sizeof(*out));
-	/* a Shopify refund has no idempotency key: its note carries ordex's */
-	if (strcmp(t->kind, "shopify") || strcmp(r->kind, "refund"))
+	if (strcmp(r->kind, "refund") != 0)
 		return false;
 	out->method = "GET";
-	out->url = url_of(
-	    a, t,
-	    ordex_arena_printf(a, SHOPIFY_API "/orders/%s/refunds.json", escaped(a, r->order_ref)));
-	header(a, out, "X-Shopify-Access-Token: %s", secret ? secret : "");
+	if (!strcmp(t->kind, "shopify")) {
+		/* a Shopify refund has no idempotency key: its note carries ordex's */
+		out->url = url_of(a, t,
+		                  ordex_arena_printf(a, SHOPIFY_API "/orders/%s/refunds.json",
+		                                     escaped(a, r->order_ref)));
+		header(a, out, "X-Shopify-Access-Token: %s", secret ? secret : "");
+	} else if (!strcmp(t->kind, "stripe")) {
+		/* Stripe keeps an idempotency key for a day, and retries run for three:
+		 * the payment's refunds are read, ordex's key is in their metadata */
+		struct plan p;
+		const char *payment = plan_of(a, r, &p) ? pstr(&p, "payment") : NULL;
+		if (!payment)
+			return false;
+		bool charge = !strncmp(payment, "ch_", 3) || !strncmp(payment, "py_", 3);
+		out->url = url_of(a, t,
+		                  ordex_arena_printf(a, "/v1/refunds?%s=%s&limit=100",
+		                                     charge ? "charge" : "payment_intent",
+		                                     escaped(a, payment)));
+		header(a, out, "Authorization: Bearer %s", secret ? secret : "");
+	} else {
+		return false;
+	}
 	shown(a, out);
 	return true;
 }
@@ -478,14 +527,22 @@ void ordex_target_judge(struct ordex_arena *a, const struct ordex_target_row *t,
                         const struct ordex_outbox_row *r, long status, const char *body, size_t len,
                         const char *retry_after, int64_t now, struct ordex_answer *out)
 {
-	(void)now;
 	memset(out, 0, sizeof(*out));
 	const struct ordex_json *doc = parsed(a, body, len);
 	if (retry_after) {
+		/* seconds, or an HTTP date; at most a day */
 		char *end;
 		long s = strtol(retry_after, &end, 10);
-		if (end != retry_after && s >= 0 && s < 86400)
-			out->retry_after_us = (int64_t)s * 1000000;
+		if (end == retry_after || *end) {
+			struct tm tm;
+			memset(&tm, 0, sizeof(tm));
+			const char *rest = strptime(retry_after, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+			s = rest && !*rest ? (long)(timegm(&tm) - now / 1000000) : -1;
+			if (rest && !*rest && s < 0)
+				s = 0; /* a date already past: now */
+		}
+		if (s >= 0)
+			out->retry_after_us = (int64_t)(s > 86400 ? 86400 : s) * 1000000;
 	}
 	if (status >= 200 && status < 300) {
 		out->verdict = ORDEX_DELIVERED;
@@ -496,8 +553,10 @@ void ordex_target_judge(struct ordex_arena *a, const struct ordex_target_row *t,
 		else if (!strcmp(t->kind, "support") && doc)
 			obj = ordex_json_get(doc, "ticket");
 		out->external_ref = obj ? text_of(a, ordex_json_get(obj, "id")) : NULL;
-		/* a refund must come back with the refund's id, which books it */
-		if (!strcmp(r->kind, "refund") && !out->external_ref) {
+		/* a payment system's refund must come back with the refund's id, which
+		 * books it; a webhook receiver's answer need name nothing */
+		if (!strcmp(r->kind, "refund") && strcmp(t->kind, "webhook") != 0 &&
+		    !out->external_ref) {
 			out->verdict = ORDEX_UNKNOWN;
 			out->message = "the target answered without the refund's id";
 		}
@@ -519,17 +578,21 @@ int ordex_target_lookup_judge(struct ordex_arena *a, const struct ordex_target_r
                               const struct ordex_outbox_row *r, long status, const char *body,
                               size_t len, const char **external_ref)
 {
-	(void)t;
 	*external_ref = NULL;
 	if (status < 200 || status >= 300)
 		return -1;
 	const struct ordex_json *doc = parsed(a, body, len);
-	const struct ordex_json *list = doc ? ordex_json_get(doc, "refunds") : NULL;
+	bool stripe = !strcmp(t->kind, "stripe");
+	const struct ordex_json *list =
+	    doc ? ordex_json_get(doc, stripe ? "data" : "refunds") : NULL;
 	if (!list || list->type != ORDEX_JSON_ARRAY)
 		return -1; /* an answer that says nothing either way */
-	for (const struct ordex_json *e = list ? list->child : NULL; e; e = e->next) {
-		const char *note = ordex_json_string(ordex_json_get(e, "note"));
-		if (note && strstr(note, r->idem_key)) {
+	for (const struct ordex_json *e = list->child; e; e = e->next) {
+		const char *mark = stripe ? ordex_json_string(ordex_json_get(
+		                                ordex_json_get(e, "metadata"), "ordex_key"))
+		                          : ordex_json_string(ordex_json_get(e, "note"));
+		if (mark &&
+		    (stripe ? !strcmp(mark, r->idem_key) : strstr(mark, r->idem_key) != NULL)) {
 			*external_ref = text_of(a, ordex_json_get(e, "id"));
 			return 1;
 		}

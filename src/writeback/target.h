@@ -54,8 +54,10 @@ int ordex_target_request(struct ordex_arena *a, const struct ordex_target_row *t
 
 /*
  * For an outcome that is not known: the request that asks the target
- * whether the row was carried out, when the target can be asked (false:
- * it cannot; the row is sent again with the same idempotency key).
+ * whether the row was carried out, when the target can be asked (refunds
+ * of Stripe, by ordex's key in their metadata, and of Shopify, by the key
+ * in their note; false: it cannot, and the row is sent again under the
+ * same idempotency key).
  */
 bool ordex_target_lookup(struct ordex_arena *a, const struct ordex_target_row *t,
                          const char *secret, const struct ordex_outbox_row *r,

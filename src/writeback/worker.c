@@ -169,6 +169,22 @@ static long perform(struct worker *w, const struct ordex_call *call, struct repl
 
 /* ---- one row ------------------------------------------------------------------ */
 
+/*
+ * Records how an attempt went. If the writer cannot (the disk is failing,
+ * the service is stopping), the row stays "sending" and is taken up again
+ * when its lease ends or the service restarts: asked, or sent again under
+ * the same key. Said on standard error, for the operator.
+ */
+static void settle(struct worker *w, const struct ordex_scope *sc, struct ordex_outbox_settle *s)
+{
+	int rc = run(w, sc, ordex_outbox_settle, s);
+	if (rc)
+		fprintf(stderr,
+		        "ordex: could not record attempt %d of writeback %lld (%s); it is taken up "
+		        "again later under the same key\n",
+		        s->attempt, (long long)s->id, ordex_strerror(rc));
+}
+
 static void count(struct ordex_deliverer *d, uint64_t *field)
 {
 	pthread_mutex_lock(&d->mu);
@@ -201,7 +217,7 @@ static void deliver(struct worker *w, const struct ordex_outbox_row *due)
 		s.answer.verdict = ORDEX_RETRY;
 		s.transport =
 		    "the target's credential cannot be opened with this data directory's key";
-		run(w, &sc, ordex_outbox_settle, &s);
+		settle(w, &sc, &s);
 		ordex_arena_free(a);
 		return;
 	}
@@ -210,7 +226,7 @@ static void deliver(struct worker *w, const struct ordex_outbox_row *due)
 	if (ordex_target_request(a, t, secret, &claim.row, s.started_at, &call, &why) != ORDEX_OK) {
 		s.answer.verdict = ORDEX_DEAD;
 		s.answer.message = why;
-		run(w, &sc, ordex_outbox_settle, &s);
+		settle(w, &sc, &s);
 		count(d, &d->counts.dead);
 		ordex_arena_free(a);
 		return;
@@ -218,16 +234,19 @@ static void deliver(struct worker *w, const struct ordex_outbox_row *due)
 	if (t->shadow) {
 		s.shadowed = true;
 		s.answer_text = call.shown;
-		run(w, &sc, ordex_outbox_settle, &s);
+		settle(w, &sc, &s);
 		count(d, &d->counts.shadowed);
 		ordex_arena_free(a);
 		return;
 	}
 	struct reply rep;
 	CURLcode code;
-	/* an outcome that is not known: ask first, where the target can be asked */
+	/* any attempt after the first asks first, where the target can be asked:
+	 * an outcome that was not known may have been carried out, and a payment
+	 * system forgets an idempotency key long before retries end */
 	struct ordex_call look;
-	if (claim.unknown_before && ordex_target_lookup(a, t, secret, &claim.row, &look)) {
+	if ((claim.unknown_before || claim.row.attempts > 1) &&
+	    ordex_target_lookup(a, t, secret, &claim.row, &look)) {
 		memset(&rep, 0, sizeof(rep));
 		ordex_buf_init(&rep.body, 0);
 		long st = perform(w, &look, &rep, &code);
@@ -250,7 +269,7 @@ static void deliver(struct worker *w, const struct ordex_outbox_row *due)
 				s.transport = "the target could not be asked whether it was done";
 				count(d, &d->counts.failed);
 			}
-			run(w, &sc, ordex_outbox_settle, &s);
+			settle(w, &sc, &s);
 			ordex_arena_free(a);
 			return;
 		}
@@ -277,7 +296,7 @@ static void deliver(struct worker *w, const struct ordex_outbox_row *due)
 		                                             : &d->counts.failed);
 	}
 	ordex_buf_free(&rep.body);
-	run(w, &sc, ordex_outbox_settle, &s);
+	settle(w, &sc, &s);
 	ordex_arena_free(a);
 }
 

@@ -50,6 +50,9 @@ CREATE TABLE outbox (
 CREATE UNIQUE INDEX outbox_key ON outbox (tenant, environment, idem_key);
 CREATE INDEX outbox_due ON outbox (next_at) WHERE status IN ('pending', 'sending', 'unknown');
 CREATE INDEX outbox_action ON outbox (tenant, environment, action_id);
+-- the outbox as people list it (newest first, by status) and count it
+CREATE INDEX outbox_list ON outbox (tenant, environment, id);
+CREATE INDEX outbox_status ON outbox (tenant, environment, status, id);
 CREATE INDEX outbox_order ON outbox (tenant, environment, order_ref);
 CREATE INDEX outbox_ref ON outbox (tenant, environment, external_ref) WHERE external_ref IS NOT NULL;
 
@@ -66,5 +69,6 @@ CREATE TABLE outbox_attempts (
 	error TEXT
 );
 CREATE INDEX outbox_attempts_of ON outbox_attempts (tenant, environment, outbox_id, n);
+CREATE INDEX outbox_attempts_outcome ON outbox_attempts (tenant, environment, outcome);
 
 ALTER TABLE orders ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
