@@ -3133,6 +3133,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .target_get = ordex__sqlite_target_get,
     .target_remove = ordex__sqlite_target_remove,
     .target_circuit = ordex__sqlite_target_circuit,
+    .outbox_wake = ordex__sqlite_outbox_wake,
     .outbox_add = ordex__sqlite_outbox_add,
     .outbox_get = ordex__sqlite_outbox_get,
     .outbox_by_key = ordex__sqlite_outbox_by_key,

@@ -214,6 +214,8 @@ int ordex__sqlite_target_remove(struct ordex_store *st, const struct ordex_scope
                                 int64_t at);
 int ordex__sqlite_target_circuit(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
                                  int failures, int64_t open_until);
+int ordex__sqlite_outbox_wake(struct ordex_store *st, const struct ordex_scope *sc,
+                              int64_t target_id, int64_t put_off_to, int64_t now);
 int ordex__sqlite_outbox_add(struct ordex_store *st, const struct ordex_scope *sc,
                              struct ordex_outbox_row *r);
 int ordex__sqlite_outbox_get(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,

@@ -16,6 +16,7 @@ enum bstmt_id {
 	B_TARGET_GET,
 	B_TARGET_REMOVE,
 	B_TARGET_CIRCUIT,
+	B_OUTBOX_WAKE,
 	B_OUTBOX_ADD,
 	B_OUTBOX_GET,
 	B_OUTBOX_BY_KEY,
@@ -56,6 +57,8 @@ static const char *const bsql[B_COUNT] = {
                         "?2 AND id = ?3 AND removed_at IS NULL",
     [B_TARGET_CIRCUIT] = "UPDATE targets SET failures = ?4, open_until = ?5 WHERE tenant = ?1 "
                          "AND environment = ?2 AND id = ?3",
+    [B_OUTBOX_WAKE] = "UPDATE outbox SET next_at = ?5 WHERE tenant = ?1 AND environment = ?2 "
+                      "AND target_id = ?3 AND status IN ('pending', 'unknown') AND next_at = ?4",
     [B_OUTBOX_ADD] = "INSERT INTO outbox (tenant, environment, action_id, case_id, target_id, "
                      "kind, order_ref, idem_key, request, status, attempts, next_at, first_at, "
                      "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
@@ -253,6 +256,20 @@ int ordex__sqlite_target_circuit(struct ordex_store *st, const struct ordex_scop
 }
 
 /* ---- the outbox ------------------------------------------------------------- */
+
+int ordex__sqlite_outbox_wake(struct ordex_store *st, const struct ordex_scope *sc,
+                              int64_t target_id, int64_t put_off_to, int64_t now)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = bstmt(s, B_OUTBOX_WAKE);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, target_id);
+	sqlite3_bind_int64(q, 4, put_off_to);
+	sqlite3_bind_int64(q, 5, now);
+	return exec(s, q, "wake a target's rows");
+}
 
 static void read_outbox(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_outbox_row *r)
 {

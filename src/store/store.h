@@ -799,6 +799,9 @@ struct ordex_store_ops {
 	                     int64_t at);
 	int (*target_circuit)(struct ordex_store *st, const struct ordex_scope *sc, int64_t id,
 	                      int failures, int64_t open_until);
+	/* a target's rows put off to put_off_to (its circuit) become due at now */
+	int (*outbox_wake)(struct ordex_store *st, const struct ordex_scope *sc, int64_t target_id,
+	                   int64_t put_off_to, int64_t now);
 	/* the outbox: ORDEX_E_CONFLICT when the idempotency key is there already */
 	int (*outbox_add)(struct ordex_store *st, const struct ordex_scope *sc,
 	                  struct ordex_outbox_row *r);

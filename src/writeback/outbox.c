@@ -33,6 +33,8 @@
 #include "ingest/event.h"
 
 #define SECOND_US INT64_C(1000000)
+/* Failures in a row that open a target's circuit. */
+#define CIRCUIT_AFTER 5
 
 static int refuse(struct ordex_cmd_result *r, int code, const char *field, const char *why)
 {
@@ -309,6 +311,13 @@ int ordex_outbox_claim(struct ordex_store *st, struct ordex_audit *au, const str
 		r->updated_at = now;
 		return st->ops->outbox_update(st, sc, r);
 	}
+	if (k->target.failures >= CIRCUIT_AFTER) {
+		/* half open: this row is the probe, the others wait for its answer (its
+		 * success wakes them, a failure opens the circuit again) */
+		if ((rc = st->ops->target_circuit(st, sc, k->target.id, k->target.failures,
+		                                  now + ORDEX_OUTBOX_LEASE_US)))
+			return rc;
+	}
 	k->unknown_before = strcmp(r->status, "pending") != 0 && r->attempts > 0;
 	r->status = "sending";
 	r->attempts++;
@@ -482,14 +491,19 @@ int ordex_outbox_settle(struct ordex_store *st, struct ordex_audit *au,
 		r.next_at = now + wait;
 		rc = st->ops->outbox_update(st, sc, &r);
 	}
-	/* the circuit breaker: five failures in a row open it, for 30 s doubling to 10 min */
+	/* the circuit breaker: five failures in a row open it, for 30 s doubling to
+	 * 10 min; a success closes it, and what waited for it is due at once */
 	int failures = failed ? t.failures + 1 : 0;
 	int64_t open_until = t.open_until;
-	if (failures >= 5) {
+	if (failures >= CIRCUIT_AFTER) {
 		int64_t d = 30 * SECOND_US;
-		for (int i = 5; i < failures && d < 600 * SECOND_US; i++)
+		for (int i = CIRCUIT_AFTER; i < failures && d < 600 * SECOND_US; i++)
 			d *= 2;
 		open_until = now + (d > 600 * SECOND_US ? 600 * SECOND_US : d);
+	} else if (!failures && t.open_until) {
+		if (rc == ORDEX_OK)
+			rc = st->ops->outbox_wake(st, sc, t.id, t.open_until, now);
+		open_until = 0;
 	}
 	if (rc == ORDEX_OK && (failures != t.failures || open_until != t.open_until))
 		rc = st->ops->target_circuit(st, sc, t.id, failures, open_until);

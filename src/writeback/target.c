@@ -139,6 +139,25 @@ static const char *pstr(const struct plan *p, const char *key)
 	return ordex_json_string(ordex_json_get(p->payload, key));
 }
 
+static const struct ordex_json *parsed(struct ordex_arena *a, const char *body, size_t len)
+{
+	struct ordex_json *doc = NULL;
+	struct ordex_json_error jerr;
+	if (!body || !len || ordex_json_parse(a, body, len, NULL, &doc, &jerr) != ORDEX_OK)
+		return NULL;
+	return doc;
+}
+
+/* A scalar member as text (an id may be a number). */
+static const char *text_of(struct ordex_arena *a, const struct ordex_json *v)
+{
+	if (!v)
+		return NULL;
+	if (v->type == ORDEX_JSON_STRING || v->type == ORDEX_JSON_NUMBER)
+		return ordex_arena_strdup(a, v->str);
+	return NULL;
+}
+
 /* A path segment: what is safe in a URL as it is, the rest %XX. */
 static const char *escaped(struct ordex_arena *a, const char *s)
 {
@@ -277,8 +296,8 @@ static int stripe(struct ordex_arena *a, const struct ordex_target_row *t, const
 #define SHOPIFY_API "/admin/api/2024-01"
 
 static int shopify(struct ordex_arena *a, const struct ordex_target_row *t, const char *secret,
-                   const struct ordex_outbox_row *r, const struct plan *p, struct ordex_call *c,
-                   const char **why)
+                   const struct ordex_outbox_row *r, const struct plan *p, const char *fo,
+                   struct ordex_call *c, const char **why)
 {
 	struct ordex_buf b;
 	struct ordex_jw w;
@@ -290,11 +309,13 @@ static int shopify(struct ordex_arena *a, const struct ordex_target_row *t, cons
 	                                      reason ? " " : "", r->idem_key);
 	c->method = "POST";
 	if (!strcmp(p->kind, "hold_fulfillment") || !strcmp(p->kind, "release_hold")) {
-		/* the order's fulfilment order is addressed by the order's id */
+		/* one of the order's fulfilment orders, by its own id (read first: see
+		 * ordex_target_steps); without one, as it would be shown */
 		bool hold = !strcmp(p->kind, "hold_fulfillment");
 		c->url = url_of(a, t,
 		                ordex_arena_printf(a, SHOPIFY_API "/fulfillment_orders/%s/%s.json",
-		                                   order, hold ? "hold" : "release_hold"));
+		                                   fo ? escaped(a, fo) : "{fulfillment_order}",
+		                                   hold ? "hold" : "release_hold"));
 		ordex_jw_obj(&w);
 		if (hold) {
 			ordex_jw_key(&w, "fulfillment_hold");
@@ -416,9 +437,9 @@ static int support(struct ordex_arena *a, const struct ordex_target_row *t, cons
 	return ORDEX_OK;
 }
 
-int ordex_target_request(struct ordex_arena *a, const struct ordex_target_row *t,
-                         const char *secret, const struct ordex_outbox_row *r, int64_t now,
-                         struct ordex_call *out, const char **why)
+static int request(struct ordex_arena *a, const struct ordex_target_row *t, const char *secret,
+                   const struct ordex_outbox_row *r, const char *step, int64_t now,
+                   struct ordex_call *out, const char **why)
 {
 	memset(out, 0, sizeof(*out));
 	struct plan p;
@@ -432,7 +453,7 @@ int ordex_target_request(struct ordex_arena *a, const struct ordex_target_row *t
 	else if (!strcmp(t->kind, "stripe"))
 		rc = stripe(a, t, secret ? secret : "", r, &p, out, why);
 	else if (!strcmp(t->kind, "shopify"))
-		rc = shopify(a, t, secret ? secret : "", r, &p, out, why);
+		rc = shopify(a, t, secret ? secret : "", r, &p, step, out, why);
 	else if (!strcmp(t->kind, "support"))
 		rc = support(a, t, secret ? secret : "", r, &p, out, why);
 	else {
@@ -442,6 +463,75 @@ int ordex_target_request(struct ordex_arena *a, const struct ordex_target_row *t
 	if (rc == ORDEX_OK)
 		shown(a, out);
 	return rc;
+}
+
+int ordex_target_request(struct ordex_arena *a, const struct ordex_target_row *t,
+                         const char *secret, const struct ordex_outbox_row *r, int64_t now,
+                         struct ordex_call *out, const char **why)
+{
+	return request(a, t, secret, r, NULL, now, out, why);
+}
+
+/* ---- rows of more than one request ------------------------------------------- */
+
+static bool shopify_hold(const struct ordex_target_row *t, const struct ordex_outbox_row *r)
+{
+	return !strcmp(t->kind, "shopify") &&
+	       (!strcmp(r->kind, "hold_fulfillment") || !strcmp(r->kind, "release_hold"));
+}
+
+bool ordex_target_steps(struct ordex_arena *a, const struct ordex_target_row *t, const char *secret,
+                        const struct ordex_outbox_row *r, struct ordex_call *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!shopify_hold(t, r))
+		return false;
+	out->method = "GET";
+	out->url = url_of(a, t,
+	                  ordex_arena_printf(a, SHOPIFY_API "/orders/%s/fulfillment_orders.json",
+	                                     escaped(a, r->order_ref)));
+	header(a, out, "X-Shopify-Access-Token: %s", secret ? secret : "");
+	shown(a, out);
+	return true;
+}
+
+int ordex_target_steps_judge(struct ordex_arena *a, const struct ordex_target_row *t,
+                             const struct ordex_outbox_row *r, const char *body, size_t len,
+                             const char ***ids, int *n)
+{
+	(void)t;
+	*ids = NULL;
+	*n = 0;
+	const struct ordex_json *doc = parsed(a, body, len);
+	const struct ordex_json *list = doc ? ordex_json_get(doc, "fulfillment_orders") : NULL;
+	if (!list || list->type != ORDEX_JSON_ARRAY)
+		return -1;
+	/* a hold takes what can still be held; a release what is held: what is
+	 * in the state asked for already needs nothing, so a retry does nothing twice */
+	bool hold = !strcmp(r->kind, "hold_fulfillment");
+	int cap = 0;
+	for (const struct ordex_json *e = list->child; e; e = e->next)
+		cap++;
+	*ids = ordex_arena_alloc(a, sizeof(**ids) * (size_t)(cap ? cap : 1));
+	for (const struct ordex_json *e = list->child; e; e = e->next) {
+		const char *st = ordex_json_string(ordex_json_get(e, "status"));
+		const char *id = text_of(a, ordex_json_get(e, "id"));
+		if (!st || !id)
+			continue;
+		bool act =
+		    hold ? !strcmp(st, "open") || !strcmp(st, "scheduled") : !strcmp(st, "on_hold");
+		if (act)
+			(*ids)[(*n)++] = id;
+	}
+	return 1;
+}
+
+int ordex_target_step_request(struct ordex_arena *a, const struct ordex_target_row *t,
+                              const char *secret, const struct ordex_outbox_row *r,
+                              const char *step, int64_t now, struct ordex_call *out,
+                              const char **why)
+{
+	return request(a, t, secret, r, step, now, out, why);
 }
 
 bool ordex_target_lookup(struct ordex_arena *a, const struct ordex_target_row *t,
@@ -479,25 +569,6 @@ bool ordex_target_lookup(struct ordex_arena *a, const struct ordex_target_row *t
 }
 
 /* ---- answers ----------------------------------------------------------------- */
-
-static const struct ordex_json *parsed(struct ordex_arena *a, const char *body, size_t len)
-{
-	struct ordex_json *doc = NULL;
-	struct ordex_json_error jerr;
-	if (!body || !len || ordex_json_parse(a, body, len, NULL, &doc, &jerr) != ORDEX_OK)
-		return NULL;
-	return doc;
-}
-
-/* A scalar member as text (an id may be a number). */
-static const char *text_of(struct ordex_arena *a, const struct ordex_json *v)
-{
-	if (!v)
-		return NULL;
-	if (v->type == ORDEX_JSON_STRING || v->type == ORDEX_JSON_NUMBER)
-		return ordex_arena_strdup(a, v->str);
-	return NULL;
-}
 
 /* The error a target gave: {"code","message"}, {"error":{...}}, {"errors": ...}. */
 static void error_of(struct ordex_arena *a, const struct ordex_json *doc, const char *body,

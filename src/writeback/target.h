@@ -53,6 +53,27 @@ int ordex_target_request(struct ordex_arena *a, const struct ordex_target_row *t
                          struct ordex_call *out, const char **why);
 
 /*
+ * Rows of more than one request: a Shopify hold or release acts on each of
+ * the order's fulfilment orders by its own id, so their list is read
+ * first. The request that lists them (false: the row is one request).
+ */
+bool ordex_target_steps(struct ordex_arena *a, const struct ordex_target_row *t, const char *secret,
+                        const struct ordex_outbox_row *r, struct ordex_call *out);
+/*
+ * From the list's 2xx answer, the ids to act on (those not yet in the state
+ * the row asks for: *n may be 0, nothing left to do): 1, or -1 when the
+ * answer cannot be read.
+ */
+int ordex_target_steps_judge(struct ordex_arena *a, const struct ordex_target_row *t,
+                             const struct ordex_outbox_row *r, const char *body, size_t len,
+                             const char ***ids, int *n);
+/* The request for one of them (ordex_target_request with the step's id). */
+int ordex_target_step_request(struct ordex_arena *a, const struct ordex_target_row *t,
+                              const char *secret, const struct ordex_outbox_row *r,
+                              const char *step, int64_t now, struct ordex_call *out,
+                              const char **why);
+
+/*
  * For an outcome that is not known: the request that asks the target
  * whether the row was carried out, when the target can be asked (refunds
  * of Stripe, by ordex's key in their metadata, and of Shopify, by the key

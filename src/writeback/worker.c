@@ -192,6 +192,96 @@ static void count(struct ordex_deliverer *d, uint64_t *field)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* Sends call for row r and judges the answer into s (an HTTP status, a verdict, the
+ * target's words). Whether the target carried it out. */
+static bool send_call(struct worker *w, struct ordex_arena *a, const struct ordex_target_row *t,
+                      const struct ordex_outbox_row *r, const struct ordex_call *call,
+                      struct ordex_outbox_settle *s)
+{
+	struct ordex_deliverer *d = w->d;
+	struct reply rep;
+	CURLcode code;
+	memset(&rep, 0, sizeof(rep));
+	ordex_buf_init(&rep.body, 0);
+	long status = perform(w, call, &rep, &code);
+	count(d, &d->counts.attempts);
+	s->http_status = status;
+	memset(&s->answer, 0, sizeof(s->answer));
+	s->transport = NULL;
+	if (code != CURLE_OK) {
+		s->answer.verdict = maybe_sent(code) ? ORDEX_UNKNOWN : ORDEX_RETRY;
+		s->transport = ordex_arena_printf(
+		    a, "%s%s", curl_easy_strerror(code),
+		    maybe_sent(code) ? " (it may have been carried out)" : " (nothing was sent)");
+		count(d, &d->counts.failed);
+	} else {
+		ordex_target_judge(a, t, r, status, rep.body.data, rep.body.len,
+		                   rep.retry_after[0] ? rep.retry_after : NULL, ordex_time_now(),
+		                   &s->answer);
+		s->answer_text = ordex_arena_strndup(a, rep.body.data ? rep.body.data : "",
+		                                     rep.body.len > 4096 ? 4096 : rep.body.len);
+		count(d, s->answer.verdict == ORDEX_DELIVERED ? &d->counts.delivered
+		         : s->answer.verdict == ORDEX_DEAD    ? &d->counts.dead
+		                                              : &d->counts.failed);
+	}
+	ordex_buf_free(&rep.body);
+	return s->answer.verdict == ORDEX_DELIVERED;
+}
+
+/*
+ * A row of several requests (a Shopify hold or release): the list first,
+ * then each fulfilment order not yet in the state asked for. A failure
+ * stops there and is the attempt's; what succeeded is not done again at
+ * the next attempt, whose list no longer names it.
+ */
+static void steps(struct worker *w, struct ordex_arena *a, const struct ordex_target_row *t,
+                  const char *secret, const struct ordex_outbox_row *r,
+                  const struct ordex_call *list, struct ordex_outbox_settle *s)
+{
+	struct reply rep;
+	CURLcode code;
+	memset(&rep, 0, sizeof(rep));
+	ordex_buf_init(&rep.body, 0);
+	long status = perform(w, list, &rep, &code);
+	s->http_status = status;
+	const char **ids = NULL;
+	int n = 0, got = -1;
+	if (code != CURLE_OK) {
+		s->answer.verdict = ORDEX_RETRY; /* a list read changes nothing */
+		s->transport = ordex_arena_printf(a, "%s (reading the fulfilment orders)",
+		                                  curl_easy_strerror(code));
+	} else if (status < 200 || status >= 300) {
+		ordex_target_judge(a, t, r, status, rep.body.data, rep.body.len,
+		                   rep.retry_after[0] ? rep.retry_after : NULL, ordex_time_now(),
+		                   &s->answer);
+	} else if ((got = ordex_target_steps_judge(a, t, r, rep.body.data, rep.body.len, &ids,
+	                                           &n)) < 0) {
+		s->answer.verdict = ORDEX_RETRY;
+		s->transport = "the target's list of fulfilment orders could not be read";
+	}
+	ordex_buf_free(&rep.body);
+	if (got < 0) {
+		count(w->d, &w->d->counts.failed);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct ordex_call call;
+		const char *why = NULL;
+		if (ordex_target_step_request(a, t, secret, r, ids[i], s->started_at, &call,
+		                              &why)) {
+			s->answer.verdict = ORDEX_DEAD;
+			s->answer.message = why;
+			return;
+		}
+		if (!send_call(w, a, t, r, &call, s))
+			return;
+	}
+	s->answer.verdict = ORDEX_DELIVERED;
+	s->answer.external_ref = n ? ids[0] : NULL;
+	if (!n)
+		s->answer_text = "nothing to do: every fulfilment order is in that state already";
+}
+
 static void deliver(struct worker *w, const struct ordex_outbox_row *due)
 {
 	struct ordex_deliverer *d = w->d;
@@ -274,28 +364,12 @@ static void deliver(struct worker *w, const struct ordex_outbox_row *due)
 			return;
 		}
 	}
-	memset(&rep, 0, sizeof(rep));
-	ordex_buf_init(&rep.body, 0);
-	long status = perform(w, &call, &rep, &code);
-	count(d, &d->counts.attempts);
-	s.http_status = status;
-	if (code != CURLE_OK) {
-		s.answer.verdict = maybe_sent(code) ? ORDEX_UNKNOWN : ORDEX_RETRY;
-		s.transport = ordex_arena_printf(
-		    a, "%s%s", curl_easy_strerror(code),
-		    maybe_sent(code) ? " (it may have been carried out)" : " (nothing was sent)");
-		count(d, &d->counts.failed);
+	struct ordex_call list;
+	if (ordex_target_steps(a, t, secret, &claim.row, &list)) {
+		steps(w, a, t, secret, &claim.row, &list, &s);
 	} else {
-		ordex_target_judge(a, t, &claim.row, status, rep.body.data, rep.body.len,
-		                   rep.retry_after[0] ? rep.retry_after : NULL, ordex_time_now(),
-		                   &s.answer);
-		s.answer_text = ordex_arena_strndup(a, rep.body.data ? rep.body.data : "",
-		                                    rep.body.len > 4096 ? 4096 : rep.body.len);
-		count(d, s.answer.verdict == ORDEX_DELIVERED ? &d->counts.delivered
-		         : s.answer.verdict == ORDEX_DEAD    ? &d->counts.dead
-		                                             : &d->counts.failed);
+		send_call(w, a, t, &claim.row, &call, &s);
 	}
-	ordex_buf_free(&rep.body);
 	settle(w, &sc, &s);
 	ordex_arena_free(a);
 }

@@ -82,12 +82,18 @@ struct fake {
 	struct effect e[MAX_EFFECTS];
 	int n;
 	long next_ref;
+	/* Shopify fulfilment orders: one per order, open until held */
+	struct {
+		char order[64];
+		char status[16];
+	} fo[256];
+	int n_fo;
 };
 
 static struct harness h;
 static struct ordex_arena *A;
 static struct fake prod, sand;
-static char fin[128], ops[128], support[128], viewer[128], sandbox[128], sandfin[128];
+static char fin[128], ops[128], support[128], viewer[128], sandbox[128], sandfin[128], sandops[128];
 #define TIMEOUT_MS 400
 
 struct upload {
@@ -156,6 +162,34 @@ static MHD_RESULT_T reply(struct MHD_Connection *c, unsigned status, const char 
 
 static void post_echo(const char *key, long ref, const char *body);
 
+/* The fulfilment order of order (made open when first asked for); its index. */
+static int fo_of(struct fake *f, const char *order)
+{
+	for (int i = 0; i < f->n_fo; i++)
+		if (!strcmp(f->fo[i].order, order))
+			return i;
+	if (f->n_fo == 256)
+		return 0;
+	snprintf(f->fo[f->n_fo].order, sizeof(f->fo[0].order), "%s", order);
+	snprintf(f->fo[f->n_fo].status, sizeof(f->fo[0].status), "open");
+	return f->n_fo++;
+}
+
+static void fake_fo_status(struct fake *f, const char *order, const char *status)
+{
+	pthread_mutex_lock(&f->mu);
+	snprintf(f->fo[fo_of(f, order)].status, sizeof(f->fo[0].status), "%s", status);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static const char *fo_status(struct fake *f, const char *order, char *out)
+{
+	pthread_mutex_lock(&f->mu);
+	snprintf(out, 16, "%s", f->fo[fo_of(f, order)].status);
+	pthread_mutex_unlock(&f->mu);
+	return out;
+}
+
 static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *data,
                                size_t *size, void **con_cls)
@@ -199,6 +233,55 @@ static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *c, const char *
 				    out[o - 1] == '[' ? "" : ",", f->e[i].ref, f->e[i].key);
 		snprintf(out + o, sizeof(out) - o, "]}");
 		pthread_mutex_unlock(&f->mu);
+		return reply(c, 200, out, NULL);
+	}
+	/* Shopify: an order's fulfilment orders, and holding or releasing one */
+	const char *fos = strstr(url, "/fulfillment_orders");
+	if (fos && !strcmp(method, "GET")) {
+		const char *o = strstr(url, "/orders/");
+		char order[64];
+		snprintf(order, sizeof(order), "%.*s", o ? (int)strcspn(o + 8, "/") : 0,
+		         o ? o + 8 : "");
+		pthread_mutex_lock(&f->mu);
+		f->lookups++;
+		int i = fo_of(f, order);
+		char out[256];
+		snprintf(
+		    out, sizeof(out),
+		    "{\"fulfillment_orders\":[{\"id\":%d,\"order_id\":\"%s\",\"status\":\"%s\"}]}",
+		    9000 + i, order, f->fo[i].status);
+		pthread_mutex_unlock(&f->mu);
+		return reply(c, 200, out, NULL);
+	}
+	if (fos && !strcmp(method, "POST")) {
+		int i = atoi(fos + strlen("/fulfillment_orders/")) - 9000;
+		bool hold = strstr(url, "/hold.json") != NULL;
+		pthread_mutex_lock(&f->mu);
+		f->requests++;
+		bool ok = i >= 0 && i < f->n_fo;
+		if (ok) {
+			snprintf(f->fo[i].status, sizeof(f->fo[0].status), "%s",
+			         hold ? "on_hold" : "open");
+			char key[64];
+			snprintf(key, sizeof(key), "fo:%d:%s", 9000 + i, hold ? "hold" : "release");
+			struct effect *e = effect_of(f, key);
+			if (!e && f->n < MAX_EFFECTS) {
+				e = &f->e[f->n++];
+				memset(e, 0, sizeof(*e));
+				snprintf(e->key, sizeof(e->key), "%s", key);
+				snprintf(e->body, sizeof(e->body), "%.1000s", text);
+			}
+			if (e) {
+				e->effects++;
+				e->requests++;
+			}
+		}
+		pthread_mutex_unlock(&f->mu);
+		if (!ok)
+			return reply(c, 404, "{\"errors\":\"Not Found\"}", NULL);
+		char out[128];
+		snprintf(out, sizeof(out), "{\"fulfillment_order\":{\"id\":%d,\"status\":\"%s\"}}",
+		         9000 + i, hold ? "on_hold" : "open");
 		return reply(c, 200, out, NULL);
 	}
 	/* a Shopify refund lookup: the order's refunds with their notes */
@@ -598,6 +681,7 @@ static int setup(void **state)
 	make_key("production", "viewer", viewer);
 	make_key("sandbox", "admin", sandbox);
 	make_key("sandbox", "finance_approver", sandfin);
+	make_key("sandbox", "ops_reviewer", sandops);
 	harness_serve(&h, SERVE);
 	/* production: refunds to a Stripe-shaped API, messages to the desk, the rest signed */
 	char u[96];
@@ -611,7 +695,8 @@ static int setup(void **state)
 	           "[\"hold_fulfillment\",\"release_hold\",\"reship\",\"cancel_order\"]");
 	/* sandbox: refunds to a Shopify-shaped shop of its own */
 	snprintf(u, sizeof(u), "%s/shop", sand.url);
-	add_target(sandbox, "shop", "shopify", u, "shpat_sandbox", "[\"refund\"]");
+	add_target(sandbox, "shop", "shopify", u, "shpat_sandbox",
+	           "[\"refund\",\"hold_fulfillment\",\"release_hold\"]");
 	return 0;
 }
 
@@ -881,6 +966,43 @@ static void a_provider_report_that_differs_from_what_was_sent_is_a_state_conflic
 	assert_string_equal(str_at(writeback_of(viewer, id), "status"), "delivered");
 }
 
+static void a_shopify_hold_acts_on_each_fulfilment_order_once(void **state)
+{
+	(void)state;
+	char st[16];
+	/* the order's fulfilment order is read, then held by its own id */
+	int64_t c = paid_case(sandbox, "WB-H1", "20.00", NULL);
+	int64_t id = approved(c, sandbox, sandops, "hold_fulfillment", "{\"reason\":\"check\"}");
+	struct ordex_json *w = wait_status(sandbox, id, "delivered", 10);
+	assert_string_equal(fo_status(&sand, "WB-H1", st), "on_hold");
+	char key[64];
+	snprintf(key, sizeof(key), "fo:%s:hold", str_at(w, "external_ref"));
+	assert_int_equal(effects_of(&sand, key, NULL), 1);
+	pthread_mutex_lock(&sand.mu);
+	struct effect *e = effect_of(&sand, key);
+	assert_non_null(strstr(e->body, "(ordex ordex:"));
+	pthread_mutex_unlock(&sand.mu);
+	/* held already (by someone at the shop): nothing is sent, and it is done */
+	c = paid_case(sandbox, "WB-H2", "20.00", NULL);
+	fake_fo_status(&sand, "WB-H2", "on_hold");
+	pthread_mutex_lock(&sand.mu);
+	int before = sand.requests;
+	pthread_mutex_unlock(&sand.mu);
+	id = approved(c, sandbox, sandops, "hold_fulfillment", "{\"reason\":\"check\"}");
+	wait_status(sandbox, id, "delivered", 10);
+	pthread_mutex_lock(&sand.mu);
+	assert_int_equal(sand.requests, before);
+	pthread_mutex_unlock(&sand.mu);
+	/* a release takes what is held */
+	c = paid_case(sandbox, "WB-H3", "20.00", NULL);
+	fake_fo_status(&sand, "WB-H3", "on_hold");
+	id = approved(c, sandbox, sandops, "release_hold", "{\"reason\":\"cleared\"}");
+	w = wait_status(sandbox, id, "delivered", 10);
+	assert_string_equal(fo_status(&sand, "WB-H3", st), "open");
+	snprintf(key, sizeof(key), "fo:%s:release", str_at(w, "external_ref"));
+	assert_int_equal(effects_of(&sand, key, NULL), 1);
+}
+
 static void CASE_09_a_refusal_is_an_exception_with_the_targets_code_and_is_not_resent(void **state)
 {
 	(void)state;
@@ -964,18 +1086,17 @@ static void a_sandbox_never_reaches_a_production_target(void **state)
 	char body[300];
 	snprintf(body, sizeof(body),
 	         "{\"name\":\"p\",\"kind\":\"webhook\",\"base_url\":\"HTTP://127.0.0.1:%d/"
-	         "elsewhere\",\"secret\":\"s\",\"actions\":[\"hold_fulfillment\"]}",
+	         "elsewhere\",\"secret\":\"s\",\"actions\":[\"cancel_order\"]}",
 	         prod.port);
 	struct ordex_json *e = call("POST", "/v1/targets", sandbox, body, 409);
 	assert_string_equal(str_at(e, "errors.0.field"), "base_url");
-	/* a sandbox hold has no sandbox target: it stays approved, nothing is sent */
+	/* a sandbox cancellation: production's webhook target carries cancellations, the
+	 * sandbox has no target for them, so it stays approved and nothing is sent */
 	pthread_mutex_lock(&prod.mu);
 	int before = prod.requests;
 	pthread_mutex_unlock(&prod.mu);
 	int64_t c = paid_case(sandbox, "WB-S1", "10.00", NULL);
-	char sops[128];
-	make_key("sandbox", "ops_reviewer", sops);
-	int64_t id = approved(c, sandbox, sops, "hold_fulfillment", "{\"reason\":\"x\"}");
+	int64_t id = approved(c, sandbox, sandops, "cancel_order", "{\"reason\":\"x\"}");
 	sleep_ms(800);
 	char path[64];
 	snprintf(path, sizeof(path), "/v1/actions/%lld", (long long)id);
@@ -998,6 +1119,60 @@ static void a_sandbox_never_reaches_a_production_target(void **state)
 	                                           fin, "refund", "{\"amount\":\"1.00\"}")),
 	             "id"));
 	call("GET", path, sandbox, NULL, 404);
+}
+
+/* The circuit of a target that keeps failing opens, holds, and closes on one probe. */
+static void a_failing_target_opens_its_circuit_and_one_probe_closes_it(void **state)
+{
+	(void)state;
+	char u[96];
+	snprintf(u, sizeof(u), "%s/flaky", sand.url);
+	char body[300];
+	snprintf(body, sizeof(body),
+	         "{\"name\":\"flaky\",\"kind\":\"webhook\",\"base_url\":\"%s\",\"secret\":\"s\","
+	         "\"actions\":[\"issue_credit\"]}",
+	         u);
+	call("POST", "/v1/targets", sandbox, body, 201);
+	fake_fail(&sand, F_500, 1000);
+	int64_t c1 = paid_case(sandbox, "WB-F1", "20.00", NULL);
+	int64_t a1 = approved(c1, sandbox, sandfin, "issue_credit",
+	                      "{\"amount\":\"5.00\",\"currency\":\"USD\"}");
+	/* five failures in a row (50, 100, 200, 400 ms apart) open it */
+	const char *circuit = "";
+	for (int i = 0; i < 100; i++) {
+		struct ordex_json *ts = call("GET", "/v1/targets", sandbox, NULL, 200);
+		for (const struct ordex_json *t = ordex_json_get(ts, "targets")->child; t;
+		     t = t->next)
+			if (!strcmp(str_at(t, "name"), "flaky"))
+				circuit = str_at(t, "circuit");
+		if (!strcmp(circuit, "open"))
+			break;
+		sleep_ms(100);
+	}
+	assert_string_equal(circuit, "open");
+	/* while it is open nothing is sent, also for a row queued meanwhile */
+	int64_t c2 = paid_case(sandbox, "WB-F2", "20.00", NULL);
+	int64_t a2 = approved(c2, sandbox, sandfin, "issue_credit",
+	                      "{\"amount\":\"6.00\",\"currency\":\"USD\"}");
+	pthread_mutex_lock(&sand.mu);
+	int before = sand.requests;
+	sand.fail_next = 0; /* the target has recovered, but ordex does not know yet */
+	pthread_mutex_unlock(&sand.mu);
+	sleep_ms(2000);
+	pthread_mutex_lock(&sand.mu);
+	assert_int_equal(sand.requests, before);
+	pthread_mutex_unlock(&sand.mu);
+	/* after 30 s one row probes; its success closes the circuit and wakes the other */
+	wait_status(sandbox, a1, "delivered", 40);
+	wait_status(sandbox, a2, "delivered", 5);
+	assert_int_equal(effects_of(&sand, key_of(a1, "issue_credit"), NULL), 1);
+	assert_int_equal(effects_of(&sand, key_of(a2, "issue_credit"), NULL), 1);
+	struct ordex_json *ts = call("GET", "/v1/targets", sandbox, NULL, 200);
+	for (const struct ordex_json *t = ordex_json_get(ts, "targets")->child; t; t = t->next)
+		if (!strcmp(str_at(t, "name"), "flaky")) {
+			assert_string_equal(str_at(t, "circuit"), "closed");
+			assert_int_equal(int_at(t, "failures_in_a_row"), 0);
+		}
 }
 
 static void shadow_mode_records_what_would_be_sent(void **state)
@@ -1041,9 +1216,9 @@ static void the_command_line_configures_targets_and_handles_dead_letters(void **
 	assert_non_null(strstr(err, "kind"));
 	free(out);
 	free(err);
-	const char *add[] = {"target",       "add",    "--data",    h.dir,          "--env",
-	                     "sandbox",      "--name", "credits",   "--kind",       "webhook",
-	                     "--url",        url,      "--actions", "issue_credit", "--secret",
+	const char *add[] = {"target",       "add",    "--data",    h.dir,         "--env",
+	                     "sandbox",      "--name", "credits",   "--kind",      "webhook",
+	                     "--url",        url,      "--actions", "cancel_line", "--secret",
 	                     "cli-secret-1", NULL};
 	assert_int_equal(harness_cli(add, &out, &err), 0);
 	long id = atol(out);
@@ -1164,10 +1339,12 @@ int main(void)
 	    cmocka_unit_test(CASE_13_a_timeout_after_the_refund_was_made_is_not_a_second_refund),
 	    cmocka_unit_test(CASE_01_the_refund_webhook_overtaking_the_answer_is_one_refund),
 	    cmocka_unit_test(a_provider_report_that_differs_from_what_was_sent_is_a_state_conflict),
+	    cmocka_unit_test(a_shopify_hold_acts_on_each_fulfilment_order_once),
 	    cmocka_unit_test(
 	        CASE_09_a_refusal_is_an_exception_with_the_targets_code_and_is_not_resent),
 	    cmocka_unit_test(a_dead_letter_can_be_cancelled_and_the_metrics_show_the_outbox),
 	    cmocka_unit_test(a_sandbox_never_reaches_a_production_target),
+	    cmocka_unit_test(a_failing_target_opens_its_circuit_and_one_probe_closes_it),
 	    cmocka_unit_test(shadow_mode_records_what_would_be_sent),
 	    cmocka_unit_test(the_command_line_configures_targets_and_handles_dead_letters),
 	    cmocka_unit_test(crash_campaign_loses_no_action_and_repeats_no_side_effect),

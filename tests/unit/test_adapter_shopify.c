@@ -790,6 +790,27 @@ static void test_refund_without_order_id_is_incomplete(void **state)
 	has_problem("refund.order_id", "is required");
 }
 
+/* A refund ordex asked for carries its key in the note: the report is its echo (CASE-01). */
+static void test_a_refund_of_ordex_carries_its_key(void **state)
+{
+	(void)state;
+	run("refunds/create",
+	    "{'id':78,'order_id':450789469,'created_at':'2025-03-02T10:00:00Z',"
+	    "'note':'damaged in transit (ordex ordex:42:refund)','transactions':["
+	    "{'id':3,'kind':'refund','status':'success','amount':'10.00','currency':'USD',"
+	    "'parent_id':900}]}");
+	outcome_is(ORDEX_ADAPT_MAPPED, 1);
+	str_is(event(0), "data.writeback_key", "ordex:42:refund");
+	/* a note that only looks like one names no key */
+	run("refunds/create",
+	    "{'id':79,'order_id':450789469,'created_at':'2025-03-02T10:00:00Z',"
+	    "'note':'(ordex ordex:42:refund','transactions':["
+	    "{'id':4,'kind':'refund','status':'success','amount':'10.00','currency':'USD',"
+	    "'parent_id':900}]}");
+	outcome_is(ORDEX_ADAPT_MAPPED, 1);
+	absent(event(0), "data.writeback_key");
+}
+
 static void test_refund_splits_by_transaction(void **state)
 {
 	(void)state;
@@ -1190,6 +1211,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_what_is_not_about_orders_is_ignored, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_odd_bodies_end_in_one_outcome, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_refund_of_ordex_carries_its_key, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

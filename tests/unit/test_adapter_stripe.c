@@ -671,6 +671,15 @@ static void test_refund_statuses(void **state)
 	run_doc(ordex_arena_printf(arena, fmt, "canceled"));
 	assert_string_equal(res.ev[0].refund_status, "canceled");
 
+	/* a refund ordex asked for carries its idempotency key: its report is an echo */
+	run_doc("{'id':'re_7','object':'refund','amount':500,'currency':'usd','status':'succeeded',"
+	        "'payment_intent':'pi_7','created':1740841200,'metadata':{'order':'1008',"
+	        "'ordex_key':'ordex:42:refund','ordex_action':'42'}}");
+	assert_int_equal(res.out.outcome, ORDEX_ADAPT_MAPPED);
+	assert_string_equal(res.ev[0].writeback_key, "ordex:42:refund");
+	run_doc(ordex_arena_printf(arena, fmt, "succeeded"));
+	assert_null(res.ev[0].writeback_key);
+
 	/* a refund naming no payment at all */
 	run_doc("{'id':'re_6','object':'refund','amount':500,'currency':'usd',"
 	        "'status':'succeeded','created':1740841200}");

@@ -526,6 +526,22 @@ static int map_transaction(struct ctx *c)
 }
 
 /*
+ * The idempotency key of ordex's own writeback in a refund's note ("... (ordex
+ * ordex:42:refund)"), which makes the refund's report its echo; or NULL.
+ */
+static const char *ordex_key_in(struct ctx *c, const char *note)
+{
+	const char *p = note ? strstr(note, "(ordex ordex:") : NULL;
+	if (!p)
+		return NULL;
+	p += 7;
+	size_t n = strcspn(p, ") \t\r\n");
+	if (!n || n > 96 || p[n] != ')')
+		return NULL;
+	return ordex_arena_strndup(c->a, p, n);
+}
+
+/*
  * A refund is one payment.refunded per refund transaction that succeeded
  * or is pending. data.refund is the transaction's id, as for the
  * order_transactions/create of the same transaction, so that ordex counts
@@ -586,6 +602,7 @@ static int map_refund(struct ctx *c)
 			ordex__put(w, "amount", amt);
 			ordex__put(w, "currency", cur);
 			ordex__put(w, "reason", note);
+			ordex__put(w, "writeback_key", ordex_key_in(c, note));
 			ordex__put_order_alias(w, "shopify", order_id);
 			rc = ordex_adapter_end(c->out);
 		}
