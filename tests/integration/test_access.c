@@ -11,6 +11,8 @@
 #include "testutil.h"
 
 #include <curl/curl.h>
+#include <sodium.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -624,6 +626,211 @@ static bool body_has(const struct http_resp *r, const char *s)
 	return r->body && strstr(r->body, s) != NULL;
 }
 
+/* The number after "key": in a JSON body (the first), or -1. */
+static long num_after(const struct http_resp *r, const char *key)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	const char *p = r->body ? strstr(r->body, k) : NULL;
+	return p ? strtol(p + strlen(k), NULL, 10) : -1;
+}
+
+static void str_after(const struct http_resp *r, const char *key, char *out, size_t cap)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "\"%s\":\"", key);
+	const char *p = r->body ? strstr(r->body, k) : NULL;
+	snprintf(out, cap, "%.*s", p ? (int)strcspn(p + strlen(k), "\"") : 0,
+	         p ? p + strlen(k) : "");
+}
+
+/*
+ * Writes with real ids: one scope's case, action, key, person and writeback
+ * target are attacked by the admin, support agent and finance approver of
+ * each of the three other scopes (another tenant, another environment):
+ * every attempt is 404, and afterwards nothing of the owner's has changed.
+ */
+static void writes_with_real_ids_never_cross_a_tenant_or_an_environment(void **state)
+{
+	(void)state;
+	enum { SUPPORT = 1, OPS = 2, FINANCE = 4, ADMIN = 5 };
+	const char *owner = keys[0][ADMIN];
+	struct http_resp r;
+	char ev[512];
+	const char *evs[] = {
+	    "{\"id\":\"x-1\",\"source\":\"shop\",\"type\":\"order.created\",\"occurred_at\":"
+	    "\"2025-03-01T10:00:00Z\",\"order\":\"XW-1\",\"data\":{\"currency\":\"USD\","
+	    "\"total\":\"20.00\"}}",
+	    "{\"id\":\"x-2\",\"source\":\"psp\",\"type\":\"payment.captured\",\"occurred_at\":"
+	    "\"2025-03-01T10:01:00Z\",\"order\":\"XW-1\",\"data\":{\"payment\":\"pay-xw\","
+	    "\"amount\":\"20.00\",\"currency\":\"USD\"}}",
+	    "{\"id\":\"x-3\",\"source\":\"carrier\",\"type\":\"shipment.created\","
+	    "\"occurred_at\":\"2025-03-01T10:02:00Z\",\"order\":\"XW-1\",\"data\":{"
+	    "\"shipment\":\"S-XW\",\"carrier\":\"UPS\",\"tracking\":\"1ZXW\"}}",
+	    "{\"id\":\"x-4\",\"source\":\"carrier\",\"type\":\"shipment.updated\","
+	    "\"occurred_at\":\"2025-03-01T10:03:00Z\",\"order\":\"XW-1\",\"data\":{"
+	    "\"shipment\":\"S-XW\",\"status\":\"exception\",\"reason\":\"damaged\"}}",
+	};
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		assert_int_equal(post(owner, "/v1/events", evs[i], &r), 201);
+		http_free(&r);
+	}
+	http(&h, "GET", "/v1/cases?order=XW-1", owner, NULL, NULL, 0, &r);
+	long c = num_after(&r, "id");
+	http_free(&r);
+	assert_true(c > 0);
+	snprintf(ev, sizeof(ev), "/v1/cases/%ld/actions", c);
+	assert_int_equal(post(keys[0][SUPPORT], ev,
+	                      "{\"kind\":\"refund\",\"payload\":{\"amount\":\"5.00\"},"
+	                      "\"reason\":\"x\"}",
+	                      &r),
+	                 201);
+	char hash[80];
+	long a = num_after(&r, "id");
+	str_after(&r, "payload_sha256", hash, sizeof(hash));
+	http_free(&r);
+	/* the action's own id: the answer names the action first */
+	assert_int_equal(post(owner, "/v1/keys", "{\"role\":\"viewer\"}", &r), 201);
+	long k = num_after(&r, "id");
+	char victim[128];
+	str_after(&r, "key", victim, sizeof(victim));
+	http_free(&r);
+	assert_int_equal(post(owner, "/v1/users",
+	                      "{\"username\":\"victim\",\"password\":\"correct horse battery\","
+	                      "\"role\":\"viewer\"}",
+	                      &r),
+	                 201);
+	long u = num_after(&r, "id");
+	http_free(&r);
+	assert_int_equal(post(owner, "/v1/targets",
+	                      "{\"name\":\"desk\",\"kind\":\"support\",\"base_url\":"
+	                      "\"https://desk.example\",\"secret\":\"t\",\"actions\":"
+	                      "[\"contact_customer\"]}",
+	                      &r),
+	                 201);
+	long t = num_after(&r, "id");
+	http_free(&r);
+	assert_true(a > 0 && k > 0 && u > 0 && t > 0);
+
+	char approve[160];
+	snprintf(approve, sizeof(approve), "{\"payload_sha256\":\"%s\"}", hash);
+	struct {
+		const char *method, *fmt, *body;
+		long id;
+	} tries[] = {
+	    {"GET", "/v1/cases/%ld", NULL, c},
+	    {"POST", "/v1/cases/%ld/claim", "{}", c},
+	    {"POST", "/v1/cases/%ld/comments", "{\"text\":\"was here\"}", c},
+	    {"POST", "/v1/cases/%ld/assign", "{\"assignee\":null}", c},
+	    {"POST", "/v1/cases/%ld/messages", "{\"text\":\"hello\"}", c},
+	    {"POST", "/v1/cases/%ld/actions",
+	     "{\"kind\":\"escalate\",\"payload\":{\"reason\":\"x\"},\"reason\":\"x\"}", c},
+	    {"GET", "/v1/actions/%ld", NULL, a},
+	    {"POST", "/v1/actions/%ld/approve", approve, a},
+	    {"POST", "/v1/actions/%ld/reject", "{\"reason\":\"no\"}", a},
+	    {"POST", "/v1/actions/%ld/cancel", "{}", a},
+	    {"PATCH", "/v1/actions/%ld", "{\"payload\":{\"amount\":\"1.00\"}}", a},
+	    {"DELETE", "/v1/keys/%ld", NULL, k},
+	    {"DELETE", "/v1/users/%ld", NULL, u},
+	    {"DELETE", "/v1/targets/%ld", NULL, t},
+	    {"GET", "/v1/orders/XW-1%.0ld", NULL, 0},
+	};
+	int attempts = 0;
+	const int who[] = {ADMIN, SUPPORT, FINANCE, OPS};
+	for (int sc = 1; sc < N_SCOPES; sc++)
+		for (size_t w = 0; w < sizeof(who) / sizeof(who[0]); w++)
+			for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+				char path[96];
+				snprintf(path, sizeof(path), tries[i].fmt, tries[i].id);
+				http(&h, tries[i].method, path, keys[sc][who[w]],
+				     tries[i].body ? "application/json" : NULL, tries[i].body,
+				     tries[i].body ? strlen(tries[i].body) : 0, &r);
+				/* 404, or 403 where the role may not do it anywhere */
+				if (r.status != 404 && r.status != 403)
+					fail_msg("%s/%s %s: %s %s answered %ld: %s",
+					         tenants[sc / 2], envs[sc % 2], roles[who[w]],
+					         tries[i].method, path, r.status, r.body);
+				if (who[w] == ADMIN && r.status != 404)
+					fail_msg("an admin of %s/%s: %s %s answered %ld, not 404",
+					         tenants[sc / 2], envs[sc % 2], tries[i].method,
+					         path, r.status);
+				http_free(&r);
+				attempts++;
+			}
+	/* nothing of the owner's changed */
+	snprintf(ev, sizeof(ev), "/v1/cases/%ld", c);
+	http(&h, "GET", ev, owner, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_null(strstr(r.body, "was here"));
+	assert_null(strstr(r.body, "\"assignee\":\""));
+	assert_non_null(strstr(r.body, "awaiting_approval"));
+	http_free(&r);
+	http(&h, "GET", "/v1/exceptions", victim, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	http(&h, "GET", "/v1/users", owner, NULL, NULL, 0, &r);
+	assert_non_null(strstr(r.body, "victim"));
+	assert_null(strstr(r.body, "\"disabled_at\":\""));
+	http_free(&r);
+	http(&h, "GET", "/v1/targets", owner, NULL, NULL, 0, &r);
+	assert_non_null(strstr(r.body, "\"desk\""));
+	http_free(&r);
+	printf("access writes: %d attempts on real ids from 3 other scopes, 0 crossed\n", attempts);
+}
+
+/*
+ * A provider's webhook lands in the environment of the connector it was sent
+ * to: a sandbox connector's delivery is seen in the sandbox, and production
+ * of the same tenant does not know the order.
+ */
+static void a_sandbox_webhook_never_lands_in_production(void **state)
+{
+	(void)state;
+	enum { ADMIN = 5, VIEWER = 0 };
+	struct http_resp r;
+	const char *secret = "whsec_sandbox_isolation_0123";
+	char body[256];
+	snprintf(body, sizeof(body), "{\"source\":\"stripe\",\"secret\":\"%s\"}", secret);
+	assert_int_equal(post(keys[1][ADMIN], "/v1/connectors", body, &r), 201);
+	char path[160];
+	str_after(&r, "webhook_path", path, sizeof(path));
+	http_free(&r);
+	const char *ev =
+	    "{\"id\":\"evt_iso_1\",\"object\":\"event\",\"type\":"
+	    "\"payment_intent.payment_failed\",\"created\":1740841200,\"data\":{\"object\":{"
+	    "\"id\":\"pi_iso\",\"object\":\"payment_intent\",\"amount\":1000,\"currency\":"
+	    "\"usd\",\"status\":\"requires_payment_method\",\"created\":1740841200,"
+	    "\"metadata\":{\"order_id\":\"ISO-WH\"},\"last_payment_error\":{\"code\":"
+	    "\"card_declined\"}}}}";
+	char ts[24], signed_payload[2048], sig[256];
+	snprintf(ts, sizeof(ts), "%ld", (long)time(NULL));
+	snprintf(signed_payload, sizeof(signed_payload), "%s.%s", ts, ev);
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)signed_payload,
+	                              strlen(signed_payload));
+	crypto_auth_hmacsha256_final(&st, mac);
+	char hex[65];
+	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+	snprintf(sig, sizeof(sig), "Stripe-Signature: t=%s,v1=%s", ts, hex);
+	const char *hd[] = {sig, NULL};
+	http_with(&h, "POST", path, NULL, "application/json", ev, strlen(ev), hd, &r);
+	if (r.status != 200)
+		fail_msg("webhook: %ld %s", r.status, r.body);
+	http_free(&r);
+	http(&h, "GET", "/v1/orders/ISO-WH", keys[1][VIEWER], NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	for (int sc = 0; sc < N_SCOPES; sc++) {
+		if (sc == 1)
+			continue;
+		http(&h, "GET", "/v1/orders/ISO-WH", keys[sc][VIEWER], NULL, NULL, 0, &r);
+		assert_int_equal(r.status, 404);
+		http_free(&r);
+	}
+}
+
 /*
  * The tenant's own administration through the API: its settings read and
  * changed from production (each change audited with before and after,
@@ -712,6 +919,8 @@ int main(void)
 	    cmocka_unit_test(scope_attributes_are_set_by_rules),
 	    cmocka_unit_test(metrics_are_the_operators),
 	    cmocka_unit_test(every_route_with_every_person),
+	    cmocka_unit_test(writes_with_real_ids_never_cross_a_tenant_or_an_environment),
+	    cmocka_unit_test(a_sandbox_webhook_never_lands_in_production),
 	    cmocka_unit_test(tenants_are_administered_through_the_api),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

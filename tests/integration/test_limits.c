@@ -101,6 +101,9 @@ static void a_key_is_limited_and_told_when_to_come_back(void **state)
 			assert_int_equal(r.status, 429);
 			assert_true(has(&r, "\"code\":\"rate_limited\""));
 			assert_true(atoi(r.retry_after) >= 1);
+			/* the refusal says the limit too, and that nothing is left */
+			assert_string_equal(r.rl_limit, "10");
+			assert_string_equal(r.rl_remaining, "0");
 			limited++;
 		}
 		http_free(&r);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "core/arena.h"
@@ -561,6 +562,22 @@ static void a_case_is_claimed_assigned_commented_and_given_evidence(void **state
 	assert_int_equal(e.len, sizeof(png));
 	assert_memory_equal(e.body, png, sizeof(png));
 	http_free(&e);
+	/* kept by the SHA-256 of its bytes */
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
+	crypto_hash_sha256(digest, png, sizeof(png));
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	assert_string_equal(sha, hex);
+	/* a file over 5 MiB is refused whole, and nothing is stored */
+	size_t big = (5u << 20) + 1;
+	unsigned char *huge = calloc(1, big);
+	memcpy(huge, png, sizeof(png));
+	snprintf(path, sizeof(path), "/v1/cases/%lld/evidence?name=huge.png", (long long)c);
+	http(&h, "POST", path, support, "image/png", (const char *)huge, big, &e);
+	assert_int_equal(e.status, 413);
+	http_free(&e);
+	free(huge);
+	assert_int_equal(db_count("SELECT count(*) FROM evidence WHERE size > 5242880", NULL), 0);
 	/* the advice: ranked proposals and a message drafted from the facts */
 	const struct ordex_json *acts = path_of(v, "advice.actions");
 	assert_true(acts->count >= 2);
@@ -893,6 +910,30 @@ static void timers_fire_once_across_kill_9_and_restarts(void **state)
 	free(err);
 }
 
+/* An order not shipped by its ship_by time is late, at that time, by its timer. */
+static void an_order_not_shipped_by_its_ship_by_time_is_late(void **state)
+{
+	char d[256];
+	snprintf(d, sizeof(d),
+	         "{\"lines\":[{\"sku\":\"SKU-L\",\"qty\":1}],\"total\":\"5.00\",\"currency\":"
+	         "\"USD\",\"ship_by\":\"%s\"}",
+	         at(2));
+	emit("shop", "order.created", "WF-650", d);
+	assert_int_equal(db_count("SELECT count(*) FROM exceptions WHERE order_ref = ?1 AND kind = "
+	                          "'fulfillment_late'",
+	                          "WF-650"),
+	                 0);
+	const char *late = "SELECT count(*) FROM exceptions WHERE order_ref = ?1 AND kind = "
+	                   "'fulfillment_late' AND status = 'open'";
+	assert_int_equal(wait_count(late, "WF-650", 1, 15), 1);
+	/* shipped at last: it clears */
+	emit("carrier", "shipment.created", "WF-650",
+	     "{\"shipment\":\"S-650\",\"tracking\":\"T650\"}");
+	emit("carrier", "shipment.updated", "WF-650",
+	     "{\"shipment\":\"S-650\",\"status\":\"in_transit\"}");
+	assert_int_equal(db_count(late, "WF-650"), 0);
+}
+
 static void the_command_line_works_cases_under_the_same_rules(void **state)
 {
 	int64_t c = refund_case("WF-700", "40.00", "USD");
@@ -1083,6 +1124,7 @@ int main(void)
 	    cmocka_unit_test(a_policy_is_checked_versioned_audited_and_tested_before_it_holds),
 	    cmocka_unit_test(an_sla_breach_escalates_the_case_and_approvals_expire),
 	    cmocka_unit_test(timers_fire_once_across_kill_9_and_restarts),
+	    cmocka_unit_test(an_order_not_shipped_by_its_ship_by_time_is_late),
 	    cmocka_unit_test(the_command_line_works_cases_under_the_same_rules),
 	    cmocka_unit_test(a_longer_wait_in_the_policy_moves_the_timer),
 	    cmocka_unit_test(actions_are_metered),
