@@ -66,5 +66,7 @@ void ordex_api_targets_delete(struct ordex_req *rq);
 void ordex_api_writebacks_list(struct ordex_req *rq);
 void ordex_api_writeback_get(struct ordex_req *rq);
 void ordex_api_writeback_post(struct ordex_req *rq);
+void ordex_api_audit_list(struct ordex_req *rq);
+void ordex_api_audit_verify(struct ordex_req *rq);
 
 #endif

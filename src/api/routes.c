@@ -59,6 +59,9 @@ const struct ordex_route ordex_api_routes[] = {
     {"GET", "/v1/writebacks", ORDEX_OP_TARGETS_READ, ordex_api_writebacks_list, NULL},
     {"GET", "/v1/writebacks/", ORDEX_OP_TARGETS_READ, ordex_api_writeback_get, NULL},
     {"POST", "/v1/writebacks/", ORDEX_OP_TARGETS_WRITE, ordex_api_writeback_post, NULL},
+    /* the audit log of the caller's environment, and the tenant's chain checked */
+    {"GET", "/v1/audit", ORDEX_OP_AUDIT_READ, ordex_api_audit_list, NULL},
+    {"GET", "/v1/audit/verify", ORDEX_OP_AUDIT_VERIFY, ordex_api_audit_verify, NULL},
     /* what each role and scope allows: any principal may ask */
     {"GET", "/v1/roles", ORDEX_ROUTE_SIGNED_IN, ordex_api_roles_get, "api.roles"},
 };

@@ -247,6 +247,21 @@ static int verify_row(void *ctx, const struct ordex_audit_row *r)
 	return ORDEX_OK;
 }
 
+int ordex_audit_verify_tenant(struct ordex_store *st, int64_t tenant,
+                              struct ordex_audit_report *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	struct verify v = {.rep = rep, .st = st, .a = ordex_arena_new(4096), .expect_seq = 1};
+	rep->tenants = 1;
+	int rc = st->ops->audit_scan(st, tenant, verify_row, &v);
+	ordex_arena_free(v.a);
+	if (rc == ORDEX_E_CORRUPT && !rep->bad_seq) {
+		rep->bad_tenant = tenant;
+		snprintf(rep->reason, sizeof(rep->reason), "an entry has missing fields");
+	}
+	return rc;
+}
+
 int ordex_audit_verify(struct ordex_store *st, struct ordex_audit_report *rep)
 {
 	memset(rep, 0, sizeof(*rep));

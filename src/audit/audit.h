@@ -51,5 +51,8 @@ struct ordex_audit_report {
  * ORDEX_E_CORRUPT with the first bad entry in rep, or ORDEX_E_STORE.
  */
 int ordex_audit_verify(struct ordex_store *st, struct ordex_audit_report *rep);
+/* The same for one tenant's chain. */
+int ordex_audit_verify_tenant(struct ordex_store *st, int64_t tenant,
+                              struct ordex_audit_report *rep);
 
 #endif

@@ -164,6 +164,7 @@ enum stmt_id {
 	S_AUDIT_HEAD,
 	S_AUDIT_APPEND,
 	S_AUDIT_SCAN,
+	S_AUDIT_LIST,
 	S_AUDIT_TENANTS,
 	S_COUNT
 };
@@ -551,6 +552,11 @@ static const char *const sql[S_COUNT] = {
     [S_AUDIT_SCAN] = "SELECT tenant, seq, environment, at, kind, subject, body, prev, hash "
                      "FROM audit WHERE tenant = ?1 ORDER BY seq",
     [S_AUDIT_TENANTS] = "SELECT DISTINCT tenant FROM audit ORDER BY tenant",
+    /* newest first; kind exact, or a prefix ending in '*' (checked by the caller) */
+    [S_AUDIT_LIST] = "SELECT tenant, seq, environment, at, kind, subject, body, prev, hash "
+                     "FROM audit WHERE tenant = ?1 AND environment = ?2 AND seq < ?3 AND (?4 "
+                     "IS NULL OR kind = ?4 OR (substr(?4, -1) = '*' AND kind GLOB ?4)) AND (?5 "
+                     "IS NULL OR subject = ?5) ORDER BY seq DESC LIMIT ?6",
 };
 
 /* The statement id, prepared on first use and reset for binding. */
@@ -2566,6 +2572,47 @@ static int s_audit_scan(struct ordex_store *st, int64_t tenant, ordex_audit_fn f
 	return out;
 }
 
+static int s_audit_list(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
+                        const char *subject, int64_t before_seq, int limit, struct ordex_arena *a,
+                        struct ordex_audit_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, S_AUDIT_LIST);
+	if (!q)
+		return ORDEX_E_STORE;
+	sqlite3_bind_int64(q, 1, sc->tenant);
+	sqlite3_bind_text(q, 2, sc->env, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, before_seq);
+	if (kind)
+		sqlite3_bind_text(q, 4, kind, -1, SQLITE_STATIC);
+	if (subject)
+		sqlite3_bind_text(q, 5, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 6, limit);
+	*rows = ordex_arena_alloc(a, sizeof(**rows) * (size_t)(limit > 0 ? limit : 1));
+	*n = 0;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < (size_t)limit) {
+		struct ordex_audit_row *r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->tenant = sqlite3_column_int64(q, 0);
+		r->seq = sqlite3_column_int64(q, 1);
+		r->env = ordex_arena_strdup(a, (const char *)sqlite3_column_text(q, 2));
+		r->at = sqlite3_column_int64(q, 3);
+		r->kind = ordex_arena_strdup(a, (const char *)sqlite3_column_text(q, 4));
+		r->subject = ordex_arena_strdup(a, (const char *)sqlite3_column_text(q, 5));
+		r->body = ordex_arena_strdup(a, (const char *)sqlite3_column_text(q, 6));
+		if (sqlite3_column_bytes(q, 7) == 32)
+			memcpy(r->prev, sqlite3_column_blob(q, 7), 32);
+		if (sqlite3_column_bytes(q, 8) == 32)
+			memcpy(r->hash, sqlite3_column_blob(q, 8), 32);
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s, "list the audit log");
+	return ORDEX_OK;
+}
+
 static int s_audit_tenants(struct ordex_store *st, int64_t **tenants, size_t *n,
                            struct ordex_arena *a)
 {
@@ -3176,6 +3223,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .audit_head = s_audit_head,
     .audit_append = s_audit_append,
     .audit_scan = s_audit_scan,
+    .audit_list = s_audit_list,
     .audit_tenants = s_audit_tenants,
 };
 

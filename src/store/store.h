@@ -842,6 +842,11 @@ struct ordex_store_ops {
 	                  unsigned char hash[32]);
 	int (*audit_append)(struct ordex_store *st, const struct ordex_audit_row *row);
 	int (*audit_scan)(struct ordex_store *st, int64_t tenant, ordex_audit_fn fn, void *ctx);
+	/* an environment's entries, newest first, before before_seq; kind exact or a prefix
+	 * ending in '*', subject exact (NULL: any) */
+	int (*audit_list)(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
+	                  const char *subject, int64_t before_seq, int limit, struct ordex_arena *a,
+	                  struct ordex_audit_row **rows, size_t *n);
 	int (*audit_tenants)(struct ordex_store *st, int64_t **tenants, size_t *n,
 	                     struct ordex_arena *a);
 };

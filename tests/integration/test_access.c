@@ -55,6 +55,8 @@ static bool may(const char *role, const char *op)
 	    {"policies.read", " viewer support_agent ops_reviewer fraud_reviewer finance_approver "
 	                      "admin auditor "},
 	    {"policies.write", " admin "},
+	    {"audit.read", " admin auditor "},
+	    {"audit.verify", " admin auditor "},
 	    {"targets.read", " viewer support_agent ops_reviewer fraud_reviewer finance_approver "
 	                     "admin auditor "},
 	    {"targets.write", " admin "},
@@ -120,6 +122,8 @@ static const struct {
     {"POST", "/v1/cases/999999/actions", "actions.propose",
      "{\"kind\":\"escalate\",\"payload\":{\"reason\":\"x\"}}"},
     {"GET", "/v1/actions/999999", "cases.read", NULL},
+    {"GET", "/v1/audit", "audit.read", NULL},
+    {"GET", "/v1/audit/verify", "audit.verify", NULL},
     {"GET", "/v1/targets", "targets.read", NULL},
     {"POST", "/v1/targets", "targets.write", "{\"name\":\"\"}"},
     {"DELETE", "/v1/targets/999999", "targets.write", NULL},

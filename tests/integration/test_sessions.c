@@ -11,6 +11,9 @@
 
 #include <curl/curl.h>
 
+#include "core/arena.h"
+#include "core/json.h"
+#include "core/common.h"
 #include "harness.h"
 
 #include <sqlite3.h>
@@ -463,6 +466,97 @@ static void the_last_use_of_a_credential_is_listed(void **state)
 	http_free(&r);
 }
 
+/* The audit log over HTTP: an auditor reads it page by page, filtered, with each
+ * entry's hash linked to the one before; the tenant's chain verifies; a viewer may
+ * not read it, and a sandbox auditor reads only the sandbox's entries. */
+static void the_audit_log_is_read_and_verified_over_http(void **state)
+{
+	(void)state;
+	struct http_resp r;
+	const char *v = "{\"role\":\"auditor\"}";
+	http(&h, "POST", "/v1/keys", h.key, "application/json", v, strlen(v), &r);
+	assert_int_equal(r.status, 201);
+	char auditor[128];
+	const char *k = strstr(r.body, "\"key\":\"") + 7;
+	snprintf(auditor, sizeof(auditor), "%.*s", (int)strcspn(k, "\""), k);
+	http_free(&r);
+
+	/* every entry, newest first, two by two: each links to the one before it */
+	struct ordex_arena *a = ordex_arena_new(1 << 16);
+	char path[160] = "/v1/audit?limit=2";
+	int pages = 0, entries = 0, linked = 0;
+	int64_t last_seq = INT64_MAX;
+	char prev_of_last[65] = "";
+	while (pages < 1000) {
+		http(&h, "GET", path, auditor, NULL, NULL, 0, &r);
+		assert_int_equal(r.status, 200);
+		struct ordex_json *doc;
+		struct ordex_json_error jerr;
+		assert_int_equal(ordex_json_parse(a, r.body, r.len, NULL, &doc, &jerr), ORDEX_OK);
+		http_free(&r);
+		pages++;
+		for (const struct ordex_json *e = ordex_json_get(doc, "entries")->child; e;
+		     e = e->next) {
+			int64_t seq;
+			assert_int_equal(ordex_json_int(ordex_json_get(e, "seq"), &seq), ORDEX_OK);
+			assert_true(seq < last_seq);
+			const char *hash = ordex_json_string(ordex_json_get(e, "hash"));
+			if (seq == last_seq - 1) {
+				assert_string_equal(prev_of_last, hash);
+				linked++;
+			}
+			snprintf(prev_of_last, sizeof(prev_of_last), "%s",
+			         ordex_json_string(ordex_json_get(e, "prev")));
+			last_seq = seq;
+			entries++;
+		}
+		const char *next = ordex_json_string(ordex_json_get(doc, "next_cursor"));
+		if (!next)
+			break;
+		snprintf(path, sizeof(path), "/v1/audit?limit=2&cursor=%s", next);
+	}
+	assert_true(entries > 10);
+	assert_true(linked > 5);
+	assert_int_equal(last_seq, 1);
+	/* filtered by kind, a prefix */
+	http(&h, "GET", "/v1/audit?kind=access.*&limit=500", auditor, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(count_of(&r, "\"kind\":\"access.denied\"") >= 3);
+	assert_int_equal(count_of(&r, "\"kind\":\"key."), 0);
+	http_free(&r);
+	http(&h, "GET", "/v1/audit?kind=access%3Bdrop", auditor, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 400);
+	http_free(&r);
+	/* the chain verifies */
+	http(&h, "GET", "/v1/audit/verify", auditor, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"verified\":true"));
+	http_free(&r);
+	/* a viewer may not; a sandbox auditor sees the sandbox's entries only */
+	const char *vw = "{\"role\":\"viewer\"}";
+	http(&h, "POST", "/v1/keys", h.key, "application/json", vw, strlen(vw), &r);
+	k = strstr(r.body, "\"key\":\"") + 7;
+	char viewer[128];
+	snprintf(viewer, sizeof(viewer), "%.*s", (int)strcspn(k, "\""), k);
+	http_free(&r);
+	http(&h, "GET", "/v1/audit", viewer, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 403);
+	http_free(&r);
+	char *out = NULL;
+	const char *mk[] = {"key",     "create", "--data",  h.dir, "--env",
+	                    "sandbox", "--role", "auditor", NULL};
+	assert_int_equal(harness_cli(mk, &out, NULL), 0);
+	char sand[128];
+	snprintf(sand, sizeof(sand), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	http(&h, "GET", "/v1/audit?limit=500", sand, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_null(strstr(r.body, "access.denied"));
+	assert_null(strstr(r.body, "user:ana"));
+	http_free(&r);
+	ordex_arena_free(a);
+}
+
 /* The key commands: created narrowed, listed without secrets, revoked. */
 static void keys_from_the_command_line(void **state)
 {
@@ -524,6 +618,7 @@ int main(void)
 	    cmocka_unit_test(dead_credentials_are_refused_and_recorded),
 	    cmocka_unit_test(people_from_the_command_line),
 	    cmocka_unit_test(the_last_use_of_a_credential_is_listed),
+	    cmocka_unit_test(the_audit_log_is_read_and_verified_over_http),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
