@@ -279,6 +279,12 @@ static void short_lines(struct list *l, const struct facts *f, const char *answe
 	}
 }
 
+/* A conflict between what a payment system reports and what ordex did (writeback). */
+static bool reconcile(const struct ordex_exception_row *e)
+{
+	return e->subject && !strncmp(e->subject, "issue:reconcile:", 16);
+}
+
 static void candidates(struct list *l, const struct facts *f, const struct ordex_exception_row *e)
 {
 	const char *k = e->kind;
@@ -348,6 +354,16 @@ static void candidates(struct list *l, const struct facts *f, const struct ordex
 		       "send again once the address is confirmed");
 		if (f->refund_to)
 			refund(l, f, 40, k, f->refundable, "not delivered");
+	} else if (!strcmp(k, "state_conflict") && reconcile(e)) {
+		/* a payment system disagrees with what ordex did: people, not the customer */
+		escalate(l, 85, k, why, "finance",
+		         "a payment system disagrees with what ordex did");
+	} else if (!strcmp(k, "writeback_failed")) {
+		escalate(l, 75, k, why, "operations",
+		         "a system refused an approved action: retry or cancel its writeback");
+		contact(l, 40, k, why,
+		        ordex_arena_printf(
+		            l->a, "Sorting out order %s is taking longer than we hoped.", ref));
 	} else if (!strcmp(k, "state_conflict")) {
 		/* cancelled but shipped (CASE-12): intercept, ask for a return, or write off */
 		escalate(l, 80, k, "ask the carrier to intercept the parcel", "carrier",
@@ -421,7 +437,7 @@ static void draft(const struct facts *f, struct ordex_draft *d)
 		if (strcmp(f->ex[i].status, "open"))
 			continue;
 		for (size_t j = 0; j < sizeof(told) / sizeof(told[0]); j++)
-			if (!strcmp(f->ex[i].kind, told[j]))
+			if (!strcmp(f->ex[i].kind, told[j]) && !reconcile(&f->ex[i]))
 				e = &f->ex[i];
 	}
 	memset(d, 0, sizeof(*d));

@@ -54,6 +54,7 @@ enum fail_mode {
 	F_MALFORMED,     /* the side effect happens, the answer is not JSON */
 	F_TIMEOUT_AFTER, /* the side effect happens, the answer comes too late */
 	F_REFUSE,        /* 422 with a carrier's code */
+	F_REFUSE_OTHER,  /* 409: a refusal not about the address */
 	F_ECHO_FIRST,    /* the side effect happens, its webhook reaches ordex first */
 };
 
@@ -345,6 +346,11 @@ static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *c, const char *
 		             "{\"error\":{\"code\":\"ADDRESS.PARAMETERS.INVALID_CHARACTER\","
 		             "\"message\":\"address line 1 has characters the carrier does not "
 		             "accept\"}}",
+		             NULL);
+	case F_REFUSE_OTHER:
+		return reply(c, 409,
+		             "{\"error\":{\"code\":\"ORDER_LOCKED\",\"message\":\"the order is "
+		             "archived and cannot be changed\"}}",
 		             NULL);
 	default: break;
 	}
@@ -964,6 +970,16 @@ static void a_provider_report_that_differs_from_what_was_sent_is_a_state_conflic
 		conflicts += strstr(str_at(e, "why"), "has not been refunded") != NULL;
 	assert_int_equal(conflicts, 1);
 	assert_string_equal(str_at(writeback_of(viewer, id), "status"), "delivered");
+	/* the advice: finance looks at it; the customer is told nothing about a cancellation */
+	char path[96];
+	snprintf(path, sizeof(path), "/v1/cases/%lld", (long long)case_of(viewer, "WB-R1"));
+	struct ordex_json *v = call("GET", path, viewer, NULL, 200);
+	bool finance = false;
+	for (const struct ordex_json *p = path_of(v, "advice.actions")->child; p; p = p->next)
+		finance = finance || (!strcmp(str_at(p, "kind"), "escalate") &&
+		                      !strcmp(str_at(p, "payload.queue"), "finance"));
+	assert_true(finance);
+	assert_null(strstr(str_at(v, "advice.message.text"), "cancelled"));
 }
 
 static void a_shopify_hold_acts_on_each_fulfilment_order_once(void **state)
@@ -1052,10 +1068,24 @@ static void a_dead_letter_can_be_cancelled_and_the_metrics_show_the_outbox(void 
 {
 	(void)state;
 	int64_t c = paid_case(h.key, "WB-5", "40.00", NULL);
-	fake_fail(&prod, F_REFUSE, 1);
+	fake_fail(&prod, F_REFUSE_OTHER, 1);
 	int64_t id = approved(c, support, ops, "hold_fulfillment", "{\"reason\":\"check\"}");
 	struct ordex_json *w = wait_status(viewer, id, "dead", 10);
+	/* a refusal not about the address: writeback_failed, with the target's words, and
+	 * the advice is to have operations retry or cancel it */
+	struct ordex_json *x =
+	    call("GET", "/v1/exceptions?order=WB-5&kind=writeback_failed&status=open", viewer, NULL,
+	         200);
+	assert_non_null(strstr(str_at(x, "exceptions.0.why"), "ORDER_LOCKED"));
 	char path[96];
+	snprintf(path, sizeof(path), "/v1/cases/%lld", (long long)case_of(viewer, "WB-5"));
+	struct ordex_json *v = call("GET", path, viewer, NULL, 200);
+	bool ops_escalation = false;
+	for (const struct ordex_json *p = path_of(v, "advice.actions")->child; p; p = p->next)
+		ops_escalation =
+		    ops_escalation || (!strcmp(str_at(p, "kind"), "escalate") &&
+		                       !strcmp(str_at(p, "payload.queue"), "operations"));
+	assert_true(ops_escalation);
 	snprintf(path, sizeof(path), "/v1/writebacks/%lld/cancel", (long long)int_at(w, "id"));
 	call("POST", path, h.key, "{\"reason\":\"held by phone\"}", 200);
 	snprintf(path, sizeof(path), "/v1/actions/%lld", (long long)id);
