@@ -487,6 +487,9 @@ int ordex_outbox_settle(struct ordex_store *st, struct ordex_audit *au,
 		int64_t wait = backoff(r.attempts, k->retry_base_us);
 		if (ans->retry_after_us > wait)
 			wait = ans->retry_after_us;
+		/* a request that timed out may still be under way at the target */
+		if (ans->verdict == ORDEX_UNKNOWN && k->unknown_wait_us > wait)
+			wait = k->unknown_wait_us;
 		r.status = ans->verdict == ORDEX_UNKNOWN ? "unknown" : "pending";
 		r.next_at = now + wait;
 		rc = st->ops->outbox_update(st, sc, &r);
@@ -568,8 +571,11 @@ int ordex_outbox_recover(struct ordex_store *st, struct ordex_audit *au,
 {
 	(void)au;
 	(void)sc;
-	int64_t *n = ctx;
-	return st->ops->outbox_recover(st, now, n);
+	struct ordex_outbox_recovery *k = ctx;
+	/* not before a request the crash cut off has had its whole time at the
+	 * target: a slow target may still be carrying it out, and asked too soon
+	 * it would say "not done" to a refund it is about to make */
+	return st->ops->outbox_recover(st, now + k->wait_us, &k->n);
 }
 
 /* ---- echoes ------------------------------------------------------------------ */

@@ -66,6 +66,7 @@ struct ordex_outbox_settle {
 	bool shadowed;
 	bool looked_up; /* the target was asked, and said it is done */
 	int64_t retry_base_us;
+	int64_t unknown_wait_us; /* an unknown outcome is asked about no sooner */
 	struct ordex_tenant_settings settings;
 };
 int ordex_outbox_settle(struct ordex_store *st, struct ordex_audit *au,
@@ -85,7 +86,14 @@ struct ordex_outbox_decide {
 int ordex_outbox_decide(struct ordex_store *st, struct ordex_audit *au,
                         const struct ordex_scope *sc, int64_t now, void *ctx);
 
-/* After a restart: every row that was being sent is settled as unknown, due now. */
+/*
+ * After a restart: every row that was being sent is unknown, due after wait_us
+ * (a request's whole time); n says how many (ctx: struct ordex_outbox_recovery).
+ */
+struct ordex_outbox_recovery {
+	int64_t wait_us;
+	int64_t n; /* out */
+};
 int ordex_outbox_recover(struct ordex_store *st, struct ordex_audit *au,
                          const struct ordex_scope *sc, int64_t now, void *ctx);
 

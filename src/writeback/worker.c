@@ -298,6 +298,7 @@ static void deliver(struct worker *w, const struct ordex_outbox_row *due)
 	    .attempt = claim.row.attempts,
 	    .started_at = ordex_time_now(),
 	    .retry_base_us = d->cfg.retry_base_us,
+	    .unknown_wait_us = (int64_t)d->cfg.timeout_ms * 1000 + 1000000,
 	    .settings = d->cfg.settings,
 	};
 	char *secret = "";
@@ -446,9 +447,10 @@ int ordex_delivery_start(const struct ordex_delivery_config *cfg, struct ordex_d
 	first->d = d;
 	pthread_mutex_init(&first->mu, NULL);
 	pthread_cond_init(&first->cv, NULL);
-	int64_t recovered = 0;
+	struct ordex_outbox_recovery rec = {.wait_us = (int64_t)d->cfg.timeout_ms * 1000 + 1000000};
 	struct ordex_scope none = {0, "production"};
-	int rc = run(first, &none, ordex_outbox_recover, &recovered);
+	int rc = run(first, &none, ordex_outbox_recover, &rec);
+	int64_t recovered = rec.n;
 	if (rc == ORDEX_OK && recovered)
 		fprintf(
 		    stderr,
