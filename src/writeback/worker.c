@@ -403,9 +403,12 @@ static void *worker_main(void *arg)
 				next = at;
 			w->st->ops->commit(w->st);
 		}
-		/* workers take every other row of what is due, so that they seldom meet */
+		/* workers take every other row of what is due, so that they seldom meet
+		 * (by the configured count, fixed before any worker runs: the count of
+		 * those started is still growing while the first already looks) */
+		int workers = d->cfg.threads;
 		for (size_t i = 0; i < n && !stopping(d); i++)
-			if (d->n == 1 || (int)(rows[i].id % d->n) == me || n < (size_t)d->n)
+			if (workers == 1 || (int)(rows[i].id % workers) == me || n < (size_t)workers)
 				deliver(w, &rows[i]);
 		ordex_arena_free(a);
 		if (n)
