@@ -408,7 +408,8 @@ static void *worker_main(void *arg)
 		 * those started is still growing while the first already looks) */
 		int workers = d->cfg.threads;
 		for (size_t i = 0; i < n && !stopping(d); i++)
-			if (workers == 1 || (int)(rows[i].id % workers) == me || n < (size_t)workers)
+			if (workers == 1 || (int)(rows[i].id % workers) == me ||
+			    n < (size_t)workers)
 				deliver(w, &rows[i]);
 		ordex_arena_free(a);
 		if (n)
