@@ -7,6 +7,9 @@
  *                         ?subject= ?limit= (1-500, 50) ?cursor= (next_cursor)
  *   GET /v1/audit/verify  the tenant's chain checked from its first entry:
  *                         how many entries, and the first that does not verify
+ *                         (from production: the chain spans both environments;
+ *                         it re-hashes every entry and stored event, so it is
+ *                         an auditor's occasional call, not a health check)
  *
  * Each entry shows its hash and the previous one's, so that a reader can
  * check the chain's links itself. The log spans every customer: principals
@@ -20,6 +23,7 @@
 
 #include "api/api.h"
 #include "audit/audit.h"
+#include "authz/authz.h"
 #include "core/arena.h"
 #include "core/common.h"
 #include "core/json.h"
@@ -153,6 +157,15 @@ void ordex_api_audit_verify(struct ordex_req *rq)
 	struct ordex_response *r = ordex_req_response(rq);
 	struct ordex_store *st = ordex_req_store(rq);
 	struct ordex_audit_report rep;
+	/* the chain is the tenant's, both environments in one: a sandbox credential
+	 * learns nothing of production's entries, not even how many there are */
+	if (strcmp(ordex_req_scope(rq)->env, "production") != 0) {
+		ordex_req_deny_detail(rq, ORDEX_OP_AUDIT_VERIFY,
+		                      "the tenant's chain is verified from production",
+		                      "the audit chain spans both environments: verify it with a "
+		                      "production credential");
+		return;
+	}
 	if (!st || st->ops->begin(st) != ORDEX_OK) {
 		unavailable(rq);
 		return;

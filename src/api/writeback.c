@@ -187,9 +187,12 @@ void ordex_api_targets_post(struct ordex_req *rq)
 	const struct ordex_json *sec = ordex_json_get(doc, "secret");
 	const struct ordex_json *acts = ordex_json_get(doc, "actions");
 	const struct ordex_json *shadow = ordex_json_get(doc, "shadow");
-	if (!name || name->type != ORDEX_JSON_STRING || !name->len || name->len > 64 ||
-	    strpbrk(name->str, "\r\n\t"))
+	if (!name || name->type != ORDEX_JSON_STRING || !name->len)
 		ordex_problem_add(&probs, a, "name", "is required: a name of 1 to 64 characters");
+	else if (name->len > 64 || strpbrk(name->str, "\r\n\t"))
+		ordex_problem_add(&probs, a, "name",
+		                  "is 1 to 64 characters without tabs or line breaks (it has %zu)",
+		                  name->len);
 	if (kind && kind->type != ORDEX_JSON_STRING)
 		ordex_problem_add(&probs, a, "kind", "must be a string");
 	if (url && url->type != ORDEX_JSON_STRING)
@@ -323,9 +326,9 @@ void ordex_api_targets_delete(struct ordex_req *rq)
 
 /* ---- the outbox ------------------------------------------------------------------ */
 
-static void row_json(struct ordex_jw *w, const struct ordex_outbox_row *o, bool whole)
+/* A row's members (the object is the caller's to open and close). */
+static void row_fields(struct ordex_jw *w, const struct ordex_outbox_row *o, bool whole)
 {
-	ordex_jw_obj(w);
 	ordex_jw_key(w, "id");
 	ordex_jw_int(w, o->id);
 	ordex_jw_key(w, "action");
@@ -366,6 +369,12 @@ static void row_json(struct ordex_jw *w, const struct ordex_outbox_row *o, bool 
 		ordex_jw_key(w, "answer");
 		ordex_jw_str(w, o->answer);
 	}
+}
+
+static void row_json(struct ordex_jw *w, const struct ordex_outbox_row *o, bool whole)
+{
+	ordex_jw_obj(w);
+	row_fields(w, o, whole);
 	ordex_jw_obj_end(w);
 }
 
@@ -486,9 +495,38 @@ void ordex_api_writeback_get(struct ordex_req *rq)
 		unavailable(rq);
 		return;
 	}
+	struct ordex_attempt_row *at;
+	size_t n_at = 0;
+	if (st->ops->attempts_of(st, ordex_req_scope(rq), id, ordex_req_arena(rq), &at, &n_at)) {
+		unavailable(rq);
+		return;
+	}
 	struct ordex_jw w;
 	ordex_jw_init(&w, &r->body);
-	row_json(&w, &o, true);
+	ordex_jw_obj(&w);
+	row_fields(&w, &o, true);
+	/* every attempt, oldest first (a person's retry starts the count again) */
+	ordex_jw_key(&w, "history");
+	ordex_jw_arr(&w);
+	for (size_t i = 0; i < n_at; i++) {
+		ordex_jw_obj(&w);
+		ordex_jw_key(&w, "attempt");
+		ordex_jw_int(&w, at[i].n);
+		jw_time(&w, "started_at", at[i].started_at);
+		jw_time(&w, "ended_at", at[i].ended_at);
+		ordex_jw_key(&w, "outcome");
+		ordex_jw_str(&w, at[i].outcome);
+		ordex_jw_key(&w, "http_status");
+		if (at[i].http_status)
+			ordex_jw_int(&w, at[i].http_status);
+		else
+			ordex_jw_null(&w);
+		ordex_jw_key(&w, "error");
+		ordex_jw_str(&w, at[i].error);
+		ordex_jw_obj_end(&w);
+	}
+	ordex_jw_arr_end(&w);
+	ordex_jw_obj_end(&w);
 	r->status = 200;
 }
 
@@ -548,6 +586,17 @@ void ordex_api_writeback_post(struct ordex_req *rq)
 			return;
 		}
 		const struct ordex_json *why = ordex_json_get(doc, "reason");
+		for (const struct ordex_json *m = doc->type == ORDEX_JSON_OBJECT ? doc->child
+		                                                                 : NULL;
+		     m; m = m->next)
+			if (strcmp(m->key, "reason") != 0)
+				ordex_problem_add(&probs, a, m->key,
+				                  "is not a field here (only reason)");
+		if (probs.n) {
+			ordex_problem(r, 422, "validation_failed", "Invalid request",
+			              "the body is {\"reason\"}", &probs);
+			return;
+		}
 		if (doc->type != ORDEX_JSON_OBJECT ||
 		    (why && (why->type != ORDEX_JSON_STRING || why->len > 2000))) {
 			ordex_problem_add(&probs, a, "reason",

@@ -199,6 +199,10 @@ static int target_add(const struct opts *o, struct ordex_arena *a)
 	int n = 0;
 	char *copy = ordex_arena_strdup(a, o->actions), *save = NULL;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		for (char *e = t + strlen(t); e > t && e[-1] == ' ';)
+			*--e = '\0';
 		if (n == 32) {
 			fprintf(stderr, "ordex: --actions names more than 32 kinds\n");
 			return 2;
@@ -210,9 +214,17 @@ static int target_add(const struct opts *o, struct ordex_arena *a)
 		ordex_problem_add(&probs, a, "name", "is 1 to 64 characters");
 	ordex_target_check(a, o->kind, o->url, list, n, &probs);
 	if (probs.n) {
-		for (int i = 0; i < probs.n; i++)
-			fprintf(stderr, "ordex: %s: %s\n", probs.items[i].field,
-			        probs.items[i].reason);
+		/* the command line's names for the API's fields */
+		for (int i = 0; i < probs.n; i++) {
+			const char *f = probs.items[i].field;
+			const char *opt = !strcmp(f, "base_url")      ? "--url"
+			                  : !strncmp(f, "actions", 7) ? "--actions"
+			                  : !strcmp(f, "name")        ? "--name"
+			                  : !strcmp(f, "kind")        ? "--kind"
+			                                              : f;
+			fprintf(stderr, "ordex: %s%s: %s\n", opt,
+			        !strncmp(f, "actions[", 8) ? f + 7 : "", probs.items[i].reason);
+		}
 		return 2;
 	}
 	char secret[ORDEX_SECRET_MAX + 2] = "";
@@ -352,9 +364,9 @@ static int writeback_list(const struct opts *o, struct ordex_arena *a)
 	if (!rc)
 		fprintf(
 		    stderr,
-		    "ordex: %lld pending, %lld unknown, %lld delivered, %lld dead, %lld cancelled, "
-		    "%lld shadowed; %lld attempts, %lld failed\n",
-		    (long long)(s.pending + s.sending), (long long)s.unknown,
+		    "ordex: %lld pending, %lld sending, %lld unknown, %lld delivered, %lld dead, "
+		    "%lld cancelled, %lld shadowed; %lld attempts, %lld failed\n",
+		    (long long)s.pending, (long long)s.sending, (long long)s.unknown,
 		    (long long)s.delivered, (long long)s.dead, (long long)s.cancelled,
 		    (long long)s.shadowed, (long long)s.attempts, (long long)s.failed_attempts);
 	st->ops->close(st);

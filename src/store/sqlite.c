@@ -3181,6 +3181,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .target_remove = ordex__sqlite_target_remove,
     .target_circuit = ordex__sqlite_target_circuit,
     .outbox_wake = ordex__sqlite_outbox_wake,
+    .attempts_of = ordex__sqlite_attempts_of,
     .outbox_add = ordex__sqlite_outbox_add,
     .outbox_get = ordex__sqlite_outbox_get,
     .outbox_by_key = ordex__sqlite_outbox_by_key,

@@ -243,6 +243,9 @@ int ordex__sqlite_outbox_next(struct ordex_store *st, int64_t *at);
 int ordex__sqlite_outbox_recover(struct ordex_store *st, int64_t now, int64_t *n);
 int ordex__sqlite_outbox_stats(struct ordex_store *st, const struct ordex_scope *sc,
                                struct ordex_outbox_stats *out);
+int ordex__sqlite_attempts_of(struct ordex_store *st, const struct ordex_scope *sc,
+                              int64_t outbox_id, struct ordex_arena *a,
+                              struct ordex_attempt_row **rows, size_t *n);
 int ordex__sqlite_attempt_add(struct ordex_store *st, const struct ordex_scope *sc,
                               int64_t outbox_id, int n, int64_t started_at, int64_t ended_at,
                               const char *outcome, int http_status, const char *error);

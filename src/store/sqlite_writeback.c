@@ -32,6 +32,7 @@ enum bstmt_id {
 	B_OUTBOX_STATS,
 	B_ATTEMPT_STATS,
 	B_ATTEMPT_ADD,
+	B_ATTEMPTS_OF,
 	B_COUNT
 };
 
@@ -94,6 +95,9 @@ static const char *const bsql[B_COUNT] = {
     [B_ATTEMPT_STATS] = "SELECT count(*), coalesce(sum(outcome NOT IN ('delivered', "
                         "'shadowed', 'looked_up')), 0) FROM outbox_attempts WHERE tenant = ?1 "
                         "AND environment = ?2",
+    [B_ATTEMPTS_OF] = "SELECT n, started_at, coalesce(ended_at, 0), outcome, http_status, "
+                      "error FROM outbox_attempts WHERE tenant = ?1 AND environment = ?2 AND "
+                      "outbox_id = ?3 ORDER BY id",
     [B_ATTEMPT_ADD] = "INSERT INTO outbox_attempts (tenant, environment, outbox_id, n, "
                       "started_at, ended_at, outcome, http_status, error) VALUES (?1, ?2, ?3, "
                       "?4, ?5, nullif(?6, 0), ?7, ?8, ?9)",
@@ -535,4 +539,27 @@ int ordex__sqlite_attempt_add(struct ordex_store *st, const struct ordex_scope *
 	sqlite3_bind_int(q, 8, http_status);
 	bind_text(q, 9, error);
 	return exec(s, q, "record an attempt");
+}
+
+static void read_attempt(sqlite3_stmt *q, struct ordex_arena *a, struct ordex_attempt_row *r)
+{
+	r->n = sqlite3_column_int(q, 0);
+	r->started_at = sqlite3_column_int64(q, 1);
+	r->ended_at = sqlite3_column_int64(q, 2);
+	r->outcome = col_text(q, 3, a);
+	r->http_status = sqlite3_column_int(q, 4);
+	r->error = col_text(q, 5, a);
+}
+
+int ordex__sqlite_attempts_of(struct ordex_store *st, const struct ordex_scope *sc,
+                              int64_t outbox_id, struct ordex_arena *a,
+                              struct ordex_attempt_row **rows, size_t *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = bstmt(s, B_ATTEMPTS_OF);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	sqlite3_bind_int64(q, 3, outbox_id);
+	COLLECT(s, q, a, rows, n, struct ordex_attempt_row, read_attempt, "list attempts");
 }

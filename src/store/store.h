@@ -371,6 +371,14 @@ struct ordex_outbox_row {
 	int64_t created_at, updated_at, delivered_at;
 };
 
+struct ordex_attempt_row {
+	int n;
+	int64_t started_at, ended_at;
+	const char *outcome; /* delivered, retry, unknown, dead, shadowed, looked_up */
+	int http_status;     /* 0: no answer */
+	const char *error;
+};
+
 struct ordex_outbox_stats {
 	int64_t pending, sending, unknown, delivered, dead, cancelled, shadowed;
 	int64_t attempts, failed_attempts;
@@ -833,6 +841,9 @@ struct ordex_store_ops {
 	int (*outbox_recover)(struct ordex_store *st, int64_t now, int64_t *n);
 	int (*outbox_stats)(struct ordex_store *st, const struct ordex_scope *sc,
 	                    struct ordex_outbox_stats *out);
+	/* a row's attempts, oldest first */
+	int (*attempts_of)(struct ordex_store *st, const struct ordex_scope *sc, int64_t outbox_id,
+	                   struct ordex_arena *a, struct ordex_attempt_row **rows, size_t *n);
 	int (*attempt_add)(struct ordex_store *st, const struct ordex_scope *sc, int64_t outbox_id,
 	                   int n, int64_t started_at, int64_t ended_at, const char *outcome,
 	                   int http_status, const char *error);

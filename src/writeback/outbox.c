@@ -314,8 +314,9 @@ int ordex_outbox_claim(struct ordex_store *st, struct ordex_audit *au, const str
 	if (k->target.failures >= CIRCUIT_AFTER) {
 		/* half open: this row is the probe, the others wait for its answer (its
 		 * success wakes them, a failure opens the circuit again) */
-		if ((rc = st->ops->target_circuit(st, sc, k->target.id, k->target.failures,
-		                                  now + ORDEX_OUTBOX_LEASE_US)))
+		if ((rc = st->ops->target_circuit(
+		         st, sc, k->target.id, k->target.failures,
+		         now + (k->probe_us > 0 ? k->probe_us : ORDEX_OUTBOX_LEASE_US))))
 			return rc;
 	}
 	k->unknown_before = strcmp(r->status, "pending") != 0 && r->attempts > 0;
@@ -667,7 +668,9 @@ int ordex_outbox_echo(struct ordex_apply *ap, const char *key, const char *refun
 			return rc;
 		return audit_row(st, ap->au, ap->sc, ap->now, "writeback.echo", &r, NULL, event);
 	}
-	bool settle = in_flight(r.status) || !strcmp(r.status, "dead");
+	/* a report that differs from what was sent settles nothing: the conflict is
+	 * for a person, and the row's own answer still counts */
+	bool settle = !differs && (in_flight(r.status) || !strcmp(r.status, "dead"));
 	if (settle) {
 		if (!r.external_ref && refund_ref)
 			r.external_ref = refund_ref;

@@ -18,6 +18,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+
 #include <sodium.h>
 
 #include "core/arena.h"
@@ -50,9 +52,16 @@ const char *ordex_target_kind_actions(const char *kind)
 /* Whether host (up to its port) is this machine: plain HTTP is allowed there alone. */
 static bool loopback(const char *host, size_t n)
 {
-	return (n >= 4 && !strncmp(host, "127.", 4)) ||
-	       (n == 9 && !strncasecmp(host, "localhost", 9)) ||
-	       (n == 5 && !strncmp(host, "[::1]", 5));
+	char h[64];
+	if (n >= sizeof(h))
+		return false;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	if (!strcasecmp(h, "localhost") || !strcmp(h, "[::1]"))
+		return true;
+	/* an IPv4 address literal in 127.0.0.0/8, not a name that starts like one */
+	struct in_addr v4;
+	return inet_pton(AF_INET, h, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
 }
 
 /* What is wrong with a target's base URL, or NULL. */
@@ -71,13 +80,37 @@ static const char *url_problem(const char *url)
 		return "must not carry a user or password: give the credential as the secret";
 	if (strpbrk(host, "?#"))
 		return "must not have a query or fragment (credentials go in the secret)";
+	/* the host without its port: "[::1]:8080" is "[::1]" */
 	size_t hn = n;
-	const char *colon = host[0] == '[' ? NULL : memchr(host, ':', n);
-	if (colon)
-		hn = (size_t)(colon - host);
+	if (host[0] == '[') {
+		const char *end = memchr(host, ']', n);
+		hn = end ? (size_t)(end - host) + 1 : n;
+	} else {
+		const char *colon = memchr(host, ':', n);
+		if (colon)
+			hn = (size_t)(colon - host);
+	}
 	if (http && !loopback(host, hn))
 		return "must be https:// (plain http:// only to this machine)";
 	return NULL;
+}
+
+/* " a b c " as "a, b, c". */
+static const char *listed(struct ordex_arena *a, const char *spaced)
+{
+	struct ordex_buf b;
+	ordex_buf_init(&b, 0);
+	for (const char *p = spaced; *p;) {
+		while (*p == ' ')
+			p++;
+		size_t n = strcspn(p, " ");
+		if (n)
+			ordex_buf_printf(&b, "%s%.*s", b.len ? ", " : "", (int)n, p);
+		p += n;
+	}
+	const char *out = ordex_arena_strndup(a, b.data ? b.data : "", b.len);
+	ordex_buf_free(&b);
+	return out;
 }
 
 int ordex_target_check(struct ordex_arena *a, const char *kind, const char *base_url,
@@ -90,15 +123,26 @@ int ordex_target_check(struct ordex_arena *a, const char *kind, const char *base
 	const char *why_url = url_problem(base_url);
 	if (why_url)
 		ordex_problem_add(p, a, "base_url", "%s", why_url);
+	const char *list = allowed ? listed(a, allowed) : NULL;
 	if (!n_actions && allowed)
 		ordex_problem_add(p, a, "actions", "must name the action kinds it carries out (%s)",
-		                  allowed + 1);
-	for (int i = 0; allowed && i < n_actions; i++) {
+		                  list);
+	for (int i = 0; i < n_actions; i++) {
+		const char *at = ordex_arena_printf(a, "actions[%d]", i);
 		char w[80];
 		snprintf(w, sizeof(w), " %s ", actions[i] ? actions[i] : "");
-		if (!actions[i] || !actions[i][0] || strchr(actions[i], ' ') || !strstr(allowed, w))
-			ordex_problem_add(p, a, ordex_arena_printf(a, "actions[%d]", i),
-			                  "a %s target carries out %s", kind, allowed + 1);
+		if (!actions[i] || !actions[i][0])
+			ordex_problem_add(p, a, at, "must be an action kind (a string)");
+		else if (!strcmp(actions[i], "escalate") || !strcmp(actions[i], "close_no_action"))
+			ordex_problem_add(
+			    p, a, at,
+			    "\"%s\" is done inside ordex once approved: no target carries "
+			    "it out",
+			    actions[i]);
+		else if (allowed && (strchr(actions[i], ' ') || !strstr(allowed, w)))
+			ordex_problem_add(p, a, at,
+			                  "\"%.64s\" is not carried out by a %s target (%s)",
+			                  actions[i], kind, list);
 		for (int j = 0; j < i; j++)
 			if (actions[j] && actions[i] && !strcmp(actions[i], actions[j]))
 				ordex_problem_add(p, a, ordex_arena_printf(a, "actions[%d]", i),
@@ -495,35 +539,72 @@ bool ordex_target_steps(struct ordex_arena *a, const struct ordex_target_row *t,
 	return true;
 }
 
+/* Whether a fulfilment order's holds include one ordex placed (its key in the notes). */
+static bool held_by_ordex(const struct ordex_json *fo)
+{
+	const struct ordex_json *holds = ordex_json_get(fo, "fulfillment_holds");
+	for (const struct ordex_json *h = holds && holds->type == ORDEX_JSON_ARRAY ? holds->child
+	                                                                           : NULL;
+	     h; h = h->next) {
+		const char *notes = ordex_json_string(ordex_json_get(h, "reason_notes"));
+		if (notes && strstr(notes, "(ordex ordex:"))
+			return true;
+	}
+	return false;
+}
+
 int ordex_target_steps_judge(struct ordex_arena *a, const struct ordex_target_row *t,
                              const struct ordex_outbox_row *r, const char *body, size_t len,
-                             const char ***ids, int *n)
+                             const char ***ids, int *n, const char **why)
 {
 	(void)t;
 	*ids = NULL;
 	*n = 0;
+	*why = NULL;
 	const struct ordex_json *doc = parsed(a, body, len);
 	const struct ordex_json *list = doc ? ordex_json_get(doc, "fulfillment_orders") : NULL;
 	if (!list || list->type != ORDEX_JSON_ARRAY)
 		return -1;
-	/* a hold takes what can still be held; a release what is held: what is
-	 * in the state asked for already needs nothing, so a retry does nothing twice */
+	/* a hold takes what can still be held, and is done when what is left is held
+	 * already (by anyone); a release takes only the holds ordex placed, and leaves
+	 * those of the merchant or another app. What is in the state asked for needs
+	 * nothing, so a retry does nothing twice */
 	bool hold = !strcmp(r->kind, "hold_fulfillment");
-	int cap = 0;
+	int cap = 0, held = 0;
 	for (const struct ordex_json *e = list->child; e; e = e->next)
 		cap++;
 	*ids = ordex_arena_alloc(a, sizeof(**ids) * (size_t)(cap ? cap : 1));
+	struct ordex_buf seen;
+	ordex_buf_init(&seen, 0);
 	for (const struct ordex_json *e = list->child; e; e = e->next) {
 		const char *st = ordex_json_string(ordex_json_get(e, "status"));
 		const char *id = text_of(a, ordex_json_get(e, "id"));
 		if (!st || !id)
 			continue;
-		bool act =
-		    hold ? !strcmp(st, "open") || !strcmp(st, "scheduled") : !strcmp(st, "on_hold");
+		ordex_buf_printf(&seen, "%s%s %s", seen.len ? ", " : "", id, st);
+		held += !strcmp(st, "on_hold");
+		bool act = hold ? !strcmp(st, "open") || !strcmp(st, "scheduled")
+		                : !strcmp(st, "on_hold") && held_by_ordex(e);
 		if (act)
 			(*ids)[(*n)++] = id;
 	}
-	return 1;
+	int out = 1;
+	if (!*n && hold && !held) {
+		/* nothing is held and nothing can be: the goods may be on their way */
+		*why = cap ? ordex_arena_printf(a,
+		                                "no fulfilment order of the order can be held "
+		                                "(%.*s)",
+		                                (int)seen.len, seen.data)
+		           : "the order has no fulfilment orders to hold";
+		out = -2;
+	} else if (!*n) {
+		*why = hold   ? "every fulfilment order that can be held is held already"
+		       : held ? "the holds left were not placed by ordex: they stay"
+		              : "nothing is held";
+		out = 0;
+	}
+	ordex_buf_free(&seen);
+	return out;
 }
 
 int ordex_target_step_request(struct ordex_arena *a, const struct ordex_target_row *t,

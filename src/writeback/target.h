@@ -60,13 +60,14 @@ int ordex_target_request(struct ordex_arena *a, const struct ordex_target_row *t
 bool ordex_target_steps(struct ordex_arena *a, const struct ordex_target_row *t, const char *secret,
                         const struct ordex_outbox_row *r, struct ordex_call *out);
 /*
- * From the list's 2xx answer, the ids to act on (those not yet in the state
- * the row asks for: *n may be 0, nothing left to do): 1, or -1 when the
- * answer cannot be read.
+ * From the list's 2xx answer, the ids to act on: 1 (*n of them); 0 nothing
+ * is left to do, the row is done (*why says so); -2 it cannot be done (a
+ * hold of an order whose fulfilment orders are all past holding: *why);
+ * -1 the answer cannot be read.
  */
 int ordex_target_steps_judge(struct ordex_arena *a, const struct ordex_target_row *t,
                              const struct ordex_outbox_row *r, const char *body, size_t len,
-                             const char ***ids, int *n);
+                             const char ***ids, int *n, const char **why);
 /* The request for one of them (ordex_target_request with the step's id). */
 int ordex_target_step_request(struct ordex_arena *a, const struct ordex_target_row *t,
                               const char *secret, const struct ordex_outbox_row *r,

@@ -244,7 +244,7 @@ static void steps(struct worker *w, struct ordex_arena *a, const struct ordex_ta
 	ordex_buf_init(&rep.body, 0);
 	long status = perform(w, list, &rep, &code);
 	s->http_status = status;
-	const char **ids = NULL;
+	const char **ids = NULL, *why_not = NULL;
 	int n = 0, got = -1;
 	if (code != CURLE_OK) {
 		s->answer.verdict = ORDEX_RETRY; /* a list read changes nothing */
@@ -254,32 +254,57 @@ static void steps(struct worker *w, struct ordex_arena *a, const struct ordex_ta
 		ordex_target_judge(a, t, r, status, rep.body.data, rep.body.len,
 		                   rep.retry_after[0] ? rep.retry_after : NULL, ordex_time_now(),
 		                   &s->answer);
-	} else if ((got = ordex_target_steps_judge(a, t, r, rep.body.data, rep.body.len, &ids,
-	                                           &n)) < 0) {
+	} else if ((got = ordex_target_steps_judge(a, t, r, rep.body.data, rep.body.len, &ids, &n,
+	                                           &why_not)) == -1) {
 		s->answer.verdict = ORDEX_RETRY;
 		s->transport = "the target's list of fulfilment orders could not be read";
+	} else if (got == -2) {
+		/* nothing can be held: the row is dead, for a person to see (the goods
+		 * may be on their way) */
+		s->answer.verdict = ORDEX_DEAD;
+		s->answer.message = why_not;
+		s->answer_text = ordex_arena_strndup(a, rep.body.data ? rep.body.data : "",
+		                                     rep.body.len > 4096 ? 4096 : rep.body.len);
 	}
 	ordex_buf_free(&rep.body);
 	if (got < 0) {
-		count(w->d, &w->d->counts.failed);
+		count(w->d, got == -2 ? &w->d->counts.dead : &w->d->counts.failed);
 		return;
 	}
+	struct ordex_buf done;
+	ordex_buf_init(&done, 0);
 	for (int i = 0; i < n; i++) {
+		/* well inside the claim's lease: what is done stays done, and the next
+		 * attempt's list no longer names it */
+		if (ordex_time_now() - s->started_at > ORDEX_OUTBOX_LEASE_US / 3) {
+			memset(&s->answer, 0, sizeof(s->answer));
+			s->answer.verdict = ORDEX_RETRY;
+			s->transport =
+			    "stopped between fulfilment orders; the rest at the next attempt";
+			ordex_buf_free(&done);
+			return;
+		}
 		struct ordex_call call;
 		const char *why = NULL;
 		if (ordex_target_step_request(a, t, secret, r, ids[i], s->started_at, &call,
 		                              &why)) {
 			s->answer.verdict = ORDEX_DEAD;
 			s->answer.message = why;
+			ordex_buf_free(&done);
 			return;
 		}
-		if (!send_call(w, a, t, r, &call, s))
+		if (!send_call(w, a, t, r, &call, s)) {
+			ordex_buf_free(&done);
 			return;
+		}
+		ordex_buf_printf(&done, "%s%s", done.len ? "," : "", ids[i]);
 	}
 	s->answer.verdict = ORDEX_DELIVERED;
-	s->answer.external_ref = n ? ids[0] : NULL;
+	/* every fulfilment order acted on, or none: there was nothing left to do */
+	s->answer.external_ref = n ? ordex_arena_strndup(a, done.data, done.len) : NULL;
 	if (!n)
-		s->answer_text = "nothing to do: every fulfilment order is in that state already";
+		s->answer_text = why_not;
+	ordex_buf_free(&done);
 }
 
 static void deliver(struct worker *w, const struct ordex_outbox_row *due)
@@ -287,7 +312,9 @@ static void deliver(struct worker *w, const struct ordex_outbox_row *due)
 	struct ordex_deliverer *d = w->d;
 	struct ordex_arena *a = ordex_arena_new(1 << 14);
 	struct ordex_scope sc = {due->tenant, due->env};
-	struct ordex_outbox_claim claim = {.id = due->id, .a = a};
+	/* a probe has a lookup and a request to answer in */
+	struct ordex_outbox_claim claim = {
+	    .id = due->id, .a = a, .probe_us = (int64_t)d->cfg.timeout_ms * 2000 + 5000000};
 	if (run(w, &sc, ordex_outbox_claim, &claim) || !claim.claimed) {
 		ordex_arena_free(a);
 		return;

@@ -123,7 +123,7 @@ static const struct {
      "{\"kind\":\"escalate\",\"payload\":{\"reason\":\"x\"}}"},
     {"GET", "/v1/actions/999999", "cases.read", NULL},
     {"GET", "/v1/audit", "audit.read", NULL},
-    {"GET", "/v1/audit/verify", "audit.verify", NULL},
+    {"GET", "/v1/audit/verify", "audit.verify@production", NULL},
     {"GET", "/v1/targets", "targets.read", NULL},
     {"POST", "/v1/targets", "targets.write", "{\"name\":\"\"}"},
     {"DELETE", "/v1/targets/999999", "targets.write", NULL},

@@ -83,10 +83,12 @@ struct fake {
 	struct effect e[MAX_EFFECTS];
 	int n;
 	long next_ref;
-	/* Shopify fulfilment orders: one per order, open until held */
+	/* Shopify fulfilment orders: one per order, open until held, more on command;
+	 * a hold's notes are kept, as Shopify keeps them in fulfillment_holds */
 	struct {
 		char order[64];
 		char status[16];
+		char notes[160];
 	} fo[256];
 	int n_fo;
 };
@@ -183,6 +185,27 @@ static void fake_fo_status(struct fake *f, const char *order, const char *status
 	pthread_mutex_unlock(&f->mu);
 }
 
+/* Another fulfilment order of order, in status, held with notes (NULL: none); its id. */
+static int fake_fo_add(struct fake *f, const char *order, const char *status, const char *notes)
+{
+	pthread_mutex_lock(&f->mu);
+	fo_of(f, order);
+	int i = f->n_fo++;
+	snprintf(f->fo[i].order, sizeof(f->fo[0].order), "%s", order);
+	snprintf(f->fo[i].status, sizeof(f->fo[0].status), "%s", status);
+	snprintf(f->fo[i].notes, sizeof(f->fo[0].notes), "%s", notes ? notes : "");
+	pthread_mutex_unlock(&f->mu);
+	return 9000 + i;
+}
+
+static const char *fo_status_of(struct fake *f, int id, char *out)
+{
+	pthread_mutex_lock(&f->mu);
+	snprintf(out, 16, "%s", f->fo[id - 9000].status);
+	pthread_mutex_unlock(&f->mu);
+	return out;
+}
+
 static const char *fo_status(struct fake *f, const char *order, char *out)
 {
 	pthread_mutex_lock(&f->mu);
@@ -239,18 +262,31 @@ static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *c, const char *
 	/* Shopify: an order's fulfilment orders, and holding or releasing one */
 	const char *fos = strstr(url, "/fulfillment_orders");
 	if (fos && !strcmp(method, "GET")) {
-		const char *o = strstr(url, "/orders/");
+		const char *op = strstr(url, "/orders/");
 		char order[64];
-		snprintf(order, sizeof(order), "%.*s", o ? (int)strcspn(o + 8, "/") : 0,
-		         o ? o + 8 : "");
+		snprintf(order, sizeof(order), "%.*s", op ? (int)strcspn(op + 8, "/") : 0,
+		         op ? op + 8 : "");
 		pthread_mutex_lock(&f->mu);
 		f->lookups++;
-		int i = fo_of(f, order);
-		char out[256];
-		snprintf(
-		    out, sizeof(out),
-		    "{\"fulfillment_orders\":[{\"id\":%d,\"order_id\":\"%s\",\"status\":\"%s\"}]}",
-		    9000 + i, order, f->fo[i].status);
+		fo_of(f, order);
+		char out[4096] = "{\"fulfillment_orders\":[";
+		size_t o = strlen(out);
+		for (int i = 0; i < f->n_fo && o < sizeof(out) - 400; i++) {
+			if (strcmp(f->fo[i].order, order) != 0)
+				continue;
+			o += (size_t)snprintf(out + o, sizeof(out) - o,
+			                      "%s{\"id\":%d,\"order_id\":\"%s\",\"status\":\"%s\","
+			                      "\"fulfillment_holds\":[",
+			                      out[o - 1] == '[' ? "" : ",", 9000 + i, order,
+			                      f->fo[i].status);
+			if (!strcmp(f->fo[i].status, "on_hold"))
+				o += (size_t)snprintf(
+				    out + o, sizeof(out) - o,
+				    "{\"reason\":\"other\",\"reason_notes\":\"%s\"}",
+				    f->fo[i].notes[0] ? f->fo[i].notes : "held by the merchant");
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "]}");
+		}
+		snprintf(out + o, sizeof(out) - o, "]}");
 		pthread_mutex_unlock(&f->mu);
 		return reply(c, 200, out, NULL);
 	}
@@ -263,6 +299,10 @@ static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *c, const char *
 		if (ok) {
 			snprintf(f->fo[i].status, sizeof(f->fo[0].status), "%s",
 			         hold ? "on_hold" : "open");
+			/* the hold's reason_notes, as sent */
+			const char *rn = hold ? strstr(text, "\"reason_notes\":\"") : NULL;
+			snprintf(f->fo[i].notes, sizeof(f->fo[0].notes), "%.*s",
+			         rn ? (int)strcspn(rn + 16, "\"") : 0, rn ? rn + 16 : "");
 			char key[64];
 			snprintf(key, sizeof(key), "fo:%d:%s", 9000 + i, hold ? "hold" : "release");
 			struct effect *e = effect_of(f, key);
@@ -580,17 +620,23 @@ static const char *key_of(int64_t action, const char *kind)
 /* The writeback of an action, as GET /v1/writebacks/{id} shows it (NULL: none yet). */
 static struct ordex_json *writeback_of(const char *key, int64_t action)
 {
-	struct ordex_json *l = call("GET", "/v1/writebacks?limit=500", key, NULL, 200);
-	const struct ordex_json *rows = ordex_json_get(l, "writebacks");
-	for (const struct ordex_json *r = rows ? rows->child : NULL; r; r = r->next) {
-		if (int_at(r, "action") == action) {
-			char path[64];
-			snprintf(path, sizeof(path), "/v1/writebacks/%lld",
-			         (long long)int_at(r, "id"));
-			return call("GET", path, key, NULL, 200);
+	char list[96] = "/v1/writebacks?limit=500";
+	for (;;) {
+		struct ordex_json *l = call("GET", list, key, NULL, 200);
+		const struct ordex_json *rows = ordex_json_get(l, "writebacks");
+		for (const struct ordex_json *r = rows ? rows->child : NULL; r; r = r->next) {
+			if (int_at(r, "action") == action) {
+				char path[64];
+				snprintf(path, sizeof(path), "/v1/writebacks/%lld",
+				         (long long)int_at(r, "id"));
+				return call("GET", path, key, NULL, 200);
+			}
 		}
+		const char *next = ordex_json_string(ordex_json_get(l, "next_cursor"));
+		if (!next)
+			return NULL;
+		snprintf(list, sizeof(list), "/v1/writebacks?limit=500&cursor=%s", next);
 	}
-	return NULL;
 }
 
 /* Waits until the action's writeback has status (up to seconds); its view. */
@@ -753,9 +799,12 @@ static void targets_are_checked_and_never_show_their_secrets(void **state)
 	/* a stripe target carries out refunds only */
 	e = call("POST", "/v1/targets", h.key,
 	         "{\"name\":\"x\",\"kind\":\"stripe\",\"base_url\":\"http://127.0.0.1:1\","
-	         "\"secret\":\"sk_test_1\",\"actions\":[\"reship\"]}",
+	         "\"secret\":\"sk_test_1\",\"actions\":[\"reship\",\"escalate\"]}",
 	         422);
 	assert_string_equal(str_at(e, "errors.0.field"), "actions[0]");
+	assert_string_equal(str_at(e, "errors.0.reason"),
+	                    "\"reship\" is not carried out by a stripe target (refund)");
+	assert_non_null(strstr(str_at(e, "errors.1.reason"), "done inside ordex"));
 	/* one target per action kind and environment */
 	e = call("POST", "/v1/targets", h.key,
 	         "{\"name\":\"y\",\"kind\":\"webhook\",\"base_url\":\"http://127.0.0.1:1\","
@@ -839,6 +888,15 @@ static void failures_are_retried_under_the_same_key_until_delivered(void **state
 	                   "a.http_status = 429",
 	                   key_of(id, "refund")) == 1);
 	assert_true(int_at(w, "attempts") >= 2);
+	/* the writeback shows every attempt: the 500, the 429, then the one that worked */
+	int history = 0, retries = 0;
+	for (const struct ordex_json *a = path_of(w, "history")->child; a; a = a->next) {
+		history++;
+		retries += !strcmp(str_at(a, "outcome"), "retry");
+	}
+	assert_int_equal(history, int_at(w, "attempts"));
+	assert_true(retries >= 2);
+	assert_string_equal(str_at(w, "history.0.error"), "internal error");
 	int requests;
 	assert_int_equal(effects_of(&prod, key, &requests), 1);
 	assert_int_equal(
@@ -1009,14 +1067,34 @@ static void a_shopify_hold_acts_on_each_fulfilment_order_once(void **state)
 	pthread_mutex_lock(&sand.mu);
 	assert_int_equal(sand.requests, before);
 	pthread_mutex_unlock(&sand.mu);
-	/* a release takes what is held */
+	/* a release takes the holds ordex placed, and leaves the merchant's */
 	c = paid_case(sandbox, "WB-H3", "20.00", NULL);
-	fake_fo_status(&sand, "WB-H3", "on_hold");
+	fake_fo_status(&sand, "WB-H3", "closed");
+	int ours = fake_fo_add(&sand, "WB-H3", "on_hold", "check (ordex ordex:1:hold_fulfillment)");
+	int theirs = fake_fo_add(&sand, "WB-H3", "on_hold", NULL);
 	id = approved(c, sandbox, sandops, "release_hold", "{\"reason\":\"cleared\"}");
 	w = wait_status(sandbox, id, "delivered", 10);
-	assert_string_equal(fo_status(&sand, "WB-H3", st), "open");
-	snprintf(key, sizeof(key), "fo:%s:release", str_at(w, "external_ref"));
+	assert_string_equal(fo_status_of(&sand, ours, st), "open");
+	assert_string_equal(fo_status_of(&sand, theirs, st), "on_hold");
+	char ours_id[16];
+	snprintf(ours_id, sizeof(ours_id), "%d", ours);
+	assert_string_equal(str_at(w, "external_ref"), ours_id);
+	snprintf(key, sizeof(key), "fo:%d:release", ours);
 	assert_int_equal(effects_of(&sand, key, NULL), 1);
+	snprintf(key, sizeof(key), "fo:%d:release", theirs);
+	assert_int_equal(effects_of(&sand, key, NULL), 0);
+	/* an order whose every fulfilment order is past holding: the hold is dead,
+	 * with the statuses, for a person to see, and nothing is sent */
+	c = paid_case(sandbox, "WB-H4", "20.00", NULL);
+	fake_fo_status(&sand, "WB-H4", "closed");
+	fake_fo_add(&sand, "WB-H4", "in_progress", NULL);
+	id = approved(c, sandbox, sandops, "hold_fulfillment", "{\"reason\":\"check\"}");
+	w = wait_status(sandbox, id, "dead", 10);
+	assert_non_null(strstr(str_at(w, "last_error"), "can be held"));
+	assert_non_null(strstr(str_at(w, "last_error"), "in_progress"));
+	struct ordex_json *x =
+	    call("GET", "/v1/exceptions?order=WB-H4&kind=writeback_failed", sandbox, NULL, 200);
+	assert_non_null(path_of(x, "exceptions.0"));
 }
 
 static void CASE_09_a_refusal_is_an_exception_with_the_targets_code_and_is_not_resent(void **state)

@@ -801,6 +801,19 @@ static void test_a_refund_of_ordex_carries_its_key(void **state)
 	    "'parent_id':900}]}");
 	outcome_is(ORDEX_ADAPT_MAPPED, 1);
 	str_is(event(0), "data.writeback_key", "ordex:42:refund");
+	/* a person's reason quoting another key earlier: only the marker at the end counts */
+	run("refunds/create",
+	    "{'id':80,'order_id':450789469,'created_at':'2025-03-02T10:00:00Z',"
+	    "'note':'like (ordex ordex:17:refund) before (ordex ordex:43:refund)','transactions':["
+	    "{'id':5,'kind':'refund','status':'success','amount':'10.00','currency':'USD',"
+	    "'parent_id':900}]}");
+	str_is(event(0), "data.writeback_key", "ordex:43:refund");
+	run("refunds/create",
+	    "{'id':81,'order_id':450789469,'created_at':'2025-03-02T10:00:00Z',"
+	    "'note':'see (ordex ordex:17:refund) please','transactions':["
+	    "{'id':6,'kind':'refund','status':'success','amount':'10.00','currency':'USD',"
+	    "'parent_id':900}]}");
+	absent(event(0), "data.writeback_key");
 	/* a note that only looks like one names no key */
 	run("refunds/create",
 	    "{'id':79,'order_id':450789469,'created_at':'2025-03-02T10:00:00Z',"

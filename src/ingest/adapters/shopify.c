@@ -531,12 +531,21 @@ static int map_transaction(struct ctx *c)
  */
 static const char *ordex_key_in(struct ctx *c, const char *note)
 {
-	const char *p = note ? strstr(note, "(ordex ordex:") : NULL;
+	/* only the marker ordex writes, at the very end: a reason written by a
+	 * person may quote another one earlier in the note */
+	size_t len = note ? strlen(note) : 0;
+	while (len && (note[len - 1] == ' ' || note[len - 1] == '\n' || note[len - 1] == '\r'))
+		len--;
+	if (len < 9 || note[len - 1] != ')')
+		return NULL;
+	const char *p = NULL;
+	for (const char *q = note; (q = strstr(q, "(ordex ordex:")) && q < note + len; q++)
+		p = q;
 	if (!p)
 		return NULL;
 	p += 7;
-	size_t n = strcspn(p, ") \t\r\n");
-	if (!n || n > 96 || p[n] != ')')
+	size_t n = (size_t)(note + len - 1 - p);
+	if (!n || n > 96 || memchr(p, ')', n) || memchr(p, ' ', n))
 		return NULL;
 	return ordex_arena_strndup(c->a, p, n);
 }
