@@ -780,7 +780,8 @@ static void targets_are_checked_and_never_show_their_secrets(void **state)
 	assert_non_null(strstr(all, "secret;"));
 	/* no credentials in the URL, and plain HTTP only to this machine */
 	const char *urls[] = {"https://user:pass@shop.example", "http://shop.example/x",
-	                      "https://shop.example/?token=1"};
+	                      "https://shop.example/?token=1", "http://127.attacker.example/x",
+	                      "http://127.0.0.1.nip.io/x"};
 	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
 		char b[300];
 		snprintf(b, sizeof(b),
@@ -790,6 +791,14 @@ static void targets_are_checked_and_never_show_their_secrets(void **state)
 		e = call("POST", "/v1/targets", h.key, b, 422);
 		assert_string_equal(str_at(e, "errors.0.field"), "base_url");
 	}
+	/* this machine, by its IPv6 loopback with a port, may be spoken to in plain HTTP */
+	e = call("POST", "/v1/targets", h.key,
+	         "{\"name\":\"v6\",\"kind\":\"webhook\",\"base_url\":\"http://[::1]:1/x\","
+	         "\"secret\":\"s\",\"actions\":[\"substitute_line\"]}",
+	         201);
+	char del[64];
+	snprintf(del, sizeof(del), "/v1/targets/%lld", (long long)int_at(e, "id"));
+	call("DELETE", del, h.key, NULL, 200);
 	/* a live payment key is refused in a sandbox */
 	e = call("POST", "/v1/targets", sandbox,
 	         "{\"name\":\"live\",\"kind\":\"webhook\",\"base_url\":\"https://pay.example\","
