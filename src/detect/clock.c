@@ -150,8 +150,8 @@ int ordex__arm_clock(struct ordex_apply *ap, const struct ordex_order_state *os,
 			return rc;
 		have = true;
 		int64_t due = p->status_at + w.payment_pending;
-		if (due > o->clock_at &&
-		    (rc = st->ops->timer_arm(st, ap->sc, "payment_pending", p->ref, o->ref, due)))
+		if (due > o->clock_at && (rc = st->ops->timer_arm_earlier(
+		                              st, ap->sc, "payment_pending", p->ref, o->ref, due)))
 			return rc;
 	}
 	bool shipped = false;
@@ -164,12 +164,13 @@ int ordex__arm_clock(struct ordex_apply *ap, const struct ordex_order_state *os,
 			return rc;
 		have = true;
 		int64_t due = s->status_at + w.shipment_stalled;
-		if (due > o->clock_at &&
-		    (rc = st->ops->timer_arm(st, ap->sc, "shipment_stalled", s->ref, o->ref, due)))
+		if (due > o->clock_at && (rc = st->ops->timer_arm_earlier(
+		                              st, ap->sc, "shipment_stalled", s->ref, o->ref, due)))
 			return rc;
 	}
 	if (o->ship_by && !shipped && (!seq || o->updated_seq == seq) && o->clock_at < o->ship_by &&
-	    (rc = st->ops->timer_arm(st, ap->sc, "fulfillment_late", o->ref, o->ref, o->ship_by)))
+	    (rc = st->ops->timer_arm_earlier(st, ap->sc, "fulfillment_late", o->ref, o->ref,
+	                                     o->ship_by)))
 		return rc;
 	return ORDEX_OK;
 }

@@ -3213,6 +3213,7 @@ static const struct ordex_store_ops sqlite_ops = {
     .policy_get = ordex__sqlite_policy_get,
     .policy_put = ordex__sqlite_policy_put,
     .timer_arm = ordex__sqlite_timer_arm,
+    .timer_arm_earlier = ordex__sqlite_timer_arm_earlier,
     .timer_disarm = ordex__sqlite_timer_disarm,
     .timers_of_order = ordex__sqlite_timers_of_order,
     .timers_due = ordex__sqlite_timers_due,

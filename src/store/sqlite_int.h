@@ -179,6 +179,9 @@ int ordex__sqlite_policy_get(struct ordex_store *st, const struct ordex_scope *s
                              const char **by);
 int ordex__sqlite_policy_put(struct ordex_store *st, const struct ordex_scope *sc, const char *body,
                              int64_t at, const char *by, int64_t *version);
+int ordex__sqlite_timer_arm_earlier(struct ordex_store *st, const struct ordex_scope *sc,
+                                    const char *kind, const char *subject, const char *order_ref,
+                                    int64_t due_at);
 int ordex__sqlite_timer_arm(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
                             const char *subject, const char *order_ref, int64_t due_at);
 int ordex__sqlite_timer_disarm(struct ordex_store *st, const struct ordex_scope *sc,

@@ -32,6 +32,7 @@ enum wstmt_id {
 	W_POLICY_VERSION,
 	W_POLICY_PUT,
 	W_TIMER_ARM,
+	W_TIMER_ARM_EARLIER,
 	W_TIMER_DISARM,
 	W_TIMERS_OF_ORDER,
 	W_TIMERS_DUE,
@@ -127,6 +128,12 @@ static const char *const wsql[W_COUNT] = {
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant, environment, kind, "
                     "subject) DO UPDATE SET due_at = excluded.due_at, order_ref = "
                     "excluded.order_ref, fired_at = NULL WHERE timers.due_at != excluded.due_at",
+    [W_TIMER_ARM_EARLIER] = "INSERT INTO timers (tenant, environment, kind, subject, order_ref, "
+                            "due_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant, "
+                            "environment, kind, subject) DO UPDATE SET due_at = "
+                            "excluded.due_at, order_ref = excluded.order_ref, fired_at = NULL "
+                            "WHERE timers.due_at != excluded.due_at AND (timers.fired_at IS "
+                            "NOT NULL OR excluded.due_at < timers.due_at)",
     [W_TIMER_DISARM] = "DELETE FROM timers WHERE tenant = ?1 AND environment = ?2 AND kind = ?3 "
                        "AND subject = ?4",
     [W_TIMERS_OF_ORDER] = "SELECT " TIMER_COLS " FROM timers WHERE tenant = ?1 AND environment = "
@@ -577,6 +584,22 @@ int ordex__sqlite_timer_arm(struct ordex_store *st, const struct ordex_scope *sc
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = wstmt(s, W_TIMER_ARM);
+	if (!q)
+		return ORDEX_E_STORE;
+	bind_scope(q, sc);
+	bind_text(q, 3, kind);
+	bind_text(q, 4, subject);
+	bind_text(q, 5, order_ref);
+	sqlite3_bind_int64(q, 6, due_at);
+	return exec(s, q, "arm a timer");
+}
+
+int ordex__sqlite_timer_arm_earlier(struct ordex_store *st, const struct ordex_scope *sc,
+                                    const char *kind, const char *subject, const char *order_ref,
+                                    int64_t due_at)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = wstmt(s, W_TIMER_ARM_EARLIER);
 	if (!q)
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);

@@ -767,6 +767,12 @@ struct ordex_store_ops {
 	 * time is unfired again, for the same time it stays as it is (fired once) */
 	int (*timer_arm)(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
 	                 const char *subject, const char *order_ref, int64_t due_at);
+	/* the same, but a timer still to fire is only ever moved earlier: a later
+	 * due waits for the timer to fire, when what it judges is armed anew (a
+	 * wait that each new fact pushes back costs a write per wait, not per fact) */
+	int (*timer_arm_earlier)(struct ordex_store *st, const struct ordex_scope *sc,
+	                         const char *kind, const char *subject, const char *order_ref,
+	                         int64_t due_at);
 	int (*timer_disarm)(struct ordex_store *st, const struct ordex_scope *sc, const char *kind,
 	                    const char *subject);
 	int (*timers_of_order)(struct ordex_store *st, const struct ordex_scope *sc,

@@ -1172,6 +1172,38 @@ static void the_command_line_works_cases_under_the_same_rules(void **state)
 	free(err);
 }
 
+/*
+ * A wait that every new fact pushes back (no carrier scan for N hours) keeps
+ * its timer where it is: the timer fires, finds the wait not over, and arms
+ * the new end. The stall is found at the right time, with one write per
+ * firing instead of one per scan.
+ */
+static void a_newer_scan_moves_the_stall_by_the_timers_firing(void **state)
+{
+	emit("shop", "order.created", "WF-950",
+	     "{\"lines\":[{\"sku\":\"SKU-T95\",\"qty\":1}],\"total\":\"5.00\",\"currency\":"
+	     "\"USD\"}");
+	/* under the default 72 h: scanned so long ago that its stall is due in 1 s,
+	 * then scanned again, due in 6 s */
+	assert_true(harness_emit(&h, "wf-", "carrier", "shipment.created", "WF-950",
+	                         at(-3 * 86400 + 1),
+	                         "{\"shipment\":\"S-950\",\"tracking\":\"T950\","
+	                         "\"status\":\"in_transit\"}") < 300);
+	assert_true(harness_emit(&h, "wf-", "carrier", "shipment.updated", "WF-950",
+	                         at(-3 * 86400 + 6),
+	                         "{\"shipment\":\"S-950\",\"status\":\"in_transit\"}") < 300);
+	const char *fired =
+	    "SELECT count(*) FROM audit WHERE kind = 'timer.fired' AND subject = ?1";
+	const char *open = "SELECT count(*) FROM exceptions WHERE order_ref = ?1 AND kind = "
+	                   "'shipment_stalled' AND status = 'open'";
+	/* the first firing (at the older scan's end) finds the wait not over */
+	assert_int_equal(wait_count(fired, "S-950", 1, 10), 1);
+	assert_int_equal(db_count(open, "WF-950"), 0);
+	/* the second, at the newer scan's end, finds the stall */
+	assert_int_equal(wait_count(fired, "S-950", 2, 15), 2);
+	assert_int_equal(db_count(open, "WF-950"), 1);
+}
+
 static void a_longer_wait_in_the_policy_moves_the_timer(void **state)
 {
 	emit(
@@ -1245,6 +1277,7 @@ int main(void)
 	    cmocka_unit_test(an_order_not_shipped_by_its_ship_by_time_is_late),
 	    cmocka_unit_test(the_command_line_works_cases_under_the_same_rules),
 	    cmocka_unit_test(a_longer_wait_in_the_policy_moves_the_timer),
+	    cmocka_unit_test(a_newer_scan_moves_the_stall_by_the_timers_firing),
 	    cmocka_unit_test(actions_are_metered),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
