@@ -301,8 +301,7 @@ int ordex_outbox_claim(struct ordex_store *st, struct ordex_audit *au, const str
 	if (rc && rc != ORDEX_E_NOTFOUND)
 		return rc;
 	if (rc == ORDEX_E_NOTFOUND || k->target.removed_at) {
-		struct ordex_tenant_settings none = {.fraud_threshold = 75};
-		return go_dead(st, au, sc, now, a, &none, r,
+		return go_dead(st, au, sc, now, a, &k->settings, r,
 		               "the target was removed before this was carried out");
 	}
 	if (k->target.open_until > now) {

@@ -44,8 +44,9 @@ int ordex_outbox_enqueue(struct ordex_store *st, struct ordex_audit *au,
 /* The worker takes a row (ctx: struct ordex_outbox_claim; batch scope: the row's). */
 struct ordex_outbox_claim {
 	int64_t id;
-	int64_t probe_us;      /* a half-open circuit waits this long for a probe (0: the lease) */
-	struct ordex_arena *a; /* the worker's: what is read lives there */
+	int64_t probe_us; /* a half-open circuit waits this long for a probe (0: the lease) */
+	struct ordex_tenant_settings settings; /* the detectors' (a row that dies here) */
+	struct ordex_arena *a;                 /* the worker's: what is read lives there */
 	/* out */
 	bool claimed;
 	bool unknown_before; /* its last attempt's outcome is not known */

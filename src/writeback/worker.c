@@ -313,8 +313,10 @@ static void deliver(struct worker *w, const struct ordex_outbox_row *due)
 	struct ordex_arena *a = ordex_arena_new(1 << 14);
 	struct ordex_scope sc = {due->tenant, due->env};
 	/* a probe has a lookup and a request to answer in */
-	struct ordex_outbox_claim claim = {
-	    .id = due->id, .a = a, .probe_us = (int64_t)d->cfg.timeout_ms * 2000 + 5000000};
+	struct ordex_outbox_claim claim = {.id = due->id,
+	                                   .a = a,
+	                                   .probe_us = (int64_t)d->cfg.timeout_ms * 2000 + 5000000,
+	                                   .settings = d->cfg.settings};
 	if (run(w, &sc, ordex_outbox_claim, &claim) || !claim.claimed) {
 		ordex_arena_free(a);
 		return;
