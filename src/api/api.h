@@ -6,10 +6,34 @@
 #define ORDEX_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http/request.h"
 
 extern const struct ordex_route ordex_api_routes[];
+
+/* ---- what the handlers share (common.c) ---- */
+struct ordex_json;
+struct ordex_problems;
+/* 503 answers: the database cannot be read; the writer takes nothing more. */
+void ordex_api_unavailable(struct ordex_req *rq);
+void ordex_api_shutting_down(struct ordex_req *rq);
+/* The decimal id at the start of s (then '/' or the end; *after: what follows); 0: none. */
+int64_t ordex_api_id(const char *s, const char **after);
+/*
+ * The body as JSON (empty: {}): members not among allowed (NULL-terminated;
+ * names lists them for people), or a body that is not an object, are added
+ * to probs. NULL when the body is not JSON (the 400 is answered).
+ */
+struct ordex_json *ordex_api_body(struct ordex_req *rq, const char *const *allowed,
+                                  const char *names, struct ordex_problems *probs);
+/* The same, answering 422 when a member is not allowed; NULL when answered. */
+struct ordex_json *ordex_api_body_object(struct ordex_req *rq, const char *const *allowed,
+                                         const char *names);
+/* ?limit= (1-500) into *limit when given; a problem when it is not valid. */
+int ordex_api_limit(struct ordex_req *rq, int *limit, struct ordex_problems *probs);
+/* ?cursor= as a seq or id to list below (INT64_MAX: from the newest). */
+int ordex_api_seq_cursor(struct ordex_req *rq, int64_t *before, struct ordex_problems *probs);
 extern const size_t ordex_api_routes_count;
 
 void ordex_api_health(struct ordex_req *rq);

@@ -31,12 +31,6 @@
 #include "ingest/event.h" /* struct ordex_problems */
 #include "store/store.h"
 
-static void unavailable(struct ordex_req *rq)
-{
-	ordex_problem(ordex_req_response(rq), 503, "storage_unavailable", "Service unavailable",
-	              "could not read the database", NULL);
-}
-
 /* A kind filter: words of [a-z0-9_.], optionally ending in '*'. */
 static bool kind_ok(const char *k)
 {
@@ -75,24 +69,10 @@ void ordex_api_audit_list(struct ordex_req *rq)
 		                  "(access.*)");
 	if (subject && strlen(subject) > 512)
 		ordex_problem_add(&probs, a, "subject", "is at most 512 bytes");
-	long limit = 50;
-	const char *ls = ordex_req_query(rq, "limit");
-	if (ls) {
-		char *end;
-		limit = strtol(ls, &end, 10);
-		if (*end || limit < 1 || limit > 500)
-			ordex_problem_add(&probs, a, "limit", "is an integer from 1 to 500");
-	}
-	int64_t before = INT64_MAX;
-	const char *cursor = ordex_req_query(rq, "cursor");
-	if (cursor) {
-		char *end;
-		long long v = strtoll(cursor, &end, 10);
-		if (*end || v <= 0)
-			ordex_problem_add(&probs, a, "cursor",
-			                  "is not a cursor returned by this endpoint");
-		before = v;
-	}
+	int limit = 50;
+	int64_t before;
+	ordex_api_limit(rq, &limit, &probs);
+	ordex_api_seq_cursor(rq, &before, &probs);
 	if (probs.n) {
 		ordex_problem(r, 400, "invalid_query", "Invalid query", "the query is not valid",
 		              &probs);
@@ -101,14 +81,14 @@ void ordex_api_audit_list(struct ordex_req *rq)
 	struct ordex_audit_row *rows;
 	size_t n = 0;
 	if (!st || st->ops->begin(st) != ORDEX_OK) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	int rc = st->ops->audit_list(st, ordex_req_scope(rq), kind, subject, before, (int)limit + 1,
 	                             a, &rows, &n);
 	st->ops->commit(st);
 	if (rc) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_jw w;
@@ -167,13 +147,13 @@ void ordex_api_audit_verify(struct ordex_req *rq)
 		return;
 	}
 	if (!st || st->ops->begin(st) != ORDEX_OK) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	int rc = ordex_audit_verify_tenant(st, ordex_req_scope(rq)->tenant, &rep);
 	st->ops->commit(st);
 	if (rc && rc != ORDEX_E_CORRUPT) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_jw w;

@@ -52,18 +52,6 @@
 /* The largest text of a comment or message, in bytes. */
 #define TEXT_MAX 4000
 
-static void unavailable(struct ordex_req *rq)
-{
-	ordex_problem(ordex_req_response(rq), 503, "storage_unavailable", "Service unavailable",
-	              "could not read the database", NULL);
-}
-
-static void shutting_down(struct ordex_req *rq)
-{
-	ordex_problem(ordex_req_response(rq), 503, "shutting_down", "Shutting down",
-	              "the service is stopping", NULL);
-}
-
 static void not_found(struct ordex_req *rq, const char *what)
 {
 	ordex_problem(ordex_req_response(rq), 404, "not_found", "Not found", what, NULL);
@@ -97,62 +85,6 @@ static struct ordex_actor actor_of(struct ordex_req *rq)
 	    .region = p->customers.region,
 	    .segment = p->customers.segment,
 	};
-}
-
-/* The decimal id at the start of s (then '/' or the end); 0 when there is none. */
-static int64_t id_at(const char *s, const char **after)
-{
-	int64_t v = 0;
-	const char *p = s;
-	while (*p >= '0' && *p <= '9' && v < INT64_MAX / 10 - 9)
-		v = v * 10 + (*p++ - '0');
-	if (p == s || (*p && *p != '/') || (*s == '0'))
-		return 0;
-	*after = *p ? p + 1 : p;
-	return v;
-}
-
-/*
- * The body as a JSON object whose members are among allowed (a
- * NULL-terminated list); an empty body is an empty object. NULL when the
- * answer is written.
- */
-static struct ordex_json *body_object(struct ordex_req *rq, const char *const *allowed,
-                                      const char *names)
-{
-	struct ordex_response *r = ordex_req_response(rq);
-	struct ordex_arena *a = ordex_req_arena(rq);
-	size_t len;
-	const char *body = ordex_req_body(rq, &len);
-	struct ordex_problems probs = {.n = 0};
-	if (!len)
-		body = "{}", len = 2;
-	struct ordex_json *doc;
-	struct ordex_json_error jerr;
-	if (ordex_json_parse(a, body, len, NULL, &doc, &jerr) != ORDEX_OK) {
-		ordex_problem_add(&probs, a, jerr.path, "%s", jerr.msg);
-		ordex_problem(r, 400, "invalid_json", "Invalid JSON", "the body is not valid JSON",
-		              &probs);
-		return NULL;
-	}
-	if (doc->type != ORDEX_JSON_OBJECT) {
-		ordex_problem_add(&probs, a, "", "must be an object");
-	} else {
-		for (const struct ordex_json *m = doc->child; m; m = m->next) {
-			bool known = false;
-			for (const char *const *k = allowed; *k && !known; k++)
-				known = !strcmp(*k, m->key);
-			if (!known)
-				ordex_problem_add(&probs, a, m->key, "is not a field here (%s)",
-				                  names);
-		}
-	}
-	if (probs.n) {
-		ordex_problem(r, 422, "validation_failed", "Invalid request", "nothing was changed",
-		              &probs);
-		return NULL;
-	}
-	return doc;
 }
 
 /* A text member: a string, not blank, at most max bytes; NULL with a problem if not. */
@@ -249,15 +181,7 @@ void ordex_api_cases_list(struct ordex_req *rq)
 	else
 		f.assignee = assignee;
 	f.order_ref = ordex_req_query(rq, "order");
-	const char *limit = ordex_req_query(rq, "limit");
-	if (limit) {
-		char *end;
-		long l = strtol(limit, &end, 10);
-		if (*end || l < 1 || l > 500)
-			ordex_problem_add(&probs, a, "limit", "must be an integer from 1 to 500");
-		else
-			f.limit = (int)l;
-	}
+	ordex_api_limit(rq, &f.limit, &probs);
 	const char *cursor = ordex_req_query(rq, "cursor");
 	if (cursor) {
 		int prio;
@@ -285,7 +209,7 @@ void ordex_api_cases_list(struct ordex_req *rq)
 	struct ordex_case_row *rows;
 	size_t n;
 	if (!st || st->ops->case_list(st, ordex_req_scope(rq), &f, a, &rows, &n)) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_jw w;
@@ -373,7 +297,7 @@ static void evidence_get(struct ordex_req *rq, struct ordex_store *st, int64_t c
 		return;
 	}
 	if (rc) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	r->status = 200;
@@ -387,14 +311,14 @@ void ordex_api_case_get(struct ordex_req *rq)
 	struct ordex_response *r = ordex_req_response(rq);
 	struct ordex_arena *a = ordex_req_arena(rq);
 	const char *rest;
-	int64_t id = id_at(ordex_req_path_rest(rq), &rest);
+	int64_t id = ordex_api_id(ordex_req_path_rest(rq), &rest);
 	if (!id) {
 		not_found(rq, "no such case");
 		return;
 	}
 	struct ordex_store *st = ordex_req_store(rq);
 	if (!st) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	if (!strncmp(rest, "evidence/", 9) && strlen(rest + 9) == 64) {
@@ -408,7 +332,7 @@ void ordex_api_case_get(struct ordex_req *rq)
 	const struct ordex_scope *sc = ordex_req_scope(rq);
 	/* one snapshot: the case, its actions and history agree */
 	if (st->ops->begin(st)) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_case_row c;
@@ -425,7 +349,7 @@ void ordex_api_case_get(struct ordex_req *rq)
 	}
 	if (rc) {
 		ordex_buf_reset(&r->body);
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	r->status = 200;
@@ -448,7 +372,7 @@ static void case_answer(struct ordex_req *rq, struct case_call *cc)
 	struct ordex_store *st = ordex_req_store(rq);
 	struct ordex_case_row c;
 	if (!st || visible_case(rq, st, cc->proposing ? cc->act.case_id : cc->k.case_id, &c)) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_jw w;
@@ -460,7 +384,7 @@ static void case_answer(struct ordex_req *rq, struct case_call *cc)
 		const struct ordex_scope *sc = ordex_req_scope(rq);
 		if (st->ops->action_get(st, sc, cc->act.new_action_id, ordex_req_arena(rq), &act) ||
 		    st->ops->approvals_of(st, sc, act.id, ordex_req_arena(rq), &ap, &m)) {
-			unavailable(rq);
+			ordex_api_unavailable(rq);
 			return;
 		}
 		r->status = 201;
@@ -486,7 +410,7 @@ static void case_done(struct ordex_req *rq, struct ordex_batch *b)
 	struct case_call *cc = (struct case_call *)b;
 	struct ordex_cmd_result *res = cc->proposing ? &cc->act.res : &cc->k.res;
 	if (b->rc) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	if (b->command_rc == ORDEX_E_INVAL && res->code) {
@@ -494,7 +418,7 @@ static void case_done(struct ordex_req *rq, struct ordex_batch *b)
 		return;
 	}
 	if (b->command_rc) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	if (cc->proposing) {
@@ -577,7 +501,7 @@ void ordex_api_case_post(struct ordex_req *rq)
 	struct ordex_arena *a = ordex_req_arena(rq);
 	struct ordex_problems probs = {.n = 0};
 	const char *verb;
-	int64_t id = id_at(ordex_req_path_rest(rq), &verb);
+	int64_t id = ordex_api_id(ordex_req_path_rest(rq), &verb);
 	static const struct {
 		const char *path, *verb;
 		enum ordex_op op;
@@ -602,7 +526,7 @@ void ordex_api_case_post(struct ordex_req *rq)
 		return;
 	struct ordex_store *st = ordex_req_store(rq);
 	if (!st) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct case_call *cc = ordex_arena_zalloc(a, sizeof(*cc));
@@ -616,7 +540,7 @@ void ordex_api_case_post(struct ordex_req *rq)
 		if (!evidence_input(rq, cc))
 			return;
 	} else if (!strcmp(cc->k.verb, "assign")) {
-		if (!(doc = body_object(rq, ASSIGN_FIELDS, "assignee")))
+		if (!(doc = ordex_api_body_object(rq, ASSIGN_FIELDS, "assignee")))
 			return;
 		const struct ordex_json *v = ordex_json_get(doc, "assignee");
 		if (!v)
@@ -632,11 +556,12 @@ void ordex_api_case_post(struct ordex_req *rq)
 			                     ? v->str
 			                     : ordex_arena_printf(a, "user:%s", v->str);
 	} else if (!strcmp(cc->k.verb, "comment") || !strcmp(cc->k.verb, "message")) {
-		if (!(doc = body_object(rq, TEXT_FIELDS, "text")))
+		if (!(doc = ordex_api_body_object(rq, TEXT_FIELDS, "text")))
 			return;
 		cc->k.text = text_of(a, doc, "text", true, TEXT_MAX, &probs);
 	} else if (!strcmp(cc->k.verb, "propose")) {
-		if (!(doc = body_object(rq, PROPOSE_FIELDS, "kind, payload, reason, draft")))
+		if (!(doc = ordex_api_body_object(rq, PROPOSE_FIELDS,
+		                                  "kind, payload, reason, draft")))
 			return;
 		cc->proposing = true;
 		cc->act.actor = cc->k.actor;
@@ -653,7 +578,7 @@ void ordex_api_case_post(struct ordex_req *rq)
 		if (draft && draft->type != ORDEX_JSON_TRUE && draft->type != ORDEX_JSON_FALSE)
 			ordex_problem_add(&probs, a, "draft", "must be true or false");
 		cc->act.submit = !(draft && draft->type == ORDEX_JSON_TRUE);
-	} else if (!body_object(rq, NO_FIELDS, "none")) {
+	} else if (!ordex_api_body_object(rq, NO_FIELDS, "none")) {
 		return;
 	}
 	if (probs.n) {
@@ -665,7 +590,7 @@ void ordex_api_case_post(struct ordex_req *rq)
 	cc->batch.command = cc->proposing ? ordex_action_command : ordex_case_command;
 	cc->batch.command_ctx = cc->proposing ? (void *)&cc->act : (void *)&cc->k;
 	if (ordex_req_submit(rq, &cc->batch, case_done) != ORDEX_OK)
-		shutting_down(rq);
+		ordex_api_shutting_down(rq);
 }
 
 /* ---- actions ------------------------------------------------------------------ */
@@ -689,7 +614,7 @@ static void action_view(struct ordex_req *rq, int64_t id, unsigned status, const
 	struct ordex_approval_row *ap;
 	size_t m;
 	if (!st) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	int rc = visible_action(rq, st, id, &act, &c);
@@ -701,7 +626,7 @@ static void action_view(struct ordex_req *rq, int64_t id, unsigned status, const
 		return;
 	}
 	if (rc) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_jw w;
@@ -722,7 +647,7 @@ static void action_view(struct ordex_req *rq, int64_t id, unsigned status, const
 void ordex_api_action_get(struct ordex_req *rq)
 {
 	const char *rest;
-	int64_t id = id_at(ordex_req_path_rest(rq), &rest);
+	int64_t id = ordex_api_id(ordex_req_path_rest(rq), &rest);
 	if (!id || *rest) {
 		not_found(rq, "no such action");
 		return;
@@ -740,7 +665,7 @@ static void action_done(struct ordex_req *rq, struct ordex_batch *b)
 {
 	struct action_call *ac = (struct action_call *)b;
 	if (b->rc) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	if (b->command_rc == ORDEX_E_INVAL && ac->k.res.code) {
@@ -748,7 +673,7 @@ static void action_done(struct ordex_req *rq, struct ordex_batch *b)
 		return;
 	}
 	if (b->command_rc) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	const char *s = ac->k.status ? ac->k.status : "";
@@ -798,7 +723,7 @@ static void action_call(struct ordex_req *rq, int64_t id, const char *verb)
 		return;
 	struct ordex_json *doc;
 	if (!strcmp(verb, "approve")) {
-		if (!(doc = body_object(rq, APPROVE_FIELDS, "payload_sha256, reason")))
+		if (!(doc = ordex_api_body_object(rq, APPROVE_FIELDS, "payload_sha256, reason")))
 			return;
 		const struct ordex_json *h = ordex_json_get(doc, "payload_sha256");
 		if (!h || h->type != ORDEX_JSON_STRING || strlen(h->str) != 64 ||
@@ -810,11 +735,11 @@ static void action_call(struct ordex_req *rq, int64_t id, const char *verb)
 			ac->k.payload_hash = h->str;
 		ac->k.reason = text_of(a, doc, "reason", false, TEXT_MAX, &probs);
 	} else if (!strcmp(verb, "reject") || !strcmp(verb, "cancel")) {
-		if (!(doc = body_object(rq, REASON_FIELDS, "reason")))
+		if (!(doc = ordex_api_body_object(rq, REASON_FIELDS, "reason")))
 			return;
 		ac->k.reason = text_of(a, doc, "reason", !strcmp(verb, "reject"), TEXT_MAX, &probs);
 	} else if (!strcmp(verb, "override")) {
-		if (!(doc = body_object(rq, OVERRIDE_FIELDS, "reason, kind, payload")))
+		if (!(doc = ordex_api_body_object(rq, OVERRIDE_FIELDS, "reason, kind, payload")))
 			return;
 		ac->k.reason = text_of(a, doc, "reason", true, TEXT_MAX, &probs);
 		ac->k.kind = text_of(a, doc, "kind", true, 64, &probs);
@@ -823,12 +748,12 @@ static void action_call(struct ordex_req *rq, int64_t id, const char *verb)
 			ordex_problem_add(&probs, a, "payload",
 			                  "is required: what exactly to do instead");
 	} else if (!strcmp(verb, "change")) {
-		if (!(doc = body_object(rq, CHANGE_FIELDS, "payload")))
+		if (!(doc = ordex_api_body_object(rq, CHANGE_FIELDS, "payload")))
 			return;
 		ac->k.payload = ordex_json_get(doc, "payload");
 		if (!ac->k.payload)
 			ordex_problem_add(&probs, a, "payload", "is required");
-	} else if (!body_object(rq, NO_FIELDS, "none")) {
+	} else if (!ordex_api_body_object(rq, NO_FIELDS, "none")) {
 		return;
 	}
 	if (probs.n) {
@@ -841,13 +766,13 @@ static void action_call(struct ordex_req *rq, int64_t id, const char *verb)
 	ac->batch.command = ordex_action_command;
 	ac->batch.command_ctx = &ac->k;
 	if (ordex_req_submit(rq, &ac->batch, action_done) != ORDEX_OK)
-		shutting_down(rq);
+		ordex_api_shutting_down(rq);
 }
 
 void ordex_api_action_post(struct ordex_req *rq)
 {
 	const char *verb;
-	int64_t id = id_at(ordex_req_path_rest(rq), &verb);
+	int64_t id = ordex_api_id(ordex_req_path_rest(rq), &verb);
 	static const char *const verbs[] = {"approve", "reject", "override", "cancel", "submit"};
 	for (size_t i = 0; id && i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(verb, verbs[i])) {
@@ -860,7 +785,7 @@ void ordex_api_action_post(struct ordex_req *rq)
 void ordex_api_action_patch(struct ordex_req *rq)
 {
 	const char *rest;
-	int64_t id = id_at(ordex_req_path_rest(rq), &rest);
+	int64_t id = ordex_api_id(ordex_req_path_rest(rq), &rest);
 	if (!id || *rest) {
 		not_found(rq, "no such action");
 		return;

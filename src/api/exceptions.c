@@ -39,15 +39,7 @@ void ordex_api_exceptions_list(struct ordex_req *rq)
 	else if (status)
 		f.status = status;
 	f.order_ref = ordex_req_query(rq, "order");
-	const char *limit = ordex_req_query(rq, "limit");
-	if (limit) {
-		char *end;
-		long l = strtol(limit, &end, 10);
-		if (*end || l < 1 || l > 500)
-			ordex_problem_add(&probs, a, "limit", "must be an integer from 1 to 500");
-		else
-			f.limit = (int)l;
-	}
+	ordex_api_limit(rq, &f.limit, &probs);
 	const char *cursor = ordex_req_query(rq, "cursor");
 	if (cursor) {
 		int prio;

@@ -31,18 +31,6 @@
 #include "writeback/outbox.h"
 #include "writeback/target.h"
 
-static void unavailable(struct ordex_req *rq)
-{
-	ordex_problem(ordex_req_response(rq), 503, "storage_unavailable", "Service unavailable",
-	              "could not read the database", NULL);
-}
-
-static void shutting_down(struct ordex_req *rq)
-{
-	ordex_problem(ordex_req_response(rq), 503, "shutting_down", "Shutting down",
-	              "the service is stopping", NULL);
-}
-
 static void refused(struct ordex_req *rq, const struct ordex_cmd_result *res)
 {
 	struct ordex_response *r = ordex_req_response(rq);
@@ -69,20 +57,6 @@ static void jw_time(struct ordex_jw *w, const char *key, int64_t us)
 	char t[ORDEX_TIME_MAX_LEN];
 	ordex_time_format(us, 0, t);
 	ordex_jw_str(w, t);
-}
-
-/* An id at the start of the path's rest ("12" or "12/retry"); *tail: what follows. */
-static bool id_of(const char *rest, int64_t *id, const char **tail)
-{
-	char *end;
-	if (!rest || *rest < '1' || *rest > '9')
-		return false;
-	long long v = strtoll(rest, &end, 10);
-	if (v <= 0 || (*end && *end != '/'))
-		return false;
-	*id = v;
-	*tail = *end ? end + 1 : end;
-	return true;
 }
 
 /* ---- targets ------------------------------------------------------------------ */
@@ -127,7 +101,7 @@ static void target_added(struct ordex_req *rq, struct ordex_batch *b)
 {
 	struct target_call *tc = (struct target_call *)b;
 	if (b->rc || (b->command_rc && !tc->add.res.code)) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	if (b->command_rc) {
@@ -139,7 +113,7 @@ static void target_added(struct ordex_req *rq, struct ordex_batch *b)
 	struct ordex_response *r = ordex_req_response(rq);
 	if (!st ||
 	    st->ops->target_get(st, ordex_req_scope(rq), tc->add.id, ordex_req_arena(rq), &t)) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_jw w;
@@ -150,37 +124,16 @@ static void target_added(struct ordex_req *rq, struct ordex_batch *b)
 
 static const char *const TARGET_FIELDS[] = {"name",    "kind",   "base_url", "secret",
                                             "actions", "shadow", NULL};
+#define TARGET_NAMES "name, kind, base_url, secret, actions, shadow"
 
 void ordex_api_targets_post(struct ordex_req *rq)
 {
 	struct ordex_response *r = ordex_req_response(rq);
 	struct ordex_arena *a = ordex_req_arena(rq);
-	size_t len;
-	const char *body = ordex_req_body(rq, &len);
-	struct ordex_json *doc;
-	struct ordex_json_error jerr;
 	struct ordex_problems probs = {.n = 0};
-	if (ordex_json_parse(a, body, len, NULL, &doc, &jerr) != ORDEX_OK) {
-		ordex_problem_add(&probs, a, jerr.path, "%s", jerr.msg);
-		ordex_problem(r, 400, "invalid_json", "Invalid JSON", "the body is not valid JSON",
-		              &probs);
+	struct ordex_json *doc = ordex_api_body(rq, TARGET_FIELDS, TARGET_NAMES, &probs);
+	if (!doc)
 		return;
-	}
-	if (doc->type != ORDEX_JSON_OBJECT) {
-		ordex_problem(r, 422, "validation_failed", "Invalid target",
-		              "the body must be a JSON object", NULL);
-		return;
-	}
-	for (const struct ordex_json *m = doc->child; m; m = m->next) {
-		bool known = false;
-		for (int i = 0; TARGET_FIELDS[i]; i++)
-			known = known || !strcmp(m->key, TARGET_FIELDS[i]);
-		if (!known)
-			ordex_problem_add(
-			    &probs, a, m->key,
-			    "is not a field of a target (name, kind, base_url, secret, "
-			    "actions, shadow)");
-	}
 	const struct ordex_json *name = ordex_json_get(doc, "name");
 	const struct ordex_json *kind = ordex_json_get(doc, "kind");
 	const struct ordex_json *url = ordex_json_get(doc, "base_url");
@@ -254,7 +207,7 @@ void ordex_api_targets_post(struct ordex_req *rq)
 	tc->batch.command = ordex_target_add_cmd;
 	tc->batch.command_ctx = &tc->add;
 	if (ordex_req_submit(rq, &tc->batch, target_added) != ORDEX_OK)
-		shutting_down(rq);
+		ordex_api_shutting_down(rq);
 }
 
 void ordex_api_targets_list(struct ordex_req *rq)
@@ -264,7 +217,7 @@ void ordex_api_targets_list(struct ordex_req *rq)
 	struct ordex_target_row *ts;
 	size_t n;
 	if (!st || st->ops->target_list(st, ordex_req_scope(rq), ordex_req_arena(rq), &ts, &n)) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_jw w;
@@ -284,7 +237,7 @@ static void target_removed(struct ordex_req *rq, struct ordex_batch *b)
 {
 	struct target_call *tc = (struct target_call *)b;
 	if (b->rc || (b->command_rc && !tc->remove.res.code)) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	if (b->command_rc) {
@@ -307,7 +260,7 @@ void ordex_api_targets_delete(struct ordex_req *rq)
 {
 	int64_t id;
 	const char *tail;
-	if (!id_of(ordex_req_path_rest(rq), &id, &tail) || *tail) {
+	if (!(id = ordex_api_id(ordex_req_path_rest(rq), &tail)) || *tail) {
 		ordex_problem(ordex_req_response(rq), 404, "not_found", "Not found",
 		              "no such target", NULL);
 		return;
@@ -321,7 +274,7 @@ void ordex_api_targets_delete(struct ordex_req *rq)
 	tc->batch.command = ordex_target_remove_cmd;
 	tc->batch.command_ctx = &tc->remove;
 	if (ordex_req_submit(rq, &tc->batch, target_removed) != ORDEX_OK)
-		shutting_down(rq);
+		ordex_api_shutting_down(rq);
 }
 
 /* ---- the outbox ------------------------------------------------------------------ */
@@ -398,22 +351,10 @@ void ordex_api_writebacks_list(struct ordex_req *rq)
 			                  "is one of pending, sending, unknown, delivered, dead, "
 			                  "cancelled, shadowed");
 	}
-	long limit = 50;
-	const char *ls = ordex_req_query(rq, "limit");
-	if (ls) {
-		char *end;
-		limit = strtol(ls, &end, 10);
-		if (*end || limit < 1 || limit > 500)
-			ordex_problem_add(&probs, a, "limit", "is an integer from 1 to 500");
-	}
-	int64_t before = INT64_MAX;
-	const char *cursor = ordex_req_query(rq, "cursor");
-	if (cursor) {
-		const char *tail;
-		if (!id_of(cursor, &before, &tail) || *tail)
-			ordex_problem_add(&probs, a, "cursor",
-			                  "is not a cursor returned by this endpoint");
-	}
+	int limit = 50;
+	int64_t before;
+	ordex_api_limit(rq, &limit, &probs);
+	ordex_api_seq_cursor(rq, &before, &probs);
 	if (probs.n) {
 		ordex_problem(r, 400, "invalid_query", "Invalid query", "the query is not valid",
 		              &probs);
@@ -423,7 +364,7 @@ void ordex_api_writebacks_list(struct ordex_req *rq)
 	size_t n;
 	struct ordex_outbox_stats stats;
 	if (!st || st->ops->begin(st) != ORDEX_OK) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	int rc = st->ops->outbox_list(st, sc, status, before, (int)limit + 1, a, &rows, &n);
@@ -431,7 +372,7 @@ void ordex_api_writebacks_list(struct ordex_req *rq)
 		rc = st->ops->outbox_stats(st, sc, &stats);
 	st->ops->commit(st);
 	if (rc) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_jw w;
@@ -478,12 +419,12 @@ void ordex_api_writeback_get(struct ordex_req *rq)
 	int64_t id;
 	const char *tail;
 	struct ordex_outbox_row o;
-	if (!id_of(ordex_req_path_rest(rq), &id, &tail) || *tail) {
+	if (!(id = ordex_api_id(ordex_req_path_rest(rq), &tail)) || *tail) {
 		ordex_problem(r, 404, "not_found", "Not found", "no such writeback", NULL);
 		return;
 	}
 	if (!st) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	int rc = st->ops->outbox_get(st, ordex_req_scope(rq), id, ordex_req_arena(rq), &o);
@@ -492,13 +433,13 @@ void ordex_api_writeback_get(struct ordex_req *rq)
 		return;
 	}
 	if (rc) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_attempt_row *at;
 	size_t n_at = 0;
 	if (st->ops->attempts_of(st, ordex_req_scope(rq), id, ordex_req_arena(rq), &at, &n_at)) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_jw w;
@@ -539,7 +480,7 @@ static void decided(struct ordex_req *rq, struct ordex_batch *b)
 {
 	struct decide_call *dc = (struct decide_call *)b;
 	if (b->rc || (b->command_rc && !dc->k.res.code)) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	if (b->command_rc) {
@@ -551,7 +492,7 @@ static void decided(struct ordex_req *rq, struct ordex_batch *b)
 	struct ordex_response *r = ordex_req_response(rq);
 	if (!st ||
 	    st->ops->outbox_get(st, ordex_req_scope(rq), dc->k.id, ordex_req_arena(rq), &o)) {
-		unavailable(rq);
+		ordex_api_unavailable(rq);
 		return;
 	}
 	struct ordex_jw w;
@@ -566,47 +507,25 @@ void ordex_api_writeback_post(struct ordex_req *rq)
 	struct ordex_arena *a = ordex_req_arena(rq);
 	int64_t id;
 	const char *verb;
-	if (!id_of(ordex_req_path_rest(rq), &id, &verb) ||
+	if (!(id = ordex_api_id(ordex_req_path_rest(rq), &verb)) ||
 	    (strcmp(verb, "retry") != 0 && strcmp(verb, "cancel") != 0)) {
 		ordex_problem(r, 404, "not_found", "Not found",
 		              "POST /v1/writebacks/{id}/retry or /cancel", NULL);
 		return;
 	}
-	const char *reason = NULL;
-	size_t len;
-	const char *body = ordex_req_body(rq, &len);
-	if (len) {
-		struct ordex_json *doc;
-		struct ordex_json_error jerr;
+	static const char *const REASON_FIELDS[] = {"reason", NULL};
+	struct ordex_json *doc = ordex_api_body_object(rq, REASON_FIELDS, "reason");
+	if (!doc)
+		return;
+	const struct ordex_json *why = ordex_json_get(doc, "reason");
+	if (why && (why->type != ORDEX_JSON_STRING || why->len > 2000)) {
 		struct ordex_problems probs = {.n = 0};
-		if (ordex_json_parse(a, body, len, NULL, &doc, &jerr) != ORDEX_OK) {
-			ordex_problem_add(&probs, a, jerr.path, "%s", jerr.msg);
-			ordex_problem(r, 400, "invalid_json", "Invalid JSON",
-			              "the body is not valid JSON", &probs);
-			return;
-		}
-		const struct ordex_json *why = ordex_json_get(doc, "reason");
-		for (const struct ordex_json *m = doc->type == ORDEX_JSON_OBJECT ? doc->child
-		                                                                 : NULL;
-		     m; m = m->next)
-			if (strcmp(m->key, "reason") != 0)
-				ordex_problem_add(&probs, a, m->key,
-				                  "is not a field here (only reason)");
-		if (probs.n) {
-			ordex_problem(r, 422, "validation_failed", "Invalid request",
-			              "the body is {\"reason\"}", &probs);
-			return;
-		}
-		if (doc->type != ORDEX_JSON_OBJECT ||
-		    (why && (why->type != ORDEX_JSON_STRING || why->len > 2000))) {
-			ordex_problem_add(&probs, a, "reason",
-			                  "must be a text of at most 2000 bytes");
-			ordex_problem(r, 422, "validation_failed", "Invalid request",
-			              "the body is {\"reason\"}", &probs);
-			return;
-		}
-		reason = why ? why->str : NULL;
+		ordex_problem_add(&probs, a, "reason", "must be a text of at most 2000 bytes");
+		ordex_problem(r, 422, "validation_failed", "Invalid request",
+		              "the body is {\"reason\"}", &probs);
+		return;
 	}
+	const char *reason = why ? why->str : NULL;
 	struct decide_call *dc = ordex_arena_zalloc(a, sizeof(*dc));
 	dc->k.id = id;
 	dc->k.verb = verb;
@@ -617,5 +536,5 @@ void ordex_api_writeback_post(struct ordex_req *rq)
 	dc->batch.command = ordex_outbox_decide;
 	dc->batch.command_ctx = &dc->k;
 	if (ordex_req_submit(rq, &dc->batch, decided) != ORDEX_OK)
-		shutting_down(rq);
+		ordex_api_shutting_down(rq);
 }

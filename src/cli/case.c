@@ -294,40 +294,6 @@ static int actor_of(struct ordex_store *st, const struct ordex_scope *sc, struct
 	return ORDEX_OK;
 }
 
-static void print_refusal(const struct ordex_cmd_result *r, const struct ordex_problems *p)
-{
-	if (p && p->n) {
-		for (int i = 0; i < p->n; i++)
-			fprintf(stderr, "ordex: refused: %s: %s\n", p->items[i].field,
-			        p->items[i].reason);
-		return;
-	}
-	fprintf(stderr, "ordex: refused: %s%s%s\n", r->field ? r->field : "", r->field ? ": " : "",
-	        r->why ? r->why : "");
-}
-
-/* Runs cmd in one transaction (a refusal rolls it back). */
-static int run(struct ordex_store *st, const struct ordex_scope *sc,
-               int (*cmd)(struct ordex_store *, struct ordex_audit *, const struct ordex_scope *,
-                          int64_t, void *),
-               void *ctx, const struct ordex_cmd_result *res, const struct ordex_problems *probs)
-{
-	struct ordex_audit *au = ordex_audit_new();
-	int rc = au ? st->ops->begin(st) : ORDEX_E_NOMEM;
-	if (!rc)
-		rc = cmd(st, au, sc, ordex_time_now(), ctx);
-	if (!rc)
-		rc = st->ops->commit(st);
-	else
-		st->ops->rollback(st);
-	ordex_audit_free(au);
-	if (rc == ORDEX_E_INVAL && res->code)
-		print_refusal(res, probs);
-	else if (rc)
-		fprintf(stderr, "ordex: failed: %s\n", ordex_strerror(rc));
-	return rc;
-}
-
 /* The evidence file of --file, its type checked as the API checks it. */
 static int evidence_of(const struct opts *o, struct ordex_arena *a, struct ordex_case_cmd *k,
                        unsigned char **bytes)
@@ -408,7 +374,8 @@ static int work(const char *verb, const struct opts *o)
 			    .a = a,
 			    .submit = !o->draft,
 			};
-			rc = run(st, &sc, ordex_action_command, &k, &k.res, &k.problems);
+			rc = ordex_cli_command(st, &sc, ordex_action_command, &k, &k.res,
+			                       &k.problems);
 			if (!rc)
 				printf("%lld\t%s\t%d approval%s needed\n",
 				       (long long)k.new_action_id, k.status, k.approvals_need,
@@ -442,7 +409,7 @@ static int work(const char *verb, const struct opts *o)
 		if (!rc && !strcmp(verb, "evidence"))
 			rc = evidence_of(o, a, &k, &bytes);
 		if (!rc)
-			rc = run(st, &sc, ordex_case_command, &k, &k.res, NULL);
+			rc = ordex_cli_command(st, &sc, ordex_case_command, &k, &k.res, NULL);
 		if (!rc)
 			fprintf(stderr, "ordex: case %lld: %s done\n", (long long)o->id, verb);
 		if (!rc && bytes)
@@ -541,7 +508,7 @@ int ordex_cmd_action(int argc, char **argv)
 		    .payload = pl,
 		    .a = a,
 		};
-		rc = run(st, &sc, ordex_action_command, &k, &k.res, &k.problems);
+		rc = ordex_cli_command(st, &sc, ordex_action_command, &k, &k.res, &k.problems);
 		if (!rc && !strcmp(verb, "approve"))
 			printf("%s\t%d of %d approvals\n", k.status, k.approvals_have,
 			       k.approvals_need);

@@ -56,4 +56,21 @@ int ordex_cli_key_new(struct ordex_store *st, const struct ordex_scope *sc, stru
 int ordex_cli_key_create(struct ordex_store *st, const struct ordex_scope *sc, const char *role,
                          char *key, size_t keylen);
 
+/* Reads a secret from a file or standard input ("-"), without its trailing newline. */
+int ordex_cli_read_secret(const char *path, char *out, size_t outlen, size_t *len);
+
+/*
+ * Runs a writer command on the data directory in one transaction (a
+ * refusal rolls it back and is printed: problems when probs has any, else
+ * res). ORDEX_OK or the command's error.
+ */
+struct ordex_audit;
+struct ordex_cmd_result;
+struct ordex_problems;
+int ordex_cli_command(struct ordex_store *st, const struct ordex_scope *sc,
+                      int (*cmd)(struct ordex_store *, struct ordex_audit *,
+                                 const struct ordex_scope *, int64_t, void *),
+                      void *ctx, const struct ordex_cmd_result *res,
+                      const struct ordex_problems *probs);
+
 #endif

@@ -17,7 +17,11 @@
 
 #include <sodium.h>
 
+#include "audit/audit.h"
 #include "core/common.h"
+#include "ingest/event.h"
+#include "workflow/workflow.h"
+#include "core/timeutil.h"
 #include "store/store.h"
 
 const char *ordex_cli_data_dir(const char *opt)
@@ -72,5 +76,56 @@ int ordex_cli_key_new(struct ordex_store *st, const struct ordex_scope *sc, stru
 	k->prefix = prefix;
 	int rc = st->ops->key_create(st, sc, k, id);
 	k->prefix = NULL; /* it lived on this stack */
+	return rc;
+}
+
+int ordex_cli_read_secret(const char *path, char *out, size_t outlen, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!f) {
+		fprintf(stderr, "ordex: could not open \"%s\"\n", path);
+		return ORDEX_E_IO;
+	}
+	size_t n = fread(out, 1, outlen - 1, f);
+	if (f != stdin)
+		fclose(f);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		n--; /* a file written by an editor ends in a newline that is not the secret's */
+	out[n] = '\0';
+	*len = n;
+	return ORDEX_OK;
+}
+
+static void print_refusal(const struct ordex_cmd_result *r, const struct ordex_problems *p)
+{
+	if (p && p->n) {
+		for (int i = 0; i < p->n; i++)
+			fprintf(stderr, "ordex: refused: %s: %s\n", p->items[i].field,
+			        p->items[i].reason);
+		return;
+	}
+	fprintf(stderr, "ordex: refused: %s%s%s\n", r->field ? r->field : "", r->field ? ": " : "",
+	        r->why ? r->why : "");
+}
+
+int ordex_cli_command(struct ordex_store *st, const struct ordex_scope *sc,
+                      int (*cmd)(struct ordex_store *, struct ordex_audit *,
+                                 const struct ordex_scope *, int64_t, void *),
+                      void *ctx, const struct ordex_cmd_result *res,
+                      const struct ordex_problems *probs)
+{
+	struct ordex_audit *au = ordex_audit_new();
+	int rc = au ? st->ops->begin(st) : ORDEX_E_NOMEM;
+	if (!rc)
+		rc = cmd(st, au, sc, ordex_time_now(), ctx);
+	if (!rc)
+		rc = st->ops->commit(st);
+	else
+		st->ops->rollback(st);
+	ordex_audit_free(au);
+	if (rc == ORDEX_E_INVAL && res->code)
+		print_refusal(res, probs);
+	else if (rc)
+		fprintf(stderr, "ordex: failed: %s\n", ordex_strerror(rc));
 	return rc;
 }

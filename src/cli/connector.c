@@ -31,23 +31,6 @@ static void usage(void)
 	        "sources: shopify, stripe, easypost, aftership, zendesk\n");
 }
 
-static int read_secret(const char *path, char *out, size_t outlen, size_t *len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	if (!f) {
-		fprintf(stderr, "ordex: could not open \"%s\"\n", path);
-		return ORDEX_E_IO;
-	}
-	size_t n = fread(out, 1, outlen - 1, f);
-	if (f != stdin)
-		fclose(f);
-	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
-		n--; /* a file written by an editor ends in a newline that is not the secret's */
-	out[n] = '\0';
-	*len = n;
-	return ORDEX_OK;
-}
-
 static int list(struct ordex_store *st, const struct ordex_scope *sc)
 {
 	struct ordex_arena *a = ordex_arena_new(4096);
@@ -135,7 +118,7 @@ int ordex_cmd_connector(int argc, char **argv)
 			return 2;
 		}
 		if (secret_file) {
-			if (read_secret(secret_file, secret, sizeof(secret), &secret_len))
+			if (ordex_cli_read_secret(secret_file, secret, sizeof(secret), &secret_len))
 				return 1;
 		} else {
 			snprintf(secret, sizeof(secret), "%s", secret_arg);

@@ -125,33 +125,6 @@ static int id_operand(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static void refusal(const struct ordex_cmd_result *r)
-{
-	fprintf(stderr, "ordex: refused: %s%s%s\n", r->field ? r->field : "", r->field ? ": " : "",
-	        r->why ? r->why : "");
-}
-
-static int run(struct ordex_store *st, const struct ordex_scope *sc,
-               int (*cmd)(struct ordex_store *, struct ordex_audit *, const struct ordex_scope *,
-                          int64_t, void *),
-               void *ctx, const struct ordex_cmd_result *res)
-{
-	struct ordex_audit *au = ordex_audit_new();
-	int rc = au ? st->ops->begin(st) : ORDEX_E_NOMEM;
-	if (!rc)
-		rc = cmd(st, au, sc, ordex_time_now(), ctx);
-	if (!rc)
-		rc = st->ops->commit(st);
-	else
-		st->ops->rollback(st);
-	ordex_audit_free(au);
-	if (rc == ORDEX_E_INVAL && res->code)
-		refusal(res);
-	else if (rc)
-		fprintf(stderr, "ordex: failed: %s\n", ordex_strerror(rc));
-	return rc ? 1 : 0;
-}
-
 static int open_store(const struct opts *o, struct ordex_store **st, struct ordex_scope *sc)
 {
 	char db[1024];
@@ -163,22 +136,6 @@ static int open_store(const struct opts *o, struct ordex_store **st, struct orde
 		(*st)->ops->close(*st);
 		return 1;
 	}
-	return 0;
-}
-
-static int read_secret(const char *path, char *out, size_t cap)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	if (!f) {
-		fprintf(stderr, "ordex: could not open \"%s\"\n", path);
-		return 1;
-	}
-	size_t n = fread(out, 1, cap - 1, f);
-	if (f != stdin)
-		fclose(f);
-	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
-		n--;
-	out[n] = '\0';
 	return 0;
 }
 
@@ -228,7 +185,9 @@ static int target_add(const struct opts *o, struct ordex_arena *a)
 		return 2;
 	}
 	char secret[ORDEX_SECRET_MAX + 2] = "";
-	if (o->secret_file && read_secret(o->secret_file, secret, sizeof(secret)))
+	size_t secret_len;
+	if (o->secret_file &&
+	    ordex_cli_read_secret(o->secret_file, secret, sizeof(secret), &secret_len))
 		return 1;
 	if (o->secret)
 		snprintf(secret, sizeof(secret), "%s", o->secret);
@@ -257,7 +216,7 @@ static int target_add(const struct opts *o, struct ordex_arena *a)
 	    .vault = &vault,
 	    .a = a,
 	};
-	int rc = run(st, &sc, ordex_target_add_cmd, &k, &k.res);
+	int rc = (ordex_cli_command(st, &sc, ordex_target_add_cmd, &k, &k.res, NULL) ? 1 : 0);
 	st->ops->close(st);
 	sodium_memzero(secret, sizeof(secret));
 	sodium_memzero(&vault, sizeof(vault));
@@ -314,7 +273,9 @@ int ordex_cmd_target(int argc, char **argv)
 		rc = open_store(&o, &st, &sc);
 		if (!rc) {
 			struct ordex_target_remove k = {.id = o.id, .actor = "cli", .a = a};
-			rc = run(st, &sc, ordex_target_remove_cmd, &k, &k.res);
+			rc = (ordex_cli_command(st, &sc, ordex_target_remove_cmd, &k, &k.res, NULL)
+			          ? 1
+			          : 0);
 			st->ops->close(st);
 			if (!rc)
 				fprintf(stderr, "ordex: target %lld removed\n", (long long)o.id);
@@ -399,7 +360,9 @@ int ordex_cmd_writeback(int argc, char **argv)
 			                                .actor = "cli",
 			                                .reason = o.reason,
 			                                .a = a};
-			rc = run(st, &sc, ordex_outbox_decide, &k, &k.res);
+			rc =
+			    (ordex_cli_command(st, &sc, ordex_outbox_decide, &k, &k.res, NULL) ? 1
+			                                                                       : 0);
 			st->ops->close(st);
 			if (!rc)
 				fprintf(stderr, "ordex: writeback %lld is %s\n", (long long)o.id,

@@ -9,6 +9,7 @@
  * system through ordex).
  */
 #include "writeback/config.h"
+#include "writeback/target.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,27 +22,7 @@
 #include "core/json.h"
 #include "core/vault.h"
 #include "store/store.h"
-
-static int refuse(struct ordex_cmd_result *r, int code, const char *field, const char *why)
-{
-	r->code = code;
-	r->field = field;
-	r->why = why;
-	return ORDEX_E_INVAL;
-}
-
-static bool names(struct ordex_arena *a, const char *actions_json, const char *kind)
-{
-	struct ordex_json *k;
-	struct ordex_json_error jerr;
-	if (!actions_json ||
-	    ordex_json_parse(a, actions_json, strlen(actions_json), NULL, &k, &jerr) != ORDEX_OK)
-		return false;
-	for (const struct ordex_json *e = k->child; e; e = e->next)
-		if (e->type == ORDEX_JSON_STRING && !strcmp(e->str, kind))
-			return true;
-	return false;
-}
+#include "workflow/workflow_int.h" /* ordex__refuse */
 
 /*
  * A URL's origin as "scheme://host:port", lower-cased, with the default
@@ -95,8 +76,8 @@ int ordex_target_add_cmd(struct ordex_store *st, struct ordex_audit *au,
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		for (int j = 0; j < k->n_actions; j++)
-			if (names(a, ts[i].actions, k->actions[j]))
-				return refuse(
+			if (ordex_target_carries(a, ts[i].actions, k->actions[j]))
+				return ordex__refuse(
 				    &k->res, 409, ordex_arena_printf(a, "actions[%d]", j),
 				    ordex_arena_printf(a,
 				                       "target %lld (%s) carries out %s in %s "
@@ -110,20 +91,22 @@ int ordex_target_add_cmd(struct ordex_store *st, struct ordex_audit *au,
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		if (same_origin(ts[i].base_url, k->base_url))
-			return refuse(&k->res, 409, "base_url",
-			              ordex_arena_printf(a,
-			                                 "is the origin of target %lld of %s: an "
-			                                 "environment's writebacks never reach "
-			                                 "another's systems",
-			                                 (long long)ts[i].id, other));
+			return ordex__refuse(
+			    &k->res, 409, "base_url",
+			    ordex_arena_printf(a,
+			                       "is the origin of target %lld of %s: an "
+			                       "environment's writebacks never reach "
+			                       "another's systems",
+			                       (long long)ts[i].id, other));
 	if (!k->secret || !k->secret[0])
-		return refuse(&k->res, 422, "secret",
-		              "is required: the credential the target takes");
+		return ordex__refuse(&k->res, 422, "secret",
+		                     "is required: the credential the target takes");
 	/* a live payment credential has no business in a sandbox */
 	if (strcmp(sc->env, "production") != 0 && k->secret &&
 	    (!strncmp(k->secret, "sk_live_", 8) || !strncmp(k->secret, "rk_live_", 8)))
-		return refuse(&k->res, 409, "secret",
-		              "is a live Stripe key: a sandbox's targets take test credentials");
+		return ordex__refuse(
+		    &k->res, 409, "secret",
+		    "is a live Stripe key: a sandbox's targets take test credentials");
 	struct ordex_buf b;
 	struct ordex_jw w;
 	ordex_buf_init(&b, 0);
@@ -152,7 +135,7 @@ int ordex_target_add_cmd(struct ordex_store *st, struct ordex_audit *au,
 	};
 	rc = st->ops->target_add(st, sc, &t);
 	if (rc == ORDEX_E_CONFLICT)
-		return refuse(
+		return ordex__refuse(
 		    &k->res, 409, "name",
 		    ordex_arena_printf(a, "a target named \"%s\" is there already", k->name));
 	if (rc)
@@ -190,7 +173,7 @@ int ordex_target_remove_cmd(struct ordex_store *st, struct ordex_audit *au,
 	struct ordex_target_row t;
 	int rc = st->ops->target_get(st, sc, k->id, k->a, &t);
 	if (rc == ORDEX_E_NOTFOUND || (rc == ORDEX_OK && t.removed_at))
-		return refuse(&k->res, 404, NULL, "no such target");
+		return ordex__refuse(&k->res, 404, NULL, "no such target");
 	if (rc)
 		return rc;
 	if ((rc = st->ops->target_remove(st, sc, k->id, now)))

@@ -31,18 +31,12 @@
 #include "core/money.h"
 #include "domain/project.h"
 #include "ingest/event.h"
+#include "workflow/workflow_int.h" /* ordex__refuse */
 
 #define SECOND_US INT64_C(1000000)
 /* Failures in a row that open a target's circuit. */
 #define CIRCUIT_AFTER 5
 
-static int refuse(struct ordex_cmd_result *r, int code, const char *field, const char *why)
-{
-	r->code = code;
-	r->field = field;
-	r->why = why;
-	return ORDEX_E_INVAL;
-}
 #define HOUR_US (INT64_C(3600) * SECOND_US)
 
 static int audit_row(struct ordex_store *st, struct ordex_audit *au, const struct ordex_scope *sc,
@@ -89,19 +83,6 @@ static int audit_row(struct ordex_store *st, struct ordex_audit *au, const struc
 }
 
 /* ---- queueing ------------------------------------------------------------------ */
-
-/* Does the target's JSON array of kinds name kind? */
-static bool carries(struct ordex_arena *a, const struct ordex_target_row *t, const char *kind)
-{
-	struct ordex_json *k;
-	struct ordex_json_error jerr;
-	if (!t->actions || ordex_json_parse(a, t->actions, strlen(t->actions), NULL, &k, &jerr))
-		return false;
-	for (const struct ordex_json *e = k->child; e; e = e->next)
-		if (e->type == ORDEX_JSON_STRING && !strcmp(e->str, kind))
-			return true;
-	return false;
-}
 
 /* What the row asks of its target: the action, its approvers, the order's references. */
 static char *request_of(struct ordex_store *st, const struct ordex_scope *sc, struct ordex_arena *a,
@@ -198,7 +179,7 @@ int ordex_outbox_enqueue(struct ordex_store *st, struct ordex_audit *au,
 		return rc;
 	const struct ordex_target_row *t = NULL;
 	for (size_t i = 0; i < n && !t; i++)
-		if (carries(a, &ts[i], r->kind))
+		if (ordex_target_carries(a, ts[i].actions, r->kind))
 			t = &ts[i];
 	if (!t) {
 		struct ordex_outbox_row none = {.action_id = r->id,
@@ -522,15 +503,15 @@ int ordex_outbox_decide(struct ordex_store *st, struct ordex_audit *au,
 	struct ordex_outbox_row r;
 	int rc = st->ops->outbox_get(st, sc, k->id, a, &r);
 	if (rc == ORDEX_E_NOTFOUND)
-		return refuse(&k->res, 404, NULL, "no such writeback");
+		return ordex__refuse(&k->res, 404, NULL, "no such writeback");
 	if (rc)
 		return rc;
 	if (strcmp(r.status, "dead") != 0)
-		return refuse(&k->res, 409, NULL,
-		              ordex_arena_printf(a,
-		                                 "the writeback is %s: only a dead one is "
-		                                 "retried or cancelled by hand",
-		                                 r.status));
+		return ordex__refuse(&k->res, 409, NULL,
+		                     ordex_arena_printf(a,
+		                                        "the writeback is %s: only a dead one is "
+		                                        "retried or cancelled by hand",
+		                                        r.status));
 	if (!strcmp(k->verb, "retry")) {
 		/* the same request, under the same key, with 72 hours of retries again */
 		r.status = "pending";
@@ -553,7 +534,7 @@ int ordex_outbox_decide(struct ordex_store *st, struct ordex_audit *au,
 			    ordex_arena_printf(a, "writeback cancelled by %s%s%s", k->actor,
 			                       k->reason ? ": " : "", k->reason ? k->reason : ""));
 	} else {
-		return refuse(&k->res, 400, "verb", "is retry or cancel");
+		return ordex__refuse(&k->res, 400, "verb", "is retry or cancel");
 	}
 	if (rc == ORDEX_OK)
 		rc = audit_row(st, au, sc, now,

@@ -49,6 +49,19 @@ const char *ordex_target_kind_actions(const char *kind)
 	return NULL;
 }
 
+bool ordex_target_carries(struct ordex_arena *a, const char *actions_json, const char *kind)
+{
+	struct ordex_json *k;
+	struct ordex_json_error jerr;
+	if (!actions_json ||
+	    ordex_json_parse(a, actions_json, strlen(actions_json), NULL, &k, &jerr) != ORDEX_OK)
+		return false;
+	for (const struct ordex_json *e = k->child; e; e = e->next)
+		if (e->type == ORDEX_JSON_STRING && !strcmp(e->str, kind))
+			return true;
+	return false;
+}
+
 /* Whether host (up to its port) is this machine: plain HTTP is allowed there alone. */
 static bool loopback(const char *host, size_t n)
 {

@@ -30,6 +30,9 @@ struct ordex_target_row;
 /* The action kinds a target kind carries out (space-separated), or NULL: no such kind. */
 const char *ordex_target_kind_actions(const char *kind);
 
+/* Whether a target's stored list of action kinds (a JSON array) names kind. */
+bool ordex_target_carries(struct ordex_arena *a, const char *actions_json, const char *kind);
+
 #define ORDEX_CALL_MAX_HEADERS 8
 
 /* One HTTP request. */
