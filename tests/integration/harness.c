@@ -19,6 +19,12 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <sqlite3.h>
+
+#include "core/arena.h"
+#include "core/common.h"
+#include "core/json.h"
+#include "core/timeutil.h"
 
 static const char *bin(void)
 {
@@ -323,5 +329,66 @@ int count_of(const struct http_resp *r, const char *s)
 	size_t l = strlen(s);
 	for (const char *p = r->body; p && (p = strstr(p, s)); p += l)
 		n++;
+	return n;
+}
+
+/* ---- reading answers and the database ---------------------------------------- */
+
+const char *harness_at(struct ordex_arena *a, int offset)
+{
+	char t[ORDEX_TIME_MAX_LEN];
+	int64_t us = ordex_time_now() + (int64_t)offset * 1000000;
+	ordex_time_format(us - us % 1000000, 0, t);
+	return ordex_arena_strdup(a, t);
+}
+
+const struct ordex_json *path_of(const struct ordex_json *v, const char *path)
+{
+	char seg[64];
+	for (const char *s = path; v && *s;) {
+		size_t n = strcspn(s, ".");
+		snprintf(seg, sizeof(seg), "%.*s", (int)n, s);
+		if (seg[0] >= '0' && seg[0] <= '9')
+			v = ordex_json_at(v, (size_t)atoi(seg));
+		else
+			v = ordex_json_get(v, seg);
+		s += n + (s[n] == '.');
+	}
+	return v;
+}
+
+const char *str_at(const struct ordex_json *v, const char *path)
+{
+	const char *s = ordex_json_string(path_of(v, path));
+	return s ? s : "";
+}
+
+int64_t int_at(const struct ordex_json *v, const char *path)
+{
+	int64_t n = -1;
+	const struct ordex_json *x = path_of(v, path);
+	if (!x || ordex_json_int(x, &n) != ORDEX_OK)
+		return -1;
+	return n;
+}
+
+int harness_db_int(struct harness *h, const char *sql, const char *arg)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/ordex.db", h->dir);
+	sqlite3 *db;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		die("could not open the test database");
+	sqlite3_busy_timeout(db, 5000);
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+		fprintf(stderr, "harness: %s: %s\n", sql, sqlite3_errmsg(db));
+		die("a query of the test database does not prepare");
+	}
+	if (arg)
+		sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
+	int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 	return n;
 }

@@ -75,4 +75,19 @@ bool has(const struct http_resp *r, const char *s);
 /* Counts occurrences of s in body. */
 int count_of(const struct http_resp *r, const char *s);
 
+/* ---- reading answers and the database ---- */
+struct ordex_arena;
+struct ordex_json;
+#include <stdint.h>
+/* An RFC 3339 time offset seconds from now (whole seconds), in a. */
+const char *harness_at(struct ordex_arena *a, int offset);
+/* The member at a dotted path ("action.approvals.0.current"), or NULL. */
+const struct ordex_json *path_of(const struct ordex_json *v, const char *path);
+/* The string at path, "" when absent; the integer at path, -1 when absent. */
+const char *str_at(const struct ordex_json *v, const char *path);
+int64_t int_at(const struct ordex_json *v, const char *path);
+/* The first column of sql's first row (one ?1 argument, or none) read from h's
+ * database; -1 when there is no row. */
+int harness_db_int(struct harness *h, const char *sql, const char *arg);
+
 #endif

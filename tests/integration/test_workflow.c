@@ -80,10 +80,7 @@ static int teardown(void **state)
 /* An RFC 3339 time offset seconds from now. */
 static const char *at(int offset)
 {
-	char t[ORDEX_TIME_MAX_LEN];
-	int64_t us = ordex_time_now() + (int64_t)offset * 1000000;
-	ordex_time_format(us - us % 1000000, 0, t);
-	return ordex_arena_strdup(A, t);
+	return harness_at(A, offset);
 }
 
 /* A request whose answer must have status expect; its body parsed. */
@@ -102,36 +99,6 @@ static struct ordex_json *call(const char *method, const char *path, const char 
 		fail_msg("%s %s: not JSON: %s", method, path, r.body);
 	http_free(&r);
 	return doc;
-}
-
-static const struct ordex_json *path_of(const struct ordex_json *v, const char *path)
-{
-	char seg[64];
-	for (const char *s = path; v && *s;) {
-		size_t n = strcspn(s, ".");
-		snprintf(seg, sizeof(seg), "%.*s", (int)n, s);
-		if (seg[0] >= '0' && seg[0] <= '9')
-			v = ordex_json_at(v, (size_t)atoi(seg));
-		else
-			v = ordex_json_get(v, seg);
-		s += n + (s[n] == '.');
-	}
-	return v;
-}
-
-static const char *str_at(const struct ordex_json *v, const char *path)
-{
-	const char *s = ordex_json_string(path_of(v, path));
-	return s ? s : "";
-}
-
-static int64_t int_at(const struct ordex_json *v, const char *path)
-{
-	int64_t n = -1;
-	const struct ordex_json *x = path_of(v, path);
-	if (!x || ordex_json_int(x, &n) != ORDEX_OK)
-		return -1;
-	return n;
 }
 
 static void emit(const char *source, const char *type, const char *order, const char *data)
@@ -203,20 +170,7 @@ static const char *status_of(int64_t id)
 
 static int db_count(const char *sql, const char *arg)
 {
-	char path[300];
-	snprintf(path, sizeof(path), "%s/ordex.db", h.dir);
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	if (arg)
-		sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	int n = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return n;
+	return harness_db_int(&h, sql, arg);
 }
 
 /* ---- approval gates --------------------------------------------------------------- */

@@ -488,10 +488,7 @@ static int effects_of(struct fake *f, const char *key, int *requests)
 
 static const char *at(int offset)
 {
-	char t[ORDEX_TIME_MAX_LEN];
-	int64_t us = ordex_time_now() + (int64_t)offset * 1000000;
-	ordex_time_format(us - us % 1000000, 0, t);
-	return ordex_arena_strdup(A, t);
+	return harness_at(A, offset);
 }
 
 static struct ordex_json *call(const char *method, const char *path, const char *key,
@@ -509,36 +506,6 @@ static struct ordex_json *call(const char *method, const char *path, const char 
 		fail_msg("%s %s: not JSON: %s", method, path, r.body);
 	http_free(&r);
 	return doc;
-}
-
-static const struct ordex_json *path_of(const struct ordex_json *v, const char *path)
-{
-	char seg[64];
-	for (const char *s = path; v && *s;) {
-		size_t n = strcspn(s, ".");
-		snprintf(seg, sizeof(seg), "%.*s", (int)n, s);
-		if (seg[0] >= '0' && seg[0] <= '9')
-			v = ordex_json_at(v, (size_t)atoi(seg));
-		else
-			v = ordex_json_get(v, seg);
-		s += n + (s[n] == '.');
-	}
-	return v;
-}
-
-static const char *str_at(const struct ordex_json *v, const char *path)
-{
-	const char *s = ordex_json_string(path_of(v, path));
-	return s ? s : "";
-}
-
-static int64_t int_at(const struct ordex_json *v, const char *path)
-{
-	int64_t n = -1;
-	const struct ordex_json *x = path_of(v, path);
-	if (!x || ordex_json_int(x, &n) != ORDEX_OK)
-		return -1;
-	return n;
 }
 
 static void emit_as(const char *key, const char *source, const char *type, const char *order,
@@ -657,20 +624,7 @@ static struct ordex_json *wait_status(const char *key, int64_t action, const cha
 
 static int db_int(const char *sql, const char *arg)
 {
-	char path[300];
-	snprintf(path, sizeof(path), "%s/ordex.db", h.dir);
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (arg)
-		sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
-	int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return n;
+	return harness_db_int(&h, sql, arg);
 }
 
 /* The provider's own report of a refund, as its webhook would bring it (CASE-01). */
