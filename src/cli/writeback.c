@@ -139,6 +139,21 @@ static int open_store(const struct opts *o, struct ordex_store **st, struct orde
 	return 0;
 }
 
+/* Runs a writer command on the data directory of o; 0, or 1 when it failed (said). */
+static int on_store(const struct opts *o,
+                    int (*cmd)(struct ordex_store *, struct ordex_audit *,
+                               const struct ordex_scope *, int64_t, void *),
+                    void *ctx, const struct ordex_cmd_result *res)
+{
+	struct ordex_store *st;
+	struct ordex_scope sc;
+	if (open_store(o, &st, &sc))
+		return 1;
+	int rc = ordex_cli_command(st, &sc, cmd, ctx, res, NULL);
+	st->ops->close(st);
+	return rc ? 1 : 0;
+}
+
 /* ---- targets ------------------------------------------------------------------ */
 
 static int target_add(const struct opts *o, struct ordex_arena *a)
@@ -268,18 +283,9 @@ int ordex_cmd_target(int argc, char **argv)
 	} else if (!strcmp(argv[1], "list")) {
 		rc = target_list(&o, a);
 	} else if (!(rc = id_operand(argc, argv, &o))) {
-		struct ordex_store *st;
-		struct ordex_scope sc;
-		rc = open_store(&o, &st, &sc);
-		if (!rc) {
-			struct ordex_target_remove k = {.id = o.id, .actor = "cli", .a = a};
-			rc = (ordex_cli_command(st, &sc, ordex_target_remove_cmd, &k, &k.res, NULL)
-			          ? 1
-			          : 0);
-			st->ops->close(st);
-			if (!rc)
-				fprintf(stderr, "ordex: target %lld removed\n", (long long)o.id);
-		}
+		struct ordex_target_remove k = {.id = o.id, .actor = "cli", .a = a};
+		if (!(rc = on_store(&o, ordex_target_remove_cmd, &k, &k.res)))
+			fprintf(stderr, "ordex: target %lld removed\n", (long long)o.id);
 	}
 	ordex_arena_free(a);
 	return rc;
@@ -351,23 +357,10 @@ int ordex_cmd_writeback(int argc, char **argv)
 	if (!strcmp(argv[1], "list")) {
 		rc = writeback_list(&o, a);
 	} else if (!(rc = id_operand(argc, argv, &o))) {
-		struct ordex_store *st;
-		struct ordex_scope sc;
-		rc = open_store(&o, &st, &sc);
-		if (!rc) {
-			struct ordex_outbox_decide k = {.id = o.id,
-			                                .verb = argv[1],
-			                                .actor = "cli",
-			                                .reason = o.reason,
-			                                .a = a};
-			rc =
-			    (ordex_cli_command(st, &sc, ordex_outbox_decide, &k, &k.res, NULL) ? 1
-			                                                                       : 0);
-			st->ops->close(st);
-			if (!rc)
-				fprintf(stderr, "ordex: writeback %lld is %s\n", (long long)o.id,
-				        k.status);
-		}
+		struct ordex_outbox_decide k = {
+		    .id = o.id, .verb = argv[1], .actor = "cli", .reason = o.reason, .a = a};
+		if (!(rc = on_store(&o, ordex_outbox_decide, &k, &k.res)))
+			fprintf(stderr, "ordex: writeback %lld is %s\n", (long long)o.id, k.status);
 	}
 	ordex_arena_free(a);
 	return rc;

@@ -956,11 +956,7 @@ static void refuse_unknown(struct ordex_req *rq)
 {
 	bool key = ordex_req_header(rq, MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
 	bool cookie = !key && ordex_req_cookie(rq, "ordex_session") != NULL;
-	struct ordex_store *st = ordex_req_store(rq);
-	int64_t first = 0;
-	char name[64];
-	if ((!key && !cookie) || !st || !rq->srv->writer ||
-	    st->ops->tenant_first(st, &first, name, sizeof(name)) != ORDEX_OK) {
+	if ((!key && !cookie) || !rq->srv->writer) {
 		unauthorized(rq, AUTH_HOWTO);
 		return;
 	}
@@ -992,7 +988,12 @@ static void refuse_unknown(struct ordex_req *rq)
 		record = s->unknown_recorded++ < UNKNOWN_PER_MINUTE;
 		pthread_mutex_unlock(&s->mu);
 	}
-	if (!record) {
+	/* the operator's tenant is looked up only for what is recorded: a flood of
+	 * guesses costs no read each */
+	struct ordex_store *st = record ? ordex_req_store(rq) : NULL;
+	int64_t first = 0;
+	char name[64];
+	if (!st || st->ops->tenant_first(st, &first, name, sizeof(name)) != ORDEX_OK) {
 		unauthorized(rq, AUTH_HOWTO);
 		return;
 	}
