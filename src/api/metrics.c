@@ -61,6 +61,9 @@ void ordex_api_metrics(struct ordex_req *rq)
 	counter(&r->body, "ordex_writer_replays_total",
 	        "Groups applied again, an event at a time, because the state refused one of them.",
 	        "counter", ws.replays);
+	counter(&r->body, "ordex_timers_fired_total",
+	        "Durable timers fired (time-based detection, SLA clocks).", "counter",
+	        ws.timers_fired);
 	counter(&r->body, "ordex_writer_max_group_events", "The largest group of one transaction.",
 	        "gauge", ws.max_group);
 	struct ordex_delivery_counts dc;

@@ -582,6 +582,7 @@ int ordex_req_submit(struct ordex_req *rq, struct ordex_batch *b,
 void ordex_req_writer_stats(struct ordex_req *rq, struct ordex_writer_stats *out)
 {
 	ordex_writer_get_stats(rq->srv->writer, out);
+	out->timers_fired = ordex_clock_fired(rq->srv->clock);
 }
 
 void ordex_req_delivery_counts(struct ordex_req *rq, struct ordex_delivery_counts *out)

@@ -997,6 +997,14 @@ static void an_order_not_shipped_by_its_ship_by_time_is_late(void **state)
 	const char *late = "SELECT count(*) FROM exceptions WHERE order_ref = ?1 AND kind = "
 	                   "'fulfillment_late' AND status = 'open'";
 	assert_int_equal(wait_count(late, "WF-650", 1, 15), 1);
+	/* the service counts what its clock fired */
+	struct http_resp m;
+	http(&h, "GET", "/metrics", h.key, NULL, NULL, 0, &m);
+	assert_int_equal(m.status, 200);
+	const char *fired = strstr(m.body, "\nordex_timers_fired_total ");
+	assert_non_null(fired);
+	assert_true(atoll(fired + strlen("\nordex_timers_fired_total ")) >= 1);
+	http_free(&m);
 	/* shipped at last: it clears */
 	emit("carrier", "shipment.created", "WF-650",
 	     "{\"shipment\":\"S-650\",\"tracking\":\"T650\"}");
