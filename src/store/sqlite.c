@@ -595,20 +595,92 @@ static int exec_sql(struct sqlite_store *s, const char *text)
 
 /* ---- transactions ------------------------------------------------------ */
 
+/* ---- the order of the open transaction ---------------------------------- */
+
+static void order_forget(struct sqlite_store *s)
+{
+	s->order.valid = false;
+}
+
+static const char *dup_or_null(struct ordex_arena *a, const char *v)
+{
+	return v ? ordex_arena_strdup(a, v) : NULL;
+}
+
+/* The row's strings copied into a. */
+static void order_copy(struct ordex_arena *a, const struct ordex_order_row *from,
+                       struct ordex_order_row *to)
+{
+	*to = *from;
+	to->ref = dup_or_null(a, from->ref);
+	to->status = dup_or_null(a, from->status);
+	to->financial_status = dup_or_null(a, from->financial_status);
+	to->customer = dup_or_null(a, from->customer);
+	to->email = dup_or_null(a, from->email);
+	to->address_why = dup_or_null(a, from->address_why);
+	to->fraud_why = dup_or_null(a, from->fraud_why);
+	to->ship_to = dup_or_null(a, from->ship_to);
+	to->address_key = dup_or_null(a, from->address_key);
+	to->brand = dup_or_null(a, from->brand);
+	to->region = dup_or_null(a, from->region);
+	to->segment = dup_or_null(a, from->segment);
+}
+
+/*
+ * Keeps o as the order's row of the open transaction: exactly what a read
+ * of it would give, since every column is written from o (s_order_put) or
+ * was read into it (s_order_get).
+ */
+static void order_keep(struct sqlite_store *s, const struct ordex_scope *sc,
+                       const struct ordex_order_row *o)
+{
+	if (!s->in_txn || strlen(sc->env) >= sizeof(s->order.env))
+		return;
+	if (!s->order.a)
+		s->order.a = ordex_arena_new(4096);
+	else
+		ordex_arena_reset(s->order.a);
+	order_copy(s->order.a, o, &s->order.row);
+	s->order.tenant = sc->tenant;
+	snprintf(s->order.env, sizeof(s->order.env), "%s", sc->env);
+	s->order.valid = true;
+}
+
+static bool order_kept(struct sqlite_store *s, const struct ordex_scope *sc, const char *ref)
+{
+	if (!s->order.valid)
+		return false;
+	if (sqlite3_get_autocommit(s->db)) { /* the transaction ended under us */
+		order_forget(s);
+		return false;
+	}
+	return ref && s->order.row.ref && s->order.tenant == sc->tenant &&
+	       !strcmp(s->order.env, sc->env) && !strcmp(s->order.row.ref, ref);
+}
+
 static int s_begin(struct ordex_store *st)
 {
 	struct sqlite_store *s = S(st);
-	return exec_id(s, s->readonly ? S_BEGIN_READ : S_BEGIN, "begin a transaction");
+	order_forget(s);
+	int rc = exec_id(s, s->readonly ? S_BEGIN_READ : S_BEGIN, "begin a transaction");
+	s->in_txn = rc == ORDEX_OK && !s->readonly;
+	return rc;
 }
 
 static int s_commit(struct ordex_store *st)
 {
-	return exec_id(S(st), S_COMMIT, "commit");
+	struct sqlite_store *s = S(st);
+	s->in_txn = false;
+	order_forget(s);
+	return exec_id(s, S_COMMIT, "commit");
 }
 
 static int s_rollback(struct ordex_store *st)
 {
-	return exec_id(S(st), S_ROLLBACK, "roll back");
+	struct sqlite_store *s = S(st);
+	s->in_txn = false;
+	order_forget(s);
+	return exec_id(s, S_ROLLBACK, "roll back");
 }
 
 static int s_savepoint(struct ordex_store *st)
@@ -624,6 +696,7 @@ static int s_release(struct ordex_store *st)
 static int s_rollback_to(struct ordex_store *st)
 {
 	struct sqlite_store *s = S(st);
+	order_forget(s);
 	int rc = exec_id(s, S_ROLLBACK_TO, "roll back to a savepoint");
 	return rc ? rc : exec_id(s, S_RELEASE, "release a savepoint");
 }
@@ -1048,13 +1121,22 @@ static int s_order_get(struct ordex_store *st, const struct ordex_scope *sc, con
                        struct ordex_arena *a, struct ordex_order_row *out)
 {
 	struct sqlite_store *s = S(st);
+	if (order_kept(s, sc, ref)) {
+		order_copy(a, &s->order.row, out);
+		return ORDEX_OK;
+	}
 	sqlite3_stmt *q = stmt(s, S_ORDER_GET);
 	if (!q)
 		return ORDEX_E_STORE;
 	bind_scope(q, sc);
 	bind_text(q, 3, ref);
 	ONE_ROW(
-	    s, q, { read_order(q, a, out); }, "read an order");
+	    s, q,
+	    {
+		    read_order(q, a, out);
+		    order_keep(s, sc, out);
+	    },
+	    "read an order");
 }
 
 /*
@@ -1125,12 +1207,15 @@ static int s_order_put(struct ordex_store *st, const struct ordex_scope *sc,
 	sqlite3_bind_int64(q, 38, o->ship_by);
 	sqlite3_bind_int(q, 39, o->rejected);
 	bool update = o->id != 0;
+	order_forget(s);
 	int rc = exec(s, q, "store an order");
 	if (rc == ORDEX_OK && update)
 		rc = update_keys(s, S_ORDER_KEYS, sc, o->id, o->address_key, o->brand, false, 0,
 		                 "store an order");
 	if (rc == ORDEX_OK && !o->id)
 		o->id = sqlite3_last_insert_rowid(s->db);
+	if (rc == ORDEX_OK)
+		order_keep(s, sc, o);
 	return rc;
 }
 
@@ -2421,6 +2506,7 @@ static int s_orders_relink_customer(struct ordex_store *st, const struct ordex_s
 	bind_text(q, 3, email_norm);
 	bind_text(q, 4, from);
 	bind_text(q, 5, to);
+	order_forget(s); /* writes orders other than through s_order_put */
 	int rc = exec(s, q, "relink orders to a customer");
 	if (rc == ORDEX_OK && changed)
 		*changed = sqlite3_changes(s->db);
@@ -3060,6 +3146,7 @@ static void s_close(struct ordex_store *st)
 	sqlite3_close(s->db);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
+	ordex_arena_free(s->order.a);
 	free(s);
 }
 

@@ -30,6 +30,22 @@ struct sqlite_store {
 	/* deferred_sync: the log file, flushed by s_sync on its own thread */
 	bool deferred;      /* opened with deferred_sync (and sync FULL) */
 	bool commit_nosync; /* the store's thread: commits now leave the flush to s_sync */
+	/*
+	 * The order last written or read in the writer's open transaction, so
+	 * that the detectors do not read again what the projection just wrote
+	 * (see s_order_get). Only ever set inside a transaction of a store that
+	 * writes, which no other connection can write to meanwhile; forgotten
+	 * at its end, at a rollback and when a statement writes orders another
+	 * way.
+	 */
+	bool in_txn;
+	struct {
+		bool valid;
+		int64_t tenant;
+		char env[16];
+		struct ordex_order_row row;
+		struct ordex_arena *a; /* its strings */
+	} order;
 	int wal_fd;
 	dev_t wal_dev;
 	ino_t wal_ino;

@@ -832,6 +832,145 @@ static void test_rollback_to_savepoint_undoes_only_later_work(void **state)
 	assert_int_equal(o.total, 400);
 }
 
+/* Every column of an order, read back: what the store gave inside the
+ * transaction (where it keeps the order last written or read) must be what
+ * a read of the committed row gives. */
+static void assert_same_order(const struct ordex_order_row *a, const struct ordex_order_row *b)
+{
+#define SAME_STR(f) assert_true((!a->f && !b->f) || (a->f && b->f && !strcmp(a->f, b->f)))
+	assert_int_equal(a->id, b->id);
+	SAME_STR(ref);
+	SAME_STR(status);
+	SAME_STR(financial_status);
+	SAME_STR(customer);
+	SAME_STR(email);
+	SAME_STR(address_why);
+	SAME_STR(fraud_why);
+	SAME_STR(ship_to);
+	SAME_STR(address_key);
+	SAME_STR(brand);
+	SAME_STR(region);
+	SAME_STR(segment);
+#undef SAME_STR
+	assert_string_equal(a->currency, b->currency);
+	assert_int_equal(a->known, b->known);
+	assert_int_equal(a->status_seq, b->status_seq);
+	assert_int_equal(a->cancelled_at, b->cancelled_at);
+	assert_int_equal(a->cancelled_seq, b->cancelled_seq);
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->version_at, b->version_at);
+	assert_int_equal(a->total_set, b->total_set);
+	assert_int_equal(a->total, b->total);
+	assert_int_equal(a->placed_at, b->placed_at);
+	assert_int_equal(a->tz_offset, b->tz_offset);
+	assert_int_equal(a->promised_at, b->promised_at);
+	assert_int_equal(a->promised_offset, b->promised_offset);
+	assert_int_equal(a->promised_date_only, b->promised_date_only);
+	assert_int_equal(a->address_state, b->address_state);
+	assert_int_equal(a->address_seq, b->address_seq);
+	assert_int_equal(a->fraud_state, b->fraud_state);
+	assert_int_equal(a->fraud_score, b->fraud_score);
+	assert_int_equal(a->fraud_seq, b->fraud_seq);
+	assert_int_equal(a->first_seq, b->first_seq);
+	assert_int_equal(a->updated_seq, b->updated_seq);
+	assert_int_equal(a->fraud_at, b->fraud_at);
+	assert_int_equal(a->address_at, b->address_at);
+	assert_int_equal(a->clock_at, b->clock_at);
+	assert_int_equal(a->ship_by, b->ship_by);
+	assert_int_equal(a->rejected, b->rejected);
+}
+
+static void test_an_order_read_in_its_transaction_is_what_was_stored(void **state)
+{
+	struct fixture *f = *state;
+	struct ordex_store *st = f->st;
+	struct ordex_scope sc = {make_tenant(st, "acme"), "production"};
+	struct ordex_scope sand = {sc.tenant, "sandbox"};
+	struct ordex_order_row w = {
+	    .ref = "A-1",
+	    .known = true,
+	    .status = "open",
+	    .financial_status = "paid",
+	    .status_seq = 3,
+	    .version = 7,
+	    .version_at = 11,
+	    .currency = "EUR",
+	    .total = 12345,
+	    .total_set = true,
+	    .customer = "c-1",
+	    .email = "a@example.com",
+	    .placed_at = 99,
+	    .tz_offset = -300,
+	    .promised_at = 1234,
+	    .promised_offset = 60,
+	    .promised_date_only = true,
+	    .address_state = 2,
+	    .address_why = "no such street",
+	    .address_seq = 4,
+	    .fraud_state = 1,
+	    .fraud_score = 80,
+	    .fraud_why = "velocity",
+	    .fraud_seq = 5,
+	    .first_seq = 1,
+	    .updated_seq = 6,
+	    .fraud_at = 77,
+	    .address_at = 78,
+	    .ship_to = "{\"city\":\"Lyon\"}",
+	    .address_key = "k-1",
+	    .brand = "north",
+	    .region = "eu",
+	    .segment = NULL,
+	    .clock_at = 555,
+	    .ship_by = 666,
+	    .rejected = 1,
+	};
+	struct ordex_order_row in, again, out;
+	assert_int_equal(st->ops->begin(st), ORDEX_OK);
+	assert_int_equal(st->ops->order_put(st, &sc, &w), ORDEX_OK);
+	/* the caller's row changing afterwards changes nothing stored */
+	w.status = "changed after";
+	w.total = 1;
+	assert_int_equal(st->ops->order_get(st, &sc, "A-1", f->a, &in), ORDEX_OK);
+	assert_string_equal(in.status, "open");
+	assert_int_equal(in.total, 12345);
+	/* the same reference in another environment is another order */
+	assert_int_equal(st->ops->order_get(st, &sand, "A-1", f->a, &again), ORDEX_E_NOTFOUND);
+	put_order(st, &sand, "A-1", 5, NULL);
+	assert_int_equal(st->ops->order_get(st, &sand, "A-1", f->a, &again), ORDEX_OK);
+	assert_int_equal(again.total, 5);
+	assert_int_equal(st->ops->order_get(st, &sc, "A-1", f->a, &again), ORDEX_OK);
+	assert_same_order(&in, &again);
+	assert_int_equal(st->ops->commit(st), ORDEX_OK);
+	assert_int_equal(st->ops->order_get(st, &sc, "A-1", f->a, &out), ORDEX_OK);
+	assert_same_order(&in, &out);
+
+	/* undone by a rollback to a savepoint: the stored row again */
+	assert_int_equal(st->ops->begin(st), ORDEX_OK);
+	assert_int_equal(st->ops->order_get(st, &sc, "A-1", f->a, &in), ORDEX_OK);
+	assert_int_equal(st->ops->savepoint(st), ORDEX_OK);
+	in.total = 1;
+	in.customer = NULL;
+	assert_int_equal(st->ops->order_put(st, &sc, &in), ORDEX_OK);
+	assert_int_equal(st->ops->rollback_to(st), ORDEX_OK);
+	assert_int_equal(st->ops->order_get(st, &sc, "A-1", f->a, &again), ORDEX_OK);
+	assert_same_order(&out, &again);
+	/* written by another statement (a customer's orders moved to another) */
+	int64_t changed = 0;
+	assert_int_equal(
+	    st->ops->orders_relink_customer(st, &sc, "a@example.com", "c-1", "c-2", &changed),
+	    ORDEX_OK);
+	assert_int_equal(changed, 1);
+	assert_int_equal(st->ops->order_get(st, &sc, "A-1", f->a, &again), ORDEX_OK);
+	assert_string_equal(again.customer, "c-2");
+	/* and a rolled-back transaction leaves nothing behind */
+	in = again;
+	in.status = "cancelled";
+	assert_int_equal(st->ops->order_put(st, &sc, &in), ORDEX_OK);
+	assert_int_equal(st->ops->rollback(st), ORDEX_OK);
+	assert_int_equal(st->ops->order_get(st, &sc, "A-1", f->a, &again), ORDEX_OK);
+	assert_same_order(&out, &again);
+}
+
 static void test_reader_does_not_wait_for_an_open_write_transaction(void **state)
 {
 	struct fixture *f = *state;
@@ -899,6 +1038,7 @@ int main(void)
 	    T(test_refund_record_void_counts_nothing_for_good),
 	    T(test_exception_list_pages_return_every_row_once_in_order),
 	    T(test_rollback_to_savepoint_undoes_only_later_work),
+	    T(test_an_order_read_in_its_transaction_is_what_was_stored),
 	    T(test_reader_does_not_wait_for_an_open_write_transaction),
 #undef T
 	};
