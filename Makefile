@@ -7,7 +7,7 @@
 #   make format / format-check, make fuzz (clang, libFuzzer)
 #   make bench      ratios against this machine's own limits (BENCH_QUICK=1: a smoke run)
 
-PKGS      := libmicrohttpd sqlite3 libsodium libcurl
+PKGS      := libmicrohttpd sqlite3 libsodium libcrypto libcurl
 TEST_PKGS := cmocka
 CC        ?= cc
 BUILD     ?= build

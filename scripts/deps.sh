@@ -2,7 +2,7 @@
 # Installs the Debian packages ordex needs to build and test, when they are
 # missing. As root it runs apt-get; otherwise it prints the exact command.
 set -eu
-PKGS="gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libsodium-dev libunistring-dev libcmocka-dev libcurl4-openssl-dev curl"
+PKGS="gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libsodium-dev libunistring-dev libcmocka-dev libcurl4-openssl-dev libssl-dev curl"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

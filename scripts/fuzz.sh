@@ -10,7 +10,7 @@ OUT=build/fuzz
 mkdir -p "$OUT"
 SRCS=$(find src -name '*.c' ! -name main.c)
 FLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc"
-LIBS="$(pkg-config --cflags --libs libmicrohttpd sqlite3 libsodium) -lm -pthread -lunistring"
+LIBS="$(pkg-config --cflags --libs libmicrohttpd sqlite3 libsodium libcrypto libcurl) -lm -pthread -lunistring"
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c | sed 's/^fuzz_//')
 	echo "fuzz: building $name" >&2

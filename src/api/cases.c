@@ -35,8 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "api/api.h"
 #include "api/render.h"
 #include "authz/authz.h"
@@ -44,6 +42,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "ingest/event.h"
 #include "ingest/writer.h"
 #include "store/store.h"
@@ -481,7 +480,7 @@ static bool evidence_input(struct ordex_req *rq, struct case_call *cc)
 	}
 	unsigned char h[32];
 	char *hex = ordex_arena_alloc(a, 65);
-	crypto_hash_sha256(h, (const unsigned char *)body, len);
+	ordex_sha256(h, (const unsigned char *)body, len);
 	ordex_hex32(h, hex);
 	cc->k.sha256 = hex;
 	cc->k.content_type = ct;

@@ -34,6 +34,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "core/timeutil.h"
 #include "ingest/event.h"
 #include "ingest/writer.h"
@@ -557,8 +558,7 @@ void ordex_api_sessions_post(struct ordex_req *rq)
 		s->role = u.role;
 		random_b64(s->token, sizeof(s->token), 32);
 		random_b64(s->csrf, sizeof(s->csrf), 24);
-		crypto_hash_sha256(s->token_hash, (const unsigned char *)s->token,
-		                   strlen(s->token));
+		ordex_sha256(s->token_hash, (const unsigned char *)s->token, strlen(s->token));
 		s->expires_at = ordex_time_now() + SESSION_US;
 	}
 	s->batch.command = signin_command;

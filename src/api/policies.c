@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "api/api.h"
 #include "api/render.h"
 #include "audit/audit.h"
@@ -28,6 +26,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "ingest/event.h"
 #include "ingest/writer.h"
 #include "policy/policy.h"
@@ -131,7 +130,7 @@ void ordex_api_policy_versions(struct ordex_req *rq)
 			continue;
 		unsigned char h[32];
 		char hex[65];
-		crypto_hash_sha256(h, (const unsigned char *)body, strlen(body));
+		ordex_sha256(h, (const unsigned char *)body, strlen(body));
 		ordex_hex32(h, hex);
 		ordex_jw_obj(&w);
 		ordex_jw_key(&w, "version");
@@ -186,7 +185,7 @@ static int put_command(struct ordex_store *st, struct ordex_audit *au, const str
 		return rc;
 	unsigned char h[32];
 	char hex[65];
-	crypto_hash_sha256(h, (const unsigned char *)p->body, strlen(p->body));
+	ordex_sha256(h, (const unsigned char *)p->body, strlen(p->body));
 	ordex_hex32(h, hex);
 	struct ordex_buf b;
 	struct ordex_jw w;

@@ -24,6 +24,7 @@
 #include "core/arena.h"
 #include "core/common.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "core/timeutil.h"
 #include "domain/connector.h"
 #include "ingest/adapters/adapter.h"
@@ -270,7 +271,7 @@ void ordex_api_webhook_post(struct ordex_req *rq)
 	h->batch.scope.env = env;
 	size_t len;
 	const char *body = ordex_req_body(rq, &len);
-	crypto_hash_sha256(h->delivery.sha256, (const unsigned char *)body, len);
+	ordex_sha256(h->delivery.sha256, (const unsigned char *)body, len);
 	h->delivery.raw = body;
 	h->delivery.raw_len = len;
 

@@ -22,6 +22,7 @@
 #include "core/arena.h"
 #include "core/common.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "store/store.h"
 
 #define MAX_HEADS 16
@@ -122,7 +123,7 @@ void ordex_audit_hash(const struct ordex_audit_row *r, unsigned char out[32])
 	field(&c, r->kind, strlen(r->kind));
 	field(&c, r->subject, strlen(r->subject));
 	field(&c, r->body, strlen(r->body));
-	crypto_hash_sha256(out, (const unsigned char *)c.p, c.n);
+	ordex_sha256(out, (const unsigned char *)c.p, c.n);
 	if (c.p != c.small)
 		free(c.p);
 }
@@ -210,7 +211,7 @@ static const char *check_evidence(struct verify *v, const struct ordex_audit_row
 		return "the event it records could not be read";
 	unsigned char h[32];
 	char hex[65];
-	crypto_hash_sha256(h, (const unsigned char *)raw, len);
+	ordex_sha256(h, (const unsigned char *)raw, len);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	if (strcmp(hex, want) != 0)
 		return "the stored event's bytes do not match the SHA-256 recorded when it was "

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "core/common.h"
+#include "core/sha256.h"
 
 #define PW_OPS 2
 #define PW_MEM (19u << 20)
@@ -73,6 +74,6 @@ void ordex_credential_new_key(char secret[ORDEX_KEY_SECRET_BYTES], unsigned char
 	sodium_memzero(raw, sizeof(raw));
 	snprintf(secret, ORDEX_KEY_SECRET_BYTES, "ordex_%s", b64);
 	sodium_memzero(b64, sizeof(b64));
-	crypto_hash_sha256(hash, (const unsigned char *)secret, strlen(secret));
+	ordex_sha256(hash, (const unsigned char *)secret, strlen(secret));
 	snprintf(prefix, ORDEX_KEY_PREFIX_BYTES, "%.12s", secret);
 }

@@ -34,12 +34,11 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "core/timeutil.h"
 #include "ingest/event.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
-
-#include <sodium.h>
 
 static const char case_usage[] =
     "usage: ordex case list [--queue Q] [--status S|active|all] [--assignee NAME] [--order REF]\n"
@@ -327,7 +326,7 @@ static int evidence_of(const struct opts *o, struct ordex_arena *a, struct ordex
 	}
 	unsigned char h[32];
 	char *hex = ordex_arena_alloc(a, 65);
-	crypto_hash_sha256(h, *bytes, n);
+	ordex_sha256(h, *bytes, n);
 	ordex_hex32(h, hex);
 	k->sha256 = hex;
 	char *type = ordex_arena_strdup(a, o->type);

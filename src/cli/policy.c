@@ -19,14 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "core/timeutil.h"
 #include "ingest/event.h"
 #include "policy/policy.h"
@@ -169,7 +168,7 @@ static int set(struct ordex_store *st, const struct ordex_scope *sc, const char 
 	if (!rc) {
 		unsigned char h[32];
 		char hex[65];
-		crypto_hash_sha256(h, (const unsigned char *)body, strlen(body));
+		ordex_sha256(h, (const unsigned char *)body, strlen(body));
 		ordex_hex32(h, hex);
 		struct ordex_buf b;
 		struct ordex_jw w;

@@ -37,6 +37,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "core/timeutil.h"
 #include "core/vault.h"
 #include "ingest/writer.h"
@@ -623,7 +624,7 @@ static int authenticate_session(struct ordex_req *rq, const char *token)
 	if (n < 16 || n > 128)
 		return ORDEX_E_AUTH;
 	unsigned char hash[32];
-	crypto_hash_sha256(hash, (const unsigned char *)token, n);
+	ordex_sha256(hash, (const unsigned char *)token, n);
 	struct ordex_store *st = ordex_req_store(rq);
 	if (!st)
 		return ORDEX_E_STORE;
@@ -689,7 +690,7 @@ static int authenticate(struct ordex_req *rq)
 	if (n < 16 || n > 128)
 		return ORDEX_E_AUTH;
 	unsigned char hash[32];
-	crypto_hash_sha256(hash, (const unsigned char *)key, n);
+	ordex_sha256(hash, (const unsigned char *)key, n);
 	struct ordex_server *s = rq->srv;
 	int64_t now = ordex_time_now();
 	struct ordex_key_info info;

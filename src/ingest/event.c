@@ -13,13 +13,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/json.h"
 #include "core/money.h"
+#include "core/sha256.h"
 #include "core/timeutil.h"
 
 #define MAX_REF   256
@@ -118,9 +117,22 @@ struct v {
 	const struct ordex_json *data;
 };
 
-static const char *path(struct v *v, const char *parent, const char *key)
+/*
+ * A problem with the member parent.key (key alone without a parent). The
+ * name is only put together here: every member an event carries was named
+ * ahead, with a printf, which cost more than checking it.
+ */
+static void bad(struct v *v, const char *parent, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void bad(struct v *v, const char *parent, const char *key, const char *fmt, ...)
 {
-	return ordex_arena_printf(v->a, "%s.%s", parent, key);
+	char field[256], reason[512];
+	snprintf(field, sizeof(field), "%s%s%s", parent ? parent : "", parent ? "." : "", key);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	ordex_problem_add(v->p, v->a, field, "%s", reason);
 }
 
 /*
@@ -131,23 +143,21 @@ static const char *get_str(struct v *v, const struct ordex_json *obj, const char
                            const char *key, bool required, size_t max)
 {
 	const struct ordex_json *n = ordex_json_get(obj, key);
-	const char *f = parent ? path(v, parent, key) : key;
 	if (!n || n->type == ORDEX_JSON_NULL) {
 		if (required)
-			ordex_problem_add(v->p, v->a, f, n ? "must not be null" : "is required");
+			bad(v, parent, key, n ? "must not be null" : "is required");
 		return NULL;
 	}
 	if (n->type != ORDEX_JSON_STRING) {
-		ordex_problem_add(v->p, v->a, f, "must be a string, not %s",
-		                  ordex_json_type_name(n->type));
+		bad(v, parent, key, "must be a string, not %s", ordex_json_type_name(n->type));
 		return NULL;
 	}
 	if (n->len == 0) {
-		ordex_problem_add(v->p, v->a, f, "must not be empty");
+		bad(v, parent, key, "must not be empty");
 		return NULL;
 	}
 	if (n->len > max) {
-		ordex_problem_add(v->p, v->a, f, "is longer than %zu bytes", max);
+		bad(v, parent, key, "is longer than %zu bytes", max);
 		return NULL;
 	}
 	return n->str;
@@ -157,20 +167,19 @@ static bool get_int(struct v *v, const struct ordex_json *obj, const char *paren
                     bool required, int64_t min, int64_t max, int64_t *out)
 {
 	const struct ordex_json *n = ordex_json_get(obj, key);
-	const char *f = parent ? path(v, parent, key) : key;
 	if (!n || n->type == ORDEX_JSON_NULL) {
 		if (required)
-			ordex_problem_add(v->p, v->a, f, n ? "must not be null" : "is required");
+			bad(v, parent, key, n ? "must not be null" : "is required");
 		return false;
 	}
 	int64_t x;
 	if (n->type != ORDEX_JSON_NUMBER || ordex_json_int(n, &x) != ORDEX_OK) {
-		ordex_problem_add(v->p, v->a, f, "must be an integer");
+		bad(v, parent, key, "must be an integer");
 		return false;
 	}
 	if (x < min || x > max) {
-		ordex_problem_add(v->p, v->a, f, "must be between %lld and %lld", (long long)min,
-		                  (long long)max);
+		bad(v, parent, key, "must be between %lld and %lld", (long long)min,
+		    (long long)max);
 		return false;
 	}
 	*out = x;
@@ -193,7 +202,6 @@ static void get_when(struct v *v, const struct ordex_json *obj, const char *pare
 	const char *s = get_str(v, obj, parent, key, required, 64);
 	if (!s)
 		return;
-	const char *f = parent ? path(v, parent, key) : key;
 	size_t n = strlen(s);
 	int y, m, d;
 	if (allow_date && n == 10 && ordex_date_parse(s, n, &y, &m, &d) == ORDEX_OK) {
@@ -206,14 +214,13 @@ static void get_when(struct v *v, const struct ordex_json *obj, const char *pare
 	if (ordex_time_parse(s, n, &out->us, &out->offset_min) != ORDEX_OK) {
 		if (n >= 10 && looks_like_date(s) &&
 		    ordex_date_parse(s, 10, &y, &m, &d) != ORDEX_OK) {
-			ordex_problem_add(v->p, v->a, f, "names a day that does not exist (%.10s)",
-			                  s);
+			bad(v, parent, key, "names a day that does not exist (%.10s)", s);
 			return;
 		}
-		ordex_problem_add(v->p, v->a, f,
-		                  allow_date ? "must be an RFC 3339 time with an offset or a "
-		                               "date YYYY-MM-DD"
-		                             : "must be an RFC 3339 time with an offset");
+		bad(v, parent, key,
+		    allow_date ? "must be an RFC 3339 time with an offset or a "
+		                 "date YYYY-MM-DD"
+		               : "must be an RFC 3339 time with an offset");
 		return;
 	}
 	out->set = true;
@@ -240,25 +247,24 @@ static void get_money(struct v *v, const struct ordex_json *obj, const char *par
                       struct ordex_money_field *out)
 {
 	const struct ordex_json *n = ordex_json_get(obj, key);
-	const char *f = path(v, parent, key);
 	if (!n || n->type == ORDEX_JSON_NULL) {
 		if (required)
-			ordex_problem_add(v->p, v->a, f, n ? "must not be null" : "is required");
+			bad(v, parent, key, n ? "must not be null" : "is required");
 		return;
 	}
 	if (n->type != ORDEX_JSON_STRING && n->type != ORDEX_JSON_NUMBER) {
-		ordex_problem_add(v->p, v->a, f, "must be a decimal amount, not %s",
-		                  ordex_json_type_name(n->type));
+		bad(v, parent, key, "must be a decimal amount, not %s",
+		    ordex_json_type_name(n->type));
 		return;
 	}
 	if (!currency[0]) {
-		ordex_problem_add(v->p, v->a, f, "needs a valid data.currency");
+		bad(v, parent, key, "needs a valid data.currency");
 		return;
 	}
 	char why[128];
 	if (ordex_money_parse(n->str, n->len, currency, 0, &out->minor, why, sizeof(why)) !=
 	    ORDEX_OK) {
-		ordex_problem_add(v->p, v->a, f, "%s", why);
+		bad(v, parent, key, "%s", why);
 		return;
 	}
 	out->set = true;
@@ -364,8 +370,7 @@ static void validate_lines(struct v *v, struct ordex_event *ev)
 		get_money(v, it, p, "price", false, ev->currency, &l->price);
 		for (size_t j = 0; j < i; j++) {
 			if (l->ref && ev->lines[j].ref && strcmp(l->ref, ev->lines[j].ref) == 0) {
-				ordex_problem_add(v->p, v->a, path(v, p, "id"),
-				                  "repeats line id \"%s\"", l->ref);
+				bad(v, p, "id", "repeats line id \"%s\"", l->ref);
 				break;
 			}
 		}
@@ -431,14 +436,12 @@ static void validate_address(struct v *v, struct ordex_event *ev)
 	 * kept as it came (any script, emoji, right-to-left text) */
 	for (const struct ordex_json *m = addr->child; m; m = m->next) {
 		if (m->type != ORDEX_JSON_STRING && m->type != ORDEX_JSON_NULL) {
-			ordex_problem_add(v->p, v->a, path(v, "data.shipping_address", m->key),
-			                  "must be a string or null, not %s",
-			                  ordex_json_type_name(m->type));
+			bad(v, "data.shipping_address", m->key, "must be a string or null, not %s",
+			    ordex_json_type_name(m->type));
 			return;
 		}
 		if (m->type == ORDEX_JSON_STRING && m->len > 1024) {
-			ordex_problem_add(v->p, v->a, path(v, "data.shipping_address", m->key),
-			                  "is longer than 1024 bytes");
+			bad(v, "data.shipping_address", m->key, "is longer than 1024 bytes");
 			return;
 		}
 	}
@@ -456,9 +459,8 @@ static void validate_address(struct v *v, struct ordex_event *ev)
 	for (size_t i = 0; i < ORDEX_ARRAY_LEN(need); i++) {
 		const struct ordex_json *f = ordex_json_get(addr, need[i]);
 		if (f && f->type != ORDEX_JSON_STRING && f->type != ORDEX_JSON_NULL) {
-			ordex_problem_add(v->p, v->a, path(v, "data.shipping_address", need[i]),
-			                  "must be a string, not %s",
-			                  ordex_json_type_name(f->type));
+			bad(v, "data.shipping_address", need[i], "must be a string, not %s",
+			    ordex_json_type_name(f->type));
 			return;
 		}
 		if (!f || f->type == ORDEX_JSON_NULL || f->len == 0) {
@@ -597,12 +599,12 @@ int ordex_event_validate(struct ordex_arena *a, const struct ordex_json *doc, co
 	ev->risk_score = -1;
 	ev->raw = raw;
 	ev->raw_len = raw_len;
-	crypto_hash_sha256(ev->sha256, (const unsigned char *)raw, raw_len);
+	ordex_sha256(ev->sha256, (const unsigned char *)raw, raw_len);
 	if (doc) {
 		struct ordex_buf compact;
 		ordex_buf_init(&compact, 0);
 		ordex_json_write(&compact, doc);
-		crypto_hash_sha256(ev->digest, (const unsigned char *)compact.data, compact.len);
+		ordex_sha256(ev->digest, (const unsigned char *)compact.data, compact.len);
 		ordex_buf_free(&compact);
 	}
 

@@ -21,8 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "audit/audit.h"
 #include "authz/authz.h"
 #include "core/arena.h"
@@ -30,6 +28,7 @@
 #include "core/common.h"
 #include "core/json.h"
 #include "core/money.h"
+#include "core/sha256.h"
 #include "ingest/event.h"
 #include "policy/policy.h"
 #include "store/store.h"
@@ -400,7 +399,7 @@ static int prepare(struct ordex_store *st, const struct ordex_scope *sc, struct 
 	}
 	ordex_buf_free(&all);
 	p->payload = ordex_canonical_json(a, canon);
-	crypto_hash_sha256(p->hash, (const unsigned char *)p->payload, strlen(p->payload));
+	ordex_sha256(p->hash, (const unsigned char *)p->payload, strlen(p->payload));
 	return ORDEX_OK;
 }
 
