@@ -273,6 +273,32 @@ static const char *subject_of(const struct ordex_event *ev)
 	return NULL;
 }
 
+/* An event whose (source, id) is stored: a duplicate, or a conflict when its content differs. */
+static int stored_already(struct ordex_writer *w, const struct ordex_scope *sc,
+                          struct ordex_item *it)
+{
+	struct ordex_store *st = w->st;
+	const struct ordex_event *ev = it->ev;
+	unsigned char sha[32];
+	int64_t seq;
+	int rc = st->ops->event_find(st, sc, ev->source, ev->id, sha, &seq);
+	if (rc == ORDEX_E_NOTFOUND)
+		return ORDEX_E_STORE; /* the insert found it a moment ago */
+	if (rc)
+		return rc;
+	it->seq = seq;
+	if (memcmp(sha, ev->digest, 32) == 0) {
+		it->status = ORDEX_ITEM_DUPLICATE;
+		usage_add(w, sc, "events.duplicate", 1);
+		return audit_input(w, sc, ev, seq, "duplicate");
+	}
+	usage_add(w, sc, "events.rejected", 1);
+	it->status = ORDEX_ITEM_CONFLICT;
+	it->field = "id";
+	it->reason = "was already received from this source with different content";
+	return ORDEX_OK;
+}
+
 /*
  * Applies one event. Returns ORDEX_OK, ORDEX_E_STORE (the group fails) or,
  * when not careful, ORDEX_E_AGAIN: the state refused the event, and
@@ -285,29 +311,18 @@ static int apply_item(struct ordex_writer *w, const struct ordex_scope *sc,
 {
 	struct ordex_store *st = w->st;
 	const struct ordex_event *ev = it->ev;
-	unsigned char sha[32];
 	int64_t seq;
 	it->applied = true;
-	int rc = st->ops->event_find(st, sc, ev->source, ev->id, sha, &seq);
-	if (rc == ORDEX_OK) {
-		it->seq = seq;
-		if (memcmp(sha, ev->digest, 32) == 0) {
-			it->status = ORDEX_ITEM_DUPLICATE;
-			usage_add(w, sc, "events.duplicate", 1);
-			return audit_input(w, sc, ev, seq, "duplicate");
-		}
-		usage_add(w, sc, "events.rejected", 1);
-		it->status = ORDEX_ITEM_CONFLICT;
-		it->field = "id";
-		it->reason = "was already received from this source with different content";
-		return ORDEX_OK;
-	}
-	if (rc != ORDEX_E_NOTFOUND)
-		return rc;
-
+	int rc;
 	if (careful && (rc = st->ops->savepoint(st)))
 		return rc;
+	/* stored unless its key is: the insert is the look-up of a new event */
 	rc = st->ops->event_insert(st, sc, ev, subject_of(ev), now, delivery, &seq);
+	if (rc == ORDEX_E_DUPLICATE) {
+		if (careful && (rc = st->ops->release(st)))
+			return rc;
+		return stored_already(w, sc, it);
+	}
 	if (rc == ORDEX_OK)
 		rc = audit_input(w, sc, ev, seq, "accepted");
 	struct ordex_apply ap = {

@@ -363,7 +363,8 @@ static const char *const sql[S_COUNT] = {
     [S_EVENT_INSERT] = "INSERT INTO events (tenant, environment, source, ext_id, type, "
                        "order_ref, subject, occurred_at, occurred_offset, received_at, "
                        "sha256, raw, delivery, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                       "?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                       "?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (tenant, environment, "
+                       "source, ext_id) DO NOTHING",
     [S_EVENTS_ORDER] = "SELECT id, source, ext_id, type, order_ref, subject, occurred_at, "
                        "occurred_offset, received_at, raw, sha256 FROM events WHERE tenant "
                        "= ?1 AND environment = ?2 AND order_ref = ?3 ORDER BY occurred_at, id",
@@ -928,6 +929,8 @@ static int s_event_insert(struct ordex_store *st, const struct ordex_scope *sc,
 		sqlite3_bind_int64(q, 13, delivery);
 	sqlite3_bind_blob(q, 14, ev->digest, 32, SQLITE_STATIC);
 	int rc = exec(s, q, "store an event");
+	if (rc == ORDEX_OK && sqlite3_changes(s->db) == 0)
+		return ORDEX_E_DUPLICATE; /* the key is stored: one index search, not two */
 	if (rc == ORDEX_OK)
 		*seq = sqlite3_last_insert_rowid(s->db);
 	return rc;

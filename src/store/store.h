@@ -480,6 +480,8 @@ struct ordex_store_ops {
 	/* events, in the writer's log order (seq) */
 	int (*event_find)(struct ordex_store *st, const struct ordex_scope *sc, const char *source,
 	                  const char *id, unsigned char sha256[32], int64_t *seq);
+	/* ORDEX_E_DUPLICATE, writing nothing, when (source, id) is stored already:
+	 * event_find then tells a duplicate from a conflict */
 	int (*event_insert)(struct ordex_store *st, const struct ordex_scope *sc,
 	                    const struct ordex_event *ev, const char *subject, int64_t received_at,
 	                    int64_t delivery, int64_t *seq);
