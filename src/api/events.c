@@ -238,6 +238,9 @@ void ordex_api_events_post(struct ordex_req *rq)
 	struct ordex_store *st = ordex_req_store(rq);
 	const struct ordex_scope *sc = ordex_req_scope(rq);
 	int64_t durable = ordex_req_durable_seq(rq);
+	/* the look-ups of a body share one read transaction: one snapshot and
+	 * one lock of the log, not one per event */
+	bool snapshot = st && p->batch.n > 1 && st->ops->begin(st) == ORDEX_OK;
 	for (size_t i = 0; st && i < p->batch.n; i++) {
 		struct ordex_item *it = &p->batch.items[i];
 		unsigned char digest[32];
@@ -257,6 +260,8 @@ void ordex_api_events_post(struct ordex_req *rq)
 			it->reason = "was already received from this source with different content";
 		}
 	}
+	if (snapshot)
+		st->ops->commit(st);
 	bool any = false;
 	for (size_t i = 0; i < p->batch.n && !any; i++)
 		any = p->batch.items[i].status == ORDEX_ITEM_PENDING;
