@@ -582,13 +582,19 @@ int ordex_req_submit(struct ordex_req *rq, struct ordex_batch *b,
 
 void ordex_req_writer_stats(struct ordex_req *rq, struct ordex_writer_stats *out)
 {
-	ordex_writer_get_stats(rq->srv->writer, out);
-	out->timers_fired = ordex_clock_fired(rq->srv->clock);
+	struct ordex_server *s = rq->srv;
+	ordex_writer_get_stats(s->writer, out);
+	pthread_mutex_lock(&s->mu); /* the clock ends under it (stop_background) */
+	out->timers_fired = ordex_clock_fired(s->clock);
+	pthread_mutex_unlock(&s->mu);
 }
 
 void ordex_req_delivery_counts(struct ordex_req *rq, struct ordex_delivery_counts *out)
 {
-	ordex_delivery_counts(rq->srv->delivery, out);
+	struct ordex_server *s = rq->srv;
+	pthread_mutex_lock(&s->mu); /* the workers end under it (stop_background) */
+	ordex_delivery_counts(s->delivery, out);
+	pthread_mutex_unlock(&s->mu);
 }
 
 /* ---- credentials ------------------------------------------------------- */
@@ -1182,6 +1188,24 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa)
 	return ORDEX_OK;
 }
 
+/*
+ * Ends the clock (a firing under way commits first) and the writeback
+ * workers (a request under way is settled first). Requests still being
+ * answered may read their counters (GET /metrics): they are taken away
+ * under the server's lock before they are freed.
+ */
+static void stop_background(struct ordex_server *s)
+{
+	pthread_mutex_lock(&s->mu);
+	struct ordex_clock *clock = s->clock;
+	struct ordex_deliverer *delivery = s->delivery;
+	s->clock = NULL;
+	s->delivery = NULL;
+	pthread_mutex_unlock(&s->mu);
+	ordex_clock_stop(clock);
+	ordex_delivery_stop(delivery);
+}
+
 int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_server **out)
 {
 	struct sockaddr_in sa;
@@ -1267,7 +1291,7 @@ int ordex_server_start(const struct ordex_server_config *cfg, struct ordex_serve
 	};
 	if (!cfg->no_store && (rc = ordex_delivery_start(&dc, &s->delivery))) {
 		fprintf(stderr, "ordex: could not start the writeback workers\n");
-		ordex_clock_stop(s->clock);
+		stop_background(s);
 		MHD_stop_daemon(s->d);
 		ordex_writer_stop(s->writer);
 		free(s);
@@ -1291,8 +1315,7 @@ void ordex_server_stop(struct ordex_server *s)
 		return;
 	/* stop accepting; requests already here finish and are answered */
 	MHD_socket fd = MHD_quiesce_daemon(s->d);
-	ordex_clock_stop(s->clock);       /* a firing under way commits first */
-	ordex_delivery_stop(s->delivery); /* a request under way is settled first */
+	stop_background(s);
 
 	/* every queued batch commits and resumes its connection; later submits
 	 * are refused with 503, so no connection stays suspended */
