@@ -12,8 +12,14 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 #include <sodium.h>
+
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+#error "ordex needs OpenSSL 3 (Debian 12's libssl-dev) for EVP_MD_fetch"
+#endif
 
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
@@ -32,6 +38,8 @@ void ordex_sha256(unsigned char out[ORDEX_SHA256_BYTES], const void *p, size_t n
 	          EVP_DigestUpdate(ctx, p, n) == 1 && EVP_DigestFinal_ex(ctx, out, &len) == 1 &&
 	          len == ORDEX_SHA256_BYTES;
 	EVP_MD_CTX_free(ctx);
-	if (!ok)
+	if (!ok) {
+		ERR_clear_error(); /* the thread's queue is libcurl's too */
 		crypto_hash_sha256(out, p, n);
+	}
 }

@@ -126,12 +126,12 @@ static void bad(struct v *v, const char *parent, const char *key, const char *fm
     __attribute__((format(printf, 4, 5)));
 static void bad(struct v *v, const char *parent, const char *key, const char *fmt, ...)
 {
-	char field[256], reason[512];
-	snprintf(field, sizeof(field), "%s%s%s", parent ? parent : "", parent ? "." : "", key);
+	char reason[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	const char *field = parent ? ordex_arena_printf(v->a, "%s.%s", parent, key) : key;
 	ordex_problem_add(v->p, v->a, field, "%s", reason);
 }
 

@@ -1212,12 +1212,14 @@ static int s_order_put(struct ordex_store *st, const struct ordex_scope *sc,
 	bool update = o->id != 0;
 	order_forget(s);
 	int rc = exec(s, q, "store an order");
+	/* kept only as a row that is there: an update may have found none */
+	bool there = rc == ORDEX_OK && (!update || sqlite3_changes(s->db) == 1);
 	if (rc == ORDEX_OK && update)
 		rc = update_keys(s, S_ORDER_KEYS, sc, o->id, o->address_key, o->brand, false, 0,
 		                 "store an order");
 	if (rc == ORDEX_OK && !o->id)
 		o->id = sqlite3_last_insert_rowid(s->db);
-	if (rc == ORDEX_OK)
+	if (rc == ORDEX_OK && there)
 		order_keep(s, sc, o);
 	return rc;
 }
