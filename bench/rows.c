@@ -13,7 +13,9 @@
  * projections, the exceptions and allocations it moved; a duplicate's unit
  * is its receipt. Triggers are not recorded: their tables (the stock
  * totals) are written again by the same triggers when the rows are.
- * The metering rows (a few per group, whatever its size) are left out.
+ * The metering rows are per group, whatever its size: they are recorded
+ * with each event (one event a group) and written again once per replayed
+ * transaction, those of its first event.
  *
  * rows_replay() writes the units again on another fresh directory with
  * the writer's pragmas (WAL, synchronous=FULL, the same cache), `batch`
@@ -51,7 +53,7 @@ struct table {
 	bool pk[MAX_COLS];
 	int ipk; /* the column that is the rowid, or -1 */
 	bool without_rowid;
-	bool skip; /* not replayed (metering) */
+	bool per_group; /* metering: written once a group, not once an event */
 };
 
 enum { W_INSERT, W_UPDATE, W_DELETE };
@@ -108,7 +110,7 @@ static void load_tables(struct rows *r, sqlite3 *db)
 		snprintf(t->name, sizeof(t->name), "%s", (const char *)sqlite3_column_text(q, 0));
 		const char *sql = (const char *)sqlite3_column_text(q, 1);
 		t->without_rowid = sql && strstr(sql, "WITHOUT ROWID");
-		t->skip = !strcmp(t->name, "usage");
+		t->per_group = !strcmp(t->name, "usage");
 		t->ipk = -1;
 	}
 	sqlite3_finalize(q);
@@ -203,8 +205,6 @@ static void hook(void *ctx, sqlite3 *db, int op, const char *zdb, const char *zn
 		return;
 	}
 	struct table *t = &r->t[ti];
-	if (t->skip)
-		return;
 	r->w = grow(r->w, &r->capw, r->nw + 1, sizeof(*r->w));
 	struct write *w = &r->w[r->nw++];
 	memset(w, 0, sizeof(*w));
@@ -332,7 +332,10 @@ size_t rows_units(const struct rows *r)
 
 double rows_per_unit(const struct rows *r)
 {
-	return r->n_units ? (double)r->nw / (double)r->n_units : 0;
+	size_t n = 0;
+	for (size_t k = 0; k < r->nw; k++)
+		n += !r->t[r->w[k].table].per_group;
+	return r->n_units ? (double)n / (double)r->n_units : 0;
 }
 
 /* ---- replay ------------------------------------------------------------- */
@@ -484,7 +487,8 @@ double rows_replay(const struct rows *r, const char *db_path, int batch, size_t 
 		sqlite3_reset(begin);
 		for (int b = 0; b < batch && u < end && rc == 0; b++, u++)
 			for (size_t k = r->unit[u]; k < r->unit[u + 1] && rc == 0; k++)
-				rc = write_one(&rp, r, &r->w[k]);
+				if (b == 0 || !r->t[r->w[k].table].per_group)
+					rc = write_one(&rp, r, &r->w[k]);
 		if (rc == 0 && sqlite3_step(commit) != SQLITE_DONE)
 			rc = -1;
 		sqlite3_reset(commit);
