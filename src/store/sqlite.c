@@ -594,8 +594,6 @@ static int exec_sql(struct sqlite_store *s, const char *text)
 	return ORDEX_OK;
 }
 
-/* ---- transactions ------------------------------------------------------ */
-
 /* ---- the order of the open transaction ---------------------------------- */
 
 static void order_forget(struct sqlite_store *s)
@@ -658,6 +656,8 @@ static bool order_kept(struct sqlite_store *s, const struct ordex_scope *sc, con
 	return ref && s->order.row.ref && s->order.tenant == sc->tenant &&
 	       !strcmp(s->order.env, sc->env) && !strcmp(s->order.row.ref, ref);
 }
+
+/* ---- transactions ------------------------------------------------------ */
 
 static int s_begin(struct ordex_store *st)
 {
