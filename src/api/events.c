@@ -199,9 +199,13 @@ void ordex_api_events_post(struct ordex_req *rq)
 	         media_is(ct, "application/jsonl"))
 		ndjson = true;
 	else {
+		/* curl -d without -H sends a form type: name the header and what came */
 		ordex_problem(r, 415, "unsupported_media_type", "Unsupported media type",
-		              "send application/json (one event) or application/x-ndjson (one "
-		              "event per line)",
+		              ordex_arena_printf(a,
+		                                 "the Content-Type header says \"%.64s\"; send "
+		                                 "application/json (one event) or "
+		                                 "application/x-ndjson (one event per line)",
+		                                 ct),
 		              NULL);
 		return;
 	}
@@ -241,6 +245,7 @@ void ordex_api_events_post(struct ordex_req *rq)
 	/* the look-ups of a body share one read transaction: one snapshot and
 	 * one lock of the log, not one per event */
 	bool snapshot = st && p->batch.n > 1 && st->ops->begin(st) == ORDEX_OK;
+	int64_t conflicts = 0;
 	for (size_t i = 0; st && i < p->batch.n; i++) {
 		struct ordex_item *it = &p->batch.items[i];
 		unsigned char digest[32];
@@ -258,10 +263,13 @@ void ordex_api_events_post(struct ordex_req *rq)
 			it->status = ORDEX_ITEM_CONFLICT;
 			it->field = "id";
 			it->reason = "was already received from this source with different content";
+			conflicts++;
 		}
 	}
 	if (snapshot)
 		st->ops->commit(st);
+	/* refused here, not by the writer: metered as the writer meters its own */
+	ordex_req_count(rq, "events.rejected", conflicts);
 	bool any = false;
 	for (size_t i = 0; i < p->batch.n && !any; i++)
 		any = p->batch.items[i].status == ORDEX_ITEM_PENDING;

@@ -56,7 +56,7 @@ void ordex_api_metrics(struct ordex_req *rq)
 	counter(&r->body, "ordex_writer_duplicates_total", "Events recognized as duplicates.",
 	        "counter", ws.duplicates);
 	counter(&r->body, "ordex_writer_rejected_total",
-	        "Events refused by the writer (conflicts, state, storage).", "counter",
+	        "Events the writer refused (conflicts it found, state, storage).", "counter",
 	        ws.rejected);
 	counter(&r->body, "ordex_writer_replays_total",
 	        "Groups applied again, an event at a time, because the state refused one of them.",

@@ -337,7 +337,8 @@ static long json_count(const struct http_resp *r, const char *name)
 /*
  * Metering: what a sandbox key sent is what GET /v1/usage counts for the
  * sandbox: events received, accepted, duplicate (in the request and answered
- * early), rejected (invalid), stored bytes, and API calls by operation.
+ * early), rejected (invalid, or a conflict refused early), stored bytes, and
+ * API calls by operation.
  */
 static void usage_counts_what_was_sent(void **state)
 {
@@ -368,6 +369,12 @@ static void usage_counts_what_was_sent(void **state)
 	http(&h, "POST", "/v1/events", sb, "application/json", dup, strlen(dup), &r);
 	assert_int_equal(r.status, 200);
 	http_free(&r);
+	/* and a conflict with an event already durable, refused early too */
+	const char *changed = "{\"id\":\"u3\",\"source\":\"t\",\"type\":\"order.cancelled\","
+	                      "\"occurred_at\":\"2025-01-02T00:00:00Z\",\"order\":\"U-3\"}";
+	http(&h, "POST", "/v1/events", sb, "application/json", changed, strlen(changed), &r);
+	assert_int_equal(r.status, 409);
+	http_free(&r);
 	for (int i = 0; i < 3; i++) {
 		http(&h, "GET", "/v1/exceptions", sb, NULL, NULL, 0, &r);
 		assert_int_equal(r.status, 200);
@@ -378,11 +385,15 @@ static void usage_counts_what_was_sent(void **state)
 	nanosleep(&ts, NULL);
 	http(&h, "GET", "/v1/usage?bucket=day", sb, NULL, NULL, 0, &r);
 	assert_int_equal(r.status, 200);
-	assert_int_equal(json_count(&r, "events.received"), 6);
+	assert_int_equal(json_count(&r, "events.received"), 7);
 	assert_int_equal(json_count(&r, "events.accepted"), 3);
 	assert_int_equal(json_count(&r, "events.duplicate"), 2);
-	assert_int_equal(json_count(&r, "events.rejected"), 1);
-	assert_int_equal(json_count(&r, "api.events.ingest"), 2);
+	assert_int_equal(json_count(&r, "events.rejected"), 2);
+	/* every event received is in exactly one of the outcomes */
+	assert_int_equal(json_count(&r, "events.received"), json_count(&r, "events.accepted") +
+	                                                        json_count(&r, "events.duplicate") +
+	                                                        json_count(&r, "events.rejected"));
+	assert_int_equal(json_count(&r, "api.events.ingest"), 3);
 	assert_int_equal(json_count(&r, "api.exceptions.read"), 3);
 	assert_true(json_count(&r, "bytes.stored") > 3 * 90);
 	http_free(&r);
@@ -397,7 +408,7 @@ static void usage_counts_what_was_sent(void **state)
 	const char *uargs[] = {"usage",   "--data",   h.dir, "--env",
 	                       "sandbox", "--bucket", "day", NULL};
 	assert_int_equal(harness_cli(uargs, &out, NULL), 0);
-	assert_non_null(strstr(out, "total\tevents.received\t6\n"));
+	assert_non_null(strstr(out, "total\tevents.received\t7\n"));
 	assert_non_null(strstr(out, "total\tevents.accepted\t3\n"));
 	assert_non_null(strstr(out, "total\tapi.exceptions.read\t3\n"));
 	free(out);

@@ -273,7 +273,12 @@ static void deep_nesting_is_400(void **state)
 static void wrong_media_type_is_415(void **state)
 {
 	const char *b = EV("w1", "order.created", "W-1", "{}");
-	expect_rejected("text/plain", b, strlen(b), 415, "unsupported_media_type", NULL);
+	/* the answer names the header and what it said */
+	expect_rejected("text/plain", b, strlen(b), 415, "unsupported_media_type",
+	                "Content-Type header says \\\"text/plain\\\"");
+	/* what curl -d sends without -H */
+	expect_rejected("application/x-www-form-urlencoded", b, strlen(b), 415,
+	                "unsupported_media_type", "application/x-www-form-urlencoded");
 }
 
 static void refund_in_other_currency_than_payment_is_rejected(void **state)
