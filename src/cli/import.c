@@ -65,8 +65,16 @@ static void print_problems(const char *file, long line, const struct ordex_item 
 	if (it->problems && it->problems->n) {
 		for (int i = 0; i < it->problems->n; i++) {
 			const struct ordex_problem *p = &it->problems->items[i];
-			fprintf(stderr, "%s:%ld: rejected: %s%s%s\n", file, line, p->field,
-			        p->field[0] ? ": " : "", p->reason);
+			/* each line is parsed alone: its "line 1" is the file's line */
+			const char *at = strstr(p->reason, " (line 1, column ");
+			if (at)
+				fprintf(stderr, "%s:%ld: rejected: %s%s%.*s (column %s\n", file,
+				        line, p->field, p->field[0] ? ": " : "",
+				        (int)(at - p->reason), p->reason,
+				        at + strlen(" (line 1, column "));
+			else
+				fprintf(stderr, "%s:%ld: rejected: %s%s%s\n", file, line, p->field,
+				        p->field[0] ? ": " : "", p->reason);
 		}
 	} else {
 		fprintf(stderr, "%s:%ld: rejected: %s%s%s\n", file, line,

@@ -335,6 +335,36 @@ static long json_count(const struct http_resp *r, const char *name)
 }
 
 /*
+ * ordex import names each refused line by the file's line number, and a line
+ * that is not JSON by its column on that line (it is parsed alone, so its
+ * own "line 1" would point at the file's first line).
+ */
+static void import_names_the_files_lines(void **state)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/bad.ndjson", h.dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"id\":\"imp-1\",\"source\":\"file\",\"type\":\"order.created\","
+	      "\"occurred_at\":\"2026-12-04T10:00:00Z\",\"order\":\"IMP-1\"}\n"
+	      "{\"id\":\"imp-2\",\"source\":\"file\"}\n"
+	      "not json\n",
+	      f);
+	fclose(f);
+	const char *args[] = {"import", "--data", h.dir, path, NULL};
+	char *out = NULL, *err = NULL;
+	assert_int_equal(harness_cli(args, &out, &err), 3); /* some lines refused */
+	char want[700];
+	snprintf(want, sizeof(want), "%s:2: rejected: type: is required", path);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "%s:3: rejected: invalid token \"not\" (column 1)", path);
+	assert_non_null(strstr(err, want));
+	assert_null(strstr(err, "line 1,"));
+	free(out);
+	free(err);
+}
+
+/*
  * Metering: what a sandbox key sent is what GET /v1/usage counts for the
  * sandbox: events received, accepted, duplicate (in the request and answered
  * early), rejected (invalid, or a conflict refused early), stored bytes, and
@@ -879,6 +909,7 @@ int main(void)
 	    cmocka_unit_test(a_fraud_signal_about_a_payment_reaches_the_payments_order),
 	    cmocka_unit_test(one_warehouse_under_two_names_is_counted_once),
 	    cmocka_unit_test(a_failed_refund_stops_counting_for_good),
+	    cmocka_unit_test(import_names_the_files_lines),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
