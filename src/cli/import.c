@@ -132,6 +132,13 @@ static void flush(struct import *im)
 	ib->b.done = batch_done;
 	ib->b.scope = im->sc;
 	ib->b.items = ib->items;
+	/* metered as the API meters a request: what came, and what was refused
+	 * before the writer (the writer counts its own outcomes) */
+	int64_t invalid = 0;
+	for (size_t i = 0; i < ib->b.n; i++)
+		invalid += ib->items[i].status == ORDEX_ITEM_REJECTED;
+	ordex_writer_count(im->w, &im->sc, "events.received", (int64_t)ib->b.n);
+	ordex_writer_count(im->w, &im->sc, "events.rejected", invalid);
 	if (ordex_writer_submit(im->w, &ib->b) != ORDEX_OK) {
 		pthread_mutex_lock(&im->mu);
 		im->in_flight--;
@@ -177,6 +184,8 @@ static void olist_reject(void *ctx, const char *file, long line, const char *rea
 	im->rejected++;
 	fprintf(stderr, "%s:%ld: rejected: %s\n", file, line, reason);
 	pthread_mutex_unlock(&im->mu);
+	ordex_writer_count(im->w, &im->sc, "events.received", 1);
+	ordex_writer_count(im->w, &im->sc, "events.rejected", 1);
 }
 
 static int import_lines(struct import *im, FILE *f, const char *name)

@@ -337,8 +337,23 @@ static long json_count(const struct http_resp *r, const char *name)
 /*
  * ordex import names each refused line by the file's line number, and a line
  * that is not JSON by its column on that line (it is parsed alone, so its
- * own "line 1" would point at the file's first line).
+ * own "line 1" would point at the file's first line); it is metered like
+ * the API: received, and accepted or rejected.
  */
+/* A total of `ordex usage --env sandbox` (0 when it has none). */
+static long sandbox_total(const char *metric)
+{
+	const char *args[] = {"usage", "--data", h.dir, "--env", "sandbox", NULL};
+	char *out = NULL;
+	assert_int_equal(harness_cli(args, &out, NULL), 0);
+	char key[96];
+	snprintf(key, sizeof(key), "total\t%s\t", metric);
+	const char *at = strstr(out, key);
+	long n = at ? atol(at + strlen(key)) : 0;
+	free(out);
+	return n;
+}
+
 static void import_names_the_files_lines(void **state)
 {
 	char path[600];
@@ -351,9 +366,16 @@ static void import_names_the_files_lines(void **state)
 	      "not json\n",
 	      f);
 	fclose(f);
-	const char *args[] = {"import", "--data", h.dir, path, NULL};
+	long received = sandbox_total("events.received"),
+	     rejected = sandbox_total("events.rejected"),
+	     accepted = sandbox_total("events.accepted");
+	const char *args[] = {"import", "--data", h.dir, "--env", "sandbox", path, NULL};
 	char *out = NULL, *err = NULL;
 	assert_int_equal(harness_cli(args, &out, &err), 3); /* some lines refused */
+	/* metered like the API: every line received, in one outcome each */
+	assert_int_equal(sandbox_total("events.received"), received + 3);
+	assert_int_equal(sandbox_total("events.rejected"), rejected + 2);
+	assert_int_equal(sandbox_total("events.accepted"), accepted + 1);
 	char want[700];
 	snprintf(want, sizeof(want), "%s:2: rejected: type: is required", path);
 	assert_non_null(strstr(err, want));
