@@ -230,9 +230,7 @@ void ordex_api_events_post(struct ordex_req *rq)
 	 * looked at: a limited batch is never half applied */
 	if (ordex_req_charge(rq, (double)p->batch.n) != ORDEX_OK)
 		return;
-	size_t invalid = 0;
-	for (size_t i = 0; i < p->batch.n; i++)
-		invalid += p->batch.items[i].status == ORDEX_ITEM_REJECTED;
+	size_t invalid = ordex_ingest_rejected(p->batch.items, p->batch.n);
 	ordex_req_count(rq, "events.received", (int64_t)p->batch.n);
 	ordex_req_count(rq, "events.rejected", (int64_t)invalid);
 	/* a duplicate of what is durable already is answered here, without a

@@ -63,7 +63,7 @@ void ordex_api_metrics(struct ordex_req *rq)
 	        "counter", ws.replays);
 	counter(&r->body, "ordex_timers_fired_total",
 	        "Durable timers fired (time-based detection, SLA clocks).", "counter",
-	        ws.timers_fired);
+	        ordex_req_timers_fired(rq));
 	counter(&r->body, "ordex_writer_max_group_events", "The largest group of one transaction.",
 	        "gauge", ws.max_group);
 	struct ordex_delivery_counts dc;

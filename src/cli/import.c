@@ -134,11 +134,9 @@ static void flush(struct import *im)
 	ib->b.items = ib->items;
 	/* metered as the API meters a request: what came, and what was refused
 	 * before the writer (the writer counts its own outcomes) */
-	int64_t invalid = 0;
-	for (size_t i = 0; i < ib->b.n; i++)
-		invalid += ib->items[i].status == ORDEX_ITEM_REJECTED;
 	ordex_writer_count(im->w, &im->sc, "events.received", (int64_t)ib->b.n);
-	ordex_writer_count(im->w, &im->sc, "events.rejected", invalid);
+	ordex_writer_count(im->w, &im->sc, "events.rejected",
+	                   (int64_t)ordex_ingest_rejected(ib->items, ib->b.n));
 	if (ordex_writer_submit(im->w, &ib->b) != ORDEX_OK) {
 		pthread_mutex_lock(&im->mu);
 		im->in_flight--;

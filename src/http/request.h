@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "domain/model.h"
 #include "http/response.h"
@@ -134,6 +135,8 @@ int ordex_req_submit(struct ordex_req *rq, struct ordex_batch *b,
  * largest group), for /metrics. Any request thread.
  */
 void ordex_req_writer_stats(struct ordex_req *rq, struct ordex_writer_stats *out);
+/* Durable timers the service's clock has fired (0 once it has stopped). */
+uint64_t ordex_req_timers_fired(struct ordex_req *rq);
 /* What the writeback workers did since the service started. */
 struct ordex_delivery_counts;
 void ordex_req_delivery_counts(struct ordex_req *rq, struct ordex_delivery_counts *out);

@@ -582,11 +582,16 @@ int ordex_req_submit(struct ordex_req *rq, struct ordex_batch *b,
 
 void ordex_req_writer_stats(struct ordex_req *rq, struct ordex_writer_stats *out)
 {
+	ordex_writer_get_stats(rq->srv->writer, out);
+}
+
+uint64_t ordex_req_timers_fired(struct ordex_req *rq)
+{
 	struct ordex_server *s = rq->srv;
-	ordex_writer_get_stats(s->writer, out);
 	pthread_mutex_lock(&s->mu); /* the clock ends under it (stop_background) */
-	out->timers_fired = ordex_clock_fired(s->clock);
+	uint64_t n = ordex_clock_fired(s->clock);
 	pthread_mutex_unlock(&s->mu);
+	return n;
 }
 
 void ordex_req_delivery_counts(struct ordex_req *rq, struct ordex_delivery_counts *out)

@@ -107,3 +107,11 @@ int ordex_ingest_split(struct ordex_arena *a, const char *body, size_t len, bool
 	*n = k;
 	return ORDEX_OK;
 }
+
+size_t ordex_ingest_rejected(const struct ordex_item *items, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += items[i].status == ORDEX_ITEM_REJECTED;
+	return k;
+}

@@ -30,4 +30,7 @@ struct ordex_ingest_limits {
 int ordex_ingest_split(struct ordex_arena *a, const char *body, size_t len, bool ndjson,
                        const struct ordex_ingest_limits *lim, struct ordex_item **items, size_t *n);
 
+/* How many of the n items were refused by parsing or validation (metered as rejected). */
+size_t ordex_ingest_rejected(const struct ordex_item *items, size_t n);
+
 #endif

@@ -91,8 +91,7 @@ struct ordex_writer_stats {
 	uint64_t duplicates;
 	uint64_t rejected;
 	uint64_t max_group;
-	uint64_t replays;      /* groups applied again because an event was refused */
-	uint64_t timers_fired; /* durable timers the service's clock fired (filled by the server) */
+	uint64_t replays; /* groups applied again because an event was refused */
 };
 
 struct ordex_writer_config {
